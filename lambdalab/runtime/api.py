@@ -1,0 +1,276 @@
+"""The Lambda Runtime API, served to one execution environment.
+
+A runtime (awslambdaric, our Node.js bootstrap, a custom ``bootstrap``) learns
+the API's address from ``AWS_LAMBDA_RUNTIME_API=host:port`` only, so every
+execution environment gets its own listening port on 127.0.0.1.  Routes, as in
+https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html :
+
+- ``GET  /2018-06-01/runtime/invocation/next`` blocks until an event is offered
+- ``POST /2018-06-01/runtime/invocation/{id}/response``
+- ``POST /2018-06-01/runtime/invocation/{id}/error`` (``Lambda-Runtime-Function-Error-Type``)
+- ``POST /2018-06-01/runtime/init/error``
+
+A small HTTP/1.1 server with keep-alive and TCP_NODELAY (without it a warm
+invoke waits for delayed ACKs: 40 ms instead of a fraction of one).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+
+from lambdalab.runtime.realtime import epoch_ms_at
+
+PREFIX = "/2018-06-01/runtime"
+_POLL = 0.25  # seconds between checks of "closed" while a thread waits
+
+
+@dataclass
+class Invocation:
+    """One event offered to an environment, and what the runtime answered."""
+
+    request_id: str
+    payload: bytes
+    invoked_function_arn: str
+    timeout: float
+    client_context: str | None = None
+    trace_id: str = ""
+    delivered_at: float | None = None  # time.monotonic() when /next returned it
+    finished_at: float | None = None
+    kind: str | None = None  # "response" or "error"
+    body: bytes = b""
+    error_type: str | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+class RuntimeApiServer:
+    """The Runtime API of one execution environment on 127.0.0.1:<port>."""
+
+    def __init__(self) -> None:
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(16)
+        self._listener.settimeout(_POLL)
+        self.port: int = self._listener.getsockname()[1]
+        self._offers: queue.Queue[Invocation] = queue.Queue()
+        self._current: Invocation | None = None
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._conns: set[socket.socket] = set()
+        self._threads: list[threading.Thread] = []
+        self.init_error: tuple[bytes, str] | None = None
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)
+        acceptor = threading.Thread(target=self._accept_loop, name=f"runtime-api-{self.port}", daemon=True)
+        self._threads.append(acceptor)
+        acceptor.start()
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def wake_fd(self) -> int:
+        """Readable whenever an invocation finished or init failed."""
+        return self._wake_r
+
+    def clear_wake(self) -> None:
+        try:
+            while os.read(self._wake_r, 4096):
+                pass
+        except (BlockingIOError, OSError):
+            pass
+
+    def offer(self, invocation: Invocation) -> None:
+        self._offers.put(invocation)
+
+    def close(self) -> None:
+        """Stop accepting, drop every connection, end and join every thread."""
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        try:
+            self._listener.close()
+        except OSError:
+            pass
+        with self._lock:
+            conns = list(self._conns)
+        for conn in conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        for thread in list(self._threads):
+            if thread is not threading.current_thread():
+                thread.join(timeout=2)
+        for fd in (self._wake_r, self._wake_w):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    # -- server side -------------------------------------------------------
+    def _wake(self) -> None:
+        try:
+            os.write(self._wake_w, b"x")
+        except OSError:
+            pass
+
+    def _accept_loop(self) -> None:
+        while not self._closed.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            conn.settimeout(None)
+            with self._lock:
+                if self._closed.is_set():
+                    conn.close()
+                    return
+                self._conns.add(conn)
+                thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
+                self._threads = [t for t in self._threads if t.is_alive()]
+                self._threads.append(thread)
+            thread.start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        reader = conn.makefile("rb")
+        try:
+            while not self._closed.is_set():
+                request = _read_request(reader, conn)
+                if request is None:
+                    return
+                method, path, headers, body = request
+                status, out_headers, out_body = self._route(method, path, headers, body)
+                if status == 0:  # closed while waiting
+                    return
+                _write_response(conn, status, out_headers, out_body)
+        except (OSError, ValueError):
+            return
+        finally:
+            with self._lock:
+                self._conns.discard(conn)
+            try:
+                reader.close()
+                conn.close()
+            except OSError:
+                pass
+
+    def _route(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        path = path.split("?", 1)[0]
+        if not path.startswith(PREFIX):
+            return _json(404, {"errorMessage": "Not found", "errorType": "NotFound"})
+        route = path[len(PREFIX) :]
+        if method == "GET" and route == "/invocation/next":
+            return self._next()
+        if method == "POST" and route == "/init/error":
+            self.init_error = (body, headers.get("lambda-runtime-function-error-type", "Runtime.Unknown"))
+            self._wake()
+            return _json(202, {"status": "OK"})
+        if method == "POST" and route.startswith("/invocation/"):
+            parts = route.split("/")
+            if len(parts) == 4 and parts[3] in ("response", "error"):
+                return self._finish(parts[2], parts[3], headers, body)
+        return _json(404, {"errorMessage": f"Unknown route {method} {path}", "errorType": "NotFound"})
+
+    def _next(self) -> tuple[int, dict[str, str], bytes]:
+        while not self._closed.is_set():
+            try:
+                inv = self._offers.get(timeout=_POLL)
+            except queue.Empty:
+                continue
+            now = time.monotonic()
+            inv.delivered_at = now
+            with self._lock:
+                self._current = inv
+            headers = {
+                "Content-Type": "application/json",
+                "Lambda-Runtime-Aws-Request-Id": inv.request_id,
+                "Lambda-Runtime-Deadline-Ms": str(epoch_ms_at(now + inv.timeout)),
+                "Lambda-Runtime-Invoked-Function-Arn": inv.invoked_function_arn,
+                "Lambda-Runtime-Trace-Id": inv.trace_id,
+            }
+            if inv.client_context is not None:
+                headers["Lambda-Runtime-Client-Context"] = inv.client_context
+            return 200, headers, inv.payload
+        return 0, {}, b""
+
+    def _finish(
+        self, request_id: str, kind: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        with self._lock:
+            inv = self._current
+            if inv is None or inv.request_id != request_id or inv.done.is_set():
+                return _json(400, {"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"})
+            self._current = None
+        inv.finished_at = time.monotonic()
+        inv.kind = kind
+        inv.body = body
+        if kind == "error":
+            inv.error_type = headers.get("lambda-runtime-function-error-type")
+        inv.done.set()
+        self._wake()
+        return _json(202, {"status": "OK"})
+
+
+def _json(status: int, doc: object) -> tuple[int, dict[str, str], bytes]:
+    return status, {"Content-Type": "application/json"}, json.dumps(doc).encode()
+
+
+_REASONS = {200: "OK", 202: "Accepted", 400: "Bad Request", 404: "Not Found"}
+
+
+def _write_response(conn: socket.socket, status: int, headers: dict[str, str], body: bytes) -> None:
+    head = [f"HTTP/1.1 {status} {_REASONS.get(status, 'OK')}"]
+    head += [f"{k}: {v}" for k, v in headers.items()]
+    head.append(f"Content-Length: {len(body)}")
+    conn.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+
+
+def _read_request(reader, conn: socket.socket) -> tuple[str, str, dict[str, str], bytes] | None:  # type: ignore[no-untyped-def]
+    line = reader.readline(65537)
+    while line in (b"\r\n", b"\n"):
+        line = reader.readline(65537)
+    if not line:
+        return None
+    parts = line.decode("latin-1").split()
+    if len(parts) < 2:
+        raise ValueError("bad request line")
+    method, path = parts[0], parts[1]
+    headers: dict[str, str] = {}
+    while True:
+        hline = reader.readline(65537)
+        if not hline:
+            return None
+        if hline in (b"\r\n", b"\n"):
+            break
+        name, _, value = hline.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if headers.get("expect", "").lower() == "100-continue":
+        conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        chunks = []
+        while True:
+            size = int(reader.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while reader.readline() not in (b"\r\n", b"\n", b""):
+                    pass
+                break
+            chunks.append(reader.read(size))
+            reader.readline()
+        body = b"".join(chunks)
+    else:
+        body = reader.read(int(headers.get("content-length", "0") or 0))
+    return method, path, headers, body

@@ -1,0 +1,299 @@
+"""One execution environment: a runtime process, its Runtime API, its output.
+
+Lambda runs each concurrent request in its own execution environment, reuses
+it while warm (module globals persist) and discards it after a timeout, a
+crash or an out-of-memory kill.  See
+https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html
+
+The process runs in its own session (so the whole process group can be killed)
+and receives SIGKILL when the thread that spawned it dies (PR_SET_PDEATHSIG):
+the runtime spawns from one long-lived thread, so that means when the lab's
+process dies.  Output (stdout and stderr, merged) is read by the invoking
+thread until the runtime posts its answer, then drained.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import selectors
+import signal
+import subprocess
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from lambdalab.runtime.api import Invocation, RuntimeApiServer
+from lambdalab.runtime.launchers import Launch
+from lambdalab.runtime.realtime import iso_now
+
+#: how long Lambda lets the init phase run before the timeout clock starts
+INIT_LIMIT = 10.0
+_MEMORY_POLL = 0.02
+_PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True)
+_prctl = _libc.prctl
+_SIGNAL_TEXT = {
+    signal.SIGKILL: "killed",
+    signal.SIGTERM: "terminated",
+    signal.SIGSEGV: "segmentation fault",
+    signal.SIGABRT: "aborted",
+    signal.SIGINT: "interrupt",
+    signal.SIGBUS: "bus error",
+}
+
+
+def _child_setup() -> None:  # runs in the child between fork and exec
+    _prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() == 1:  # the parent died before prctl
+        os._exit(1)
+
+
+@dataclass
+class Outcome:
+    """What happened to one invocation inside an environment."""
+
+    kind: str  # "response", "error", "init_error", "timeout", "oom", "exit"
+    body: bytes
+    error_type: str | None
+    output: str
+    duration_ms: float
+    init_duration_ms: float | None
+    max_memory_mb: int
+
+
+class Environment:
+    """A runtime process plus the Runtime API server it talks to."""
+
+    def __init__(self, key: tuple[str, str, str], memory_size: int, timeout: float) -> None:
+        self.key = key
+        self.memory_size = memory_size
+        self.timeout = timeout
+        self.api = RuntimeApiServer()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.busy = True
+        self.dead = False
+        self.retired = False
+        self.invocations = 0
+        self.last_used = time.monotonic()
+        self.max_rss_mb = 0
+        self._notice: str | None = None
+        self._killed = False
+
+    @property
+    def function_name(self) -> str:
+        return self.key[0]
+
+    @property
+    def version(self) -> str:
+        return self.key[1]
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    def rss_mb(self) -> int:
+        return _memory_kb(self.pid, "VmRSS") // 1024 if self.pid and not self.dead else 0
+
+    def start(self, launch: Launch, spawn: Callable[[Callable[[], subprocess.Popen[bytes]]], subprocess.Popen[bytes]]) -> None:
+        """Start the runtime process (through ``spawn``, the runtime's spawner thread)."""
+        self._notice = launch.notice
+
+        def popen() -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
+                launch.argv,
+                env=launch.env,
+                cwd=launch.cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_child_setup,
+                close_fds=True,
+            )
+
+        self.proc = spawn(popen)
+        assert self.proc.stdout is not None
+        os.set_blocking(self.proc.stdout.fileno(), False)
+
+    def run(self, inv: Invocation) -> Outcome:
+        """Deliver ``inv`` and wait (never forever) for the answer, a crash, the timeout or OOM."""
+        assert self.proc is not None and self.proc.stdout is not None
+        cold = self.invocations == 0
+        self.invocations += 1
+        began = time.monotonic()
+        out = bytearray()
+        if cold and self._notice:
+            out += (self._notice + "\n").encode()
+        fd = self.proc.stdout.fileno()
+        self.api.offer(inv)
+        sel = selectors.DefaultSelector()
+        sel.register(fd, selectors.EVENT_READ)
+        sel.register(self.api.wake_fd, selectors.EVENT_READ)
+        kind = ""
+        last_memory_check = 0.0
+        try:
+            while True:
+                now = time.monotonic()
+                if inv.done.is_set():
+                    kind = inv.kind or "response"
+                    break
+                if self.api.init_error is not None:
+                    kind = "init_error"
+                    break
+                if self.proc.poll() is not None:
+                    kind = "exit"
+                    break
+                deadline = (inv.delivered_at + inv.timeout) if inv.delivered_at else (began + INIT_LIMIT + inv.timeout)
+                if now >= deadline:
+                    kind = "timeout"
+                    break
+                if now - last_memory_check >= _MEMORY_POLL:
+                    last_memory_check = now
+                    if self._observe_memory() > self.memory_size * 1024:
+                        kind = "oom"
+                        break
+                for key, _ in sel.select(timeout=max(0.0, min(_MEMORY_POLL, deadline - now))):
+                    if key.fd == fd:
+                        if not _read_into(fd, out):
+                            sel.unregister(fd)
+                    else:
+                        self.api.clear_wake()
+        finally:
+            sel.close()
+        end = inv.finished_at or time.monotonic()
+        start_of_invoke = inv.delivered_at or end
+        init_ms = ((inv.delivered_at or end) - began) * 1000 if cold else None
+        if kind in ("timeout", "oom"):
+            self.kill()
+        if kind == "exit" and self.proc.poll() is None:
+            self.proc.wait(timeout=2)
+        if kind not in ("timeout", "oom"):
+            self._observe_memory()
+        _read_into(fd, out)
+        body, error_type = inv.body, inv.error_type
+        rid = inv.request_id
+        if kind == "init_error":
+            assert self.api.init_error is not None
+            body, error_type = self.api.init_error
+        elif kind == "timeout":
+            error_type = "Sandbox.Timedout"
+            message = f"RequestId: {rid} Error: Task timed out after {inv.timeout:.2f} seconds"
+            body = _error_doc(error_type, message)
+            out += f"{_ensure_nl(out)}{iso_now()} {rid} Task timed out after {inv.timeout:.2f} seconds\n".encode()
+            end = time.monotonic()
+        elif kind in ("oom", "exit"):
+            error_type = "Runtime.OutOfMemory" if kind == "oom" else "Runtime.ExitError"
+            code = self.proc.returncode
+            if kind == "oom" or code is None or code < 0:
+                sig = signal.Signals(-code) if code is not None and code < 0 else signal.SIGKILL
+                reason = f"signal: {_SIGNAL_TEXT.get(sig, sig.name.lower())}"
+            else:
+                reason = f"exit status {code}"
+            message = f"RequestId: {rid} Error: Runtime exited with error: {reason}"
+            body = _error_doc(error_type, message)
+            out += f"{_ensure_nl(out)}{message}\n{error_type}\n".encode()
+            end = time.monotonic()
+        if kind not in ("response", "error"):
+            self.kill()
+        memory = min(self.max_rss_mb, self.memory_size) if kind != "oom" else self.memory_size
+        return Outcome(
+            kind=kind,
+            body=body,
+            error_type=error_type,
+            output=out.decode("utf-8", errors="replace"),
+            duration_ms=max(0.0, (end - start_of_invoke) * 1000) if inv.delivered_at else (end - began) * 1000,
+            init_duration_ms=init_ms,
+            max_memory_mb=max(memory, 1),
+        )
+
+    def _observe_memory(self) -> int:
+        """Refresh Max Memory Used (VmHWM of the process and its children); return current RSS in kB."""
+        pid = self.pid
+        if pid is None:
+            return 0
+        rss = hwm = 0
+        for p in _family(pid):
+            rss += _memory_kb(p, "VmRSS")
+            hwm += _memory_kb(p, "VmHWM")
+        self.max_rss_mb = max(self.max_rss_mb, hwm // 1024)
+        return rss
+
+    def kill(self) -> None:
+        """Kill the whole process group, reap it, stop the Runtime API server."""
+        if self._killed:
+            return
+        self._killed = True
+        self.dead = True
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:  # pragma: no cover
+                pass
+            if self.proc.stdout is not None:
+                self.proc.stdout.close()
+        self.api.close()
+
+
+def _read_into(fd: int, out: bytearray) -> bool:
+    """Read what is available; False at end of file."""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False
+        if not chunk:
+            return False
+        out += chunk
+
+
+def _ensure_nl(out: bytearray) -> str:
+    return "\n" if out and not out.endswith(b"\n") else ""
+
+
+def _error_doc(error_type: str, message: str) -> bytes:
+    import json
+
+    return json.dumps({"errorType": error_type, "errorMessage": message}).encode()
+
+
+def _memory_kb(pid: int | None, field: str) -> int:
+    if pid is None:
+        return 0
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            for line in f:
+                if line.startswith(field.encode() + b":"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _family(pid: int) -> list[int]:
+    """``pid`` and its descendants (through /proc/<pid>/task/<tid>/children)."""
+    seen = [pid]
+    i = 0
+    while i < len(seen) and len(seen) < 256:
+        p = seen[i]
+        i += 1
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                text = Path(f"/proc/{p}/task/{task}/children").read_text()
+                seen.extend(int(c) for c in text.split())
+        except (OSError, ValueError):
+            continue
+    return seen
+
+
+def new_log_stream_name(version: str, date: str) -> str:
+    """``2025/01/06/[$LATEST]0123456789abcdef0123456789abcdef`` as Lambda names streams."""
+    return f"{date}/[{version}]{uuid.uuid4().hex}"

@@ -1,0 +1,14 @@
+"""lambdalab: learn how AWS Lambda behaves, on your own machine.
+
+A :class:`Lab` is a local AWS (moto behind lambdalab's gateway) whose Lambda
+really runs function code, on a virtual clock.  See ``notebooks/00-start-here``.
+"""
+
+from __future__ import annotations
+
+from .errors import AwsError, LabError
+from .lab import Lab
+from .packaging import zip_files, zip_folder
+
+__all__ = ["AwsError", "Lab", "LabError", "zip_files", "zip_folder", "__version__"]
+__version__ = "0.1.0"

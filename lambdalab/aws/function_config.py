@@ -1,0 +1,159 @@
+"""Validation of a function's configuration, as CreateFunction and
+UpdateFunctionConfiguration do it.
+
+Pure functions over the request body: each raises the :class:`AwsError` AWS
+would answer with.  botocore checks minimums on the client (Timeout >= 1,
+MemorySize >= 128); the maximums and the rest are checked by the service.
+
+https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html
+https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html
+https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from ..errors import AwsError, invalid_parameter, validation
+
+TIMEOUT_RANGE = (1, 900)
+MEMORY_RANGE = (128, 10240)
+ZIP_LIMIT = 50 * 1024 * 1024  # direct upload
+UNZIPPED_LIMIT = 262_144_000
+ENV_LIMIT = 4096
+
+#: Environment variables Lambda sets itself and will not let a function override.
+RESERVED_ENV = (
+    "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+)  # fmt: skip
+
+#: Runtimes AWS no longer accepts for creating or updating functions (as of late 2026).
+BLOCKED_RUNTIMES = {
+    "python2.7": "python3.13", "python3.6": "python3.13", "python3.7": "python3.13",
+    "python3.8": "python3.13", "nodejs": "nodejs22.x", "nodejs4.3": "nodejs22.x",
+    "nodejs4.3-edge": "nodejs22.x", "nodejs6.10": "nodejs22.x", "nodejs8.10": "nodejs22.x",
+    "nodejs10.x": "nodejs22.x", "nodejs12.x": "nodejs22.x", "nodejs14.x": "nodejs22.x",
+    "nodejs16.x": "nodejs22.x", "dotnetcore1.0": "dotnet8", "dotnetcore2.0": "dotnet8",
+    "dotnetcore2.1": "dotnet8", "dotnetcore3.1": "dotnet8", "dotnet6": "dotnet8",
+    "ruby2.5": "ruby3.3", "ruby2.7": "ruby3.3", "go1.x": "provided.al2023",
+    "provided": "provided.al2023", "java8": "java21",
+}  # fmt: skip
+
+_NAME = re.compile(r"^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?$")
+_ROLE = re.compile(r"^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$")
+_ENV_KEY = re.compile(r"^[a-zA-Z]([a-zA-Z0-9_])+$")
+
+
+@cache
+def known_runtimes() -> tuple[str, ...]:
+    """The Runtime enum of the Lambda API model botocore ships."""
+    import botocore.session
+
+    shape = botocore.session.get_session().get_service_model("lambda").shape_for("Runtime")
+    return tuple(shape.enum)
+
+
+def check_function_name(name: str) -> None:
+    if not name or len(name) > 140 or not _NAME.match(name):
+        raise validation(name, "functionName", f"Member must satisfy regular expression pattern: {_NAME.pattern}")
+
+
+def check_runtime(runtime: str | None) -> None:
+    if runtime is None:
+        return
+    if runtime in BLOCKED_RUNTIMES:
+        raise invalid_parameter(
+            f"The runtime parameter of {runtime} is no longer supported for creating or updating "
+            f"AWS Lambda functions. We recommend you use the new runtime ({BLOCKED_RUNTIMES[runtime]}) "
+            "while creating or updating functions."
+        )
+    if runtime not in known_runtimes():
+        enum = ", ".join(known_runtimes())
+        raise validation(runtime, "runtime", f"Member must satisfy enum value set: [{enum}]")
+
+
+def check_handler(handler: str | None) -> None:
+    if handler is None:
+        return
+    if len(handler) > 128:
+        raise validation(handler, "handler", "Member must have length less than or equal to 128")
+    if not re.fullmatch(r"[^\s]+", handler):
+        raise validation(handler, "handler", r"Member must satisfy regular expression pattern: [^\s]+")
+
+
+def check_limits(body: Mapping[str, Any]) -> None:
+    timeout = body.get("Timeout")
+    if timeout is not None and not TIMEOUT_RANGE[0] <= timeout <= TIMEOUT_RANGE[1]:
+        side = "greater than or equal to 1" if timeout < 1 else "less than or equal to 900"
+        raise validation(timeout, "timeout", f"Member must have value {side}")
+    memory = body.get("MemorySize")
+    if memory is not None and not MEMORY_RANGE[0] <= memory <= MEMORY_RANGE[1]:
+        side = "greater than or equal to 128" if memory < 128 else "less than or equal to 10240"
+        raise validation(memory, "memorySize", f"Member must have value {side}")
+
+
+def check_environment(env: Mapping[str, Any] | None) -> None:
+    variables = (env or {}).get("Variables") or {}
+    for key in variables:
+        if not _ENV_KEY.match(key):
+            raise validation(
+                key, "environment.variables", r"Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+"
+            )
+    reserved = [k for k in variables if k in RESERVED_ENV]
+    if reserved:
+        raise invalid_parameter(
+            "Lambda was unable to configure your environment variables because the environment "
+            "variables you have provided contains reserved keys that are currently not supported "
+            f"for modification. Reserved keys used in this request: {', '.join(reserved)}"
+        )
+    size = sum(len(k) + len(str(v)) for k, v in variables.items())
+    if size > ENV_LIMIT:
+        raise invalid_parameter(
+            "Lambda was unable to configure your environment variables because the environment "
+            f"variables you have provided exceeded the 4KB limit. String measured: {size}"
+        )
+
+
+def check_role_format(role: str | None) -> None:
+    if role is None:
+        return
+    if not _ROLE.match(role):
+        raise validation(role, "role", f"Member must satisfy regular expression pattern: {_ROLE.pattern}")
+
+
+def check_zip(data: bytes, operation: str) -> zipfile.ZipFile:
+    """The deployment package must be a readable zip within Lambda's quotas."""
+    if len(data) > ZIP_LIMIT:
+        raise AwsError(
+            "RequestEntityTooLargeException",
+            f"Request must be smaller than 69905067 bytes for the {operation} operation",
+            413,
+        )
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        unzipped = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as err:
+        raise invalid_parameter(
+            "Could not unzip uploaded file. Please check your file, then try to upload again."
+        ) from err
+    if unzipped > UNZIPPED_LIMIT:
+        raise invalid_parameter(f"Unzipped size must be smaller than {UNZIPPED_LIMIT} bytes")
+    return archive
+
+
+def check_configuration(body: Mapping[str, Any]) -> None:
+    """Everything in a Create/UpdateFunctionConfiguration body that AWS validates itself."""
+    check_runtime(body.get("Runtime"))
+    check_handler(body.get("Handler"))
+    check_limits(body)
+    check_environment(body.get("Environment"))
+    check_role_format(body.get("Role"))

@@ -1,0 +1,246 @@
+"""The function lifecycle API: create, get, list, update, publish, delete.
+
+moto stores functions, versions and aliases; this module checks each request
+the way Lambda does before moto sees it, and reports what Lambda reports after
+(``RevisionId``, ``State``, ``LastUpdateStatus``, ``DeadLetterConfig``, a
+``Code.Location`` that really downloads the package).
+
+https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html
+https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import warnings
+from typing import TYPE_CHECKING, Any
+
+from ..errors import AwsError, invalid_parameter, validation
+from ..packaging import handler_problem
+from . import backends, function_config
+from .gateway import Gateway, Request, Response
+
+if TYPE_CHECKING:
+    from ..lab import Lab
+
+
+class LambdaLabWarning(UserWarning):
+    """Something AWS accepts now but that will fail later; the lab says so early."""
+
+
+class FunctionService:
+    def __init__(self, lab: Lab) -> None:
+        self.lab = lab
+
+    def register(self, gw: Gateway) -> None:
+        gw.route("lambda", "CreateFunction", self.create_function)
+        gw.route("lambda", "UpdateFunctionConfiguration", self.update_configuration)
+        gw.route("lambda", "UpdateFunctionCode", self.update_code)
+        gw.route("lambda", "GetFunction", self.get_function)
+        gw.route("lambda", "ListFunctions", self.list_functions)
+        gw.route("lambda", "DeleteFunction", self.delete_function)
+        gw.raw("code", self.download_code)
+
+    # -- hooks called by moto_hooks ----------------------------------------------
+    def configuration(self, fn: Any, config: dict[str, Any], on_create: bool) -> dict[str, Any]:
+        """Amend moto's GetFunctionConfiguration document with what Lambda reports."""
+        config["RevisionId"] = getattr(fn, "lambdalab_revision", None) or self._new_revision(fn)
+        config["State"] = "Active"
+        config["LastUpdateStatus"] = "Successful"
+        config["LoggingConfig"] = {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{fn.function_name}"}
+        dlq = getattr(fn, "lambdalab_dlq", None)
+        if dlq:
+            config["DeadLetterConfig"] = {"TargetArn": dlq}
+        for key in [k for k, v in config.items() if v is None]:
+            del config[key]
+        if not config.get("Layers"):
+            config.pop("Layers", None)
+        return config
+
+    def changed(self, fn: Any, what: str, updates: dict[str, Any] | None = None) -> None:
+        """Code or configuration changed: new RevisionId, old environments retired."""
+        if updates and "DeadLetterConfig" in updates:
+            fn.lambdalab_dlq = (updates["DeadLetterConfig"] or {}).get("TargetArn") or None
+        self._new_revision(fn)
+        self.lab.retire(fn.function_name)
+        self.lab.trace.add("function-updated", fn.function_name, what=what)
+
+    def _new_revision(self, fn: Any) -> str:
+        fn.lambdalab_revision = self.lab.new_id()
+        return str(fn.lambdalab_revision)
+
+    # -- handlers -----------------------------------------------------------------
+    def create_function(self, req: Request, gw: Gateway) -> Response:
+        body = req.json()
+        name = body.get("FunctionName", "")
+        function_config.check_function_name(name)
+        function_config.check_configuration(body)
+        package_type = body.get("PackageType", "Zip")
+        code = body.get("Code") or {}
+        if package_type == "Image" or "ImageUri" in code:
+            raise invalid_parameter(
+                "The lab runs .zip deployment packages only: container images need a registry and "
+                "Docker, which the lab does without. Use PackageType Zip."
+            )
+        if not body.get("Runtime") or not body.get("Handler"):
+            raise invalid_parameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
+        names = self._package_names(code, "CreateFunction")
+        backends.check_role_assumable(self.lab.account_id, body["Role"])
+        self._warn_handler(body.get("Runtime"), body.get("Handler"), names)
+        resp = gw.forward(req)
+        if resp.status >= 300:
+            return resp
+        config = json.loads(resp.body)
+        fn = backends.get_function(self.lab.account_id, self.lab.region, name.split(":")[-1])
+        if body.get("DeadLetterConfig", {}).get("TargetArn"):
+            fn.lambdalab_dlq = body["DeadLetterConfig"]["TargetArn"]
+            config["DeadLetterConfig"] = {"TargetArn": fn.lambdalab_dlq}
+        config.update(State="Pending", StateReason="The function is being created.", StateReasonCode="Creating")
+        config.pop("LastUpdateStatus", None)
+        self.lab.trace.add("function-created", fn.function_name, runtime=body.get("Runtime"))
+        return Response.json(201, config)
+
+    def update_configuration(self, req: Request, gw: Gateway) -> Response:
+        body = req.json()
+        function_config.check_configuration(body)
+        fn = backends.get_function(self.lab.account_id, self.lab.region, req.params["FunctionName"])
+        self._check_revision(fn, body.get("RevisionId"))
+        if "Role" in body:
+            backends.check_role_assumable(self.lab.account_id, body["Role"])
+        if "Handler" in body or "Runtime" in body:
+            self._warn_handler(body.get("Runtime", fn.run_time), body.get("Handler", fn.handler), self._names_of(fn.code_bytes))
+        resp = gw.forward(req)
+        return self._in_progress(resp)
+
+    def update_code(self, req: Request, gw: Gateway) -> Response:
+        body = req.json()
+        fn = backends.get_function(self.lab.account_id, self.lab.region, req.params["FunctionName"])
+        self._check_revision(fn, body.get("RevisionId"))
+        names = self._package_names(body, "UpdateFunctionCode")
+        if names is not None:
+            self._warn_handler(fn.run_time, fn.handler, names)
+        resp = gw.forward(req)
+        if body.get("Publish") and resp.status < 300:
+            backends.lambda_backend(self.lab.account_id, self.lab.region).publish_version(fn.function_name)
+        return self._in_progress(resp)
+
+    def get_function(self, req: Request, gw: Gateway) -> Response:
+        resp = gw.forward(req)
+        if resp.status >= 300:
+            return resp
+        doc = json.loads(resp.body)
+        config = doc["Configuration"]
+        version = config.get("Version", "$LATEST")
+        doc["Code"] = {
+            "RepositoryType": "S3",
+            "Location": f"{self.lab.endpoint_url}/_lambdalab/code/{self.lab.region}/{config['FunctionName']}/{version}",
+        }
+        return Response.json(200, doc)
+
+    def list_functions(self, req: Request, gw: Gateway) -> Response:
+        max_items = int(req.q("MaxItems") or 50)
+        if not 1 <= max_items <= 10000:
+            raise validation(max_items, "maxItems", "Member must have value between 1 and 10000")
+        backend = backends.lambda_backend(self.lab.account_id, self.lab.region)
+        fns = list(backend.list_functions(req.q("FunctionVersion")))
+        configs = sorted((f.get_configuration() for f in fns), key=lambda c: (c["FunctionName"], _version_key(c["Version"])))
+        start = 0
+        marker = req.q("Marker")
+        if marker:
+            try:
+                start = int(base64.b64decode(marker).decode())
+            except ValueError as err:
+                raise invalid_parameter("Invalid marker") from err
+        page = configs[start : start + max_items]
+        out: dict[str, Any] = {"Functions": page}
+        if start + max_items < len(configs):
+            out["NextMarker"] = base64.b64encode(str(start + max_items).encode()).decode()
+        return Response.json(200, out)
+
+    def delete_function(self, req: Request, gw: Gateway) -> Response:
+        name = req.params["FunctionName"]
+        qualifier = req.q("Qualifier")
+        if qualifier == "$LATEST":
+            raise invalid_parameter("$LATEST version cannot be deleted without deleting the function.")
+        fn = backends.get_function(self.lab.account_id, self.lab.region, name, qualifier)
+        backend = backends.lambda_backend(self.lab.account_id, self.lab.region)
+        if qualifier:
+            aliases = [a.name for a in backend.list_aliases(fn.function_name) if a.function_version == qualifier]
+            if aliases:
+                raise AwsError(
+                    "ResourceConflictException",
+                    f"Unable to delete version because the following aliases reference it: {aliases}",
+                    409,
+                )
+        resp = gw.forward(req)
+        if resp.status < 300:
+            self.lab.retire(fn.function_name, qualifier)
+            self.lab.trace.add("function-deleted", fn.function_name, qualifier=qualifier)
+        return resp
+
+    def download_code(self, environ: dict[str, Any]) -> Response:
+        """``Code.Location``: the package as stored (Lambda's is a presigned S3 URL)."""
+        parts = environ["PATH_INFO"].split("/")  # /_lambdalab/code/<region>/<name>/<version>
+        if len(parts) != 6:
+            return Response(404, b"not found")
+        _, _, _, region, name, version = parts
+        try:
+            fn = backends.get_function(self.lab.account_id, region, name, version)
+        except AwsError:
+            return Response(404, b"not found")
+        return Response(200, fn.code_bytes, {"Content-Type": "application/zip"})
+
+    # -- helpers ------------------------------------------------------------------
+    def _package_names(self, code: dict[str, Any], operation: str) -> list[str] | None:
+        if "ZipFile" not in code:
+            return None
+        try:
+            data = base64.b64decode(code["ZipFile"])
+        except ValueError as err:
+            raise invalid_parameter("Could not unzip uploaded file. Please check your file, then try to upload again.") from err
+        return function_config.check_zip(data, operation).namelist()
+
+    @staticmethod
+    def _names_of(data: bytes) -> list[str]:
+        import io
+        import zipfile
+
+        try:
+            return zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except zipfile.BadZipFile:
+            return []
+
+    def _warn_handler(self, runtime: str | None, handler: str | None, names: list[str] | None) -> None:
+        if names is None:
+            return
+        problem = handler_problem(runtime, handler, names)
+        if problem:
+            warnings.warn(problem, LambdaLabWarning, stacklevel=2)
+            self.lab.trace.add("warning", None, message=problem)
+
+    @staticmethod
+    def _check_revision(fn: Any, revision: str | None) -> None:
+        if revision and revision != getattr(fn, "lambdalab_revision", None):
+            raise AwsError(
+                "PreconditionFailedException",
+                "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
+                412,
+            )
+
+    @staticmethod
+    def _in_progress(resp: Response) -> Response:
+        if resp.status >= 300:
+            return resp
+        config = json.loads(resp.body)
+        config.update(
+            LastUpdateStatus="InProgress",
+            LastUpdateStatusReason="The function is being created.",
+            LastUpdateStatusReasonCode="Creating",
+        )
+        return Response.json(resp.status, config)
+
+
+def _version_key(version: str) -> int:
+    return -1 if version == "$LATEST" else int(version)
+

@@ -1,0 +1,212 @@
+"""The Invoke API: qualifier routing, payload rules, and the hand-off to the runtime.
+
+moto reads ``qualifier`` in lower case (so always runs ``$LATEST``), answers
+``Handled`` for unhandled errors and runs ``Event`` and ``DryRun`` invocations;
+the lab answers Invoke itself, the way Lambda does.
+
+https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
+https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..errors import AwsError, invalid_parameter, not_found, validation
+from . import backends
+from .gateway import Gateway, Request, Response
+
+if TYPE_CHECKING:
+    from ..lab import Lab
+    from ..runtime.types import FunctionSpec, InvokeResult
+
+SYNC_LIMIT = 6 * 1024 * 1024  # 6 MB request and response (RequestResponse)
+ASYNC_LIMIT = 1024 * 1024  # 1 MB (Event), raised from 256 KB in 2025
+LOG_TAIL = 4096
+INVOCATION_TYPES = ("Event", "RequestResponse", "DryRun")
+
+_ARN = re.compile(r"^(?:arn:aws[a-zA-Z-]*:lambda:(?P<region>[a-z0-9-]+):)?(?:(?P<account>\d{12}):)?(?:function:)?(?P<name>[a-zA-Z0-9-_]+)(?::(?P<qualifier>\$LATEST|[a-zA-Z0-9-_]+))?$")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A resolved function version: what runs and under which ARN it was called."""
+
+    fn: Any  # moto's LambdaFunction for that version
+    spec: FunctionSpec
+    invoked_arn: str
+    executed_version: str
+
+
+class InvokeService:
+    def __init__(self, lab: Lab) -> None:
+        self.lab = lab
+        #: set by the async engine: submit(target, payload, request_id) for InvocationType=Event
+        self.submit_event: Any = None
+
+    def register(self, gw: Gateway) -> None:
+        gw.route("lambda", "Invoke", self.invoke)
+
+    # -- resolution ---------------------------------------------------------------
+    def resolve(self, function_name: str, qualifier: str | None = None) -> Target:
+        """Find the version a name, partial ARN or ARN (and Qualifier) refers to."""
+        from ..runtime.types import FunctionSpec
+
+        hit = _ARN.match(function_name)
+        if not hit:
+            raise validation(function_name, "functionName", "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
+        name, derived = hit.group("name"), hit.group("qualifier")
+        if derived and qualifier and derived != qualifier:
+            raise invalid_parameter("The derived qualifier from the function name does not match the specified qualifier.")
+        qualifier = qualifier or derived
+        unqualified = self.lab.arn("lambda", f"function:{name}")
+        try:
+            fn = backends.get_function(self.lab.account_id, self.lab.region, name, qualifier or "$LATEST")
+        except AwsError as err:
+            raise not_found(f"Function not found: {unqualified}{':' + qualifier if qualifier else ''}") from err
+        latest = backends.get_function(self.lab.account_id, self.lab.region, name, "$LATEST")
+        version = str(fn.version)
+        spec = FunctionSpec(
+            function_name=fn.function_name,
+            function_arn=unqualified,
+            version=version,
+            runtime=fn.run_time or "",
+            handler=fn.handler or "",
+            code_zip=fn.code_bytes,
+            code_sha256=fn.code_sha_256,
+            timeout=int(fn.timeout),
+            memory_size=int(fn.memory_size),
+            environment=dict(fn.environment_vars or {}),
+            revision_id=str(getattr(fn, "lambdalab_revision", "")),
+            reserved_concurrency=latest.reserved_concurrency,
+        )
+        invoked = unqualified + (f":{qualifier}" if qualifier else "")
+        return Target(fn, spec, invoked, version)
+
+    # -- the API ------------------------------------------------------------------
+    def invoke(self, req: Request, gw: Gateway) -> Response:
+        kind = req.headers.get("x-amz-invocation-type", "RequestResponse")
+        if kind not in INVOCATION_TYPES:
+            raise validation(kind, "invocationType", f"Member must satisfy enum value set: [{', '.join(INVOCATION_TYPES)}]")
+        target = self.resolve(req.params["FunctionName"], req.q("Qualifier"))
+        limit = ASYNC_LIMIT if kind == "Event" else SYNC_LIMIT
+        if len(req.body) > limit:
+            raise AwsError(
+                "RequestEntityTooLargeException",
+                f"Request must be smaller than {limit} bytes for the InvokeFunction operation",
+                413,
+            )
+        payload = req.body or b"{}"
+        check_json(payload)
+        if kind == "DryRun":
+            return Response(204, b"", {"X-Amz-Executed-Version": target.executed_version})
+        if kind == "Event":
+            if self.submit_event is None:
+                raise AwsError("ServiceException", "Asynchronous invocation is not available in this lab.", 500)
+            request_id = self.lab.new_id()
+            self.submit_event(target, payload, request_id)
+            return Response(202, b"", {"X-Amz-Executed-Version": target.executed_version, "x-amzn-RequestId": request_id})
+        client_context = decode_client_context(req.headers.get("x-amz-client-context"))
+        result = self.run(target, payload, client_context=client_context, source="Invoke")
+        headers = {
+            "Content-Type": "application/json",
+            "X-Amz-Executed-Version": result.executed_version,
+            "x-amzn-RequestId": result.request_id,
+        }
+        if result.function_error:
+            headers["X-Amz-Function-Error"] = result.function_error
+        if req.headers.get("x-amz-log-type") == "Tail":
+            headers["X-Amz-Log-Result"] = base64.b64encode(result.log.encode()[-LOG_TAIL:]).decode()
+        return Response(200, result.payload, headers)
+
+    def run(
+        self, target: Target, payload: bytes, *, client_context: str | None = None, source: str, request_id: str | None = None
+    ) -> InvokeResult:
+        """Execute one invocation in the runtime; log it to CloudWatch Logs and the trace."""
+        from ..runtime.types import InvokeResult, RuntimeFailure
+
+        request_id = request_id or self.lab.new_id()
+        try:
+            result: InvokeResult = self.lab.runtime.invoke(
+                target.spec,
+                payload,
+                request_id=request_id,
+                invoked_function_arn=target.invoked_arn,
+                client_context=client_context,
+            )
+        except RuntimeFailure as err:
+            self.lab.trace.add("invoke-refused", target.spec.function_name, (request_id,), code=err.code, source=source)
+            raise AwsError(err.code, err.message, err.status) from err
+        if len(result.payload) > SYNC_LIMIT:
+            message = f"Response payload size exceeded maximum allowed payload size ({SYNC_LIMIT} bytes)."
+            body = json.dumps({"errorMessage": message, "errorType": "Function.ResponseSizeTooLarge"}).encode()
+            result = InvokeResult(**{**result.__dict__, "payload": body, "function_error": "Unhandled", "error_type": "Function.ResponseSizeTooLarge"})
+        self._write_logs(target, result)
+        self.lab.trace.add(
+            "invoke",
+            target.spec.function_name,
+            (request_id,),
+            source=source,
+            version=result.executed_version,
+            error=result.error_type if result.function_error else None,
+            cold=result.init_duration_ms is not None,
+        )
+        return result
+
+    def moto_invoke(self, fn: Any, body: Any, request_headers: Any, response_headers: Any) -> str:
+        """moto's own ``LambdaFunction.invoke`` path, executed for real."""
+        target = self.resolve(fn.function_name, str(fn.version))
+        payload = body.encode() if isinstance(body, str) else (body or b"{}")
+        result = self.run(target, payload, source="moto")
+        if result.function_error:
+            response_headers["x-amz-function-error"] = result.function_error
+        return result.payload.decode()
+
+    def _write_logs(self, target: Target, result: InvokeResult) -> None:
+        from moto.logs.models import logs_backends
+
+        logs = logs_backends[self.lab.account_id][self.lab.region]
+        group = f"/aws/lambda/{target.spec.function_name}"
+        env = getattr(result, "environment_id", None) or target.spec.revision_id
+        day = self.lab.clock.now.strftime("%Y/%m/%d")
+        stream = f"{day}/[{result.executed_version}]{env.replace('-', '')[:32]}"
+        if group not in logs.groups:
+            logs.create_log_group(group, {})
+        if stream not in logs.groups[group].streams:
+            logs.create_log_stream(group, stream)
+        stamp = int(self.lab.clock.now.timestamp() * 1000)
+        events = [{"timestamp": stamp, "message": line} for line in result.log.splitlines() if line]
+        if events:
+            logs.put_log_events(group, stream, events)
+
+
+def check_json(payload: bytes) -> None:
+    """Lambda accepts any JSON document as an event, and nothing else."""
+    try:
+        json.loads(payload)
+    except ValueError as err:
+        text = payload[:64].decode(errors="replace")
+        raise AwsError(
+            "InvalidRequestContentException",
+            f"Could not parse request body into json: Could not parse payload into json: {err.args[0] if err.args else err}: "
+            f'[Source: (byte[])"{text}"]',
+            400,
+        ) from err
+
+
+def decode_client_context(header: str | None) -> str | None:
+    """ClientContext arrives base64-encoded; the function sees the JSON text."""
+    if not header:
+        return None
+    if len(header) > 3583:
+        raise invalid_parameter("Client context must be less than 3583 bytes after base64 encoding.")
+    try:
+        text = base64.b64decode(header).decode()
+        json.loads(text)
+    except ValueError as err:
+        raise invalid_parameter("Client context must be a valid Base64-encoded JSON object.") from err
+    return text

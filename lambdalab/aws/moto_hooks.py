@@ -1,0 +1,208 @@
+"""Every place where lambdalab reaches into moto, in one module.
+
+moto is the lab's control plane: it stores resources and serves the AWS APIs.
+It also *acts* in places where AWS Lambda would (it fires functions inside
+``send_message``, ``put_record``, ``publish``...), and gets some Lambda facts
+wrong (see ``reference/aws-behaviour.md``).  The hooks below switch those
+actions off or hand them to the lab.  :func:`self_test` checks at start that
+each hook point still exists in the installed moto, and fails loudly naming the
+one that moved, rather than letting the lab quietly behave like plain moto.
+
+Tested with the moto range pinned in ``pyproject.toml``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from ..errors import LabError
+
+#: moto versions these hooks were written and tested against
+MOTO_RANGE = (">=5.2.1", "<5.3")
+
+#: AWS managed policies a Lambda learner meets; the lab loads only these
+#: (loading all of them costs seconds at start).
+MANAGED_POLICIES = (
+    "AWSLambdaBasicExecutionRole",
+    "AWSLambdaExecute",
+    "AWSLambdaRole",
+    "AWSLambdaSQSQueueExecutionRole",
+    "AWSLambdaKinesisExecutionRole",
+    "AWSLambdaDynamoDBExecutionRole",
+    "AWSLambdaVPCAccessExecutionRole",
+    "AWSLambda_FullAccess",
+    "AWSLambda_ReadOnlyAccess",
+    "AmazonSQSFullAccess",
+    "AmazonSNSFullAccess",
+    "AmazonS3FullAccess",
+    "AmazonS3ReadOnlyAccess",
+    "AmazonDynamoDBFullAccess",
+    "AmazonKinesisFullAccess",
+    "AmazonEventBridgeFullAccess",
+    "CloudWatchLogsFullAccess",
+)
+
+#: where the hooks send what moto would have done itself; the lab sets these
+_sinks: dict[str, Callable[..., Any]] = {}
+
+
+def set_sink(name: str, fn: Callable[..., Any] | None) -> None:
+    """Route a moto action (``trigger`` or ``invoke``) to the lab; None to drop it."""
+    if fn is None:
+        _sinks.pop(name, None)
+    else:
+        _sinks[name] = fn
+
+
+# The hook points: (module, attribute path, parameters we rely on)
+_POINTS: list[tuple[str, str, tuple[str, ...]]] = [
+    ("moto.awslambda.models", "LambdaFunction.get_configuration", ("self", "on_create")),
+    ("moto.awslambda.models", "LambdaFunction.invoke", ("self", "body", "request_headers", "response_headers")),
+    ("moto.awslambda.models", "LambdaFunction._set_function_code", ("self", "updated_spec")),
+    ("moto.awslambda.models", "LambdaFunction.update_configuration", ("self", "config_updates")),
+    ("moto.awslambda.models", "LambdaBackend.send_sqs_batch", ("self", "function_arn", "messages", "queue_arn")),
+    ("moto.awslambda.models", "LambdaBackend.send_kinesis_message", ("self",)),
+    ("moto.awslambda.models", "LambdaBackend.send_dynamodb_items", ("self",)),
+    ("moto.awslambda.models", "LambdaBackend.send_sns_message", ("self",)),
+    ("moto.s3.notifications", "_invoke_awslambda", ("account_id", "event_body", "fn_arn", "region_name")),
+    ("moto.iam.models", "IAMBackend._init_aws_policies", ("self",)),
+    ("moto.moto_api._internal", "mock_random.seed", ()),
+]
+
+
+def _resolve(module: str, path: str) -> tuple[Any, str, Any]:
+    import importlib
+
+    obj: Any = importlib.import_module(module)
+    parts = path.split(".")
+    for part in parts[:-1]:
+        obj = getattr(obj, part)
+    return obj, parts[-1], getattr(obj, parts[-1])
+
+
+def self_test() -> None:
+    """Fail loudly if a hook point moved in the installed moto."""
+    import moto
+
+    for module, path, params in _POINTS:
+        try:
+            _, _, target = _resolve(module, path)
+        except (ImportError, AttributeError) as err:
+            raise LabError(
+                f"moto {moto.__version__} has no {module}.{path} ({err}); lambdalab's hooks "
+                f"were tested with moto{','.join(MOTO_RANGE)}. Install that range."
+            ) from err
+        if params:
+            target = getattr(target, "__lambdalab_original__", target)
+            have = list(inspect.signature(target).parameters)
+            missing = [p for p in params if p not in have]
+            if missing:
+                raise LabError(
+                    f"moto {moto.__version__}: {module}.{path} lost parameters {missing}; "
+                    f"lambdalab's hooks need moto{','.join(MOTO_RANGE)}."
+                )
+
+
+_installed = False
+
+
+def install() -> None:
+    """Patch moto once per process (idempotent)."""
+    global _installed
+    self_test()
+    if _installed:
+        return
+    from moto.awslambda import models as lm
+    from moto.iam import models as im
+    from moto.s3 import notifications as s3n
+
+    def patch(owner: Any, name: str, new: Callable[..., Any]) -> None:
+        new.__lambdalab_original__ = getattr(owner, name)  # type: ignore[attr-defined]
+        setattr(owner, name, new)
+
+    # 1. Configuration: the fields AWS reports that moto leaves out or gets wrong
+    original_config = lm.LambdaFunction.get_configuration
+
+    def get_configuration(self: Any, on_create: bool = False) -> dict[str, Any]:
+        config = original_config(self, on_create)
+        extra = _sinks.get("configuration")
+        return extra(self, config, on_create) if extra else config
+
+    patch(lm.LambdaFunction, "get_configuration", get_configuration)
+
+    # 2. Code and configuration changes: the lab bumps RevisionId, retires environments
+    original_set_code = lm.LambdaFunction._set_function_code
+
+    def _set_function_code(self: Any, updated_spec: dict[str, Any]) -> None:
+        original_set_code(self, updated_spec)
+        hook = _sinks.get("changed")
+        if hook:
+            hook(self, "code")
+
+    patch(lm.LambdaFunction, "_set_function_code", _set_function_code)
+
+    original_update = lm.LambdaFunction.update_configuration
+
+    def update_configuration(self: Any, config_updates: dict[str, Any]) -> dict[str, Any]:
+        original_update(self, config_updates)
+        hook = _sinks.get("changed")
+        if hook:
+            hook(self, "configuration", config_updates)
+        return self.get_configuration()
+
+    patch(lm.LambdaFunction, "update_configuration", update_configuration)
+
+    # 3. Execution: every caller of moto's invoke reaches the lab's runtime
+    def invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -> Any:
+        run = _sinks.get("invoke")
+        if run is None:
+            raise LabError("no lab is running to execute this function")
+        return run(self, body, request_headers, response_headers)
+
+    patch(lm.LambdaFunction, "invoke", invoke)
+
+    # 4. moto's own triggers: never fire a function from inside another service's API
+    def trigger(kind: str) -> Callable[..., Any]:
+        def handler(*args: Any, **kwargs: Any) -> Any:
+            sink = _sinks.get("trigger")
+            return sink(kind, args, kwargs) if sink else False
+
+        return handler
+
+    for kind in ("send_sqs_batch", "send_kinesis_message", "send_dynamodb_items", "send_sns_message"):
+        patch(lm.LambdaBackend, kind, trigger(kind))
+    patch(s3n, "_invoke_awslambda", trigger("s3_notification"))
+
+    # 5. IAM: the AWS managed policies a Lambda learner attaches, and only those
+    def _init_aws_policies(self: Any) -> list[Any]:
+        data = _managed_policy_data()
+        return [im.AWSManagedPolicy.from_data(n, self.account_id, self.region_name, d) for n, d in data.items()]
+
+    patch(im.IAMBackend, "_init_aws_policies", _init_aws_policies)
+    _installed = True
+
+
+@cache
+def _managed_policy_data() -> dict[str, Any]:
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    data = json.loads(aws_managed_policies_data)
+    return {name: data[name] for name in MANAGED_POLICIES if name in data}
+
+
+def seed(value: int) -> None:
+    """Make moto's generated ids (message ids, UUIDs, receipt handles) repeat."""
+    from moto.moto_api._internal import mock_random
+
+    mock_random.seed(value)
+
+
+def reset() -> None:
+    """Forget every resource moto holds (a lab's close)."""
+    from moto.moto_api._internal.models import moto_api_backend
+
+    moto_api_backend.reset()

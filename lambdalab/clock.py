@@ -1,0 +1,158 @@
+"""The virtual clock: the only source of time inside lambdalab.
+
+A discrete-event scheduler in the simpy manner: a heap of ``(time, seq, entry)``
+where ``seq`` breaks ties so that two runs of the same notebook do the same
+things in the same order.  Engines are written as *processes*: generators that
+``yield`` a number of seconds (or a :class:`Wait`) and are resumed by the clock
+when that much virtual time has passed.  Nothing here sleeps or starts threads.
+
+``run_until_idle`` stops when no *busy* entry is left.  A retry waiting its turn,
+a message inside its visibility timeout or an open batching window is busy; a
+poller that found nothing, or a recurring schedule, is not.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Union
+
+#: Where virtual time starts in every lab, so that timestamps repeat run to run.
+EPOCH = datetime(2025, 1, 6, 9, 0, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Wait:
+    """What a process yields: resume me after ``seconds`` of virtual time."""
+
+    seconds: float
+    busy: bool = True
+
+
+Yielded = Union[float, int, Wait]
+Process = Generator[Yielded, None, object]
+
+
+@dataclass(order=True)
+class _Entry:
+    at: float
+    seq: int
+    action: Callable[[], None] = field(compare=False)
+    busy: bool = field(compare=False, default=True)
+    cancelled: bool = field(compare=False, default=False)
+
+
+class Timer:
+    """Handle on a scheduled action; ``cancel()`` stops it from running."""
+
+    def __init__(self, entry: _Entry) -> None:
+        self._entry = entry
+
+    @property
+    def at(self) -> float:
+        return self._entry.at
+
+    def cancel(self) -> None:
+        self._entry.cancelled = True
+
+
+class Clock:
+    """Virtual time in seconds since :data:`EPOCH`, advanced only on request."""
+
+    def __init__(self, start: datetime = EPOCH) -> None:
+        self.start = start
+        self._t = 0.0
+        self._heap: list[_Entry] = []
+        self._seq = itertools.count()
+        self._listeners: list[Callable[[datetime], None]] = []
+
+    # -- reading -------------------------------------------------------------
+    @property
+    def t(self) -> float:
+        """Seconds of virtual time since the lab started."""
+        return self._t
+
+    @property
+    def now(self) -> datetime:
+        """Virtual now, a timezone-aware UTC datetime."""
+        return self.start + timedelta(seconds=self._t)
+
+    def on_move(self, listener: Callable[[datetime], None]) -> None:
+        """Call ``listener(now)`` whenever virtual time moves (moto follows this)."""
+        self._listeners.append(listener)
+
+    # -- scheduling ----------------------------------------------------------
+    def call_later(self, delay: float, action: Callable[[], None], *, busy: bool = True) -> Timer:
+        """Run ``action`` after ``delay`` virtual seconds."""
+        if delay < 0:
+            raise ValueError("delay must be >= 0")
+        entry = _Entry(self._t + delay, next(self._seq), action, busy)
+        heapq.heappush(self._heap, entry)
+        return Timer(entry)
+
+    def process(self, gen: Process, *, delay: float = 0.0, busy: bool = True) -> None:
+        """Start a generator process; it runs first after ``delay`` seconds."""
+        self.call_later(delay, lambda: self._step(gen), busy=busy)
+
+    def _step(self, gen: Process) -> None:
+        try:
+            yielded = next(gen)
+        except StopIteration:
+            return
+        wait = yielded if isinstance(yielded, Wait) else Wait(float(yielded))
+        self.call_later(wait.seconds, lambda: self._step(gen), busy=wait.busy)
+
+    # -- running -------------------------------------------------------------
+    def pending(self) -> Iterator[float]:
+        """Times of the live entries (for inspection and tests)."""
+        return (e.at for e in sorted(self._heap) if not e.cancelled)
+
+    def busy(self) -> bool:
+        """True while some scheduled entry represents outstanding work."""
+        return any(e.busy and not e.cancelled for e in self._heap)
+
+    def _move_to(self, t: float) -> None:
+        if t != self._t:
+            self._t = t
+            now = self.now
+            for listener in self._listeners:
+                listener(now)
+
+    def _run_due(self, until: float, *, stop_when_idle: bool) -> None:
+        while self._heap:
+            if stop_when_idle and not self.busy():
+                return
+            entry = self._heap[0]
+            if entry.at > until:
+                break
+            heapq.heappop(self._heap)
+            if entry.cancelled:
+                continue
+            self._move_to(entry.at)
+            entry.action()
+
+    def advance(self, seconds: float) -> None:
+        """Move virtual time forward ``seconds``, running everything that falls due."""
+        if seconds < 0:
+            raise ValueError("time only moves forward")
+        target = self._t + seconds
+        self._run_due(target, stop_when_idle=False)
+        self._move_to(target)
+
+    def run_until_idle(self, max_seconds: float = 86_400.0) -> float:
+        """Run until no busy entry is left, or ``max_seconds`` have passed.
+
+        Returns the virtual seconds that passed.
+        """
+        start = self._t
+        self._run_due(start + max_seconds, stop_when_idle=True)
+        if self.busy():
+            self._move_to(start + max_seconds)
+        return self._t - start
+
+    def run_now(self) -> None:
+        """Run whatever is due at the current instant (delay 0 entries)."""
+        self._run_due(self._t, stop_when_idle=False)

@@ -1,0 +1,46 @@
+"""Errors a learner would see from AWS, and misuse of the lab itself.
+
+Exception tree::
+
+    LabError                      the lab was used wrongly (a second lab, a closed lab)
+    AwsError(code, message, status)
+        raised inside request handlers; the gateway turns it into the HTTP error
+        response AWS sends (``x-amzn-ErrorType`` header, JSON body with ``message``),
+        so boto3 and the CLI raise exactly what they would raise against AWS.
+
+AWS's error shapes: https://docs.aws.amazon.com/lambda/latest/api/CommonErrors.html
+"""
+
+from __future__ import annotations
+
+
+class LabError(RuntimeError):
+    """The lab cannot do what was asked (explains why, in plain words)."""
+
+
+class AwsError(Exception):
+    """An AWS API error: code, message and HTTP status, as the service returns them."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+def invalid_parameter(message: str) -> AwsError:
+    return AwsError("InvalidParameterValueException", message, 400)
+
+
+def not_found(message: str) -> AwsError:
+    return AwsError("ResourceNotFoundException", message, 404)
+
+
+def validation(value: object, field: str, constraint: str) -> AwsError:
+    """The ``ValidationException`` AWS gives when a field breaks its API constraint."""
+    return AwsError(
+        "ValidationException",
+        f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
+        f"constraint: {constraint}",
+        400,
+    )

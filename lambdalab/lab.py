@@ -1,0 +1,203 @@
+"""``lambdalab.Lab``: the one object a notebook holds.
+
+It starts moto behind the lab's gateway on 127.0.0.1, binds boto3 clients to
+it, owns the virtual clock (which moto's own "now" follows), the local Lambda
+runtime, the engines and the trace, and closes everything it started.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import uuid
+import weakref
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from .clock import EPOCH, Clock
+from .errors import LabError
+from .trace import Trace
+
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "aws_session_token": "testing"}
+
+_current: Lab | None = None
+_current_lock = threading.Lock()
+
+
+class Lab:
+    """A local AWS with a Lambda that really runs code, on virtual time.
+
+    Use it as a context manager, or call :meth:`close` when done::
+
+        with lambdalab.Lab() as lab:
+            lab.client("lambda").list_functions()
+    """
+
+    account_id = ACCOUNT_ID
+
+    def __init__(self, *, region: str = REGION, seed: int = 0, start: datetime = EPOCH) -> None:
+        global _current
+        with _current_lock:
+            if _current is not None:
+                raise LabError(
+                    "Another Lab is already open in this Python process. moto keeps its resources "
+                    "per process and the virtual clock sets the process's time, so two labs would "
+                    "share both. Close the first one (lab.close(), or leave its `with` block) first."
+                )
+            _current = self
+        self.region = region
+        self.seed = seed
+        self._closed = False
+        self._ids = random.Random(seed)
+        self._id_lock = threading.Lock()
+        self._clients: dict[str, Any] = {}
+        self._closers: list[Callable[[], None]] = []
+        try:
+            self._start(start)
+        except BaseException:
+            self.close()
+            raise
+        self._finalizer = weakref.finalize(self, _finalize, self._closers)
+
+    # -- start-up -----------------------------------------------------------------
+    def _start(self, start: datetime) -> None:
+        import time_machine
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+        from .aws import moto_hooks
+        from .aws.gateway import Gateway
+        from .aws.lambda_functions import FunctionService
+        from .aws.lambda_invoke import InvokeService
+        from .aws.server import Endpoint
+
+        moto_hooks.install()
+        moto_hooks.reset()
+        moto_hooks.seed(self.seed)
+        self._closers.append(moto_hooks.reset)
+
+        self.clock = Clock(start)
+        traveller = time_machine.travel(start, tick=False)
+        coordinates = traveller.start()
+        self._closers.append(traveller.stop)
+        self.clock.on_move(coordinates.move_to)
+        self.trace = Trace(lambda: self.clock.t)
+
+        self.gateway = Gateway(DomainDispatcherApplication(create_backend_app))
+        self.functions = FunctionService(self)
+        self.functions.register(self.gateway)
+        self.invocations = InvokeService(self)
+        self.invocations.register(self.gateway)
+        moto_hooks.set_sink("configuration", self.functions.configuration)
+        moto_hooks.set_sink("changed", self.functions.changed)
+        moto_hooks.set_sink("invoke", self.invocations.moto_invoke)
+        moto_hooks.set_sink("trigger", self._moto_trigger)
+        for name in ("configuration", "changed", "invoke", "trigger"):
+            self._closers.append(lambda name=name: moto_hooks.set_sink(name, None))
+
+        self._endpoint = Endpoint(self.gateway)
+        self._closers.append(self._endpoint.stop)
+        self.endpoint_url = self._endpoint.url
+        self._runtime: Any = None
+
+    @property
+    def runtime(self) -> Any:
+        """The local Lambda runtime (started on first use: most cells never need it)."""
+        if self._runtime is None:
+            self._check_open()
+            from .runtime import Runtime
+
+            self._runtime = Runtime(endpoint_url=self.endpoint_url, region=self.region, account_id=self.account_id)
+            self._closers.append(self._runtime.close)
+        return self._runtime
+
+    def retire(self, function_name: str, version: str | None = None) -> None:
+        """Stop the warm environments of a function (after a code or configuration change)."""
+        if self._runtime is not None:
+            self._runtime.retire(function_name, version)
+
+    def _moto_trigger(self, kind: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+        self.trace.add("moto-trigger-suppressed", None, source=kind)
+        return False
+
+    # -- public surface -------------------------------------------------------------
+    def client(self, service: str, **kwargs: Any) -> Any:
+        """A boto3 client for ``service`` bound to this lab (fake credentials, fixed region)."""
+        self._check_open()
+        if kwargs:
+            return self._make_client(service, **kwargs)
+        if service not in self._clients:
+            self._clients[service] = self._make_client(service)
+        return self._clients[service]
+
+    def _make_client(self, service: str, **kwargs: Any) -> Any:
+        import boto3
+        from botocore.config import Config
+
+        session = boto3.session.Session(region_name=self.region, **_CREDENTIALS)
+        config = Config(retries={"total_max_attempts": 1}, read_timeout=960, connect_timeout=5)
+        options: dict[str, Any] = {"endpoint_url": self.endpoint_url, "config": config}
+        options.update(kwargs)
+        return session.client(service, **options)
+
+    def advance(self, seconds: float) -> None:
+        """Move virtual time forward, running every retry, batch and delivery that falls due."""
+        self._check_open()
+        self.clock.advance(seconds)
+
+    def run_until_idle(self, max_seconds: float = 86_400.0) -> float:
+        """Run until nothing is left to do (or ``max_seconds`` pass); returns seconds elapsed."""
+        self._check_open()
+        return self.clock.run_until_idle(max_seconds)
+
+    def new_id(self) -> str:
+        """A UUID from the lab's seeded generator: the same sequence every run."""
+        with self._id_lock:
+            return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
+
+    def arn(self, service: str, resource: str) -> str:
+        return f"arn:aws:{service}:{self.region}:{self.account_id}:{resource}"
+
+    # -- lifecycle --------------------------------------------------------------------
+    def _check_open(self) -> None:
+        if self._closed:
+            raise LabError("This lab is closed. Start a new one with lambdalab.Lab().")
+
+    def close(self) -> None:
+        """Stop every process, thread and server the lab started, and forget its resources."""
+        global _current
+        if self._closed:
+            return
+        self._closed = True
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
+        _finalize(self._closers)
+        with _current_lock:
+            if _current is self:
+                _current = None
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> Lab:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else f"{self.endpoint_url}, t={self.clock.t:g}s"
+        return f"<lambdalab.Lab {state}>"
+
+
+def _finalize(closers: list[Callable[[], None]]) -> None:
+    while closers:
+        closer = closers.pop()
+        try:
+            closer()
+        except Exception:  # noqa: BLE001 - closing must go on
+            pass

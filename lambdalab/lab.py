@@ -90,6 +90,13 @@ class Lab:
         self.functions.register(self.gateway)
         self.invocations = InvokeService(self)
         self.invocations.register(self.gateway)
+        from .engines import engine_factories
+
+        self.engines: dict[str, Any] = {}
+        for factory in engine_factories():
+            engine = factory(self)
+            engine.register(self.gateway)
+            self.engines[engine.name] = engine
         moto_hooks.set_sink("configuration", self.functions.configuration)
         moto_hooks.set_sink("changed", self.functions.changed)
         moto_hooks.set_sink("invoke", self.invocations.moto_invoke)

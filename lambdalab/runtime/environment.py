@@ -178,6 +178,8 @@ class Environment:
         if kind == "init_error":
             assert self.api.init_error is not None
             body, error_type = self.api.init_error
+        if kind in ("error", "init_error"):
+            error_type = _error_type_of(body) or error_type
         elif kind == "timeout":
             error_type = "Sandbox.Timedout"
             message = f"RequestId: {rid} Error: Task timed out after {inv.timeout:.2f} seconds"
@@ -263,6 +265,17 @@ def _error_doc(error_type: str, message: str) -> bytes:
     import json
 
     return json.dumps({"errorType": error_type, "errorMessage": message}).encode()
+
+
+def _error_type_of(body: bytes) -> str | None:
+    import json
+
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return None
+    value = doc.get("errorType") if isinstance(doc, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def _memory_kb(pid: int | None, field: str) -> int:

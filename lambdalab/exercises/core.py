@@ -1,0 +1,148 @@
+"""The learner's contract for exercises: ``q.check()``, ``q.hint()``, ``q.solution()``.
+
+An exercise is a small class bound to a :class:`~lambdalab.Lab` passed in
+explicitly.  ``check()`` looks only at the lab's AWS state (through
+``lab.client(...)``) and its trace, never at notebook variables, and answers
+with one of three outcomes: :class:`NotAttempted`, :class:`Incorrect` (with a
+message saying what to fix) or :class:`Correct`.  Every outcome, hint and
+solution renders as Markdown, HTML and plain text with deterministic wording.
+
+Two hooks serve the tests: ``setup()`` creates what the exercise starts from
+(idempotent, so a notebook section can also call it to run on its own) and
+``solve()`` runs the reference solution.  ``attempt_wrong()`` makes a typical
+mistake, so that the tests can show ``check()`` catches it.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from ..lab import Lab
+
+_REGISTRY: list[type[Problem]] = []
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What ``check()`` found; shows itself in a notebook."""
+
+    status: ClassVar[str] = ""
+    colour: ClassVar[str] = "#555"
+    title: str
+    message: str = ""
+
+    @property
+    def correct(self) -> bool:
+        return self.status == "Correct"
+
+    def _text(self) -> str:
+        return f"{self.status}: {self.message}" if self.message else self.status
+
+    def __str__(self) -> str:
+        return self._text()
+
+    def __repr__(self) -> str:
+        return f"{self.title} - {self._text()}"
+
+    def _repr_markdown_(self) -> str:
+        return f"**{self.title} - {self.status}**" + (f"\n\n{self.message}" if self.message else "")
+
+    def _repr_html_(self) -> str:
+        body = f"<br>{html.escape(self.message)}" if self.message else ""
+        return (
+            f'<div style="border-left:4px solid {self.colour};padding:4px 8px">'
+            f"<b>{html.escape(self.title)} - {self.status}</b>{body}</div>"
+        )
+
+
+class NotAttempted(Outcome):
+    status = "Not attempted"
+    colour = "#999"
+
+
+class Incorrect(Outcome):
+    status = "Incorrect"
+    colour = "#c33"
+
+
+class Correct(Outcome):
+    status = "Correct"
+    colour = "#393"
+
+
+@dataclass(frozen=True)
+class Text:
+    """A hint or a solution: Markdown shown in the notebook, plain text elsewhere."""
+
+    heading: str
+    markdown: str
+
+    def __repr__(self) -> str:
+        return f"{self.heading}:\n{self.markdown}"
+
+    def _repr_markdown_(self) -> str:
+        return f"**{self.heading}**\n\n{self.markdown}"
+
+
+class Problem:
+    """One exercise.  Subclasses set ``title``, ``_hint``, ``_solution`` and implement ``_check``.
+
+    ``_check`` returns ``None`` when nothing was attempted yet, a string saying
+    what is wrong, or ``True`` when the lab is in the state the exercise asks for.
+    """
+
+    title: ClassVar[str] = ""
+    _hint: ClassVar[str] = ""
+    _solution: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.title:
+            _REGISTRY.append(cls)
+
+    def __init__(self, lab: Lab) -> None:
+        self.lab = lab
+
+    # -- the learner's side -------------------------------------------------------
+    def check(self) -> Outcome:
+        """Look at the lab and say whether the exercise is done."""
+        found = self._check()
+        if found is None:
+            return NotAttempted(self.title, "Nothing to check yet. Do the exercise, then run check() again.")
+        if found is True:
+            return Correct(self.title, self._congrats())
+        return Incorrect(self.title, str(found))
+
+    def hint(self) -> Text:
+        return Text(f"Hint - {self.title}", self._hint)
+
+    def solution(self) -> Text:
+        return Text(f"Solution - {self.title}", self._solution)
+
+    # -- hooks ---------------------------------------------------------------------
+    def _check(self) -> bool | str | None:
+        raise NotImplementedError
+
+    def _congrats(self) -> str:
+        return ""
+
+    def setup(self) -> None:
+        """Create what the exercise starts from (idempotent)."""
+
+    def solve(self) -> None:
+        """Run the reference solution against the lab."""
+        raise NotImplementedError
+
+    def attempt_wrong(self) -> bool:
+        """Make a typical mistake in the lab; False if this exercise has none worth testing."""
+        return False
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {self.title}>"
+
+
+def registered() -> list[type[Problem]]:
+    return list(_REGISTRY)

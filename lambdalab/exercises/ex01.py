@@ -1,0 +1,175 @@
+"""Exercises for ``01-execution-role``: the role Lambda assumes, and its permissions."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..aws import iam_policy
+from . import _shared
+from .core import Problem
+
+ROLE = _shared.ROLE_NAME
+TABLE_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/orders"
+
+
+def _role(lab: Any, name: str = ROLE) -> dict[str, Any] | None:
+    iam = lab.client("iam")
+    try:
+        return dict(iam.get_role(RoleName=name)["Role"])
+    except iam.exceptions.NoSuchEntityException:
+        return None
+
+
+def _create_role(lab: Any, trust: dict[str, Any]) -> None:
+    if _role(lab) is None:
+        lab.client("iam").create_role(RoleName=ROLE, AssumeRolePolicyDocument=json.dumps(trust))
+
+
+class TrustPolicy(Problem):
+    """Create the role ``lambda-exec`` with a trust policy that lets Lambda assume it."""
+
+    title = "A role Lambda can assume"
+    _hint = (
+        "`iam.create_role(RoleName=\"lambda-exec\", AssumeRolePolicyDocument=json.dumps(trust))`. The trust "
+        "policy needs one statement: Effect Allow, Principal `{\"Service\": \"lambda.amazonaws.com\"}`, "
+        "Action `sts:AssumeRole`."
+    )
+    _solution = (
+        "```python\n"
+        "trust = {\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\",\n"
+        "          \"Principal\": {\"Service\": \"lambda.amazonaws.com\"}, \"Action\": \"sts:AssumeRole\"}]}\n"
+        "lab.client(\"iam\").create_role(RoleName=\"lambda-exec\", AssumeRolePolicyDocument=json.dumps(trust))\n"
+        "```"
+    )
+
+    def _check(self) -> bool | str | None:
+        role = _role(self.lab)
+        if role is None:
+            return None
+        if iam_policy.trust_allows(role["AssumeRolePolicyDocument"]):
+            return True
+        return (
+            "The role exists, but its trust policy does not let lambda.amazonaws.com call sts:AssumeRole, "
+            "so create-function would refuse it. Fix it with iam.update_assume_role_policy(RoleName=..., "
+            "PolicyDocument=...)."
+        )
+
+    def solve(self) -> None:
+        if _role(self.lab) is None:
+            _create_role(self.lab, _shared.TRUST_POLICY)
+        else:
+            self.lab.client("iam").update_assume_role_policy(
+                RoleName=ROLE, PolicyDocument=json.dumps(_shared.TRUST_POLICY)
+            )
+
+    def attempt_wrong(self) -> bool:
+        ec2 = json.loads(json.dumps(_shared.TRUST_POLICY))
+        ec2["Statement"][0]["Principal"] = {"Service": "ec2.amazonaws.com"}
+        _create_role(self.lab, ec2)
+        return True
+
+
+class BasicExecutionPolicy(Problem):
+    """Attach the AWS managed policy AWSLambdaBasicExecutionRole to ``lambda-exec``."""
+
+    title = "Permission to write logs"
+    _hint = (
+        "AWS managed policies live in the `aws` account: their ARNs start with `arn:aws:iam::aws:policy/`. "
+        "Use `iam.attach_role_policy(RoleName=..., PolicyArn=...)`."
+    )
+    _solution = (
+        "```python\n"
+        "lab.client(\"iam\").attach_role_policy(\n"
+        "    RoleName=\"lambda-exec\",\n"
+        "    PolicyArn=\"arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole\",\n"
+        ")\n"
+        "```"
+    )
+
+    def setup(self) -> None:
+        _create_role(self.lab, _shared.TRUST_POLICY)
+
+    def _check(self) -> bool | str | None:
+        if _role(self.lab) is None:
+            return "There is no role named lambda-exec: create it first (exercise 1, or run setup())."
+        attached = self.lab.client("iam").list_attached_role_policies(RoleName=ROLE)["AttachedPolicies"]
+        arns = [p["PolicyArn"] for p in attached]
+        if _shared.BASIC_POLICY_ARN in arns:
+            return True
+        if not arns:
+            return None
+        return (
+            f"lambda-exec has {', '.join(sorted(arns))} attached, not the AWS managed policy "
+            f"{_shared.BASIC_POLICY_ARN}. A policy in your own account with the same name is a different policy."
+        )
+
+    def _congrats(self) -> str:
+        return "Functions using lambda-exec may now create log groups and streams and write log events."
+
+    def solve(self) -> None:
+        self.setup()
+        self.lab.client("iam").attach_role_policy(RoleName=ROLE, PolicyArn=_shared.BASIC_POLICY_ARN)
+
+    def attempt_wrong(self) -> bool:
+        iam = self.lab.client("iam")
+        doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}]}
+        arn = iam.create_policy(PolicyName="AWSLambdaBasicExecutionRole", PolicyDocument=json.dumps(doc))["Policy"]["Arn"]
+        iam.attach_role_policy(RoleName=ROLE, PolicyArn=arn)
+        return True
+
+
+class InlineTablePolicy(Problem):
+    """Give ``lambda-exec`` an inline policy allowing dynamodb:PutItem on the table ``orders`` only."""
+
+    title = "A least-privilege inline policy"
+    _hint = (
+        "`iam.put_role_policy(RoleName=\"lambda-exec\", PolicyName=..., PolicyDocument=json.dumps(doc))`. "
+        f"Name the action `dynamodb:PutItem` and the resource `{TABLE_ARN}`: no wildcards."
+    )
+    _solution = (
+        "```python\n"
+        "doc = {\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"dynamodb:PutItem\",\n"
+        f"        \"Resource\": \"{TABLE_ARN}\"}}]}}\n"
+        "lab.client(\"iam\").put_role_policy(RoleName=\"lambda-exec\", PolicyName=\"orders-writer\",\n"
+        "                                   PolicyDocument=json.dumps(doc))\n"
+        "```"
+    )
+
+    def setup(self) -> None:
+        _create_role(self.lab, _shared.TRUST_POLICY)
+
+    def _inline_documents(self) -> list[Any]:
+        iam = self.lab.client("iam")
+        names = iam.list_role_policies(RoleName=ROLE)["PolicyNames"]
+        return [iam.get_role_policy(RoleName=ROLE, PolicyName=n)["PolicyDocument"] for n in names]
+
+    def _check(self) -> bool | str | None:
+        if _role(self.lab) is None:
+            return "There is no role named lambda-exec: create it first (exercise 1, or run setup())."
+        docs = self._inline_documents()
+        if not docs:
+            return None
+        if not iam_policy.is_allowed(docs, "dynamodb:PutItem", TABLE_ARN):
+            return f"The inline policies of lambda-exec do not allow dynamodb:PutItem on {TABLE_ARN}."
+        too_much = [
+            what
+            for what, action, resource in (
+                ("dynamodb:DeleteTable on orders", "dynamodb:DeleteTable", TABLE_ARN),
+                ("dynamodb:PutItem on other tables", "dynamodb:PutItem", TABLE_ARN.replace("orders", "payroll")),
+            )
+            if iam_policy.is_allowed(docs, action, resource)
+        ]
+        if too_much:
+            return f"PutItem on orders is allowed, but so is {' and '.join(too_much)}: narrow the Action and Resource."
+        return True
+
+    def solve(self) -> None:
+        self.setup()
+        doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": TABLE_ARN}]}
+        self.lab.client("iam").put_role_policy(RoleName=ROLE, PolicyName="orders-writer", PolicyDocument=json.dumps(doc))
+
+    def attempt_wrong(self) -> bool:
+        doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]}
+        self.lab.client("iam").put_role_policy(RoleName=ROLE, PolicyName="orders-writer", PolicyDocument=json.dumps(doc))
+        return True

@@ -18,4 +18,7 @@ if TYPE_CHECKING:
 def engine_factories() -> list[Callable[[Lab], Any]]:
     """The engines a lab starts, in order (imported lazily to keep start-up fast)."""
     factories: list[Callable[[Lab], Any]] = []
+    from .async_invoke import AsyncInvokeEngine
+
+    factories.append(AsyncInvokeEngine)
     return factories

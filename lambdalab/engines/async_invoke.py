@@ -1,0 +1,171 @@
+"""Asynchronous invocation: Lambda's event queue, retries, event age, destinations and DLQ.
+
+``Invoke`` with ``InvocationType=Event`` answers 202 at once; the event waits in
+Lambda's queue and runs when the lab's clock runs (``lab.advance`` or
+``lab.run_until_idle``).  Each event is one process on the virtual clock that
+reads like the documentation: attempt, decide (:mod:`.async_policy`), wait, try
+again, and finally hand the event to its destinations and dead-letter queue
+(:mod:`.destinations`).  Every step is a trace record:
+
+``async-queued`` · ``async-attempt`` (outcome: success, function-error, throttle,
+system-error) · ``retry-wait`` (delay, until) · ``async-done`` (condition) ·
+``delivery`` / ``delivery-failed`` (via OnSuccess, OnFailure or DLQ).
+
+https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html
+https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..aws.event_invoke_config import EventInvokeConfigs
+from ..errors import AwsError
+from . import async_policy
+from .destinations import Deliverer, DeliveryFailed, dlq_attributes, invocation_record
+
+if TYPE_CHECKING:
+    from collections.abc import Generator
+
+    from ..aws.gateway import Gateway
+    from ..aws.lambda_invoke import Target
+    from ..lab import Lab
+    from ..runtime.types import InvokeResult
+
+
+@dataclass
+class _Last:
+    """What the latest attempt of an event answered."""
+
+    outcome: async_policy.Outcome
+    status_code: int
+    executed_version: str
+    function_error: str | None = None
+    payload: bytes | None = None
+    error_message: str = ""
+
+
+class AsyncInvokeEngine:
+    """The asynchronous invocation queue of every function in the lab."""
+
+    name = "async-invoke"
+
+    def __init__(self, lab: Lab) -> None:
+        self.lab = lab
+        self.configs = EventInvokeConfigs(lab)
+        self.deliverer = Deliverer(lab, self.submit)
+        lab.invocations.submit_event = self.submit
+
+    def register(self, gw: Gateway) -> None:
+        self.configs.register(gw)
+
+    # -- the queue ------------------------------------------------------------------
+    def submit(self, target: Target, payload: bytes, request_id: str) -> None:
+        """Queue an event (InvocationType=Event); it runs when the clock next runs."""
+        name = target.spec.function_name
+        qualifier = target.invoked_arn.split(":")[7] if target.invoked_arn.count(":") >= 7 else None
+        self.lab.trace.add("async-queued", name, (request_id,), qualifier=qualifier or "$LATEST", size=len(payload))
+        self.lab.clock.process(self._event(name, qualifier, payload, request_id))
+
+    def _event(self, name: str, qualifier: str | None, payload: bytes, request_id: str) -> Generator[float, None, None]:
+        trace = self.lab.trace
+        enqueued = self.lab.clock.t
+        attempts = function_errors = streak = 0
+        last: _Last | None = None
+        target: Target | None = None
+        while True:
+            cfg = self.configs.lookup(name, qualifier)
+            max_retries = cfg.retries if cfg else async_policy.DEFAULT_MAX_RETRIES
+            max_age = cfg.age if cfg else async_policy.DEFAULT_MAX_AGE
+            try:
+                target = self.lab.invocations.resolve(name, qualifier)
+            except AwsError as err:
+                trace.add("async-dropped", name, (request_id,), reason=f"{err.code}: {err.message}")
+                return
+            attempts += 1
+            last = self._attempt(target, payload, request_id)
+            trace.add(
+                "async-attempt", name, (request_id,), attempt=attempts, outcome=last.outcome,
+                error=last.error_message[:200] or None, version=last.executed_version,
+            )
+            if last.outcome == "function-error":
+                function_errors += 1
+                streak = 0
+            elif last.outcome != "success":
+                streak += 1
+            step = async_policy.next_step(
+                last.outcome, function_errors=function_errors, backoff_streak=streak,
+                age=self.lab.clock.t - enqueued, max_retries=max_retries, max_age=max_age,
+            )
+            if step.action == "retry":
+                trace.add("retry-wait", name, (request_id,), delay=step.delay, until=self.lab.clock.t + step.delay, reason=last.outcome)
+                yield step.delay
+                continue
+            if step.action == "expire":
+                if step.delay:
+                    trace.add("retry-wait", name, (request_id,), delay=step.delay, until=self.lab.clock.t + step.delay, reason="expiring")
+                    yield step.delay
+            break
+        assert step.condition is not None and target is not None
+        self._finish(target, name, qualifier, payload, request_id, step.condition, attempts, last)
+
+    def _attempt(self, target: Target, payload: bytes, request_id: str) -> _Last:
+        try:
+            result: InvokeResult = self.lab.invocations.run(target, payload, source="async", request_id=request_id)
+        except AwsError as err:
+            return _Last(async_policy.classify(err.code, err.status), err.status, target.executed_version, error_message=f"{err.code}: {err.message}")
+        if result.ok:
+            return _Last("success", 200, result.executed_version, payload=result.payload)
+        message = _error_message(result.payload) or (result.error_type or "Unhandled")
+        return _Last("function-error", 200, result.executed_version, result.function_error, result.payload, message)
+
+    # -- the end of an event ---------------------------------------------------------
+    def _finish(
+        self, target: Target, name: str, qualifier: str | None, payload: bytes, request_id: str,
+        condition: str, attempts: int, last: _Last,
+    ) -> None:
+        trace = self.lab.trace
+        trace.add("async-done", name, (request_id,), condition=condition, attempts=attempts)
+        success = condition == "Success"
+        cfg = self.configs.lookup(name, qualifier)
+        role = str(target.fn.role)
+        destination = (cfg.on_success if success else cfg.on_failure) if cfg else None
+        if destination:
+            record = invocation_record(
+                timestamp=self.lab.clock.now, request_id=request_id,
+                function_arn=f"{target.spec.function_arn}:{last.executed_version}",
+                condition=condition, invoke_count=attempts, request_payload=payload,
+                status_code=last.status_code, executed_version=last.executed_version,
+                function_error=last.function_error, response_payload=last.payload,
+            )
+            via = "OnSuccess" if success else "OnFailure"
+            self._deliver(name, request_id, via, destination, condition, lambda: self.deliverer.send_record(
+                destination, record, role_arn=role, function_name=name, success=success))
+        dlq = getattr(target.fn, "lambdalab_dlq", None)
+        if dlq and not success:
+            error_code = 200 if last.outcome == "function-error" else last.status_code
+            attrs = dlq_attributes(request_id, error_code, last.error_message or condition)
+            self._deliver(name, request_id, "DLQ", dlq, condition, lambda: self.deliverer.send_dead_letter(
+                dlq, payload, attrs, role_arn=role))
+        if not destination and not (dlq and not success) and not success:
+            trace.add("async-discarded", name, (request_id,), condition=condition)
+
+    def _deliver(self, name: str, request_id: str, via: str, arn: str, condition: str, send: Any) -> None:
+        try:
+            send()
+        except DeliveryFailed as err:
+            self.lab.trace.add("delivery-failed", name, (request_id,), via=via, target=arn, condition=condition, reason=str(err))
+            return
+        self.lab.trace.add("delivery", name, (request_id,), via=via, target=arn, condition=condition)
+
+
+def _error_message(payload: bytes) -> str:
+    try:
+        doc = json.loads(payload)
+    except ValueError:
+        return payload[:1024].decode(errors="replace")
+    if isinstance(doc, dict):
+        return str(doc.get("errorMessage") or doc.get("errorType") or "")
+    return ""

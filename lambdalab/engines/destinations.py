@@ -1,0 +1,185 @@
+"""Where an asynchronous event goes when Lambda is done with it.
+
+**Destinations** (``DestinationConfig.OnSuccess`` / ``OnFailure`` of the
+EventInvokeConfig) receive an *invocation record*: the request, the response and
+how it ended.  SQS and SNS get it as the message, a Lambda function as its event
+(invoked asynchronously), EventBridge as the ``detail`` of an event with
+``source: "lambda"``, S3 (on failure only) as a JSON object under
+``aws/lambda/async/<function>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<uuid>``.
+
+A **dead-letter queue** (``DeadLetterConfig.TargetArn`` of the function, SQS or
+SNS) receives only the original event, with the attributes ``RequestID``,
+``ErrorCode`` and ``ErrorMessage``.
+
+Lambda delivers with the function's execution role: without the matching
+permission the delivery fails (AWS counts a ``DestinationDeliveryFailures``
+metric; the lab writes a ``delivery-failed`` trace record with the reason).
+
+https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
+https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html#invocation-dlq
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from ..aws import backends, iam_policy
+from .async_policy import DELIVERY_ACTIONS, destination_kind
+
+if TYPE_CHECKING:
+    from ..lab import Lab
+
+ERROR_MESSAGE_LIMIT = 1024
+
+DETAIL_TYPES = {
+    True: "Lambda Function Invocation Result - Success",
+    False: "Lambda Function Invocation Result - Failure",
+}
+
+
+def iso_millis(when: datetime) -> str:
+    """AWS's record timestamp: ``2019-11-14T18:16:05.568Z``."""
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+def parse_payload(data: bytes | None) -> Any:
+    """A payload as JSON if it is JSON (it nearly always is), else as text."""
+    if data is None:
+        return None
+    try:
+        return json.loads(data)
+    except ValueError:
+        return data.decode(errors="replace")
+
+
+def invocation_record(
+    *,
+    timestamp: datetime,
+    request_id: str,
+    function_arn: str,
+    condition: str,
+    invoke_count: int,
+    request_payload: bytes,
+    status_code: int,
+    executed_version: str,
+    function_error: str | None = None,
+    response_payload: bytes | None = None,
+) -> dict[str, Any]:
+    """The invocation record Lambda sends to a destination (AWS's field order)."""
+    response: dict[str, Any] = {"statusCode": status_code, "executedVersion": executed_version}
+    if function_error:
+        response["functionError"] = function_error
+    record: dict[str, Any] = {
+        "version": "1.0",
+        "timestamp": iso_millis(timestamp),
+        "requestContext": {
+            "requestId": request_id,
+            "functionArn": function_arn,
+            "condition": condition,
+            "approximateInvokeCount": invoke_count,
+        },
+        "requestPayload": parse_payload(request_payload),
+        "responseContext": response,
+    }
+    if response_payload is not None:
+        record["responsePayload"] = parse_payload(response_payload)
+    return record
+
+
+def s3_key(function_name: str, when: datetime, uuid: str) -> str:
+    """Where an on-failure record lands in an S3 bucket destination."""
+    return f"aws/lambda/async/{function_name}/{when:%Y/%m/%d}/{when:%Y-%m-%dT%H.%M.%S}-{uuid}"
+
+
+def dlq_attributes(request_id: str, error_code: int, error_message: str) -> dict[str, dict[str, str]]:
+    """The message attributes of a dead-letter message (SQS spelling)."""
+    return {
+        "RequestID": {"DataType": "String", "StringValue": request_id},
+        "ErrorCode": {"DataType": "Number", "StringValue": str(error_code)},
+        "ErrorMessage": {"DataType": "String", "StringValue": error_message.encode()[:ERROR_MESSAGE_LIMIT].decode(errors="ignore") or "-"},
+    }
+
+
+class DeliveryFailed(Exception):
+    """A record or dead letter could not be delivered (the reason is the message)."""
+
+
+class Deliverer:
+    """Sends records and dead letters with the lab's clients, checking the role first."""
+
+    def __init__(self, lab: Lab, submit_event: Any) -> None:
+        self.lab = lab
+        self.submit_event = submit_event  # the async engine's submit, for Lambda destinations
+
+    def check_permission(self, role_arn: str, arn: str, kind: str) -> None:
+        action = DELIVERY_ACTIONS[kind]
+        resource = arn
+        if kind == "s3":
+            resource = f"{arn}/aws/lambda/async/*"
+        policies = backends.role_policies(self.lab.account_id, role_arn)
+        allowed = iam_policy.is_allowed(policies, action, resource)
+        if kind == "s3" and not allowed:  # a policy on arn:aws:s3:::bucket/* allows the object
+            allowed = iam_policy.is_allowed(policies, action, f"{arn}/aws/lambda/async/x")
+        if not allowed:
+            raise DeliveryFailed(f"The function's execution role {role_arn} is not authorized to perform {action} on {arn}")
+
+    def send_record(self, arn: str, record: dict[str, Any], *, role_arn: str, function_name: str, success: bool) -> None:
+        kind = destination_kind(arn)
+        if kind is None:
+            raise DeliveryFailed(f"{arn} is not a supported destination")
+        self.check_permission(role_arn, arn, kind)
+        body = json.dumps(record)
+        if kind == "lambda":
+            from ..errors import AwsError
+
+            try:
+                target = self.lab.invocations.resolve(arn)
+            except AwsError as err:
+                raise DeliveryFailed(f"{err.code}: {err.message}") from err
+            self.submit_event(target, body.encode(), self.lab.new_id())
+            return
+        if kind == "events":
+            detail = {"Source": "lambda", "DetailType": DETAIL_TYPES[success], "Detail": body, "EventBusName": arn}
+            self._call("events", "put_events", Entries=[detail])
+            return
+        if kind == "s3":
+            key = s3_key(function_name, self.lab.clock.now, self.lab.new_id())
+            self._call("s3", "put_object", Bucket=arn.split(":")[-1], Key=key, Body=body.encode(), ContentType="application/json")
+            return
+        self._send_message(kind, arn, body, None)
+
+    def send_dead_letter(self, arn: str, event: bytes, attributes: dict[str, dict[str, str]], *, role_arn: str) -> None:
+        kind = destination_kind(arn)
+        if kind not in ("sqs", "sns"):
+            raise DeliveryFailed(f"{arn} is not an SQS queue or SNS topic")
+        self.check_permission(role_arn, arn, kind)
+        self._send_message(kind, arn, event.decode(errors="replace"), attributes)
+
+    def _send_message(self, kind: str, arn: str, body: str, attributes: dict[str, dict[str, str]] | None) -> None:
+        if kind == "sqs":
+            _, _, _, region, account, name = arn.split(":", 5)
+            url = f"{self.lab.endpoint_url}/{account}/{name}"
+            kwargs: dict[str, Any] = {"QueueUrl": url, "MessageBody": body}
+            if attributes:
+                kwargs["MessageAttributes"] = attributes
+            self._call("sqs", "send_message", **kwargs)
+        else:
+            kwargs = {"TopicArn": arn, "Message": body}
+            if attributes:
+                kwargs["MessageAttributes"] = attributes
+            self._call("sns", "publish", **kwargs)
+
+    def _call(self, service: str, operation: str, **kwargs: Any) -> Any:
+        from botocore.exceptions import ClientError
+
+        try:
+            answer = getattr(self.lab.client(service), operation)(**kwargs)
+        except ClientError as err:
+            error = err.response.get("Error", {})
+            raise DeliveryFailed(f"{error.get('Code')}: {error.get('Message')}") from err
+        if service == "events" and answer.get("FailedEntryCount"):
+            entry = answer["Entries"][0]
+            raise DeliveryFailed(f"{entry.get('ErrorCode')}: {entry.get('ErrorMessage')}")
+        return answer

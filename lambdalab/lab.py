@@ -143,9 +143,13 @@ class Lab:
         import boto3
         from botocore.config import Config
 
-        session = boto3.session.Session(region_name=self.region, **_CREDENTIALS)
+        from .aws.sdk import botocore_session
+
+        session = boto3.session.Session(botocore_session=botocore_session())
+        # no automatic retries: a throttle must reach the learner, not be slept through
         config = Config(retries={"total_max_attempts": 1}, read_timeout=960, connect_timeout=5)
-        options: dict[str, Any] = {"endpoint_url": self.endpoint_url, "config": config}
+        options: dict[str, Any] = {"endpoint_url": self.endpoint_url, "config": config, "region_name": self.region}
+        options.update(_CREDENTIALS)
         options.update(kwargs)
         return session.client(service, **options)
 

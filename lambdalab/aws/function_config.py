@@ -56,9 +56,9 @@ _ENV_KEY = re.compile(r"^[a-zA-Z]([a-zA-Z0-9_])+$")
 @cache
 def known_runtimes() -> tuple[str, ...]:
     """The Runtime enum of the Lambda API model botocore ships."""
-    import botocore.session
+    from .sdk import service_model
 
-    shape = botocore.session.get_session().get_service_model("lambda").shape_for("Runtime")
+    shape = service_model("lambda").shape_for("Runtime")
     return tuple(shape.enum)
 
 

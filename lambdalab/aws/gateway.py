@@ -77,9 +77,9 @@ class _OperationMap:
     """Maps (method, path) to an operation name using botocore's service model."""
 
     def __init__(self, service: str) -> None:
-        import botocore.session
+        from .sdk import service_model
 
-        model = botocore.session.get_session().get_service_model(service)
+        model = service_model(service)
         self._routes: list[tuple[str, re.Pattern[str], str, int]] = []
         for name in model.operation_names:
             http = model.operation_model(name).http

@@ -71,6 +71,8 @@ _POINTS: list[tuple[str, str, tuple[str, ...]]] = [
     ("moto.s3.notifications", "_invoke_awslambda", ("account_id", "event_body", "fn_arn", "region_name")),
     ("moto.iam.models", "IAMBackend._init_aws_policies", ("self",)),
     ("moto.moto_api._internal", "mock_random.seed", ()),
+    ("moto.sqs.models", "Message.visible", ()),
+    ("moto.sqs.models", "Message.delayed", ()),
 ]
 
 
@@ -177,7 +179,15 @@ def install() -> None:
         patch(lm.LambdaBackend, kind, trigger(kind))
     patch(s3n, "_invoke_awslambda", trigger("s3_notification"))
 
-    # 5. IAM: the AWS managed policies a Lambda learner attaches, and only those
+    # 5. SQS: a message is visible again the instant its visibility timeout ends (moto
+    #    wants a millisecond more, which breaks exact timelines on a discrete clock)
+    from moto.core.utils import unix_time_millis
+    from moto.sqs import models as sqm
+
+    sqm.Message.visible = property(lambda self: unix_time_millis() >= self.visible_at)  # type: ignore[method-assign]
+    sqm.Message.delayed = property(lambda self: unix_time_millis() < self.delayed_until)  # type: ignore[method-assign]
+
+    # 6. IAM: the AWS managed policies a Lambda learner attaches, and only those
     def _init_aws_policies(self: Any) -> list[Any]:
         data = _managed_policy_data()
         return [im.AWSManagedPolicy.from_data(n, self.account_id, self.region_name, d) for n, d in data.items()]

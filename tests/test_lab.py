@@ -1,0 +1,126 @@
+"""The Lab object: start, clients, virtual time that moto follows, clean close."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from datetime import timedelta
+
+import pytest
+from support import LAMBDA_TRUST, create_python
+
+import lambdalab
+from lambdalab.clock import EPOCH
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_close_leaves_no_thread_port_or_process() -> None:
+    threads_before = set(threading.enumerate())
+    lab = lambdalab.Lab()
+    iam = lab.client("iam")
+    role = iam.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
+    name = create_python(lab, role)
+    lab.client("lambda").invoke(FunctionName=name)
+    pids = [env.pid for env in lab.runtime.environments()]
+    port = int(lab.endpoint_url.rsplit(":", 1)[1])
+    assert pids and _port_open(port)
+
+    lab.close()
+
+    assert not _port_open(port)
+    assert set(threading.enumerate()) <= threads_before
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            import os
+
+            os.kill(pid, 0)
+    with pytest.raises(lambdalab.LabError, match="closed"):
+        lab.client("lambda")
+
+
+def test_endpoint_listens_on_loopback_only() -> None:
+    with lambdalab.Lab() as lab:
+        assert lab.endpoint_url.startswith("http://127.0.0.1:")
+
+
+def test_a_second_lab_says_why_not() -> None:
+    with lambdalab.Lab():
+        with pytest.raises(lambdalab.LabError, match="Another Lab is already open"):
+            lambdalab.Lab()
+    with lambdalab.Lab() as again:  # after the first closes, a new one starts fine
+        assert again.client("lambda").list_functions()["Functions"] == []
+
+
+def test_labs_do_not_share_resources() -> None:
+    with lambdalab.Lab() as first:
+        first.client("sqs").create_queue(QueueName="q")
+    with lambdalab.Lab() as second:
+        assert second.client("sqs").list_queues().get("QueueUrls", []) == []
+
+
+def test_moto_time_follows_the_virtual_clock() -> None:
+    with lambdalab.Lab() as lab:
+        sqs = lab.client("sqs")
+        url = sqs.create_queue(QueueName="q")["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody="a")
+        lab.advance(3600)
+        sqs.send_message(QueueUrl=url, MessageBody="b")
+        msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["SentTimestamp"])["Messages"]
+        sent = sorted(int(m["Attributes"]["SentTimestamp"]) for m in msgs)
+        assert sent == [int(EPOCH.timestamp() * 1000), int((EPOCH + timedelta(hours=1)).timestamp() * 1000)]
+        assert lab.clock.now == EPOCH + timedelta(hours=1)
+
+
+def test_visibility_timeout_runs_on_virtual_time() -> None:
+    with lambdalab.Lab() as lab:
+        sqs = lab.client("sqs")
+        url = sqs.create_queue(QueueName="q", Attributes={"VisibilityTimeout": "30"})["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody="a")
+        assert len(sqs.receive_message(QueueUrl=url).get("Messages", [])) == 1
+        lab.advance(29)
+        assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
+        lab.advance(1)
+        assert len(sqs.receive_message(QueueUrl=url).get("Messages", [])) == 1
+
+
+def _ids_of_a_run() -> list[str]:
+    with lambdalab.Lab() as lab:
+        sqs = lab.client("sqs")
+        url = sqs.create_queue(QueueName="q")["QueueUrl"]
+        ids = [sqs.send_message(QueueUrl=url, MessageBody=str(i))["MessageId"] for i in range(3)]
+        return ids + [lab.new_id()]
+
+
+def test_generated_ids_repeat_run_to_run() -> None:
+    assert _ids_of_a_run() == _ids_of_a_run()
+
+
+def test_clients_use_fake_credentials_and_fixed_region() -> None:
+    with lambdalab.Lab() as lab:
+        client = lab.client("lambda")
+        assert client.meta.region_name == "us-east-1"
+        assert client.meta.endpoint_url == lab.endpoint_url
+        assert lab.client("sts").get_caller_identity()["Account"] == lab.account_id
+
+
+def test_moto_own_triggers_never_fire() -> None:
+    """moto would invoke a mapped function inside send_message; the lab switches that off."""
+    with lambdalab.Lab() as lab:
+        iam = lab.client("iam")
+        role = iam.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
+        name = create_python(lab, role)
+        from lambdalab.aws import backends
+
+        sqs = lab.client("sqs")
+        url = sqs.create_queue(QueueName="q")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        backend = backends.lambda_backend(lab.account_id, lab.region)
+        backend.create_event_source_mapping({"EventSourceArn": queue_arn, "FunctionName": name, "BatchSize": 1})
+        sqs.send_message(QueueUrl=url, MessageBody="hello")
+        assert lab.trace.where("invoke", name) == []
+        assert lab.trace.where("moto-trigger-suppressed")

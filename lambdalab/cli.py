@@ -1,0 +1,86 @@
+"""The ``lambdalab`` command.
+
+``lambdalab lab``     opens JupyterLab at the first notebook (on 127.0.0.1).
+``lambdalab server``  serves a lab as an AWS endpoint for the ``aws`` CLI and other
+                      SDKs, with the virtual clock following real time (times a speed
+                      factor), until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+FIRST_NOTEBOOK = "00-start-here.ipynb"
+
+
+def notebooks_dir() -> Path:
+    """The kit's notebooks: ./notebooks if present, else those beside the package."""
+    here = Path.cwd() / "notebooks"
+    if (here / FIRST_NOTEBOOK).exists():
+        return here
+    return Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def open_lab(args: argparse.Namespace) -> int:
+    folder = notebooks_dir()
+    if not (folder / FIRST_NOTEBOOK).exists():
+        print(f"lambdalab: cannot find {FIRST_NOTEBOOK} (looked in {folder})", file=sys.stderr)
+        return 2
+    command = [
+        sys.executable, "-m", "jupyterlab",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={args.port}",
+        f"--ServerApp.root_dir={folder}",
+        FIRST_NOTEBOOK,
+    ]  # fmt: skip
+    if args.no_browser:
+        command.append("--no-browser")
+    try:
+        return subprocess.call(command, cwd=folder)
+    except KeyboardInterrupt:
+        return 0
+
+
+def serve(args: argparse.Namespace) -> int:
+    from .lab import Lab
+
+    with Lab() as lab:
+        print("lambdalab is serving a local AWS. In another shell:\n")
+        print(f"  export AWS_ENDPOINT_URL={lab.endpoint_url}")
+        print(f"  export AWS_DEFAULT_REGION={lab.region}")
+        print("  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing")
+        print(f"\nVirtual time runs at {args.speed:g}x real time. Ctrl-C stops the lab.", flush=True)
+        last = time.monotonic()
+        try:
+            while True:
+                time.sleep(args.tick)
+                now = time.monotonic()
+                lab.advance((now - last) * args.speed)
+                last = now
+        except KeyboardInterrupt:
+            print("\nlambdalab: stopped.")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="lambdalab", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    lab = sub.add_parser("lab", help="open JupyterLab at the first notebook")
+    lab.add_argument("--port", type=int, default=int(os.environ.get("LAMBDALAB_PORT", "8888")))
+    lab.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    lab.set_defaults(run=open_lab)
+    server = sub.add_parser("server", help="serve a lab for the aws CLI and other SDKs")
+    server.add_argument("--speed", type=float, default=1.0, help="virtual seconds per real second")
+    server.add_argument("--tick", type=float, default=0.1, help=argparse.SUPPRESS)
+    server.set_defaults(run=serve)
+    args = parser.parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

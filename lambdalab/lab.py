@@ -140,12 +140,11 @@ class Lab:
         return self._clients[service]
 
     def _make_client(self, service: str, **kwargs: Any) -> Any:
-        import boto3
         from botocore.config import Config
 
-        from .aws.sdk import botocore_session
+        from .aws.sdk import boto3_session
 
-        session = boto3.session.Session(botocore_session=botocore_session())
+        session = boto3_session()
         # no automatic retries: a throttle must reach the learner, not be slept through
         config = Config(retries={"total_max_attempts": 1}, read_timeout=960, connect_timeout=5)
         options: dict[str, Any] = {"endpoint_url": self.endpoint_url, "config": config, "region_name": self.region}

@@ -20,5 +20,14 @@ def botocore_session() -> Any:
     return session
 
 
+@cache
+def boto3_session() -> Any:
+    """The one boto3 session on top of it: each boto3 Session registers its S3 handlers
+    on the botocore session again, and a second set breaks every later S3 client."""
+    import boto3
+
+    return boto3.session.Session(botocore_session=botocore_session())
+
+
 def service_model(service: str) -> Any:
     return botocore_session().get_service_model(service)

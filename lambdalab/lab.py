@@ -68,6 +68,7 @@ class Lab:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         from .aws import moto_hooks
+        from .aws.event_source_mappings import EventSourceMappingService
         from .aws.gateway import Gateway
         from .aws.lambda_functions import FunctionService
         from .aws.lambda_invoke import InvokeService
@@ -90,6 +91,8 @@ class Lab:
         self.functions.register(self.gateway)
         self.invocations = InvokeService(self)
         self.invocations.register(self.gateway)
+        self.mappings = EventSourceMappingService(self)
+        self.mappings.register(self.gateway)
         from .engines import engine_factories
 
         self.engines: dict[str, Any] = {}
@@ -97,6 +100,8 @@ class Lab:
             engine = factory(self)
             engine.register(self.gateway)
             self.engines[engine.name] = engine
+            if getattr(engine, "source_kind", None):
+                self.mappings.add_engine(engine)
         moto_hooks.set_sink("configuration", self.functions.configuration)
         moto_hooks.set_sink("changed", self.functions.changed)
         moto_hooks.set_sink("invoke", self.invocations.moto_invoke)

@@ -1,0 +1,277 @@
+"""The event source mapping API: create, get, list, update, delete.
+
+A mapping is a Lambda resource that polls a queue or stream and invokes a
+function with batches.  This module owns the resource (its settings, its state
+machine, AWS's validation and the execution-role check); the polling itself is
+done by a *source engine* per kind of source (``sqs``, ``kinesis``,
+``dynamodb``) that registers itself here:
+
+    class SourceEngine(Protocol):
+        source_kind: str                       # "sqs" | "kinesis" | "dynamodb"
+        read_actions: tuple[str, ...]          # what the execution role must allow
+        def settings(self, body, current) -> dict   # validate + fill defaults (API shape)
+        def start(self, mapping) -> None       # mapping became Enabled
+        def stop(self, mapping) -> None        # mapping Disabled or deleted
+
+moto fires functions inside ``send_message``/``put_record`` for its own mappings;
+the lab never creates moto mappings, so those triggers never fire.
+
+https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventsourcemapping.html
+https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ..errors import AwsError, invalid_parameter, validation
+from . import backends, iam_policy
+from .gateway import Gateway, Request, Response
+
+if TYPE_CHECKING:
+    from ..lab import Lab
+
+#: seconds of virtual time a state change (Creating, Updating, Disabling...) takes
+TRANSITION_SECONDS = 1.0
+
+_STATIC_ONLY = {"UUID", "State", "StateTransitionReason", "LastModified", "FunctionArn", "EventSourceArn", "EventSourceMappingArn"}
+
+
+class SourceEngine(Protocol):
+    source_kind: str
+    read_actions: tuple[str, ...]
+
+    def settings(self, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]: ...
+    def start(self, mapping: Mapping) -> None: ...
+    def stop(self, mapping: Mapping) -> None: ...
+
+
+@dataclass
+class Mapping:
+    """One event source mapping, as GetEventSourceMapping describes it."""
+
+    uuid: str
+    kind: str
+    function_arn: str
+    source_arn: str
+    arn: str
+    state: str = "Creating"
+    reason: str = "USER_INITIATED"
+    last_modified: float = 0.0
+    settings: dict[str, Any] = field(default_factory=dict)
+    enabled: bool = True
+    running: bool = False
+    last_result: str | None = None
+
+    @property
+    def function_name(self) -> str:
+        return self.function_arn.split(":function:")[1].split(":")[0]
+
+    @property
+    def qualifier(self) -> str | None:
+        rest = self.function_arn.split(":function:")[1].split(":")
+        return rest[1] if len(rest) > 1 else None
+
+    def describe(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"UUID": self.uuid}
+        doc.update(self.settings)
+        doc.update(
+            EventSourceArn=self.source_arn,
+            FunctionArn=self.function_arn,
+            LastModified=self.last_modified,
+            State=self.state,
+            StateTransitionReason=self.reason,
+            EventSourceMappingArn=self.arn,
+        )
+        if self.last_result is not None:
+            doc["LastProcessingResult"] = self.last_result
+        return doc
+
+
+def source_kind(arn: str) -> str:
+    """Which kind of source an ARN names (AWS accepts these six families)."""
+    parts = arn.split(":")
+    if len(parts) < 6 or not arn.startswith("arn:"):
+        raise validation(arn, "eventSourceArn", "Member must satisfy regular expression pattern: arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}(-gov)?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")
+    service = parts[2]
+    if service == "sqs":
+        return "sqs"
+    if service == "kinesis" and parts[5].startswith("stream/"):
+        return "kinesis"
+    if service == "dynamodb" and "/stream/" in parts[5]:
+        return "dynamodb"
+    if service in ("kafka", "mq"):
+        raise invalid_parameter(
+            f"The lab has no {'Kafka (Amazon MSK)' if service == 'kafka' else 'Amazon MQ'} broker to poll. "
+            "Mappings for SQS, Kinesis and DynamoDB Streams run here; the notebooks describe the others."
+        )
+    raise invalid_parameter("Unsupported event source type")
+
+
+class EventSourceMappingService:
+    def __init__(self, lab: Lab) -> None:
+        self.lab = lab
+        self.mappings: dict[str, Mapping] = {}
+        self.engines: dict[str, SourceEngine] = {}
+
+    name = "event-source-mappings"
+
+    def add_engine(self, engine: SourceEngine) -> None:
+        self.engines[engine.source_kind] = engine
+
+    def register(self, gw: Gateway) -> None:
+        gw.route("lambda", "CreateEventSourceMapping", self.create)
+        gw.route("lambda", "GetEventSourceMapping", self.get)
+        gw.route("lambda", "ListEventSourceMappings", self.list)
+        gw.route("lambda", "UpdateEventSourceMapping", self.update)
+        gw.route("lambda", "DeleteEventSourceMapping", self.delete)
+
+    # -- the API ------------------------------------------------------------------
+    def create(self, req: Request, gw: Gateway) -> Response:
+        body = req.json()
+        source_arn = body.get("EventSourceArn", "")
+        kind = source_kind(source_arn)
+        engine = self.engines.get(kind)
+        if engine is None:
+            raise invalid_parameter(f"Event source mappings for {kind} are not available in this lab yet.")
+        target = self.lab.invocations.resolve(body.get("FunctionName", ""))
+        function_arn = target.invoked_arn
+        for existing in self.mappings.values():
+            if existing.source_arn == source_arn and existing.function_arn == function_arn:
+                raise AwsError(
+                    "ResourceConflictException",
+                    f'An event source mapping with {_family(kind)} arn (" {source_arn} ") and function (" {target.spec.function_name} ") '
+                    f"already exists. Please update or delete the existing mapping with UUID {existing.uuid}",
+                    409,
+                )
+        settings = engine.settings(body, None)
+        self._check_role(target.fn.role, engine, source_arn)
+        uuid = self.lab.new_id()
+        mapping = Mapping(
+            uuid=uuid,
+            kind=kind,
+            function_arn=function_arn,
+            source_arn=source_arn,
+            arn=self.lab.arn("lambda", f"event-source-mapping:{uuid}"),
+            last_modified=self._now(),
+            settings=settings,
+            enabled=body.get("Enabled", True) is not False,
+        )
+        self.mappings[uuid] = mapping
+        self.lab.trace.add("mapping-created", mapping.function_name, (uuid,), source=source_arn, source_kind=kind)
+        self._transition(mapping, "Creating", "Enabled" if mapping.enabled else "Disabled")
+        return Response.json(202, mapping.describe())
+
+    def get(self, req: Request, gw: Gateway) -> Response:
+        return Response.json(200, self._find(req.params["UUID"]).describe())
+
+    def list(self, req: Request, gw: Gateway) -> Response:
+        found = list(self.mappings.values())
+        source = req.q("EventSourceArn")
+        if source:
+            found = [m for m in found if m.source_arn == source]
+        fn = req.q("FunctionName")
+        if fn:
+            target = self.lab.invocations.resolve(fn)
+            found = [m for m in found if m.function_name == target.spec.function_name]
+        max_items = int(req.q("MaxItems") or 100)
+        if not 1 <= max_items <= 10000:
+            raise validation(max_items, "maxItems", "Member must have value between 1 and 10000")
+        start = int(base64.b64decode(req.q("Marker") or "MA==").decode())
+        page = found[start : start + max_items]
+        out: dict[str, Any] = {"EventSourceMappings": [m.describe() for m in page]}
+        if start + max_items < len(found):
+            out["NextMarker"] = base64.b64encode(str(start + max_items).encode()).decode()
+        return Response.json(200, out)
+
+    def update(self, req: Request, gw: Gateway) -> Response:
+        mapping = self._find(req.params["UUID"])
+        if mapping.state not in ("Enabled", "Disabled"):
+            raise AwsError(
+                "ResourceInUseException",
+                f"Cannot update the event source mapping because it is in use. The mapping is {mapping.state}.",
+                400,
+            )
+        body = req.json()
+        if "FunctionName" in body:
+            target = self.lab.invocations.resolve(body["FunctionName"])
+            self._check_role(target.fn.role, self.engines[mapping.kind], mapping.source_arn)
+            mapping.function_arn = target.invoked_arn
+        mapping.settings = self.engines[mapping.kind].settings(body, mapping.settings)
+        mapping.last_modified = self._now()
+        was = mapping.enabled
+        if "Enabled" in body:
+            mapping.enabled = bool(body["Enabled"])
+        if was and not mapping.enabled:
+            self._transition(mapping, "Disabling", "Disabled")
+        elif not was and mapping.enabled:
+            self._transition(mapping, "Enabling", "Enabled")
+        else:
+            self._transition(mapping, "Updating", "Enabled" if mapping.enabled else "Disabled")
+        self.lab.trace.add("mapping-updated", mapping.function_name, (mapping.uuid,), enabled=mapping.enabled)
+        return Response.json(202, mapping.describe())
+
+    def delete(self, req: Request, gw: Gateway) -> Response:
+        mapping = self._find(req.params["UUID"])
+        if mapping.state == "Deleting":
+            raise AwsError("ResourceInUseException", "Cannot delete the event source mapping because it is in use.", 400)
+        self._transition(mapping, "Deleting", None)
+        self.lab.trace.add("mapping-deleted", mapping.function_name, (mapping.uuid,))
+        return Response.json(202, mapping.describe())
+
+    # -- state machine ------------------------------------------------------------
+    def _transition(self, mapping: Mapping, during: str, after: str | None) -> None:
+        """AWS moves a mapping through a transient state; here it takes one virtual second."""
+        mapping.state = during
+        engine = self.engines[mapping.kind]
+        if mapping.running and after != "Enabled":
+            engine.stop(mapping)  # a mapping that is being disabled or deleted stops polling at once
+            mapping.running = False
+
+        def settle() -> None:
+            if mapping.state != during:
+                return  # superseded by a later change
+            if after is None:
+                self.mappings.pop(mapping.uuid, None)
+                return
+            mapping.state = after
+            if after == "Enabled" and not mapping.running:
+                mapping.running = True
+                engine.start(mapping)
+            elif after == "Enabled" and mapping.running:
+                engine.stop(mapping)
+                engine.start(mapping)
+
+        self.lab.clock.call_later(TRANSITION_SECONDS, settle)
+
+    # -- helpers ------------------------------------------------------------------
+    def _find(self, uuid: str) -> Mapping:
+        mapping = self.mappings.get(uuid)
+        if mapping is None:
+            raise AwsError("ResourceNotFoundException", "The resource you requested does not exist.", 404)
+        return mapping
+
+    def _now(self) -> float:
+        return round(self.lab.clock.now.timestamp(), 3)
+
+    def _check_role(self, role_arn: str, engine: SourceEngine, source_arn: str) -> None:
+        """Lambda reads the source with the function's execution role: it must allow the read actions."""
+        policies = backends.role_policies(self.lab.account_id, role_arn)
+        missing = iam_policy.missing_actions(policies, engine.read_actions, source_arn)
+        if not missing:
+            return
+        if engine.source_kind == "dynamodb":
+            raise invalid_parameter(
+                f"Cannot access stream {source_arn}. Please ensure the role can perform the GetRecords, "
+                "GetShardIterator, DescribeStream, and ListStreams Actions on your stream in IAM."
+            )
+        action = missing[0].split(":", 1)[1]
+        raise invalid_parameter(
+            f"The function execution role does not have permissions to call {action} on {_family(engine.source_kind)}"
+        )
+
+
+def _family(kind: str) -> str:
+    return {"sqs": "SQS", "kinesis": "Kinesis", "dynamodb": "DynamoDB"}[kind]

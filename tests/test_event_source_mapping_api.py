@@ -1,0 +1,132 @@
+"""The mapping resource itself: states, conflicts, role checks (with a recording source engine)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from support import LAMBDA_TRUST, create_python, unique
+
+import lambdalab
+from lambdalab.aws.event_source_mappings import Mapping
+
+
+class Recorder:
+    source_kind = "sqs"
+    read_actions = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
+
+    def __init__(self) -> None:
+        self.log: list[tuple[str, str]] = []
+
+    def settings(self, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
+        out = dict(current or {"BatchSize": 10, "MaximumBatchingWindowInSeconds": 0})
+        out.update({k: body[k] for k in ("BatchSize",) if k in body})
+        return out
+
+    def start(self, mapping: Mapping) -> None:
+        self.log.append(("start", mapping.uuid))
+
+    def stop(self, mapping: Mapping) -> None:
+        self.log.append(("stop", mapping.uuid))
+
+
+@pytest.fixture()
+def recorder(lab: lambdalab.Lab) -> Recorder:
+    engine = Recorder()
+    lab.mappings.add_engine(engine)
+    return engine
+
+
+@pytest.fixture(scope="module")
+def sqs_role(lab: lambdalab.Lab) -> str:
+    iam = lab.client("iam")
+    arn = iam.create_role(RoleName="sqs-reader", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
+    iam.attach_role_policy(RoleName="sqs-reader", PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole")
+    return str(arn)
+
+
+def _queue(lab: lambdalab.Lab) -> str:
+    url = lab.client("sqs").create_queue(QueueName=unique("q"))["QueueUrl"]
+    return str(lab.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
+
+
+def test_states_from_creating_to_deleted(lab: lambdalab.Lab, sqs_role: str, recorder: Recorder) -> None:
+    lam = lab.client("lambda")
+    fn = create_python(lab, sqs_role)
+    created = lam.create_event_source_mapping(FunctionName=fn, EventSourceArn=_queue(lab), BatchSize=3)
+    uuid = created["UUID"]
+    assert (created["State"], created["StateTransitionReason"], created["BatchSize"]) == ("Creating", "USER_INITIATED", 3)
+    assert created["FunctionArn"] == lab.arn("lambda", f"function:{fn}")
+    assert created["EventSourceMappingArn"] == lab.arn("lambda", f"event-source-mapping:{uuid}")
+    lab.advance(1)
+    assert lam.get_event_source_mapping(UUID=uuid)["State"] == "Enabled"
+    assert recorder.log == [("start", uuid)]
+
+    assert lam.update_event_source_mapping(UUID=uuid, Enabled=False)["State"] == "Disabling"
+    assert recorder.log[-1] == ("stop", uuid)
+    lab.advance(1)
+    assert lam.get_event_source_mapping(UUID=uuid)["State"] == "Disabled"
+
+    assert lam.update_event_source_mapping(UUID=uuid, Enabled=True)["State"] == "Enabling"
+    lab.advance(1)
+    assert lam.get_event_source_mapping(UUID=uuid)["State"] == "Enabled"
+
+    assert lam.delete_event_source_mapping(UUID=uuid)["State"] == "Deleting"
+    assert lam.get_event_source_mapping(UUID=uuid)["State"] == "Deleting"
+    lab.advance(1)
+    with pytest.raises(ClientError) as exc:
+        lam.get_event_source_mapping(UUID=uuid)
+    assert exc.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert recorder.log == [("start", uuid), ("stop", uuid), ("start", uuid), ("stop", uuid)]
+
+
+def test_created_disabled_never_starts(lab: lambdalab.Lab, sqs_role: str, recorder: Recorder) -> None:
+    lam = lab.client("lambda")
+    uuid = lam.create_event_source_mapping(FunctionName=create_python(lab, sqs_role), EventSourceArn=_queue(lab), Enabled=False)["UUID"]
+    lab.advance(5)
+    assert lam.get_event_source_mapping(UUID=uuid)["State"] == "Disabled"
+    assert recorder.log == []
+
+
+def test_same_function_and_source_twice_conflicts(lab: lambdalab.Lab, sqs_role: str, recorder: Recorder) -> None:
+    lam = lab.client("lambda")
+    fn, queue = create_python(lab, sqs_role), _queue(lab)
+    first = lam.create_event_source_mapping(FunctionName=fn, EventSourceArn=queue)["UUID"]
+    with pytest.raises(ClientError) as exc:
+        lam.create_event_source_mapping(FunctionName=fn, EventSourceArn=queue)
+    assert exc.value.response["Error"]["Code"] == "ResourceConflictException"
+    assert first in exc.value.response["Error"]["Message"]
+
+
+def test_role_without_read_permissions_is_refused(lab: lambdalab.Lab, role_arn: str, recorder: Recorder) -> None:
+    with pytest.raises(ClientError) as exc:
+        lab.client("lambda").create_event_source_mapping(FunctionName=create_python(lab, role_arn), EventSourceArn=_queue(lab))
+    assert exc.value.response["Error"] == {
+        "Code": "InvalidParameterValueException",
+        "Message": "The function execution role does not have permissions to call ReceiveMessage on SQS",
+    } | {k: v for k, v in exc.value.response["Error"].items() if k not in ("Code", "Message")}
+
+
+def test_unknown_function(lab: lambdalab.Lab, recorder: Recorder) -> None:
+    with pytest.raises(ClientError) as exc:
+        lab.client("lambda").create_event_source_mapping(FunctionName="nope", EventSourceArn=_queue(lab))
+    assert exc.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_unsupported_source(lab: lambdalab.Lab, sqs_role: str, recorder: Recorder) -> None:
+    with pytest.raises(ClientError) as exc:
+        lab.client("lambda").create_event_source_mapping(FunctionName=create_python(lab, sqs_role), EventSourceArn=lab.arn("sns", "topic"))
+    assert exc.value.response["Error"]["Message"] == "Unsupported event source type"
+
+
+def test_list_filters_by_function_and_source(lab: lambdalab.Lab, sqs_role: str, recorder: Recorder) -> None:
+    lam = lab.client("lambda")
+    fn, q1, q2 = create_python(lab, sqs_role), _queue(lab), _queue(lab)
+    a = lam.create_event_source_mapping(FunctionName=fn, EventSourceArn=q1)["UUID"]
+    b = lam.create_event_source_mapping(FunctionName=fn, EventSourceArn=q2)["UUID"]
+    assert {m["UUID"] for m in lam.list_event_source_mappings(FunctionName=fn)["EventSourceMappings"]} == {a, b}
+    assert [m["UUID"] for m in lam.list_event_source_mappings(EventSourceArn=q2)["EventSourceMappings"]] == [b]
+    pages = list(lam.get_paginator("list_event_source_mappings").paginate(FunctionName=fn, PaginationConfig={"PageSize": 1}))
+    assert [len(p["EventSourceMappings"]) for p in pages] == [1, 1]

@@ -64,7 +64,7 @@ class Lab:
 
     # -- start-up -----------------------------------------------------------------
     def _start(self, start: datetime) -> None:
-        import time_machine
+        time_machine = _import_time_machine()
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         from .aws import moto_hooks
@@ -207,6 +207,26 @@ class Lab:
     def __repr__(self) -> str:
         state = "closed" if self._closed else f"{self.endpoint_url}, t={self.clock.t:g}s"
         return f"<lambdalab.Lab {state}>"
+
+
+def _import_time_machine() -> Any:
+    """time-machine, without the pytest plugin it loads when pytest is importable.
+
+    Importing pytest costs a tenth of a second of every notebook's start-up; inside a
+    test run pytest is already imported and the plugin is kept.
+    """
+    import sys
+
+    if "pytest" in sys.modules or "time_machine" in sys.modules:
+        import time_machine
+
+        return time_machine
+    sys.modules["pytest"] = None  # type: ignore[assignment]  # makes "import pytest" fail fast
+    try:
+        import time_machine
+    finally:
+        del sys.modules["pytest"]
+    return time_machine
 
 
 def _finalize(closers: list[Callable[[], None]]) -> None:

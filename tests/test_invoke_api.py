@@ -193,3 +193,16 @@ def test_environments_die_with_a_killed_kernel(tmp_path) -> None:
         alive = [p for p in pids if os.path.exists(f"/proc/{p}") and "Z" not in open(f"/proc/{p}/stat").read().split()[2]]
         time.sleep(0.05)
     assert alive == []
+
+
+def test_without_log_permissions_the_logs_are_lost(lab: lambdalab.Lab) -> None:
+    from support import LAMBDA_TRUST, unique
+
+    role = lab.client("iam").create_role(RoleName=unique("nolog"), AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
+    name = create_python(lab, role, COUNTER)
+    resp = lab.client("lambda").invoke(FunctionName=name, LogType="Tail")
+    assert "START RequestId" in base64.b64decode(resp["LogResult"]).decode()  # the tail still comes back
+    with pytest.raises(ClientError) as exc:
+        lab.client("logs").describe_log_streams(logGroupName=f"/aws/lambda/{name}")
+    assert exc.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert lab.trace.where("logs-dropped", name)[0].detail["missing"][0] == "logs:CreateLogGroup"

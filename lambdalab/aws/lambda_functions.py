@@ -60,6 +60,9 @@ class FunctionService:
 
     def changed(self, fn: Any, what: str, updates: dict[str, Any] | None = None) -> None:
         """Code or configuration changed: new RevisionId, old environments retired."""
+        if not hasattr(fn, "function_arn"):  # moto is still constructing the function
+            self._new_revision(fn)
+            return
         if updates and "DeadLetterConfig" in updates:
             fn.lambdalab_dlq = (updates["DeadLetterConfig"] or {}).get("TargetArn") or None
         self._new_revision(fn)

@@ -167,13 +167,25 @@ class InvokeService:
         return result.payload.decode()
 
     def _write_logs(self, target: Target, result: InvokeResult) -> None:
+        """Lambda writes logs with the execution role's permissions; without them they are lost."""
         from moto.logs.models import logs_backends
+
+        from . import iam_policy
 
         logs = logs_backends[self.lab.account_id][self.lab.region]
         group = f"/aws/lambda/{target.spec.function_name}"
         env = getattr(result, "environment_id", None) or target.spec.revision_id
         day = self.lab.clock.now.strftime("%Y/%m/%d")
         stream = f"{day}/[{result.executed_version}]{env.replace('-', '')[:32]}"
+        policies = backends.role_policies(self.lab.account_id, target.fn.role)
+        group_arn = self.lab.arn("logs", f"log-group:{group}")
+        needed = [("logs:CreateLogStream", f"{group_arn}:*"), ("logs:PutLogEvents", f"{group_arn}:log-stream:{stream}")]
+        if group not in logs.groups:
+            needed.insert(0, ("logs:CreateLogGroup", f"{group_arn}:*"))
+        denied = [action for action, arn in needed if not iam_policy.is_allowed(policies, action, arn)]
+        if denied:
+            self.lab.trace.add("logs-dropped", target.spec.function_name, (result.request_id,), missing=denied)
+            return
         if group not in logs.groups:
             logs.create_log_group(group, {})
         if stream not in logs.groups[group].streams:

@@ -77,7 +77,7 @@ async function loadHandler() {
   const file = ['.js', '.mjs', '.cjs'].map((ext) => base + ext).find((f) => fs.existsSync(f));
   if (!file) {
     throw new InitError('Runtime.ImportModuleError',
-      `Error: Cannot find module '${moduleName}'\nRequire stack:\n- ${process.argv[1]}`);
+      `Error: Cannot find module '${moduleName}'\nRequire stack:\n- /var/runtime/index.mjs`);
   }
   let mod;
   try {

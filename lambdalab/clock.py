@@ -68,6 +68,7 @@ class Clock:
         self._heap: list[_Entry] = []
         self._seq = itertools.count()
         self._listeners: list[Callable[[datetime], None]] = []
+        self._probes: list[Callable[[], bool]] = []
 
     # -- reading -------------------------------------------------------------
     @property
@@ -111,8 +112,13 @@ class Clock:
         return (e.at for e in sorted(self._heap) if not e.cancelled)
 
     def busy(self) -> bool:
-        """True while some scheduled entry represents outstanding work."""
-        return any(e.busy and not e.cancelled for e in self._heap)
+        """True while some scheduled entry represents outstanding work (or a probe sees some)."""
+        return any(e.busy and not e.cancelled for e in self._heap) or any(probe() for probe in self._probes)
+
+    def add_busy_probe(self, probe: Callable[[], bool]) -> None:
+        """Count ``probe() is True`` as outstanding work: e.g. records written to a stream
+        that its idle poller (a non-busy entry) has not read yet."""
+        self._probes.append(probe)
 
     def _move_to(self, t: float) -> None:
         if t != self._t:

@@ -142,12 +142,17 @@ class EventSourceMappingService:
             if existing.source_arn == source_arn and existing.function_arn == function_arn:
                 raise AwsError(
                     "ResourceConflictException",
-                    f'An event source mapping with {_family(kind)} arn (" {source_arn} ") and function (" {target.spec.function_name} ") '
-                    f"already exists. Please update or delete the existing mapping with UUID {existing.uuid}",
+                    (f'An event source mapping with {_family(kind)} arn (" {source_arn} ") and function (" {target.spec.function_name} ") '
+                     f"already exists. Please update or delete the existing mapping with UUID {existing.uuid}")
+                    if kind == "sqs" else
+                    (f'The event source arn (" {source_arn} ") and function (" {target.spec.function_name} ") provided mapping '
+                     f"already exists. Please update or delete the existing mapping with UUID {existing.uuid}"),
                     409,
                 )
         settings = engine.settings(body, None)
         self._check_role(target.fn.role, engine, source_arn)
+        if hasattr(engine, "check_destination"):  # stream mappings: the role must reach the on-failure destination
+            engine.check_destination(target.fn.role, settings)
         uuid = self.lab.new_id()
         mapping = Mapping(
             uuid=uuid,
@@ -158,6 +163,7 @@ class EventSourceMappingService:
             last_modified=self._now(),
             settings=settings,
             enabled=body.get("Enabled", True) is not False,
+            reason="USER_INITIATED" if kind == "sqs" else "User action",
         )
         self.mappings[uuid] = mapping
         self.lab.trace.add("mapping-created", mapping.function_name, (uuid,), source=source_arn, source_kind=kind)
@@ -199,7 +205,10 @@ class EventSourceMappingService:
             target = self.lab.invocations.resolve(body["FunctionName"])
             self._check_role(target.fn.role, self.engines[mapping.kind], mapping.source_arn)
             mapping.function_arn = target.invoked_arn
-        mapping.settings = self.engines[mapping.kind].settings(body, mapping.settings)
+        settings = self.engines[mapping.kind].settings(body, mapping.settings)
+        if hasattr(self.engines[mapping.kind], "check_destination"):
+            self.engines[mapping.kind].check_destination(self.lab.invocations.resolve(mapping.function_arn).fn.role, settings)
+        mapping.settings = settings
         mapping.last_modified = self._now()
         was = mapping.enabled
         if "Enabled" in body:

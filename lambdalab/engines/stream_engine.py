@@ -1,0 +1,362 @@
+"""Stream event source mappings: Kinesis Data Streams and DynamoDB Streams.
+
+For each enabled mapping the engine runs, on the virtual clock, one *poller* per
+shard (it reads new records every :data:`POLL_SECONDS`, like Lambda's one GetRecords
+per shard per second) and ``ParallelizationFactor`` *lanes* per shard that turn
+records into batches (:mod:`.stream_batching`), invoke the function and apply
+the error rules (:mod:`.stream_errors`).  Records are read from the stream and
+never removed (:mod:`.stream_poller`); the function receives AWS's record shapes
+(:mod:`.stream_records`).
+
+Virtual time: every invocation lasts :data:`INVOKE_SECONDS` of virtual time (the
+real one is a few milliseconds and varies), so batches of one shard follow each
+other one second apart, and parallel lanes overlap.  Retry waits follow
+:func:`.stream_errors.backoff_delay`.
+
+Trace records (``ids = (mapping UUID,)``): ``stream-batch`` (one per invocation:
+shard, lane, seqs, attempt, outcome), ``stream-retry-wait``, ``stream-bisect``,
+``stream-checkpoint``, ``stream-filtered``, ``stream-discard`` (condition),
+``stream-delivery`` / ``stream-delivery-failed``, ``stream-window-final``.
+
+https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html
+https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..aws import backends, iam_policy
+from ..clock import Wait
+from ..errors import AwsError, invalid_parameter
+from . import stream_batching as batching
+from . import stream_errors as errors
+from . import stream_records as shapes
+from . import stream_settings
+from .destinations import Deliverer, DeliveryFailed
+from .stream_filters import matches_any
+from .stream_poller import DynamoDBSource, KinesisSource, open_source, start_index
+
+if TYPE_CHECKING:
+    from collections.abc import Generator
+
+    from ..aws.event_source_mappings import Mapping
+    from ..aws.gateway import Gateway
+    from ..lab import Lab
+
+INVOKE_SECONDS = 1.0
+POLL_SECONDS = 1.0
+READ_LIMIT = 10_000  # records one GetRecords call returns at most
+
+
+@dataclass
+class _Lane:
+    shard: str
+    number: int
+    buffer: deque[tuple[shapes.StreamItem, float]] = field(default_factory=deque)  # (record, read at)
+    inflight: list[shapes.StreamItem] = field(default_factory=list)
+    active: bool = False
+    window: tuple[float, float] | None = None
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Run:
+    mapping: Mapping
+    source: KinesisSource | DynamoDBSource
+    cursors: dict[str, int]
+    lanes: dict[str, list[_Lane]]
+    patterns: list[dict[str, Any]]
+    running: bool = True
+
+
+@dataclass
+class _Attempt:
+    outcome: errors.Outcome
+    request_id: str = ""
+    status_code: int = 200
+    executed_version: str = "$LATEST"
+    function_error: str | None = None
+    failed_from: int | None = None
+    response: Any = None
+    event: dict[str, Any] | None = None
+
+
+class StreamEngine:
+    """The pollers of every stream mapping of one source kind."""
+
+    source_kind = ""
+    read_actions: tuple[str, ...] = ()
+    name = ""
+
+    def __init__(self, lab: Lab) -> None:
+        self.lab = lab
+        self.runs: dict[str, _Run] = {}
+        self.resume: dict[str, dict[str, int]] = {}  # mapping UUID -> shard -> index to read next
+        self.deliverer = Deliverer(lab, None)
+        lab.clock.add_busy_probe(self._unread)
+
+    def register(self, gw: Gateway) -> None:
+        """Stream mappings add no API operations of their own."""
+
+    # -- the SourceEngine protocol ----------------------------------------------------
+    def settings(self, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
+        arn = body.get("EventSourceArn", "")
+        if current is None and not (KinesisSource if self.source_kind == "kinesis" else DynamoDBSource).exists(self.lab, arn):
+            raise invalid_parameter(f"Stream not found: {arn}")
+        return stream_settings.settings(self.source_kind, arn, body, current)
+
+    def check_destination(self, role_arn: str, settings: dict[str, Any]) -> None:
+        """The execution role must be allowed to send to the on-failure destination."""
+        arn = stream_settings.on_failure(settings)
+        service = stream_settings.destination_service(arn) if arn else None
+        if not arn or not service:
+            return
+        action, family = stream_settings.DESTINATION_ACTIONS[service]
+        resource = f"{arn}/*" if service == "s3" else arn
+        if not iam_policy.is_allowed(backends.role_policies(self.lab.account_id, role_arn), action, resource):
+            raise invalid_parameter(f"The function execution role does not have permissions to call {action.split(':')[1]} on {family}")
+
+    def start(self, mapping: Mapping) -> None:
+        role = str(self.lab.invocations.resolve(mapping.function_arn).fn.role)
+        source = open_source(self.lab, self.source_kind, mapping.source_arn, role)
+        shards = source.shards()
+        saved = self.resume.get(mapping.uuid, {})
+        cursors = {s: saved[s] if s in saved else start_index(source, s, mapping.settings) for s in shards}
+        factor = int(mapping.settings.get("ParallelizationFactor", 1))
+        lanes = {s: [_Lane(s, n) for n in range(factor)] for s in shards}
+        run = _Run(mapping, source, cursors, lanes, stream_settings.filter_patterns(mapping.settings))
+        self.runs[mapping.uuid] = run
+        for shard in shards:
+            self.lab.clock.process(self._poll(run, shard), busy=False)
+
+    def stop(self, mapping: Mapping) -> None:
+        run = self.runs.pop(mapping.uuid, None)
+        if run is None:
+            return
+        run.running = False
+        self.resume[mapping.uuid] = {
+            shard: min([i.index for lane in lanes for i in [*lane.inflight, *(b[0] for b in lane.buffer)]] + [run.cursors[shard]])
+            for shard, lanes in run.lanes.items()
+        }
+
+    # -- polling ------------------------------------------------------------------------
+    def _unread(self) -> bool:
+        return any(run.source.count(s) > c for run in self.runs.values() for s, c in run.cursors.items())
+
+    def _poll(self, run: _Run, shard: str) -> Generator[Wait, None, None]:
+        while run.running:
+            self._read(run, shard)
+            yield Wait(POLL_SECONDS, busy=False)
+
+    def _read(self, run: _Run, shard: str) -> None:
+        cursor = run.cursors[shard]
+        if run.source.count(shard) <= cursor:
+            return
+        items = run.source.read(shard, cursor, READ_LIMIT)
+        run.cursors[shard] = cursor + len(items)
+        kept = [i for i in items if matches_any(run.patterns, i.record)] if run.patterns else items
+        if len(kept) < len(items):
+            passed = {i.index for i in kept}
+            dropped = [i.seq for i in items if i.index not in passed]
+            self.lab.trace.add("stream-filtered", run.mapping.function_name, (run.mapping.uuid,), shard=shard, seqs=dropped)
+        lanes = run.lanes[shard]
+        now = self.lab.clock.t
+        for item in kept:
+            lanes[batching.lane_of(item.key, len(lanes))].buffer.append((item, now))
+        for lane in lanes:
+            if lane.buffer and not lane.active:
+                lane.active = True
+                self.lab.clock.process(self._lane(run, lane))
+
+    # -- a lane: batches, one after the other -------------------------------------------------
+    def _lane(self, run: _Run, lane: _Lane) -> Generator[Wait, None, None]:
+        settings = run.mapping.settings
+        size, window_s = int(settings["BatchSize"]), int(settings.get("TumblingWindowInSeconds") or 0)
+        try:
+            while run.running:
+                if not lane.buffer:
+                    if lane.window is None:
+                        return
+                    wait = lane.window[1] - self._epoch()
+                    if wait > 0:
+                        yield Wait(wait)
+                        continue
+                    yield from self._final(run, lane)
+                    continue
+                if window_s and lane.window and batching.window_of(lane.buffer[0][0].arrival, window_s) != lane.window:
+                    yield from self._final(run, lane)
+                    continue
+                wait = batching.batching_wait(len(lane.buffer), size, float(settings["MaximumBatchingWindowInSeconds"]),
+                                              lane.buffer[0][1], self.lab.clock.t)
+                if wait > 0:
+                    yield Wait(min(wait, POLL_SECONDS))
+                    continue
+                n = batching.take([b[0] for b in list(lane.buffer)[:size]], size, window=window_s)
+                batch = [lane.buffer.popleft()[0] for _ in range(n)]
+                if window_s and lane.window is None:
+                    lane.window = batching.window_of(batch[0].arrival, window_s)
+                    lane.state = {}
+                yield from self._process(run, lane, batch)
+        finally:
+            lane.active = False
+
+    def _process(self, run: _Run, lane: _Lane, batch: list[shapes.StreamItem]) -> Generator[Wait, None, None]:
+        """Invoke until the batch succeeds or is discarded (retries, bisect, partial answers)."""
+        settings = run.mapping.settings
+        max_retries, bisect = int(settings["MaximumRetryAttempts"]), bool(settings["BisectBatchOnFunctionError"])
+        max_age = errors.effective_max_age(int(settings["MaximumRecordAgeInSeconds"]), run.source.retention())
+        pending: list[tuple[list[shapes.StreamItem], bool]] = [(batch, False)]
+        while pending:
+            items, split = pending.pop(0)
+            attempts = retries = rounds = 0
+            last: _Attempt | None = None
+            while items:
+                lane.inflight = items + [i for sub, _ in pending for i in sub]
+                if not run.running:
+                    return
+                old = errors.expired([i.arrival for i in items], self._epoch(), max_age)
+                if old:
+                    self._discard(run, items[:old], "RecordAgeExceeded", attempts, last)
+                    items = items[old:]
+                    continue
+                attempts += 1
+                last = self._invoke(run, lane, items, attempts, split)
+                yield Wait(INVOKE_SECONDS)
+                step = errors.next_step(last.outcome, size=len(items), retries_used=retries, backoff_round=rounds,
+                                        max_retries=max_retries, bisect=bisect, failed_from=last.failed_from)
+                if step.keep:
+                    self._checkpoint(run, lane, items[: step.keep])
+                    items = items[step.keep :]
+                if step.action == "done":
+                    break
+                if step.action == "bisect":
+                    first, _ = errors.halves(len(items))
+                    self.lab.trace.add("stream-bisect", run.mapping.function_name, (run.mapping.uuid,), shard=lane.shard,
+                                       lane=lane.number, seqs=[i.seq for i in items], halves=[first, len(items) - first])
+                    pending[:0] = [(items[:first], True), (items[first:], True)]
+                    break
+                if step.action == "discard":
+                    self._discard(run, items, step.condition or "RetryAttemptsExhausted", attempts, last)
+                    break
+                retries += step.counted
+                rounds += 1
+                self.lab.trace.add("stream-retry-wait", run.mapping.function_name, (run.mapping.uuid,), shard=lane.shard,
+                                   lane=lane.number, delay=step.delay, until=self.lab.clock.t + step.delay,
+                                   reason=last.outcome, retry=retries)
+                yield Wait(step.delay)
+        lane.inflight = []
+
+    def _final(self, run: _Run, lane: _Lane) -> Generator[Wait, None, None]:
+        """The last invocation of a tumbling window: no records, the final state."""
+        rounds = 0
+        max_retries = int(run.mapping.settings["MaximumRetryAttempts"])
+        while run.running:
+            attempt = self._invoke(run, lane, [], 1, False, final=True)
+            yield Wait(INVOKE_SECONDS)
+            if attempt.outcome == "success" or (max_retries != -1 and rounds >= max_retries):
+                break
+            rounds += 1
+            yield Wait(errors.backoff_delay(rounds))
+        self.lab.trace.add("stream-window-final", run.mapping.function_name, (run.mapping.uuid,), shard=lane.shard,
+                           lane=lane.number, window=list(lane.window or ()), state=lane.state)
+        lane.window, lane.state = None, {}
+
+    # -- one invocation ---------------------------------------------------------------------
+    def _invoke(self, run: _Run, lane: _Lane, items: list[shapes.StreamItem], attempt: int, split: bool,
+                final: bool = False) -> _Attempt:
+        mapping = run.mapping
+        settings = mapping.settings
+        records = [i.record for i in items]
+        if lane.window is not None:
+            event = shapes.window_event(records, start=lane.window[0], end=lane.window[1], state=lane.state, shard=lane.shard,
+                                        source_arn=mapping.source_arn, final=final)
+        else:
+            event = shapes.event(records)
+        request_id = self.lab.new_id()
+        start = self.lab.clock.t
+        try:
+            target = self.lab.invocations.resolve(mapping.function_arn)
+            result = self.lab.invocations.run(target, json.dumps(event).encode(), source=self.source_kind, request_id=request_id)
+        except AwsError as err:
+            out = _Attempt("throttle", request_id, err.status, "$LATEST", None, event=event)
+        else:
+            out = _Attempt("success", request_id, 200, result.executed_version, result.function_error, event=event)
+            response = shapes.function_response(result.payload)
+            out.response = response
+            if not result.ok:
+                out.outcome = "function-error"
+            elif lane.window is not None and not (isinstance(response, dict) and isinstance(response.get("state"), dict)):
+                out.outcome, out.function_error = "function-error", None  # a window answer must carry its state
+            else:
+                if lane.window is not None:
+                    lane.state = response["state"]
+                if "ReportBatchItemFailures" in settings.get("FunctionResponseTypes", []) and items:
+                    failed = errors.partial_failure(response, [i.seq for i in items])
+                    if failed == 0:
+                        out.outcome = "function-error"
+                    elif failed is not None:
+                        out.outcome, out.failed_from = "partial", failed
+        mapping.last_result = "OK" if out.outcome == "success" else "PROBLEM: Function call failed"
+        self.lab.trace.add(
+            "stream-batch", mapping.function_name, (mapping.uuid,), shard=lane.shard, lane=lane.number,
+            seqs=[i.seq for i in items], keys=sorted({i.key for i in items}), start=start, duration=INVOKE_SECONDS,
+            attempt=attempt, outcome=out.outcome, split=split, final=final, request_id=request_id,
+            failed_from=out.failed_from,
+        )
+        return out
+
+    def _checkpoint(self, run: _Run, lane: _Lane, items: list[shapes.StreamItem]) -> None:
+        self.lab.trace.add("stream-checkpoint", run.mapping.function_name, (run.mapping.uuid,), shard=lane.shard,
+                           lane=lane.number, seqs=[i.seq for i in items])
+
+    # -- giving up on records ----------------------------------------------------------------
+    def _discard(self, run: _Run, items: list[shapes.StreamItem], condition: str, attempts: int, last: _Attempt | None) -> None:
+        mapping = run.mapping
+        trace = self.lab.trace
+        trace.add("stream-discard", mapping.function_name, (mapping.uuid,), shard=items[0].shard,
+                  seqs=[i.seq for i in items], condition=condition, attempts=attempts)
+        arn = stream_settings.on_failure(mapping.settings)
+        if not arn:
+            return
+        service = stream_settings.destination_service(arn)
+        record = shapes.failure_record(
+            kind=self.source_kind, timestamp=self.lab.clock.now, request_id=last.request_id if last else "",
+            function_arn=mapping.function_arn, condition=condition, invoke_count=attempts,
+            status_code=last.status_code if last else 200, executed_version=last.executed_version if last else "$LATEST",
+            function_error=last.function_error if last else None, items=items, stream_arn=mapping.source_arn,
+            payload=(last.event if last and service == "s3" else None),
+        )
+        try:
+            role = str(self.lab.invocations.resolve(mapping.function_arn).fn.role)
+            if service == "s3":
+                self.deliverer.check_permission(role, arn, "s3")
+                key = shapes.s3_key(mapping.uuid, items[0].shard, self.lab.clock.now, self.lab.new_id())
+                self.deliverer._call("s3", "put_object", Bucket=arn.split(":")[-1], Key=key, Body=json.dumps(record).encode(),
+                                     ContentType="application/json")
+            else:
+                self.deliverer.send_record(arn, record, role_arn=role, function_name=mapping.function_name, success=False)
+        except (DeliveryFailed, AwsError) as err:
+            trace.add("stream-delivery-failed", mapping.function_name, (mapping.uuid,), target=arn, condition=condition,
+                      reason=str(err))
+            return
+        trace.add("stream-delivery", mapping.function_name, (mapping.uuid,), target=arn, condition=condition,
+                  shard=items[0].shard, seqs=[i.seq for i in items])
+
+    def _epoch(self) -> float:
+        return self.lab.clock.now.timestamp()
+
+
+class KinesisEngine(StreamEngine):
+    source_kind = "kinesis"
+    read_actions = ("kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStream", "kinesis:ListShards")
+    name = "kinesis-mappings"
+
+
+class DynamoDBStreamsEngine(StreamEngine):
+    source_kind = "dynamodb"
+    read_actions = ("dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream", "dynamodb:ListStreams")
+    name = "dynamodb-mappings"

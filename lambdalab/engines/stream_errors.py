@@ -1,0 +1,144 @@
+"""What Lambda does with a stream batch after an attempt, as pure functions.
+
+The rules (Kinesis and DynamoDB Streams are handled alike):
+
+- **success**: the shard is checkpointed past the batch;
+- **function error**: the whole batch is retried, blocking its shard (or its
+  partition-key lane with ``ParallelizationFactor`` > 1), until it succeeds,
+  ``MaximumRetryAttempts`` retries are used up, or a record reaches
+  ``MaximumRecordAgeInSeconds`` (-1: the stream's retention period, 24 hours);
+- ``BisectBatchOnFunctionError`` splits a failing batch of two or more records in
+  two halves and processes them in order; a split **does not count** against the
+  retry quota (each half starts with a fresh quota), so the halves narrow down to
+  the poison record, which alone uses up the retries;
+- ``ReportBatchItemFailures``: the function answers ``{"batchItemFailures":
+  [{"itemIdentifier": "<sequence number>"}]}``; the batch is checkpointed before
+  the lowest failed sequence number and only the rest is retried (a retry). An
+  empty list or ``null`` is a success; an empty, null or unknown identifier, or a
+  malformed answer, fails the whole batch;
+- **throttles and refusals** before the function ran are retried with the same
+  backoff but never use up retries (only record age ends them);
+- a discarded batch's metadata goes to ``DestinationConfig.OnFailure`` with
+  condition ``RetryAttemptsExhausted`` or ``RecordAgeExceeded``, and the shard
+  moves on.
+
+Backoff (AWS says only "with backoff"): the lab waits :func:`backoff_delay`
+seconds, 1 s doubling to a 60 s cap, so a timeline reads the same every run.
+
+https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html
+https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-batchfailurereporting.html
+https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-batchfailurereporting.html
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Outcome = Literal["success", "function-error", "partial", "throttle"]
+Condition = Literal["RetryAttemptsExhausted", "RecordAgeExceeded"]
+
+BACKOFF_START = 1.0
+BACKOFF_CAP = 60.0
+#: how long a record stays readable when MaximumRecordAgeInSeconds is -1 (Kinesis default; DynamoDB Streams)
+DEFAULT_RETENTION = 24 * 3600.0
+
+
+@dataclass(frozen=True)
+class Step:
+    """What to do after an attempt.
+
+    ``keep`` records at the head of the batch are finished (checkpoint past them);
+    then ``action`` applies to the rest: ``"done"`` (nothing left), ``"retry"``
+    (after ``delay`` seconds; ``counted`` says whether it used up a retry),
+    ``"bisect"`` (split the rest in two) or ``"discard"`` (send it to the
+    on-failure destination with ``condition``).
+    """
+
+    action: Literal["done", "retry", "bisect", "discard"]
+    keep: int = 0
+    delay: float = 0.0
+    counted: bool = False
+    condition: Condition | None = None
+
+
+def backoff_delay(n: int) -> float:
+    """Wait before retry number ``n`` (1-based) of a batch."""
+    if n < 1:
+        raise ValueError("n starts at 1")
+    return min(BACKOFF_START * 2 ** (n - 1), BACKOFF_CAP)
+
+
+def partial_failure(response: Any, sequence_numbers: list[str]) -> int | None:
+    """Index of the lowest failed record in a ReportBatchItemFailures answer.
+
+    ``None``: the batch succeeded. ``0``: the whole batch failed (also for a
+    malformed answer or an identifier that is not in the batch).
+    """
+    if not isinstance(response, dict) or response.get("batchItemFailures") is None:
+        return None if response is None or isinstance(response, dict) else 0
+    failures = response["batchItemFailures"]
+    if not isinstance(failures, list):
+        return 0
+    if not failures:
+        return None
+    position = {seq: i for i, seq in enumerate(sequence_numbers)}
+    lowest: int | None = None
+    for failure in failures:
+        ident = failure.get("itemIdentifier") if isinstance(failure, dict) else None
+        if not isinstance(ident, str) or ident not in position:
+            return 0
+        lowest = position[ident] if lowest is None else min(lowest, position[ident])
+    return lowest
+
+
+def expired(arrivals: list[float], now: float, max_age: float) -> int:
+    """How many records at the head of a batch are older than ``max_age`` seconds."""
+    count = 0
+    for arrival in arrivals:
+        if now - arrival > max_age:
+            count += 1
+        else:
+            break
+    return count
+
+
+def effective_max_age(setting: int, retention: float = DEFAULT_RETENTION) -> float:
+    return retention if setting == -1 else min(float(setting), retention)
+
+
+def next_step(
+    outcome: Outcome,
+    *,
+    size: int,
+    retries_used: int,
+    backoff_round: int,
+    max_retries: int = -1,
+    bisect: bool = False,
+    failed_from: int | None = None,
+) -> Step:
+    """Decide what happens to a batch of ``size`` records after one attempt.
+
+    ``retries_used`` counts the retries this batch already had; ``backoff_round``
+    the retries of any kind (for the delay); ``failed_from`` the index of the lowest
+    failed record of a partial answer.
+    """
+    if outcome == "success":
+        return Step("done", keep=size)
+    if outcome == "throttle":
+        return Step("retry", delay=backoff_delay(backoff_round + 1))
+    keep = 0
+    if outcome == "partial":
+        keep = failed_from or 0
+    rest = size - keep
+    if outcome == "function-error" and bisect and rest > 1:
+        return Step("bisect", keep=keep)
+    if max_retries != -1 and retries_used >= max_retries:
+        return Step("discard", keep=keep, condition="RetryAttemptsExhausted")
+    return Step("retry", keep=keep, delay=backoff_delay(backoff_round + 1), counted=True)
+
+
+def halves(size: int) -> tuple[int, int]:
+    """Sizes of the two halves of a bisected batch (the first gets the odd record)."""
+    first = (size + 1) // 2
+    return first, size - first

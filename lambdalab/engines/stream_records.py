@@ -1,0 +1,155 @@
+"""Stream records in AWS's exact shapes: the event records a function receives, and the
+on-failure record Lambda sends about a discarded batch.
+
+https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html (sample event)
+https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html (sample event)
+https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html (invocation record)
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from .destinations import iso_millis, parse_payload
+
+#: the largest event Lambda sends to a function (synchronous invoke payload limit)
+PAYLOAD_LIMIT = 6 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class StreamItem:
+    """One record of a shard, as the poller read it."""
+
+    shard: str
+    index: int  # position in the shard (0-based)
+    seq: str  # sequence number
+    key: str  # partition key (Kinesis) or the item's key (DynamoDB): what ordering is kept by
+    arrival: float  # approximate arrival, epoch seconds (virtual)
+    record: dict[str, Any] = field(compare=False)  # the event record the function receives
+    size: int = 0  # bytes of the record as JSON
+
+
+def with_size(item: StreamItem) -> StreamItem:
+    return StreamItem(item.shard, item.index, item.seq, item.key, item.arrival, item.record, len(json.dumps(item.record)))
+
+
+def kinesis_record(*, shard: str, seq: str, partition_key: str, data_b64: str, arrival: float, role_arn: str,
+                   region: str, stream_arn: str) -> dict[str, Any]:
+    """A record of a Kinesis event (AWS's field order)."""
+    return {
+        "kinesis": {
+            "kinesisSchemaVersion": "1.0",
+            "partitionKey": partition_key,
+            "sequenceNumber": seq,
+            "data": data_b64,
+            "approximateArrivalTimestamp": round(arrival, 3),
+        },
+        "eventSource": "aws:kinesis",
+        "eventVersion": "1.0",
+        "eventID": f"{shard}:{seq}",
+        "eventName": "aws:kinesis:record",
+        "invokeIdentityArn": role_arn,
+        "awsRegion": region,
+        "eventSourceARN": stream_arn,
+    }
+
+
+def dynamodb_record(moto_record: dict[str, Any], *, region: str, stream_arn: str) -> dict[str, Any]:
+    """A record of a DynamoDB Streams event, from moto's stream record."""
+    src = moto_record["dynamodb"]
+    created = src["ApproximateCreationDateTime"]
+    image: dict[str, Any] = {"ApproximateCreationDateTime": int(epoch(created)), "Keys": src["Keys"]}
+    for name in ("NewImage", "OldImage"):
+        if name in src:
+            image[name] = src[name]
+    image.update(SequenceNumber=src["SequenceNumber"], SizeBytes=src["SizeBytes"], StreamViewType=src["StreamViewType"])
+    return {
+        "eventID": moto_record["eventID"],
+        "eventName": moto_record["eventName"],
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": region,
+        "dynamodb": image,
+        "eventSourceARN": stream_arn,
+    }
+
+
+def epoch(when: datetime | float) -> float:
+    """Seconds since 1970 of a moto timestamp (naive datetimes are UTC)."""
+    if isinstance(when, (int, float)):
+        return float(when)
+    if when.tzinfo is None:
+        return calendar.timegm(when.timetuple()) + when.microsecond / 1e6
+    return when.timestamp()
+
+
+def event(records: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"Records": records}
+
+
+def window_event(records: list[dict[str, Any]], *, start: float, end: float, state: dict[str, Any], shard: str,
+                 source_arn: str, final: bool, terminated_early: bool = False) -> dict[str, Any]:
+    """A tumbling-window event: the records plus the window, its state and flags."""
+    return {
+        "Records": records,
+        "window": {"start": _iso_seconds(start), "end": _iso_seconds(end)},
+        "state": state,
+        "shardId": shard,
+        "eventSourceARN": source_arn,
+        "isFinalInvokeForWindow": final,
+        "isWindowTerminatedEarly": terminated_early,
+    }
+
+
+def _iso_seconds(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def failure_record(*, kind: str, timestamp: datetime, request_id: str, function_arn: str, condition: str,
+                   invoke_count: int, status_code: int, executed_version: str, function_error: str | None,
+                   items: list[StreamItem], stream_arn: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the on-failure destination receives about a discarded batch (no record data).
+
+    ``payload`` (the event of the last attempt) is added for S3 destinations only,
+    as AWS does.
+    """
+    response: dict[str, Any] = {"statusCode": status_code, "executedVersion": executed_version}
+    if function_error:
+        response["functionError"] = function_error
+    info_name = "KinesisBatchInfo" if kind == "kinesis" else "DDBStreamBatchInfo"
+    record: dict[str, Any] = {
+        "requestContext": {
+            "requestId": request_id,
+            "functionArn": function_arn,
+            "condition": condition,
+            "approximateInvokeCount": invoke_count,
+        },
+        "responseContext": response,
+        "version": "1.0",
+        "timestamp": iso_millis(timestamp),
+        info_name: {
+            "shardId": items[0].shard,
+            "startSequenceNumber": items[0].seq,
+            "endSequenceNumber": items[-1].seq,
+            "approximateArrivalOfFirstRecord": iso_millis(datetime.fromtimestamp(items[0].arrival, UTC)),
+            "approximateArrivalOfLastRecord": iso_millis(datetime.fromtimestamp(items[-1].arrival, UTC)),
+            "batchSize": len(items),
+            "streamArn": stream_arn,
+        },
+    }
+    if payload is not None:
+        record["payload"] = payload
+    return record
+
+
+def s3_key(mapping_uuid: str, shard: str, when: datetime, uuid: str) -> str:
+    """Where a stream mapping's on-failure record lands in an S3 bucket."""
+    return f"aws/lambda/{mapping_uuid}/{shard}/{when:%Y/%m/%d}/{when:%Y-%m-%dT%H.%M.%S}-{uuid}"
+
+
+def function_response(payload: bytes) -> Any:
+    return parse_payload(payload)

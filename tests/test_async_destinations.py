@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from test_async_invoke import ALLOW_ALL, drain, invoke_event, make_function, make_queue
 
 import lambdalab
-
-from test_async_invoke import ALLOW_ALL, drain, invoke_event, make_function, make_queue
 
 
 @pytest.fixture(scope="module")

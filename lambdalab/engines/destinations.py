@@ -159,17 +159,37 @@ class Deliverer:
 
     def _send_message(self, kind: str, arn: str, body: str, attributes: dict[str, dict[str, str]] | None) -> None:
         if kind == "sqs":
-            _, _, _, region, account, name = arn.split(":", 5)
-            url = f"{self.lab.endpoint_url}/{account}/{name}"
-            kwargs: dict[str, Any] = {"QueueUrl": url, "MessageBody": body}
-            if attributes:
-                kwargs["MessageAttributes"] = attributes
-            self._call("sqs", "send_message", **kwargs)
+            self._sqs_send(arn, body, attributes)
         else:
             kwargs = {"TopicArn": arn, "Message": body}
             if attributes:
                 kwargs["MessageAttributes"] = attributes
             self._call("sns", "publish", **kwargs)
+
+    def _sqs_send(self, arn: str, body: str, attributes: dict[str, dict[str, str]] | None) -> None:
+        """SendMessage straight into moto's SQS backend, in process.
+
+        moto's own ``send_message`` recomputes every queue attribute (a scan of all
+        messages) per message; a thousand records would cost seconds.  This does what
+        it does for a standard queue: a message, marked sent, appended.
+        """
+        from moto.moto_api._internal import mock_random
+        from moto.sqs.models import MAXIMUM_MESSAGE_LENGTH, Message, sqs_backends
+
+        _, _, _, region, account, name = arn.split(":", 5)
+        try:
+            queue = sqs_backends[account][region].get_queue(name)
+        except Exception as err:  # noqa: BLE001 - moto's QueueDoesNotExist
+            raise DeliveryFailed(f"AWS.SimpleQueueService.NonExistentQueue: The specified queue {arn} does not exist.") from err
+        if queue.fifo_queue:
+            raise DeliveryFailed(f"{arn} is a FIFO queue: Lambda sends records to standard queues only")
+        if len(body.encode()) > MAXIMUM_MESSAGE_LENGTH:
+            raise DeliveryFailed(f"InvalidParameterValue: the record is longer than {MAXIMUM_MESSAGE_LENGTH} bytes")
+        message = Message(str(mock_random.uuid4()), body, None)
+        if attributes:
+            message.message_attributes = attributes
+        message.mark_sent(delay_seconds=int(queue.delay_seconds or 0))
+        queue.add_message(message)
 
     def _call(self, service: str, operation: str, **kwargs: Any) -> Any:
         from botocore.exceptions import ClientError

@@ -40,6 +40,8 @@ def open_lab(args: argparse.Namespace) -> int:
     ]  # fmt: skip
     if args.no_browser:
         command.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")  # containers and CI machines often run as root
     try:
         return subprocess.call(command, cwd=folder)
     except KeyboardInterrupt:

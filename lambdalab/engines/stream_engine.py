@@ -182,8 +182,8 @@ class StreamEngine:
                     if lane.window is None:
                         return
                     wait = lane.window[1] - self._epoch()
-                    if wait > 0:
-                        yield Wait(wait)
+                    if wait > 0:  # the window is open: look for its next records every poll
+                        yield Wait(min(wait, POLL_SECONDS))
                         continue
                     yield from self._final(run, lane)
                     continue
@@ -220,7 +220,7 @@ class StreamEngine:
                     return
                 old = errors.expired([i.arrival for i in items], self._epoch(), max_age)
                 if old:
-                    self._discard(run, items[:old], "RecordAgeExceeded", attempts, last)
+                    self._discard(run, lane, items[:old], "RecordAgeExceeded", attempts, last)
                     items = items[old:]
                     continue
                 attempts += 1
@@ -240,7 +240,7 @@ class StreamEngine:
                     pending[:0] = [(items[:first], True), (items[first:], True)]
                     break
                 if step.action == "discard":
-                    self._discard(run, items, step.condition or "RetryAttemptsExhausted", attempts, last)
+                    self._discard(run, lane, items, step.condition or "RetryAttemptsExhausted", attempts, last)
                     break
                 retries += step.counted
                 rounds += 1
@@ -314,10 +314,11 @@ class StreamEngine:
                            lane=lane.number, seqs=[i.seq for i in items])
 
     # -- giving up on records ----------------------------------------------------------------
-    def _discard(self, run: _Run, items: list[shapes.StreamItem], condition: str, attempts: int, last: _Attempt | None) -> None:
+    def _discard(self, run: _Run, lane: _Lane, items: list[shapes.StreamItem], condition: str, attempts: int,
+                 last: _Attempt | None) -> None:
         mapping = run.mapping
         trace = self.lab.trace
-        trace.add("stream-discard", mapping.function_name, (mapping.uuid,), shard=items[0].shard,
+        trace.add("stream-discard", mapping.function_name, (mapping.uuid,), shard=items[0].shard, lane=lane.number,
                   seqs=[i.seq for i in items], condition=condition, attempts=attempts)
         arn = stream_settings.on_failure(mapping.settings)
         if not arn:

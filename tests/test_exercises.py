@@ -13,7 +13,7 @@ PROBLEMS = all_problems()
 
 def test_every_exercise_module_is_registered() -> None:
     modules = {p.__module__.rsplit(".", 1)[-1] for p in PROBLEMS}
-    assert {"ex00", "ex01", "ex02"} <= modules
+    assert {"ex00", "ex01", "ex02", "ex03"} <= modules
 
 
 @pytest.mark.parametrize("problem", PROBLEMS, ids=lambda p: f"{p.__module__.rsplit('.', 1)[-1]}.{p.__name__}")

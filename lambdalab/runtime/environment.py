@@ -185,7 +185,8 @@ class Environment:
             message = f"RequestId: {rid} Error: Task timed out after {inv.timeout:.2f} seconds"
             body = _error_doc(error_type, message)
             out += f"{_ensure_nl(out)}{iso_now()} {rid} Task timed out after {inv.timeout:.2f} seconds\n".encode()
-            end = time.monotonic()
+            # the function is stopped at its deadline: that is the duration AWS reports and bills
+            end = min(time.monotonic(), start_of_invoke + inv.timeout)
         elif kind in ("oom", "exit"):
             error_type = "Runtime.OutOfMemory" if kind == "oom" else "Runtime.ExitError"
             code = self.proc.returncode

@@ -1,0 +1,144 @@
+"""Exercises for ``04-async-invoke-and-destinations``: retry settings and a failure destination."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..packaging import zip_files
+from . import _shared
+from .core import Problem
+
+FUNCTION = "orders"
+QUEUE = "orders-failed"
+ORDERS_PY = (
+    "def handler(event, context):\n"
+    "    if event.get('fail'):\n"
+    "        raise ValueError('cannot process order ' + str(event.get('id')))\n"
+    "    return {'processed': event.get('id')}\n"
+)
+
+
+def ensure_orders(lab: Any) -> None:
+    """The function ``orders`` (fails when the event says ``fail``) and the queue ``orders-failed``."""
+    role = _shared.ensure_role(lab)
+    lam = lab.client("lambda")
+    try:
+        lam.get_function(FunctionName=FUNCTION)
+    except lam.exceptions.ResourceNotFoundException:
+        lam.create_function(FunctionName=FUNCTION, Runtime="python3.12", Handler="app.handler", Role=role,
+                            Code={"ZipFile": zip_files({"app.py": ORDERS_PY})})
+    lab.client("sqs").create_queue(QueueName=QUEUE)
+
+
+def _config(lab: Any) -> dict[str, Any] | None:
+    lam = lab.client("lambda")
+    try:
+        return dict(lam.get_function_event_invoke_config(FunctionName=FUNCTION))
+    except lam.exceptions.ResourceNotFoundException:
+        return None
+
+
+def _queue_arn(lab: Any) -> str:
+    return str(lab.arn("sqs", QUEUE))
+
+
+class RetrySettings(Problem):
+    """Retry a failed event of ``orders`` once, and give up on events older than one hour."""
+
+    title = "One retry, one hour"
+    _hint = (
+        "`put_function_event_invoke_config` takes `MaximumRetryAttempts` (0-2) and "
+        "`MaximumEventAgeInSeconds` (60-21600). Remember that put replaces the whole configuration."
+    )
+    _solution = (
+        "```python\n"
+        "lab.client(\"lambda\").put_function_event_invoke_config(\n"
+        "    FunctionName=\"orders\", MaximumRetryAttempts=1, MaximumEventAgeInSeconds=3600)\n"
+        "```"
+    )
+
+    def setup(self) -> None:
+        ensure_orders(self.lab)
+
+    def _check(self) -> bool | str | None:
+        cfg = _config(self.lab)
+        if cfg is None:
+            return None
+        retries, age = cfg.get("MaximumRetryAttempts"), cfg.get("MaximumEventAgeInSeconds")
+        if retries != 1:
+            return f"MaximumRetryAttempts is {retries if retries is not None else 'not set (default 2)'}; it should be 1."
+        if age != 3600:
+            return f"MaximumEventAgeInSeconds is {age if age is not None else 'not set (default 21600)'}; one hour is 3600."
+        return True
+
+    def solve(self) -> None:
+        self.lab.client("lambda").put_function_event_invoke_config(
+            FunctionName=FUNCTION, MaximumRetryAttempts=1, MaximumEventAgeInSeconds=3600)
+
+    def attempt_wrong(self) -> bool:
+        self.lab.client("lambda").put_function_event_invoke_config(FunctionName=FUNCTION, MaximumRetryAttempts=1)
+        return True
+
+
+class FailureDestination(Problem):
+    """Make failed events of ``orders`` land as invocation records in the queue ``orders-failed``."""
+
+    title = "A failure destination that works"
+    _hint = (
+        "Two things: a `DestinationConfig` with `OnFailure` pointing at the queue's ARN, and a statement in the "
+        "execution role `lambda-exec` that allows `sqs:SendMessage` on that queue. Then invoke `orders` with "
+        "`InvocationType=\"Event\"` and a payload containing `\"fail\": true`, and run the clock with "
+        "`lab.run_until_idle()`. The trace shows `delivery` or `delivery-failed`."
+    )
+    _solution = (
+        "```python\n"
+        "queue_arn = lab.arn(\"sqs\", \"orders-failed\")\n"
+        "lab.client(\"iam\").put_role_policy(RoleName=\"lambda-exec\", PolicyName=\"failures\", PolicyDocument=json.dumps(\n"
+        "    {\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"sqs:SendMessage\",\n"
+        "                                            \"Resource\": queue_arn}]}))\n"
+        "lab.client(\"lambda\").update_function_event_invoke_config(\n"
+        "    FunctionName=\"orders\", DestinationConfig={\"OnFailure\": {\"Destination\": queue_arn}})\n"
+        "lab.client(\"lambda\").invoke(FunctionName=\"orders\", InvocationType=\"Event\", Payload=b'{\"id\": 1, \"fail\": true}')\n"
+        "lab.run_until_idle()\n"
+        "```"
+    )
+
+    def setup(self) -> None:
+        ensure_orders(self.lab)
+
+    def _check(self) -> bool | str | None:
+        cfg = _config(self.lab)
+        target = ((cfg or {}).get("DestinationConfig") or {}).get("OnFailure", {}).get("Destination")
+        if not target:
+            return None
+        if target != _queue_arn(self.lab):
+            return f"OnFailure points at {target}, not at the queue {_queue_arn(self.lab)}."
+        failed = [r for r in self.lab.trace.where("delivery-failed", FUNCTION) if r.detail.get("via") == "OnFailure"]
+        done = [r for r in self.lab.trace.where("delivery", FUNCTION) if r.detail.get("via") == "OnFailure"]
+        if done:
+            return True
+        if failed:
+            return f"Lambda could not deliver the record: {failed[-1].detail.get('reason')}"
+        return ("The destination is set. Now invoke orders asynchronously with a failing event and run the clock "
+                "(lab.run_until_idle()) so that a record is delivered.")
+
+    def _grant(self) -> None:
+        self.lab.client("iam").put_role_policy(RoleName=_shared.ROLE_NAME, PolicyName="failures", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": _queue_arn(self.lab)}]}))
+
+    def _fail_once(self) -> None:
+        lam = self.lab.client("lambda")
+        lam.update_function_event_invoke_config(FunctionName=FUNCTION, DestinationConfig={"OnFailure": {"Destination": _queue_arn(self.lab)}}) \
+            if _config(self.lab) else lam.put_function_event_invoke_config(
+                FunctionName=FUNCTION, DestinationConfig={"OnFailure": {"Destination": _queue_arn(self.lab)}})
+        lam.invoke(FunctionName=FUNCTION, InvocationType="Event", Payload=b'{"id": 1, "fail": true}')
+        self.lab.run_until_idle()
+
+    def solve(self) -> None:
+        self._grant()
+        self._fail_once()
+
+    def attempt_wrong(self) -> bool:
+        self._fail_once()  # no permission yet: the delivery fails
+        return True

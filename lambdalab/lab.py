@@ -131,6 +131,9 @@ class Lab:
             self._runtime.retire(function_name, version)
 
     def _moto_trigger(self, kind: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+        push = getattr(self, "engines", {}).get("push-sources")
+        if push is not None and push.moto_trigger(kind, args, kwargs):
+            return True
         self.trace.add("moto-trigger-suppressed", None, source=kind)
         return False
 

@@ -73,6 +73,10 @@ _POINTS: list[tuple[str, str, tuple[str, ...]]] = [
     ("moto.moto_api._internal", "mock_random.seed", ()),
     ("moto.sqs.models", "Message.visible", ()),
     ("moto.sqs.models", "Message.delayed", ()),
+    ("moto.sns.models", "Subscription.publish", ("self", "message", "message_id", "subject", "message_attributes")),
+    ("moto.s3.models", "FakeBucket.set_notification_configuration", ("self", "notification_config")),
+    ("moto.events.models", "Rule.send_to_targets", ("self", "original_event")),
+    ("moto.events.models", "EventsBackend.put_rule", ("self", "name")),
 ]
 
 
@@ -193,7 +197,82 @@ def install() -> None:
         return [im.AWSManagedPolicy.from_data(n, self.account_id, self.region_name, d) for n, d in data.items()]
 
     patch(im.IAMBackend, "_init_aws_policies", _init_aws_policies)
+    _install_push_sources(patch)
     _installed = True
+
+def _install_push_sources(patch: Callable[[Any, str, Callable[..., Any]], None]) -> None:
+    """7. Push sources (SNS, S3, EventBridge): the lab's push-source engine delivers to Lambda."""
+    from moto.events import models as evm
+    from moto.s3 import models as s3m
+    from moto.sns import models as snm
+
+    #    SNS: a lambda subscription hands the whole message to the lab (moto's own trigger
+    #    passes only the text); the subscription's filter policy is applied first, as moto does
+    original_publish = snm.Subscription.publish
+
+    def publish(self: Any, message: str, message_id: str, subject: str | None = None,
+                message_attributes: dict[str, Any] | None = None, *args: Any, **kwargs: Any) -> None:
+        sink = _sinks.get("sns-lambda")
+        if self.protocol != "lambda" or sink is None:
+            return original_publish(self, message, message_id, subject, message_attributes, *args, **kwargs)
+        matcher = self._filter_policy_matcher
+        if matcher is not None and not matcher.matches(message_attributes, message):
+            return None
+        if kwargs.get("message_structure") == "json":
+            message = self._parse_message_structure(message, self.protocol)
+        sink(self, message, message_id, subject, message_attributes)
+        return None
+
+    patch(snm.Subscription, "publish", publish)
+
+    #    S3: a Lambda notification needs the function's permission for s3.amazonaws.com (the sink raises)
+    original_set_notifications = s3m.FakeBucket.set_notification_configuration
+
+    def set_notification_configuration(self: Any, notification_config: dict[str, Any] | None) -> None:
+        previous = self.notification_configuration
+        original_set_notifications(self, notification_config)
+        check = _sinks.get("s3-notification-config")
+        if check is not None and self.notification_configuration is not None:
+            try:
+                check(self)
+            except Exception:
+                self.notification_configuration = previous
+                raise
+
+    patch(s3m.FakeBucket, "set_notification_configuration", set_notification_configuration)
+
+    #    EventBridge: moto raises NotImplementedError for Lambda targets; the lab delivers them
+    original_send = evm.Rule.send_to_targets
+
+    def send_to_targets(self: Any, original_event: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        sink = _sinks.get("events-lambda")
+        lambdas = [t for t in self.targets if ":lambda:" in str(t.get("Arn"))]
+        if sink is None or not lambdas:
+            return original_send(self, original_event, *args, **kwargs)
+        if self.event_pattern.matches_event(original_event):
+            for target in lambdas:
+                sink(self, target, original_event)
+        targets = self.targets
+        self.targets = [t for t in targets if t not in lambdas]
+        try:
+            return original_send(self, original_event, *args, **kwargs)
+        finally:
+            self.targets = targets
+
+    patch(evm.Rule, "send_to_targets", send_to_targets)
+
+    #    and hears of every rule put (a schedule starts or changes)
+    original_put_rule = evm.EventsBackend.put_rule
+
+    def put_rule(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+        rule = original_put_rule(self, name, *args, **kwargs)
+        hook = _sinks.get("events-rule")
+        if hook is not None:
+            hook(rule)
+        return rule
+
+    patch(evm.EventsBackend, "put_rule", put_rule)
+
 
 
 @cache

@@ -24,4 +24,7 @@ def engine_factories() -> list[Callable[[Lab], Any]]:
     from .stream_engine import DynamoDBStreamsEngine, KinesisEngine
 
     factories += [KinesisEngine, DynamoDBStreamsEngine]
+    from .push_sources import PushSourcesEngine
+
+    factories.append(PushSourcesEngine)
     return factories

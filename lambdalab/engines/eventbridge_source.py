@@ -1,0 +1,110 @@
+"""EventBridge rules with Lambda targets: events that match a rule's pattern, and the
+events a rule's schedule produces on the virtual clock.
+
+Each enabled rule sends the matching event (or the target's ``Input`` / ``InputPath``)
+to every Lambda target, asynchronously, when the function's policy lets
+``events.amazonaws.com`` invoke it for that rule.  A scheduled rule is a process on
+the clock that waits with ``Wait(..., busy=False)``: a schedule never keeps
+``lab.run_until_idle()`` going, the invocations it starts (and their retries) do.
+
+https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-lambda-permissions
+https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-rule-schedule.html
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Generator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from ..clock import Wait
+from ..events import eventbridge
+from . import schedules
+
+if TYPE_CHECKING:
+    from .push_sources import PushSourcesEngine
+
+
+def _when(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromtimestamp(float(value), UTC)
+
+
+def deliver(engine: PushSourcesEngine, rule: Any, target: dict[str, Any], original: dict[str, Any]) -> None:
+    if rule.state != "ENABLED":
+        return
+    event = eventbridge.event(
+        event_id=str(original["id"]),
+        detail_type=str(original["detail-type"]),
+        source=str(original["source"]),
+        time=_when(original.get("time", engine.lab.clock.now)),
+        detail=original.get("detail", {}),
+        resources=list(original.get("resources") or []),
+        account=str(original.get("account", engine.lab.account_id)),
+        region=str(original.get("region", engine.lab.region)),
+    )
+    payload: dict[str, Any] | str = event
+    if target.get("Input") is not None:
+        payload = str(target["Input"])
+    elif target.get("InputPath"):
+        payload = json.dumps(_path(event, str(target["InputPath"])))
+    engine.push("events", str(target["Arn"]), payload, source_arn=str(rule.arn), account=str(rule.account_id),
+                source_id=event["id"])
+
+
+def _path(event: dict[str, Any], path: str) -> Any:
+    """The simple JSONPath EventBridge accepts in InputPath (``$.detail.x``)."""
+    value: Any = event
+    for part in [p for p in path.lstrip("$").split(".") if p]:
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+class Schedules:
+    """One clock process per scheduled rule; a put of the rule restarts it."""
+
+    def __init__(self, engine: PushSourcesEngine) -> None:
+        self.engine = engine
+        self._generation: dict[str, int] = {}
+
+    def rule_put(self, rule: Any) -> None:
+        arn = str(rule.arn)
+        self._generation[arn] = self._generation.get(arn, 0) + 1
+        expression = rule.scheduled_expression
+        if not expression:
+            return
+        try:
+            schedule = schedules.parse(expression)
+        except schedules.ScheduleError:
+            from moto.events.exceptions import ValidationException
+
+            self.engine.lab.trace.add("schedule-refused", None, rule=arn, expression=expression)
+            raise ValidationException("Parameter ScheduleExpression is not valid.") from None
+        clock = self.engine.lab.clock
+        clock.process(self._run(rule, schedule, self._generation[arn], clock.now), busy=False)
+
+    def _run(self, rule: Any, schedule: schedules.Schedule, generation: int, created: datetime) -> Generator[Wait, None, None]:
+        arn = str(rule.arn)
+        lab = self.engine.lab
+        while True:
+            at = schedules.next_after(schedule, lab.clock.now, start=created)
+            yield Wait((at - lab.clock.now).total_seconds(), busy=False)
+            if self._generation.get(arn) != generation or not self._exists(rule):
+                return
+            if rule.state != "ENABLED":
+                continue
+            event_id = lab.new_id()
+            lab.trace.add("schedule", rule.name, (event_id,), rule=arn, expression=rule.scheduled_expression)
+            message = {"version": "0", "id": event_id, "detail-type": "Scheduled Event", "source": "aws.events",
+                       "account": str(rule.account_id), "time": lab.clock.now.timestamp(), "region": str(rule.region_name),
+                       "resources": [arn], "detail": {}}
+            rule.send_to_targets(message)
+
+    def _exists(self, rule: Any) -> bool:
+        from moto.events.models import events_backends
+
+        backend = events_backends[rule.account_id][rule.region_name]
+        bus = backend.event_buses.get(rule.event_bus_name)
+        return bus is not None and bus.rules.get(rule.name) is rule

@@ -1,0 +1,65 @@
+"""S3 event notifications to Lambda: each matching object event is a one-record event.
+
+moto decides which notifications match (event type, prefix and suffix filters) and
+hands its event over; the lab rebuilds it in AWS's full shape.  A configuration that
+names a function whose policy does not let ``s3.amazonaws.com`` invoke it for this
+bucket is refused, as S3 does, with ``InvalidArgument: Unable to validate the
+following destination configurations``.
+
+https://docs.aws.amazon.com/lambda/latest/dg/with-s3.html
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/how-to-filtering.html
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_plus
+
+from ..aws.lambda_policy import Caller
+from ..errors import AwsError
+from ..events import s3
+
+if TYPE_CHECKING:
+    from .push_sources import PushSourcesEngine
+
+UNABLE = "Unable to validate the following destination configurations"
+
+
+def validate(engine: PushSourcesEngine, bucket: Any) -> None:
+    """Refuse a LambdaFunctionConfiguration the function's policy does not allow."""
+    from moto.s3.exceptions import InvalidArgumentError
+
+    for notification in bucket.notification_configuration.cloud_function:
+        arn = str(notification.arn)
+        try:
+            target = engine.lab.invocations.resolve(arn)
+        except AwsError:
+            engine.lab.trace.add("s3-notification-refused", arn, source_arn=bucket.arn, reason="function not found")
+            raise InvalidArgumentError(UNABLE, arn, f"Function does not exist [{arn}]") from None
+        qualifier = target.invoked_arn.split(":")[7] if target.invoked_arn.count(":") >= 7 else None
+        caller = Caller(service="s3.amazonaws.com", account=str(bucket.account_id), source_arn=str(bucket.arn))
+        reason = engine.policies.check(target.spec.function_name, qualifier, caller)
+        if reason:
+            engine.lab.trace.add("s3-notification-refused", target.spec.function_name, source_arn=bucket.arn, reason=reason)
+            raise InvalidArgumentError(UNABLE, arn, f"Not authorized to invoke function [{arn}]")
+
+
+def deliver(engine: PushSourcesEngine, account_id: str, event_body: dict[str, Any], fn_arn: str, region_name: str) -> None:
+    src = event_body["Records"][0]
+    obj = src["s3"]["object"]
+    bucket = src["s3"]["bucket"]["name"]
+    key = unquote_plus(obj["key"])
+    record = s3.record(
+        event_name=src["eventName"],
+        bucket=bucket,
+        key=key,
+        configuration_id=str(src["s3"]["configurationId"]),
+        sequencer=s3.sequencer(engine.next_sequencer()),
+        event_time=engine.lab.clock.now,
+        size=obj.get("size"),
+        etag=obj.get("eTag"),
+        request_id=engine.lab.new_id().replace("-", "")[:16].upper(),
+        region=region_name,
+    )
+    engine.push("s3", fn_arn, s3.event([record]), source_arn=f"arn:aws:s3:::{bucket}", account=account_id,
+                source_id=f"{src['eventName']} {key}")

@@ -56,6 +56,10 @@ def serve(args: argparse.Namespace) -> int:
         print(f"  export AWS_ENDPOINT_URL={lab.endpoint_url}")
         print(f"  export AWS_DEFAULT_REGION={lab.region}")
         print("  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing")
+        from .awscli_plugin import write_config
+
+        # the aws CLI (v1) plugin: --cli-binary-format, and AWS_ENDPOINT_URL for every service
+        print(f"  export AWS_CONFIG_FILE={write_config(region=lab.region)}")
         print(f"\nVirtual time runs at {args.speed:g}x real time. Ctrl-C stops the lab.", flush=True)
         last = time.monotonic()
         try:

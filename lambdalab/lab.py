@@ -113,6 +113,9 @@ class Lab:
         self._closers.append(self._endpoint.stop)
         self.endpoint_url = self._endpoint.url
         self._runtime: Any = None
+        from .cli_magic import register_if_ipython
+
+        register_if_ipython()  # %aws in a notebook
 
     @property
     def runtime(self) -> Any:

@@ -115,6 +115,9 @@ class EventInvokeConfigs:
                     "supported destinations are SQS queues, SNS topics, Lambda functions, "
                     "EventBridge event buses and (on failure only) S3 buckets."
                 )
+            if kind in ("sqs", "sns") and arn.endswith(".fifo"):
+                # Lambda sends records to standard queues and topics only
+                raise invalid_parameter(f"The destination ARN {arn} is invalid.")
             if kind == "s3" and which == "OnSuccess":
                 raise invalid_parameter(
                     f"The provided destination config DestinationConfig(OnSuccess={arn}) is invalid: "

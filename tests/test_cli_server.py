@@ -1,0 +1,69 @@
+"""`lambdalab server`: a lab for the aws CLI in another shell, stopped cleanly by Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+AWS = str(Path(sys.executable).with_name("aws"))
+
+
+def _read_exports(proc: subprocess.Popen[str], deadline: float) -> tuple[dict[str, str], list[str]]:
+    lines: list[str] = []
+    env: dict[str, str] = {}
+    assert proc.stdout is not None
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        for key, value in re.findall(r"(AWS_[A-Z_]+)=(\S+)", line):
+            env[key] = value
+        if "Ctrl-C" in line:
+            return env, lines
+    raise AssertionError("no exports printed: " + "".join(lines))
+
+
+def _port_open(url: str) -> bool:
+    host, port = url.removeprefix("http://").split(":")
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex((host, int(port))) == 0
+
+
+def test_server_answers_the_aws_cli_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    # GIVEN a lab served on its own
+    proc = subprocess.Popen([sys.executable, "-m", "lambdalab.cli", "server", "--speed", "60"], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+    try:
+        exports, _ = _read_exports(proc, time.monotonic() + 60)
+        assert set(exports) >= {"AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_CONFIG_FILE"}
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(exports, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
+        # WHEN the aws CLI in another process uses the printed exports
+        queue = subprocess.run([AWS, "sqs", "create-queue", "--queue-name", "from-the-shell"], env=env, capture_output=True,
+                               text=True, timeout=60)
+        listed = subprocess.run([AWS, "lambda", "list-functions", "--max-items", "10"], env=env, capture_output=True,
+                                text=True, timeout=60)
+        # THEN it talks to the lab (SQS too, which awscli v1 would send to queue.amazonaws.com)
+        assert queue.returncode == 0, queue.stderr
+        assert json.loads(queue.stdout)["QueueUrl"].endswith("/123456789012/from-the-shell")
+        assert listed.returncode == 0 and json.loads(listed.stdout) == {"Functions": []}
+        assert _port_open(exports["AWS_ENDPOINT_URL"])
+        # WHEN Ctrl-C arrives THEN the server says so, exits with 0 and frees its port
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=30)
+        assert proc.returncode == 0, rest
+        assert "lambdalab: stopped." in rest
+        assert not _port_open(exports["AWS_ENDPOINT_URL"])
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

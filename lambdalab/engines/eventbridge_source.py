@@ -81,6 +81,7 @@ class Schedules:
             from moto.events.exceptions import ValidationException
 
             self.engine.lab.trace.add("schedule-refused", None, rule=arn, expression=expression)
+            self._forget(rule)
             raise ValidationException("Parameter ScheduleExpression is not valid.") from None
         clock = self.engine.lab.clock
         clock.process(self._run(rule, schedule, self._generation[arn], clock.now), busy=False)
@@ -101,6 +102,15 @@ class Schedules:
                        "account": str(rule.account_id), "time": lab.clock.now.timestamp(), "region": str(rule.region_name),
                        "resources": [arn], "detail": {}}
             rule.send_to_targets(message)
+
+    @staticmethod
+    def _forget(rule: Any) -> None:
+        """A rule EventBridge would have refused is not kept."""
+        from moto.events.models import events_backends
+
+        bus = events_backends[rule.account_id][rule.region_name].event_buses.get(rule.event_bus_name)
+        if bus is not None:
+            bus.rules.pop(rule.name, None)
 
     def _exists(self, rule: Any) -> bool:
         from moto.events.models import events_backends

@@ -44,6 +44,8 @@ class PushSourcesEngine:
         lab.policies = self.policies  # type: ignore[attr-defined]
         self.schedules = eventbridge_source.Schedules(self)
         self._sequencer = itertools.count(1)
+        #: the event each push handed to Lambda, by request id (what the function receives)
+        self.sent: dict[str, dict[str, Any] | str] = {}
         sinks = {
             "sns-lambda": lambda *a: sns_source.deliver(self, *a),
             "s3-notification-config": lambda bucket: s3_source.validate(self, bucket),
@@ -97,5 +99,6 @@ class PushSourcesEngine:
         payload = event if isinstance(event, str) else json.dumps(event)
         request_id = self.lab.new_id()
         trace.add("push", name, (request_id,), source=source, source_arn=source_arn, source_id=source_id)
+        self.sent[request_id] = json.loads(payload) if payload[:1] in ("{", "[", '"') else payload
         self.lab.engines["async-invoke"].submit(target, payload.encode(), request_id)
         return request_id

@@ -32,7 +32,7 @@ def record(
 ) -> dict[str, Any]:
     """One S3 record. ``event_name`` without the ``s3:`` prefix (``ObjectCreated:Put``);
     the key is URL-encoded as S3 sends it; removals carry no size or eTag."""
-    obj: dict[str, Any] = {"key": quote_plus(key)}
+    obj: dict[str, Any] = {"key": quote_plus(key, safe="/")}
     if not event_name.startswith("ObjectRemoved"):
         obj["size"] = size or 0
         obj["eTag"] = (etag or "").strip('"')

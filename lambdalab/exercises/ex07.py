@@ -1,0 +1,149 @@
+"""Exercises for ``07-triggers-and-permissions``: let a topic in, and a schedule."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from . import _shared
+from .core import Problem
+
+RECORDER = "recorder"
+TOPIC = "alerts"
+RULE = "hourly-report"
+
+
+def _function_arn(lab: Any) -> str:
+    return str(lab.client("lambda").get_function(FunctionName=RECORDER)["Configuration"]["FunctionArn"])
+
+
+def _statements(lab: Any) -> list[dict[str, Any]]:
+    lam = lab.client("lambda")
+    try:
+        return list(json.loads(lam.get_policy(FunctionName=RECORDER)["Policy"])["Statement"])
+    except lam.exceptions.ResourceNotFoundException:
+        return []
+
+
+def _setup_recorder(lab: Any) -> None:
+    _shared.ensure_hello(lab, RECORDER)
+
+
+class LetTheTopicIn(Problem):
+    """The topic ``alerts`` has a ``lambda`` subscription to ``recorder``; grant SNS the right to
+    invoke ``recorder`` for that topic only."""
+
+    title = "Let one SNS topic invoke a function"
+    _hint = (
+        "`lam.add_permission(...)` with `Principal=\"sns.amazonaws.com\"`, `Action=\"lambda:InvokeFunction\"`, "
+        "a `StatementId` of your choice and `SourceArn` set to the topic's ARN. Without `SourceArn`, every topic "
+        "of every account could invoke the function. check() publishes a message and looks for the delivery."
+    )
+    _solution = (
+        "```python\n"
+        "topic_arn = sns.create_topic(Name=\"alerts\")[\"TopicArn\"]  # create_topic returns the existing one\n"
+        "lam.add_permission(FunctionName=\"recorder\", StatementId=\"sns-alerts\", Action=\"lambda:InvokeFunction\",\n"
+        "                   Principal=\"sns.amazonaws.com\", SourceArn=topic_arn)\n"
+        "```"
+    )
+
+    def setup(self) -> None:
+        _setup_recorder(self.lab)
+        sns = self.lab.client("sns")
+        topic = sns.create_topic(Name=TOPIC)["TopicArn"]
+        arn = _function_arn(self.lab)
+        subs = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+        if not any(s["Endpoint"] == arn for s in subs):
+            sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=arn)
+
+    def _check(self) -> bool | str | None:
+        topic = self.lab.arn("sns", TOPIC)
+        sns_statements = [s for s in _statements(self.lab) if s.get("Principal") == {"Service": "sns.amazonaws.com"}]
+        if not sns_statements:
+            return None
+        if not any(s.get("Condition", {}).get("ArnLike", {}).get("AWS:SourceArn") == topic for s in sns_statements):
+            return ("SNS may invoke recorder, but the statement does not name the topic: any topic, in any account, "
+                    "could invoke it. Add SourceArn (the topic's ARN).")
+        before = len(self.lab.trace.where("push", RECORDER))
+        self.lab.client("sns").publish(TopicArn=topic, Message="check()")
+        if len(self.lab.trace.where("push", RECORDER)) == before:
+            denied = self.lab.trace.where("invoke-denied", RECORDER)
+            return f"The message was not delivered: {denied[-1].detail['reason'] if denied else 'no delivery'}"
+        self.lab.run_until_idle()
+        return True
+
+    def _congrats(self) -> str:
+        return "check() published to alerts and SNS invoked recorder."
+
+    def solve(self) -> None:
+        self.lab.client("lambda").add_permission(
+            FunctionName=RECORDER, StatementId="sns-alerts", Action="lambda:InvokeFunction",
+            Principal="sns.amazonaws.com", SourceArn=self.lab.arn("sns", TOPIC))
+
+    def attempt_wrong(self) -> bool:
+        self.lab.client("lambda").add_permission(
+            FunctionName=RECORDER, StatementId="sns-any", Action="lambda:InvokeFunction", Principal="sns.amazonaws.com")
+        return True
+
+
+class HourlySchedule(Problem):
+    """Run ``recorder`` at the top of every hour with an EventBridge rule ``hourly-report``."""
+
+    title = "An hourly schedule"
+    _hint = (
+        "Three calls: `events.put_rule(Name=\"hourly-report\", ScheduleExpression=\"cron(0 * * * ? *)\")` (it returns "
+        "the rule's ARN), `events.put_targets(...)` with the function's ARN, and `lam.add_permission(...)` for "
+        "`events.amazonaws.com` with the rule's ARN as `SourceArn`. check() moves the clock to the next hour."
+    )
+    _solution = (
+        "```python\n"
+        "rule_arn = events.put_rule(Name=\"hourly-report\", ScheduleExpression=\"cron(0 * * * ? *)\")[\"RuleArn\"]\n"
+        "fn_arn = lam.get_function(FunctionName=\"recorder\")[\"Configuration\"][\"FunctionArn\"]\n"
+        "events.put_targets(Rule=\"hourly-report\", Targets=[{\"Id\": \"recorder\", \"Arn\": fn_arn}])\n"
+        "lam.add_permission(FunctionName=\"recorder\", StatementId=\"hourly-report\", Action=\"lambda:InvokeFunction\",\n"
+        "                   Principal=\"events.amazonaws.com\", SourceArn=rule_arn)\n"
+        "```"
+    )
+
+    def setup(self) -> None:
+        _setup_recorder(self.lab)
+
+    def _check(self) -> bool | str | None:
+        events = self.lab.client("events")
+        try:
+            rule = events.describe_rule(Name=RULE)
+        except events.exceptions.ResourceNotFoundException:
+            return None
+        expression = rule.get("ScheduleExpression", "")
+        if expression not in ("cron(0 * * * ? *)", "rate(1 hour)"):
+            return f"hourly-report runs on {expression or 'no schedule'}; it should fire once an hour."
+        targets = events.list_targets_by_rule(Rule=RULE)["Targets"]
+        if not any(t["Arn"].startswith(_function_arn(self.lab)) for t in targets):
+            return "hourly-report has no target pointing at recorder (put_targets)."
+        before = len(self.lab.trace.where("push", RECORDER))
+        denied_before = len(self.lab.trace.where("invoke-denied", RECORDER))
+        self.lab.advance(3600)
+        if len(self.lab.trace.where("push", RECORDER)) == before:
+            denied = self.lab.trace.where("invoke-denied", RECORDER)[denied_before:]
+            if denied:
+                return f"The rule fired but Lambda refused it: {denied[-1].detail['reason']}. Add a permission for events.amazonaws.com."
+            return "An hour passed and recorder was not invoked."
+        self.lab.run_until_idle()
+        return True
+
+    def _congrats(self) -> str:
+        return "An hour of virtual time passed and the rule invoked recorder."
+
+    def solve(self) -> None:
+        lam, events = self.lab.client("lambda"), self.lab.client("events")
+        rule_arn = events.put_rule(Name=RULE, ScheduleExpression="cron(0 * * * ? *)")["RuleArn"]
+        events.put_targets(Rule=RULE, Targets=[{"Id": RECORDER, "Arn": _function_arn(self.lab)}])
+        if not any(s["Sid"] == RULE for s in _statements(self.lab)):
+            lam.add_permission(FunctionName=RECORDER, StatementId=RULE, Action="lambda:InvokeFunction",
+                               Principal="events.amazonaws.com", SourceArn=rule_arn)
+
+    def attempt_wrong(self) -> bool:
+        events = self.lab.client("events")
+        events.put_rule(Name=RULE, ScheduleExpression="cron(0 * * * ? *)")
+        events.put_targets(Rule=RULE, Targets=[{"Id": RECORDER, "Arn": _function_arn(self.lab)}])
+        return True

@@ -20,6 +20,7 @@ from ..engines import async_policy
 from ..errors import AwsError, invalid_parameter, not_found
 from .gateway import Gateway, Request, Response
 from .lambda_invoke import _ARN
+from .pagination import page
 
 if TYPE_CHECKING:
     from ..lab import Lab
@@ -181,28 +182,13 @@ class EventInvokeConfigs:
         hit = _ARN.match(req.params["FunctionName"])
         target = self.lab.invocations.resolve(hit.group("name") if hit else req.params["FunctionName"])
         name = target.spec.function_name
-        max_items = int(req.q("MaxItems") or _MAX_ITEMS)
-        if not 1 <= max_items <= _MAX_ITEMS:
-            raise AwsError(
-                "ValidationException",
-                f"1 validation error detected: Value '{max_items}' at 'maxItems' failed to satisfy constraint: "
-                f"Member must have value {'greater than or equal to 1' if max_items < 1 else 'less than or equal to 50'}",
-                400,
-            )
         with self._lock:
             keys = sorted((q for n, q in self._configs if n == name), key=_qualifier_order)
             items = [self._configs[(name, q)] for q in keys]
-        start = 0
-        marker = req.q("Marker")
-        if marker:
-            try:
-                start = int(marker)
-            except ValueError as err:
-                raise invalid_parameter("Invalid marker.") from err
-        page = items[start : start + max_items]
-        doc: dict[str, Any] = {"FunctionEventInvokeConfigs": [c.as_api() for c in page]}
-        if start + max_items < len(items):
-            doc["NextMarker"] = str(start + max_items)
+        chunk, nxt = page(req, items, default=_MAX_ITEMS, maximum=_MAX_ITEMS)
+        doc: dict[str, Any] = {"FunctionEventInvokeConfigs": [c.as_api() for c in chunk]}
+        if nxt:
+            doc["NextMarker"] = nxt
         return Response.json(200, doc)
 
 

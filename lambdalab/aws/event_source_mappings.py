@@ -22,13 +22,13 @@ https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import AwsError, invalid_parameter, validation
 from . import backends, iam_policy
 from .gateway import Gateway, Request, Response
+from .pagination import page
 
 if TYPE_CHECKING:
     from ..lab import Lab
@@ -182,14 +182,10 @@ class EventSourceMappingService:
         if fn:
             target = self.lab.invocations.resolve(fn)
             found = [m for m in found if m.function_name == target.spec.function_name]
-        max_items = int(req.q("MaxItems") or 100)
-        if not 1 <= max_items <= 10000:
-            raise validation(max_items, "maxItems", "Member must have value between 1 and 10000")
-        start = int(base64.b64decode(req.q("Marker") or "MA==").decode())
-        page = found[start : start + max_items]
-        out: dict[str, Any] = {"EventSourceMappings": [m.describe() for m in page]}
-        if start + max_items < len(found):
-            out["NextMarker"] = base64.b64encode(str(start + max_items).encode()).decode()
+        chunk, nxt = page(req, found, default=100, maximum=10000)
+        out: dict[str, Any] = {"EventSourceMappings": [m.describe() for m in chunk]}
+        if nxt:
+            out["NextMarker"] = nxt
         return Response.json(200, out)
 
     def update(self, req: Request, gw: Gateway) -> Response:

@@ -16,10 +16,11 @@ import json
 import warnings
 from typing import TYPE_CHECKING, Any
 
-from ..errors import AwsError, invalid_parameter, validation
+from ..errors import AwsError, invalid_parameter
 from ..packaging import handler_problem
 from . import backends, function_config
 from .gateway import Gateway, Request, Response
+from .pagination import page
 
 if TYPE_CHECKING:
     from ..lab import Lab
@@ -142,23 +143,13 @@ class FunctionService:
         return Response.json(200, doc)
 
     def list_functions(self, req: Request, gw: Gateway) -> Response:
-        max_items = int(req.q("MaxItems") or 50)
-        if not 1 <= max_items <= 10000:
-            raise validation(max_items, "maxItems", "Member must have value between 1 and 10000")
         backend = backends.lambda_backend(self.lab.account_id, self.lab.region)
         fns = list(backend.list_functions(req.q("FunctionVersion")))
         configs = sorted((f.get_configuration() for f in fns), key=lambda c: (c["FunctionName"], _version_key(c["Version"])))
-        start = 0
-        marker = req.q("Marker")
-        if marker:
-            try:
-                start = int(base64.b64decode(marker).decode())
-            except ValueError as err:
-                raise invalid_parameter("Invalid marker") from err
-        page = configs[start : start + max_items]
-        out: dict[str, Any] = {"Functions": page}
-        if start + max_items < len(configs):
-            out["NextMarker"] = base64.b64encode(str(start + max_items).encode()).decode()
+        chunk, nxt = page(req, configs, default=50, maximum=10000)
+        out: dict[str, Any] = {"Functions": chunk}
+        if nxt:
+            out["NextMarker"] = nxt
         return Response.json(200, out)
 
     def delete_function(self, req: Request, gw: Gateway) -> Response:

@@ -1,0 +1,34 @@
+"""Marker/MaxItems pagination, the way Lambda's List* operations page.
+
+Markers are opaque to callers; here they are the base64 of the next index.
+https://docs.aws.amazon.com/lambda/latest/api/API_ListFunctions.html
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import TypeVar
+
+from ..errors import invalid_parameter, validation
+from .gateway import Request
+
+T = TypeVar("T")
+
+
+def page(req: Request, items: list[T], *, default: int, maximum: int) -> tuple[list[T], str | None]:
+    """The page of ``items`` the request's Marker and MaxItems ask for, and the next marker."""
+    max_items = int(req.q("MaxItems") or default)
+    if not 1 <= max_items <= maximum:
+        side = "greater than or equal to 1" if max_items < 1 else f"less than or equal to {maximum}"
+        raise validation(max_items, "maxItems", f"Member must have value {side}")
+    start = 0
+    marker = req.q("Marker")
+    if marker:
+        try:
+            start = int(base64.b64decode(marker, validate=True).decode())
+        except (binascii.Error, ValueError) as err:
+            raise invalid_parameter("Invalid marker.") from err
+    end = start + max_items
+    nxt = base64.b64encode(str(end).encode()).decode() if end < len(items) else None
+    return items[start:end], nxt

@@ -160,10 +160,13 @@ def aws(line: str, cell: str | None = None) -> None:
     """The magic: ``%aws <command>`` or a ``%%aws`` cell of commands."""
     lab = _current_lab()
     text = line if cell is None else (line + "\n" + cell)
-    for i, args in enumerate(split_commands(text)):
-        if i:
+    printed = False
+    for args in split_commands(text):
+        result = run(lab, args)
+        if printed and (result.stdout or result.stderr):
             sys.stdout.write("\n")
-        _show(run(lab, args))
+        _show(result)
+        printed = printed or bool(result.stdout or result.stderr)
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -21,6 +21,9 @@ def engine_factories() -> list[Callable[[Lab], Any]]:
     from .async_invoke import AsyncInvokeEngine
 
     factories.append(AsyncInvokeEngine)
+    from .sqs_engine import SqsEngine
+
+    factories.append(SqsEngine)
     from .stream_engine import DynamoDBStreamsEngine, KinesisEngine
 
     factories += [KinesisEngine, DynamoDBStreamsEngine]

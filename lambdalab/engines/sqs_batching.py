@@ -1,0 +1,149 @@
+"""Batch assembly for an SQS mapping: when a batch is complete, and what the function receives.
+
+A poller gathers received messages into one open batch.  Lambda sends it when
+the first of these happens:
+
+* it holds ``BatchSize`` messages;
+* ``MaximumBatchingWindowInSeconds`` has passed since its first message arrived
+  (with a window of 0, whatever one receive returned is sent at once);
+* one more record would take the payload past 6 MB.
+
+The event is ``{"Records": [...]}`` with one record per message in the shape
+Lambda uses for SQS (``messageId``, ``receiptHandle``, ``body``, ``attributes``,
+``messageAttributes``, ``md5OfBody``, ``eventSource``, ``eventSourceARN``, ``awsRegion``).
+
+https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventsourcemapping.html#invocation-eventsourcemapping-batching
+https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+PAYLOAD_LIMIT = 6 * 1024 * 1024
+_ENVELOPE = len(b'{"Records": []}')
+
+
+def record_size(record: dict[str, Any]) -> int:
+    """Bytes a record adds to the event (its JSON plus a separator)."""
+    return len(json.dumps(record).encode()) + 2
+
+
+@dataclass
+class OpenBatch:
+    """Messages gathered so far for the next invocation."""
+
+    opened_at: float
+    records: list[dict[str, Any]] = field(default_factory=list)
+    handles: list[Any] = field(default_factory=list)  # whatever the poller needs to delete later
+    size: int = _ENVELOPE
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def fits(self, record_bytes: int, limit: int = PAYLOAD_LIMIT) -> bool:
+        return not self.records or self.size + record_bytes <= limit
+
+    def add(self, record: dict[str, Any], handle: Any, record_bytes: int) -> None:
+        self.records.append(record)
+        self.handles.append(handle)
+        self.size += record_bytes
+
+
+def ready(batch: OpenBatch, *, now: float, batch_size: int, window: float, payload_full: bool = False) -> str | None:
+    """Why the open batch must go now ("full", "payload", "window"), or None to keep gathering."""
+    if not batch.records:
+        return None
+    if len(batch) >= batch_size:
+        return "full"
+    if payload_full:
+        return "payload"
+    if window <= 0:
+        return "received"
+    if now >= batch.opened_at + window:
+        return "window"
+    return None
+
+
+def event(records: list[dict[str, Any]]) -> bytes:
+    """The invocation payload Lambda sends for an SQS batch."""
+    return json.dumps({"Records": records}).encode()
+
+
+def message_attributes(attrs: dict[str, Any]) -> dict[str, Any]:
+    """SQS message attributes in the lower-camel shape Lambda puts in the record."""
+    out: dict[str, Any] = {}
+    for name in sorted(attrs):
+        value = attrs[name]
+        shaped: dict[str, Any] = {}
+        if value.get("StringValue") is not None:
+            shaped["stringValue"] = value["StringValue"]
+        if value.get("BinaryValue") is not None:
+            binary = value["BinaryValue"]
+            if isinstance(binary, bytes):
+                import base64
+
+                binary = base64.b64encode(binary).decode()
+            shaped["binaryValue"] = binary
+        shaped["stringListValues"] = list(value.get("StringListValues") or [])
+        shaped["binaryListValues"] = list(value.get("BinaryListValues") or [])
+        shaped["dataType"] = value.get("DataType", "String")
+        out[name] = shaped
+    return out
+
+
+def record(
+    *,
+    message_id: str,
+    receipt_handle: str,
+    body: str,
+    receive_count: int,
+    sent_ms: int,
+    sender_id: str,
+    first_receive_ms: int,
+    attrs: dict[str, Any],
+    md5: str,
+    source_arn: str,
+    region: str,
+    group_id: str | None = None,
+    dedup_id: str | None = None,
+    sequence_number: str | None = None,
+) -> dict[str, Any]:
+    """One SQS record of the event, exactly as Lambda builds it."""
+    attributes = {
+        "ApproximateReceiveCount": str(receive_count),
+        "SentTimestamp": str(sent_ms),
+        "SenderId": sender_id,
+        "ApproximateFirstReceiveTimestamp": str(first_receive_ms),
+    }
+    if sequence_number is not None:
+        attributes["SequenceNumber"] = str(sequence_number)
+    if group_id is not None:
+        attributes["MessageGroupId"] = group_id
+    if dedup_id is not None:
+        attributes["MessageDeduplicationId"] = dedup_id
+    return {
+        "messageId": message_id,
+        "receiptHandle": receipt_handle,
+        "body": body,
+        "attributes": attributes,
+        "messageAttributes": message_attributes(attrs),
+        "md5OfBody": md5,
+        "eventSource": "aws:sqs",
+        "eventSourceARN": source_arn,
+        "awsRegion": region,
+    }
+
+
+def filter_view(rec: dict[str, Any]) -> dict[str, Any]:
+    """The record as filter patterns see it: a JSON object body is matched as JSON."""
+    view = dict(rec)
+    body = rec.get("body")
+    if isinstance(body, str) and body[:1] in ("{", "["):
+        try:
+            view["body"] = json.loads(body)
+        except ValueError:
+            pass
+    return view

@@ -1,0 +1,334 @@
+"""The SQS event source mapping: Lambda polls a queue and invokes the function with batches.
+
+One :class:`MappingRunner` per enabled mapping, driven by the virtual clock.
+Each wake-up (a *pump*) does what Lambda's pollers do, in this order:
+
+1. start complete batches while the mapping has free concurrency (:mod:`.sqs_scaling`);
+2. close the open batch whose window has passed (:mod:`.sqs_batching`);
+3. receive more messages (:mod:`.sqs_poller`), drop those no filter matches
+   (:mod:`.filters`; they are deleted unseen) and gather the rest into batches.
+
+An invocation really runs (``lab.invocations.run``) when its batch starts, and
+then occupies one concurrency slot for a fixed *virtual duration*: by default one
+virtual second (``engine.invocation_seconds``; ``engine.durations[name]`` sets one
+function's), never more than the function's timeout, and exactly the timeout when
+it timed out.  Measured durations would make every timeline differ run to run.
+When the slot frees, the batch is settled (:mod:`.sqs_errors`): deleted, or left
+to reappear when the visibility timeout ends.
+
+Reserved concurrency is applied on virtual time: a batch that would exceed it is
+throttled, its messages return after the visibility timeout, and the mapping
+pauses for a second.  The mapping's pollers do not know about reserved concurrency
+(as in AWS): use ``ScalingConfig.MaximumConcurrency`` to avoid throttles.
+
+Trace kinds (``ids`` are message ids): ``sqs-receive``, ``sqs-filtered``,
+``sqs-redrive``, ``sqs-batch``, ``sqs-batch-result`` (outcome: success, partial,
+function-error, invalid-response, throttled), ``sqs-deleted``, ``sqs-returned``
+(with ``visible_at``), ``sqs-stale-delete``, ``sqs-scale`` (the concurrency limit).
+
+https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter, deque
+from typing import TYPE_CHECKING, Any
+
+from ..aws import moto_hooks
+from ..errors import AwsError
+from . import filters, sqs_batching, sqs_errors, sqs_scaling, sqs_settings
+from .sqs_poller import Poller, describe_body, find_queue
+
+if TYPE_CHECKING:
+    from ..aws.event_source_mappings import Mapping
+    from ..aws.gateway import Gateway
+    from ..clock import Timer
+    from ..lab import Lab
+
+#: an idle poller looks again this often (a long poll), without keeping the lab busy
+IDLE_POLL_SECONDS = 20.0
+#: after a throttle the mapping backs off this long
+THROTTLE_BACKOFF_SECONDS = 1.0
+
+
+class SqsEngine:
+    """Lambda's SQS pollers for every SQS mapping of the lab."""
+
+    name = "sqs"
+    source_kind = "sqs"
+    read_actions = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
+
+    def __init__(self, lab: Lab) -> None:
+        self.lab = lab
+        #: virtual seconds one invocation occupies a concurrency slot
+        self.invocation_seconds = 1.0
+        #: per-function override of :attr:`invocation_seconds`
+        self.durations: dict[str, float] = {}
+        #: how fast concurrency grows while messages wait (AWS today: 300; the 2022 text: 60)
+        self.rate_per_minute = sqs_scaling.RATE_PER_MINUTE
+        self.runners: dict[str, MappingRunner] = {}
+        self.in_flight: Counter[str] = Counter()  # per function, across mappings
+        self._batches = itertools.count(1)
+        moto_hooks.set_sink("sqs-message", self._message_added)
+        lab._closers.append(lambda: moto_hooks.set_sink("sqs-message", None))
+
+    def register(self, gw: Gateway) -> None:
+        """The mapping API itself lives in :mod:`lambdalab.aws.event_source_mappings`."""
+
+    # -- SourceEngine -----------------------------------------------------------------
+    def settings(self, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
+        arn = body.get("EventSourceArn") or self._source_of(current)
+        queue = find_queue(self.lab.account_id, arn)
+        return sqs_settings.settings(body, current, fifo=bool(queue.fifo_queue))
+
+    def start(self, mapping: Mapping) -> None:
+        runner = MappingRunner(self, mapping)
+        self.runners[mapping.uuid] = runner
+        runner.wake(0.0)
+
+    def stop(self, mapping: Mapping) -> None:
+        runner = self.runners.pop(mapping.uuid, None)
+        if runner is not None:
+            runner.stop()
+
+    # -- helpers ------------------------------------------------------------------------
+    def duration(self, function_name: str, timeout: int, timed_out: bool) -> float:
+        """The virtual seconds an invocation takes (see the module docstring)."""
+        if timed_out:
+            return float(timeout)
+        return min(float(self.durations.get(function_name, self.invocation_seconds)), float(timeout))
+
+    def next_batch_id(self) -> str:
+        return f"b{next(self._batches)}"
+
+    def _source_of(self, current: dict[str, Any] | None) -> str:
+        for mapping in self.lab.mappings.mappings.values():
+            if mapping.settings is current:
+                return mapping.source_arn
+        return ""
+
+    def _message_added(self, queue: Any) -> None:
+        for runner in list(self.runners.values()):
+            if runner.poller.queue is queue:
+                runner.wake(0.0)
+
+
+class MappingRunner:
+    """The pollers, batcher and settler of one enabled mapping."""
+
+    def __init__(self, engine: SqsEngine, mapping: Mapping) -> None:
+        self.engine = engine
+        self.lab = engine.lab
+        self.mapping = mapping
+        self.uuid = mapping.uuid
+        self.function = mapping.function_name
+        settings = mapping.settings
+        self.batch_size = int(settings["BatchSize"])
+        self.window = float(settings.get("MaximumBatchingWindowInSeconds", 0))
+        self.report_failures = sqs_settings.reports_item_failures(settings)
+        self.patterns = sqs_settings.patterns(settings)
+        self.max_concurrency = sqs_settings.max_concurrency(settings)
+        self.poller = Poller(find_queue(self.lab.account_id, mapping.source_arn), self.lab.region)
+        self.in_flight = 0
+        self.open: sqs_batching.OpenBatch | None = None
+        self.ready: deque[tuple[sqs_batching.OpenBatch, str]] = deque()
+        self.busy_since: float | None = None
+        self.paused_until = -1.0
+        self.limit_seen = 0
+        self.stopped = False
+        self._timer: Timer | None = None
+        self._timer_busy = False
+
+    # -- scheduling ----------------------------------------------------------------------
+    def wake(self, delay: float, *, busy: bool = True) -> None:
+        """Pump after ``delay`` virtual seconds (unless an earlier wake-up will do)."""
+        if self.stopped:
+            return
+        at = self.lab.clock.t + delay
+        timer = self._timer
+        if timer is not None and not timer._entry.cancelled:
+            if timer.at <= at and (self._timer_busy or not busy):
+                return
+            timer.cancel()
+        self._timer = self.lab.clock.call_later(delay, self._pump, busy=busy)
+        self._timer_busy = busy
+
+    def stop(self) -> None:
+        """The mapping was disabled, updated or deleted: poll no more (running batches still settle)."""
+        self.stopped = True
+        if self._timer is not None:
+            self._timer.cancel()
+        left = [b for b, _ in self.ready] + ([self.open] if self.open else [])
+        self.ready.clear()
+        self.open = None
+        for batch in left:
+            self._returned([m for m, _ in batch.handles], None)
+
+    def limit(self) -> int:
+        now = self.lab.clock.t
+        busy = 0.0 if self.busy_since is None else now - self.busy_since
+        value = sqs_scaling.limit(busy, maximum_concurrency=self.max_concurrency, rate_per_minute=self.engine.rate_per_minute)
+        if value != self.limit_seen:
+            self.limit_seen = value
+            self.lab.trace.add("sqs-scale", self.function, (), mapping=self.uuid, limit=value)
+        return value
+
+    # -- the pump ----------------------------------------------------------------------------
+    def _pump(self) -> None:
+        self._timer = None
+        if self.stopped:
+            return
+        now = self.lab.clock.t
+        received_any = False
+        capacity_bound = False
+        while True:
+            limit = self.limit()
+            while self.ready and self.in_flight < limit and now >= self.paused_until:
+                batch, reason = self.ready.popleft()
+                self._dispatch(batch, reason)
+            if self.ready or self.in_flight >= limit or now < self.paused_until:
+                capacity_bound = True
+                break
+            if self.open is not None:
+                why = sqs_batching.ready(self.open, now=now, batch_size=self.batch_size, window=self.window)
+                if why is not None:
+                    self.ready.append((self.open, why))
+                    self.open = None
+                    continue
+            want = self.batch_size - (len(self.open) if self.open else 0)
+            got, moved = self.poller.receive(want)
+            for message in moved:
+                self._redriven(message)
+            if not got:
+                self.busy_since = None  # the backlog is gone: concurrency falls back to the start
+                break
+            received_any = True
+            if self.busy_since is None:
+                self.busy_since = now
+            self._gather(got, now)
+        self._schedule(now, received_any, capacity_bound)
+
+    def _gather(self, got: list[Any], now: float) -> None:
+        trace = self.lab.trace
+        trace.add(
+            "sqs-receive", self.function, [m.id for m in got], mapping=self.uuid, queue=self.poller.arn,
+            counts=[m.approximate_receive_count for m in got], bodies=[describe_body(m.body) for m in got],
+            groups=[m.group_id for m in got] if self.poller.fifo else None,
+        )
+        dropped: list[Any] = []
+        for message in got:
+            rec = self.poller.record(message)
+            if self.patterns and not filters.matches_any(self.patterns, sqs_batching.filter_view(rec)):
+                dropped.append(message)
+                continue
+            size = sqs_batching.record_size(rec)
+            if self.open is None:
+                self.open = sqs_batching.OpenBatch(opened_at=now)
+            elif not self.open.fits(size):
+                self.ready.append((self.open, "payload"))
+                self.open = sqs_batching.OpenBatch(opened_at=now)
+            self.open.add(rec, (message, message.receipt_handle), size)
+        if dropped:
+            self.poller.delete([(m, m.receipt_handle) for m in dropped])
+            trace.add("sqs-filtered", self.function, [m.id for m in dropped], mapping=self.uuid)
+        if self.open is not None:
+            why = sqs_batching.ready(self.open, now=now, batch_size=self.batch_size, window=self.window)
+            if why is not None:
+                self.ready.append((self.open, why))
+                self.open = None
+
+    def _schedule(self, now: float, received_any: bool, capacity_bound: bool) -> None:
+        if self.open is not None:
+            self.wake(max(0.0, self.open.opened_at + self.window - now))
+        if now < self.paused_until:
+            self.wake(self.paused_until - now)
+        if capacity_bound:
+            if self.busy_since is not None and self.limit_seen < (self.max_concurrency or sqs_scaling.CEILING):
+                self.wake(sqs_scaling.next_step(now - self.busy_since))
+            return  # a finishing batch wakes the pump
+        if self.in_flight or self.ready or self.open is not None:
+            return
+        self.limit()
+        later = self.poller.next_visible_in()
+        if later is not None:
+            self.wake(later)  # messages waiting out a visibility timeout or a delay are work
+        else:
+            self.wake(IDLE_POLL_SECONDS, busy=False)
+
+    # -- one batch --------------------------------------------------------------------------
+    def _dispatch(self, batch: sqs_batching.OpenBatch, reason: str) -> None:
+        lab, trace = self.lab, self.lab.trace
+        ids = [r["messageId"] for r in batch.records]
+        batch_id = self.engine.next_batch_id()
+        started = lab.clock.t
+        trace.add("sqs-batch", self.function, ids, mapping=self.uuid, batch=batch_id, reason=reason,
+                  size=len(ids), bytes=batch.size)
+        request_id = lab.new_id()
+        throttled, ok, payload, error, timed_out = False, False, None, "", False
+        try:
+            target = lab.invocations.resolve(self.mapping.function_arn)
+        except AwsError as err:
+            target, ok, error = None, False, f"{err.code}: {err.message}"
+        if target is not None:
+            reserved = target.spec.reserved_concurrency
+            if reserved is not None and self.engine.in_flight[self.function] >= reserved:
+                throttled, error = True, "TooManyRequestsException: Rate Exceeded."
+            else:
+                try:
+                    result = lab.invocations.run(target, sqs_batching.event(batch.records), source="sqs", request_id=request_id)
+                except AwsError as err:
+                    throttled = err.code == "TooManyRequestsException"
+                    error = f"{err.code}: {err.message}"
+                else:
+                    ok, payload = result.ok, result.payload
+                    timed_out = result.error_type == "Sandbox.Timedout"
+                    error = "" if result.ok else (result.error_type or "Unhandled")
+        verdict = sqs_errors.decide(ids, ok=ok, payload=payload, report_failures=self.report_failures,
+                                    error=error, throttled=throttled)
+        if throttled:
+            self.paused_until = started + THROTTLE_BACKOFF_SECONDS
+            self._settle(batch, batch_id, verdict, started, request_id)
+            return
+        seconds = self.engine.duration(self.function, target.spec.timeout, timed_out) if target else 0.0
+        self.in_flight += 1
+        self.engine.in_flight[self.function] += 1
+        trace.add("sqs-concurrency", self.function, (), mapping=self.uuid, in_flight=self.in_flight, batch=batch_id)
+
+        def finish() -> None:
+            self.in_flight -= 1
+            self.engine.in_flight[self.function] -= 1
+            self._settle(batch, batch_id, verdict, started, request_id)
+            trace.add("sqs-concurrency", self.function, (), mapping=self.uuid, in_flight=self.in_flight, batch=batch_id)
+            self.wake(0.0)
+
+        lab.clock.call_later(seconds, finish)
+
+    def _settle(self, batch: sqs_batching.OpenBatch, batch_id: str, verdict: sqs_errors.Verdict,
+                started: float, request_id: str) -> None:
+        trace = self.lab.trace
+        ids = [r["messageId"] for r in batch.records]
+        trace.add("sqs-batch-result", self.function, ids, mapping=self.uuid, batch=batch_id, outcome=verdict.outcome,
+                  failed=list(verdict.retry), reason=verdict.reason or None, started=started, request_id=request_id)
+        by_id = {m.id: (m, handle) for m, handle in batch.handles}
+        if verdict.delete:
+            done, stale = self.poller.delete([by_id[i] for i in verdict.delete])
+            if done:
+                trace.add("sqs-deleted", self.function, [m.id for m in done], mapping=self.uuid, batch=batch_id)
+            if stale:
+                trace.add("sqs-stale-delete", self.function, [m.id for m in stale], mapping=self.uuid, batch=batch_id)
+        if verdict.retry:
+            self._returned([by_id[i][0] for i in verdict.retry], batch_id)
+
+    def _returned(self, messages: list[Any], batch_id: str | None) -> None:
+        if not messages:
+            return
+        start = self.lab.clock.start.timestamp()
+        at = max(m.visible_at for m in messages) / 1000.0 - start
+        self.lab.trace.add("sqs-returned", self.function, [m.id for m in messages], mapping=self.uuid,
+                           batch=batch_id, visible_at=round(max(at, self.lab.clock.t), 3))
+
+    def _redriven(self, message: Any) -> None:
+        dlq = self.poller.queue.dead_letter_queue
+        self.lab.trace.add("sqs-redrive", self.function, (message.id,), mapping=self.uuid, queue=self.poller.arn,
+                           dlq=dlq.queue_arn if dlq is not None else None, receive_count=message.approximate_receive_count)

@@ -1,0 +1,43 @@
+"""How many batches an SQS mapping processes at once, over time.
+
+For a standard queue Lambda starts with five concurrent batches when messages
+appear, and while messages keep waiting adds up to 300 more per minute (the
+2022 documentation said 60), to at most 1,000.  ``ScalingConfig.MaximumConcurrency``
+(2-1000) caps it; a FIFO queue is further bounded by its active message groups
+(a group in flight cannot be read, so that bound holds by itself).  When the
+queue runs dry the mapping falls back to five.
+
+The lab's model, one step per virtual second: ``limit(t) = min(5 + floor(s * rate / 60),
+1000, MaximumConcurrency)`` where ``s`` is the seconds since the backlog began.
+
+https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html
+"""
+
+from __future__ import annotations
+
+import math
+
+START = 5
+CEILING = 1000
+RATE_PER_MINUTE = 300  # AWS today
+RATE_PER_MINUTE_2022 = 60  # what the 2022 curriculum describes
+
+
+def ramp(seconds_busy: float, *, rate_per_minute: int = RATE_PER_MINUTE, start: int = START, ceiling: int = CEILING) -> int:
+    """Concurrent batches allowed after ``seconds_busy`` of continuous backlog."""
+    if seconds_busy < 0:
+        seconds_busy = 0.0
+    return min(ceiling, start + math.floor(seconds_busy * rate_per_minute / 60 + 1e-9))
+
+
+def limit(seconds_busy: float, *, maximum_concurrency: int | None = None, rate_per_minute: int = RATE_PER_MINUTE) -> int:
+    """The mapping's limit: the ramp, capped by MaximumConcurrency."""
+    value = ramp(seconds_busy, rate_per_minute=rate_per_minute)
+    if maximum_concurrency is not None:
+        value = min(value, maximum_concurrency)
+    return value
+
+
+def next_step(seconds_busy: float, *, rate_per_minute: int = RATE_PER_MINUTE) -> float:
+    """Seconds until the ramp next grows (its steps are whole virtual seconds)."""
+    return math.floor(seconds_busy + 1e-9) + 1 - seconds_busy

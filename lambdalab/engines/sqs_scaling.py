@@ -27,7 +27,8 @@ def ramp(seconds_busy: float, *, rate_per_minute: int = RATE_PER_MINUTE, start: 
     """Concurrent batches allowed after ``seconds_busy`` of continuous backlog."""
     if seconds_busy < 0:
         seconds_busy = 0.0
-    return min(ceiling, start + math.floor(seconds_busy * rate_per_minute / 60 + 1e-9))
+    whole = math.floor(seconds_busy + 1e-9)  # the ramp grows once a second
+    return min(ceiling, start + (whole * rate_per_minute) // 60)
 
 
 def limit(seconds_busy: float, *, maximum_concurrency: int | None = None, rate_per_minute: int = RATE_PER_MINUTE) -> int:

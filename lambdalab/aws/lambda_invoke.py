@@ -103,13 +103,13 @@ class InvokeService:
         payload = req.body or b"{}"
         check_json(payload)
         if kind == "DryRun":
-            return Response(204, b"", {"X-Amz-Executed-Version": target.executed_version})
+            return Response(204, b"")
         if kind == "Event":
             if self.submit_event is None:
                 raise AwsError("ServiceException", "Asynchronous invocation is not available in this lab.", 500)
             request_id = self.lab.new_id()
             self.submit_event(target, payload, request_id)
-            return Response(202, b"", {"X-Amz-Executed-Version": target.executed_version, "x-amzn-RequestId": request_id})
+            return Response(202, b"", {"x-amzn-RequestId": request_id})
         client_context = decode_client_context(req.headers.get("x-amz-client-context"))
         result = self.run(target, payload, client_context=client_context, source="Invoke")
         headers = {

@@ -3,8 +3,8 @@ processed or in the dead-letter queue, nothing is lost, and FIFO keeps each grou
 
 from __future__ import annotations
 
-import json
 import itertools
+import json
 
 import pytest
 from hypothesis import HealthCheck, given, settings

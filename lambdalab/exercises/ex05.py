@@ -1,0 +1,173 @@
+"""Exercises for ``05-sqs-event-source-mapping``: stop a poison message, report partial failures."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..packaging import zip_files
+from . import _shared
+from .core import Problem
+
+SQS_ROLE = "lambda-sqs-exec"
+SQS_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"
+
+POISON_FUNCTION = "order-worker"
+POISON_QUEUE = "orders"
+POISON_HANDLER = '''def handler(event, context):
+    for record in event["Records"]:
+        if record["body"] == "poison":
+            raise ValueError("cannot parse this order")
+'''
+
+PARTIAL_FUNCTION = "batch-worker"
+PARTIAL_QUEUE = "batch-jobs"
+PARTIAL_HANDLER = '''def handler(event, context):
+    failures = []
+    for record in event["Records"]:
+        if record["body"].startswith("bad"):
+            failures.append({"itemIdentifier": record["messageId"]})
+    return {"batchItemFailures": failures}
+'''
+
+
+def ensure_sqs_role(lab: Any) -> str:
+    """An execution role that may read SQS queues (AWSLambdaSQSQueueExecutionRole)."""
+    iam = lab.client("iam")
+    try:
+        return str(iam.get_role(RoleName=SQS_ROLE)["Role"]["Arn"])
+    except iam.exceptions.NoSuchEntityException:
+        pass
+    arn = str(iam.create_role(RoleName=SQS_ROLE, AssumeRolePolicyDocument=json.dumps(_shared.TRUST_POLICY))["Role"]["Arn"])
+    iam.attach_role_policy(RoleName=SQS_ROLE, PolicyArn=SQS_POLICY_ARN)
+    return arn
+
+
+def _queue(lab: Any, name: str, attributes: dict[str, str] | None = None) -> tuple[str, str]:
+    sqs = lab.client("sqs")
+    url = sqs.create_queue(QueueName=name, Attributes=attributes or {})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return str(url), str(arn)
+
+
+def _function_with_mapping(lab: Any, name: str, source: str, queue_arn: str) -> str:
+    lam = lab.client("lambda")
+    if not _shared.function_exists(lab, name):
+        lam.create_function(FunctionName=name, Runtime="python3.12", Role=ensure_sqs_role(lab), Handler="app.handler",
+                            Code={"ZipFile": zip_files({"app.py": source})})
+    found = lam.list_event_source_mappings(FunctionName=name, EventSourceArn=queue_arn)["EventSourceMappings"]
+    if found:
+        return str(found[0]["UUID"])
+    uuid = str(lam.create_event_source_mapping(FunctionName=name, EventSourceArn=queue_arn, BatchSize=10)["UUID"])
+    lab.advance(1)
+    return uuid
+
+
+class PoisonToDeadLetterQueue(Problem):
+    """The queue ``orders`` holds a message its function can never process; give it a DLQ."""
+
+    title = "Send the poison message to a dead-letter queue"
+    _hint = (
+        "A dead-letter queue belongs to the *source queue*, not to the function: create a second queue, then set "
+        "the `RedrivePolicy` attribute of `orders` to JSON naming the DLQ's ARN (`deadLetterTargetArn`) and a "
+        "`maxReceiveCount` of at most 5. check() then runs the clock and looks for the message in the DLQ."
+    )
+    _solution = (
+        "```python\n"
+        "dlq_url = sqs.create_queue(QueueName=\"orders-dlq\")[\"QueueUrl\"]\n"
+        "dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=[\"QueueArn\"])[\"Attributes\"][\"QueueArn\"]\n"
+        "sqs.set_queue_attributes(QueueUrl=orders_url, Attributes={\n"
+        "    \"RedrivePolicy\": json.dumps({\"deadLetterTargetArn\": dlq_arn, \"maxReceiveCount\": 3})})\n"
+        "```"
+    )
+
+    def setup(self) -> None:
+        url, arn = _queue(self.lab, POISON_QUEUE, {"VisibilityTimeout": "10"})
+        _function_with_mapping(self.lab, POISON_FUNCTION, POISON_HANDLER, arn)
+        sqs = self.lab.client("sqs")
+        if not self.lab.trace.where("sqs-receive", POISON_FUNCTION):
+            sqs.send_message(QueueUrl=url, MessageBody="poison")
+            self.lab.advance(0)
+
+    def _check(self) -> bool | str | None:
+        sqs = self.lab.client("sqs")
+        url, _ = _queue(self.lab, POISON_QUEUE)
+        attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"]).get("Attributes", {})
+        if "RedrivePolicy" not in attrs:
+            return None
+        policy = json.loads(attrs["RedrivePolicy"])
+        if int(policy.get("maxReceiveCount", 0)) > 5:
+            return (f"maxReceiveCount is {policy['maxReceiveCount']}: the poison message would be retried that many "
+                    "times (every visibility timeout) before it moves. Use 5 or fewer.")
+        self.lab.run_until_idle(3600)
+        moved = [r for r in self.lab.trace.where("sqs-redrive", POISON_FUNCTION) if r.detail.get("dlq") == policy.get("deadLetterTargetArn")]
+        if not moved:
+            return "The redrive policy is set, but the poison message has not reached that queue. Is its ARN right?"
+        return True
+
+    def _congrats(self) -> str:
+        return "The poison message left `orders` for the dead-letter queue; the mapping is idle again."
+
+    def solve(self) -> None:
+        sqs = self.lab.client("sqs")
+        url, _ = _queue(self.lab, POISON_QUEUE)
+        _, dlq_arn = _queue(self.lab, "orders-dlq")
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3})})
+
+    def attempt_wrong(self) -> bool:
+        sqs = self.lab.client("sqs")
+        url, _ = _queue(self.lab, POISON_QUEUE)
+        _, dlq_arn = _queue(self.lab, "orders-dlq")
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1000})})
+        return True
+
+
+class ReportBatchItemFailures(Problem):
+    """``batch-worker`` answers with batchItemFailures, but its mapping ignores the answer."""
+
+    title = "Retry only the messages that failed"
+    _hint = (
+        "The function already returns `{\"batchItemFailures\": [...]}`; Lambda reads that answer only when the "
+        "mapping's `FunctionResponseTypes` contains `ReportBatchItemFailures`. Update the mapping "
+        "(`update_event_source_mapping`) and let the lab's clock run one second for the update to settle."
+    )
+    _solution = (
+        "```python\n"
+        "uuid = lam.list_event_source_mappings(FunctionName=\"batch-worker\")[\"EventSourceMappings\"][0][\"UUID\"]\n"
+        "lam.update_event_source_mapping(UUID=uuid, FunctionResponseTypes=[\"ReportBatchItemFailures\"])\n"
+        "lab.advance(1)\n"
+        "```"
+    )
+
+    def setup(self) -> None:
+        _, arn = _queue(self.lab, PARTIAL_QUEUE, {"VisibilityTimeout": "10"})
+        _function_with_mapping(self.lab, PARTIAL_FUNCTION, PARTIAL_HANDLER, arn)
+
+    def _check(self) -> bool | str | None:
+        lam, sqs = self.lab.client("lambda"), self.lab.client("sqs")
+        url, arn = _queue(self.lab, PARTIAL_QUEUE)
+        found = lam.list_event_source_mappings(FunctionName=PARTIAL_FUNCTION, EventSourceArn=arn)["EventSourceMappings"]
+        if not found:
+            return "batch-worker has no mapping on batch-jobs any more: run the setup cell again."
+        mapping = found[0]
+        if "ReportBatchItemFailures" not in mapping.get("FunctionResponseTypes", []):
+            return None
+        if mapping["State"] != "Enabled":
+            self.lab.advance(1)
+        good, bad = (sqs.send_message(QueueUrl=url, MessageBody=b)["MessageId"] for b in ("good-check", "bad-check"))
+        self.lab.advance(2)
+        deleted = {i for r in self.lab.trace.where("sqs-deleted", PARTIAL_FUNCTION) for i in r.ids}
+        returned = {i for r in self.lab.trace.where("sqs-returned", PARTIAL_FUNCTION) for i in r.ids}
+        if good not in deleted or bad not in returned:
+            return "The mapping did not keep the good message apart from the bad one; is it Enabled?"
+        return True
+
+    def _congrats(self) -> str:
+        return "check() sent a good and a bad message together: the good one was deleted, only the bad one returned."
+
+    def solve(self) -> None:
+        lam = self.lab.client("lambda")
+        _, arn = _queue(self.lab, PARTIAL_QUEUE)
+        uuid = lam.list_event_source_mappings(FunctionName=PARTIAL_FUNCTION, EventSourceArn=arn)["EventSourceMappings"][0]["UUID"]
+        lam.update_event_source_mapping(UUID=uuid, FunctionResponseTypes=["ReportBatchItemFailures"])
+        self.lab.advance(1)

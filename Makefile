@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: lab test setup browser
+.PHONY: lab test setup browser notebooks
 
 lab: setup
 	$(BIN)/lambdalab lab
@@ -25,3 +25,7 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  elif command -v sudo >/dev/null 2>&1; then sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is not installed: the browser check will be skipped"; fi; }
+
+# Maintainers: re-run the notebooks in place after a change (outputs are committed).
+notebooks: setup
+	$(BIN)/python scripts/execute_notebooks.py

@@ -18,7 +18,6 @@ import itertools
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Union
 
 #: Where virtual time starts in every lab, so that timestamps repeat run to run.
 EPOCH = datetime(2025, 1, 6, 9, 0, 0, tzinfo=UTC)
@@ -32,7 +31,7 @@ class Wait:
     busy: bool = True
 
 
-Yielded = Union[float, int, Wait]
+Yielded = float | int | Wait
 Process = Generator[Yielded, None, object]
 
 

@@ -72,6 +72,7 @@ class Lab:
         from .aws.gateway import Gateway
         from .aws.lambda_functions import FunctionService
         from .aws.lambda_invoke import InvokeService
+        from .aws.lambda_policy import PolicyService
         from .aws.server import Endpoint
 
         moto_hooks.install()
@@ -91,6 +92,8 @@ class Lab:
         self.functions.register(self.gateway)
         self.invocations = InvokeService(self)
         self.invocations.register(self.gateway)
+        self.policies = PolicyService(self)
+        self.policies.register(self.gateway)
         self.mappings = EventSourceMappingService(self)
         self.mappings.register(self.gateway)
         from .engines import engine_factories

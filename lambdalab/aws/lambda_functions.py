@@ -169,6 +169,8 @@ class FunctionService:
                 )
         resp = gw.forward(req)
         if resp.status < 300:
+            if not qualifier:
+                self.lab.policies.forget(fn.function_name)
             self.lab.retire(fn.function_name, qualifier)
             self.lab.trace.add("function-deleted", fn.function_name, qualifier=qualifier)
         return resp

@@ -92,6 +92,7 @@ class InvokeService:
         kind = req.headers.get("x-amz-invocation-type", "RequestResponse")
         if kind not in INVOCATION_TYPES:
             raise validation(kind, "invocationType", f"Member must satisfy enum value set: [{', '.join(INVOCATION_TYPES)}]")
+        self.lab.policies.check_cross_account(req)  # another account needs a resource-policy statement
         target = self.resolve(req.params["FunctionName"], req.q("Qualifier"))
         limit = ASYNC_LIMIT if kind == "Event" else SYNC_LIMIT
         if len(req.body) > limit:

@@ -177,13 +177,6 @@ class PolicyService:
         gw.route("lambda", "AddPermission", self.add)
         gw.route("lambda", "GetPolicy", self.get)
         gw.route("lambda", "RemovePermission", self.remove)
-        previous = gw._handlers.get(("lambda", "Invoke"))  # noqa: SLF001 - wrap, not replace, the Invoke handler
-        if previous is not None:
-            def invoke(req: Request, gw: Gateway) -> Response | None:
-                self.check_cross_account(req)
-                return previous(req, gw)
-
-            gw.route("lambda", "Invoke", invoke)
 
     # -- lookups --------------------------------------------------------------------
     def _key(self, req: Request) -> tuple[str, str, str]:

@@ -22,12 +22,12 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ..aws import moto_hooks
-from ..aws.lambda_policy import Caller, PolicyService
+from ..aws.lambda_policy import Caller
 from ..errors import AwsError
 from . import eventbridge_source, s3_source, sns_source
 
 if TYPE_CHECKING:
-    from ..aws.gateway import Gateway, Request, Response
+    from ..aws.gateway import Gateway
     from ..lab import Lab
 
 SERVICE = {"sns": "sns.amazonaws.com", "s3": "s3.amazonaws.com", "events": "events.amazonaws.com"}
@@ -40,8 +40,7 @@ class PushSourcesEngine:
 
     def __init__(self, lab: Lab) -> None:
         self.lab = lab
-        self.policies = PolicyService(lab)
-        lab.policies = self.policies  # type: ignore[attr-defined]
+        self.policies = lab.policies
         self.schedules = eventbridge_source.Schedules(self)
         self._sequencer = itertools.count(1)
         #: the event each push handed to Lambda, by request id (what the function receives)
@@ -57,16 +56,7 @@ class PushSourcesEngine:
             lab._closers.append(lambda name=name: moto_hooks.set_sink(name, None))
 
     def register(self, gw: Gateway) -> None:
-        self.policies.register(gw)
-        previous = gw._handlers.get(("lambda", "DeleteFunction"))  # noqa: SLF001 - wrap the handler
-
-        def delete_function(req: Request, gw: Gateway) -> Response | None:
-            answer = previous(req, gw) if previous else gw.forward(req)
-            if answer is not None and answer.status < 300 and not req.q("Qualifier"):
-                self.policies.forget(req.params["FunctionName"].split(":")[-1])
-            return answer
-
-        gw.route("lambda", "DeleteFunction", delete_function)
+        """Push sources answer no API of their own: they act on moto's SNS, S3 and EventBridge."""
 
     # -- moto's own trigger (S3 notifications) ------------------------------------------
     def moto_trigger(self, kind: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:

@@ -3,62 +3,23 @@
 from __future__ import annotations
 
 import base64
-import hashlib
-import io
 import json
 import re
 import shutil
 import threading
-import uuid
-import zipfile
-from pathlib import Path
 
 import pytest
+from runtime_support import ACCOUNT, REGION, call, spec, zip_dir, zip_files
 
 from lambdalab.runtime import FunctionSpec, InvokeResult, Runtime
 
-FUNCTIONS = Path(__file__).with_name("functions")
-ACCOUNT = "123456789012"
-REGION = "us-east-1"
 NODE_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\t(?P<rid>[^\t]+)\t(?P<level>[A-Z]+)\t(?P<msg>.*)$")
 
 needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
 
 
-def zip_files(files: dict[str, str]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, text in files.items():
-            zf.writestr(name, text)  # no permission bits recorded, as many zip tools do
-    return buf.getvalue()
-
-
-def zip_dir(name: str) -> bytes:
-    return zip_files({p.name: p.read_text() for p in sorted((FUNCTIONS / name).iterdir())})
-
-
 def make_spec(handler: str, code: bytes, runtime: str = "nodejs20.x", **kw: object) -> FunctionSpec:
-    name = f"fn-{uuid.uuid4().hex[:8]}"
-    return FunctionSpec(
-        function_name=name,
-        function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}",
-        version=str(kw.pop("version", "$LATEST")),
-        runtime=runtime,
-        handler=handler,
-        code_zip=code,
-        code_sha256=base64.b64encode(hashlib.sha256(code).digest()).decode(),
-        **kw,  # type: ignore[arg-type]
-    )
-
-
-def call(rt: Runtime, spec: FunctionSpec, event: object = None, **kw: object) -> InvokeResult:
-    return rt.invoke(
-        spec,
-        json.dumps(event if event is not None else {}).encode(),
-        request_id=str(uuid.uuid4()),
-        invoked_function_arn=spec.function_arn,
-        **kw,  # type: ignore[arg-type]
-    )
+    return spec(handler, code, runtime, **kw)
 
 
 @pytest.fixture(scope="module")

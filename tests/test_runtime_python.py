@@ -7,8 +7,6 @@ Lambda's environment variables, concurrency and throttling, clean shutdown.
 from __future__ import annotations
 
 import base64
-import hashlib
-import io
 import json
 import os
 import signal
@@ -17,52 +15,17 @@ import sys
 import textwrap
 import threading
 import time
-import uuid
-import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from runtime_support import ACCOUNT, ENDPOINT, REGION, call, spec, zip_dir
 
 from lambdalab.runtime import FunctionSpec, InvokeResult, Runtime, RuntimeFailure
 
-FUNCTIONS = Path(__file__).with_name("functions")
-ACCOUNT = "123456789012"
-REGION = "us-east-1"
-ENDPOINT = "http://127.0.0.1:5999"
-
-
-def zip_dir(name: str) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for path in sorted((FUNCTIONS / name).iterdir()):
-            zf.writestr(path.name, path.read_text())
-    return buf.getvalue()
-
 
 def make_spec(handler: str = "app.handler", code: str = "python_basic", **kw: object) -> FunctionSpec:
-    name = str(kw.pop("function_name", f"fn-{uuid.uuid4().hex[:8]}"))
-    data = zip_dir(code)
-    return FunctionSpec(
-        function_name=name,
-        function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}",
-        version=str(kw.pop("version", "$LATEST")),
-        runtime=str(kw.pop("runtime", "python3.11")),
-        handler=handler,
-        code_zip=data,
-        code_sha256=base64.b64encode(hashlib.sha256(data).digest()).decode(),
-        **kw,  # type: ignore[arg-type]
-    )
-
-
-def call(rt: Runtime, spec: FunctionSpec, event: object = None, **kw: object) -> InvokeResult:
-    return rt.invoke(
-        spec,
-        json.dumps(event if event is not None else {}).encode(),
-        request_id=str(uuid.uuid4()),
-        invoked_function_arn=spec.function_arn,
-        **kw,  # type: ignore[arg-type]
-    )
+    return spec(handler, zip_dir(code), str(kw.pop("runtime", "python3.11")), **kw)
 
 
 @pytest.fixture(scope="module")

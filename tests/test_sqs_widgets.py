@@ -75,6 +75,6 @@ def test_views_follow_the_lab(lab: lambdalab.Lab, role: str) -> None:
         f"{t + 11:g} s: left in the queue; visible again at {t + 20:g} s",
         f"{t + 20:g} s: moved to the dead-letter queue after 2 receives",
     ]
-    assert chart.series["peak"] == 2
+    assert chart.peak == 2
     assert chart.series["in_flight"][-1][1] == 0
     json.dumps(view.state), json.dumps(chart.series)  # plain JSON for the front end

@@ -24,7 +24,7 @@ pauses for a second.  The mapping's pollers do not know about reserved concurren
 Trace kinds (``ids`` are message ids): ``sqs-receive``, ``sqs-filtered``,
 ``sqs-redrive``, ``sqs-batch``, ``sqs-batch-result`` (outcome: success, partial,
 function-error, invalid-response, throttled), ``sqs-deleted``, ``sqs-returned``
-(with ``visible_at``), ``sqs-stale-delete``, ``sqs-scale`` (the concurrency limit).
+(with ``visible_at``), ``sqs-already-deleted`` (a duplicate's second delete), ``sqs-scale`` (the concurrency limit).
 
 https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html
 """
@@ -139,6 +139,8 @@ class MappingRunner:
         self.stopped = False
         self._timer: Timer | None = None
         self._timer_busy = False
+        #: id(message) -> when (ms since the epoch) the running batch holding it settles
+        self._settles: dict[int, float] = {}
 
     # -- scheduling ----------------------------------------------------------------------
     def wake(self, delay: float, *, busy: bool = True) -> None:
@@ -247,13 +249,11 @@ class MappingRunner:
             if self.busy_since is not None and self.limit_seen < (self.max_concurrency or sqs_scaling.CEILING):
                 self.wake(sqs_scaling.next_step(now - self.busy_since))
             return  # a finishing batch wakes the pump
-        if self.in_flight or self.ready or self.open is not None:
-            return
         self.limit()
-        later = self.poller.next_visible_in()
+        later = self.poller.next_visible_in(self._settles)
         if later is not None:
             self.wake(later)  # messages waiting out a visibility timeout or a delay are work
-        else:
+        elif not (self.in_flight or self.ready or self.open is not None):
             self.wake(IDLE_POLL_SECONDS, busy=False)
 
     # -- one batch --------------------------------------------------------------------------
@@ -293,9 +293,14 @@ class MappingRunner:
         seconds = self.engine.duration(self.function, target.spec.timeout, timed_out) if target else 0.0
         self.in_flight += 1
         self.engine.in_flight[self.function] += 1
+        settles_ms = (lab.clock.start.timestamp() + started + seconds) * 1000
+        for message, _ in batch.handles:
+            self._settles[id(message)] = settles_ms
         trace.add("sqs-concurrency", self.function, (), mapping=self.uuid, in_flight=self.in_flight, batch=batch_id)
 
         def finish() -> None:
+            for message, _ in batch.handles:
+                self._settles.pop(id(message), None)
             self.in_flight -= 1
             self.engine.in_flight[self.function] -= 1
             self._settle(batch, batch_id, verdict, started, request_id)
@@ -312,11 +317,11 @@ class MappingRunner:
                   failed=list(verdict.retry), reason=verdict.reason or None, started=started, request_id=request_id)
         by_id = {m.id: (m, handle) for m, handle in batch.handles}
         if verdict.delete:
-            done, stale = self.poller.delete([by_id[i] for i in verdict.delete])
+            done, gone = self.poller.delete([by_id[i] for i in verdict.delete])
             if done:
                 trace.add("sqs-deleted", self.function, [m.id for m in done], mapping=self.uuid, batch=batch_id)
-            if stale:
-                trace.add("sqs-stale-delete", self.function, [m.id for m in stale], mapping=self.uuid, batch=batch_id)
+            if gone:
+                trace.add("sqs-already-deleted", self.function, [m.id for m in gone], mapping=self.uuid, batch=batch_id)
         if verdict.retry:
             self._returned([by_id[i][0] for i in verdict.retry], batch_id)
 

@@ -144,17 +144,28 @@ class Poller:
         if to_dlq:
             self._remove(to_dlq)
             for message in to_dlq:
+                message.lambdalab_gone = True
+            for message in to_dlq:
                 redrive[0].add_message(message)  # type: ignore[index]
         return got, to_dlq
 
-    def next_visible_in(self) -> float | None:
-        """Seconds until some message now invisible (in flight or delayed) can be received."""
+    def next_visible_in(self, settled_by: dict[int, float] | None = None) -> float | None:
+        """Seconds until some message now invisible (in flight or delayed) can be received.
+
+        ``settled_by`` maps ``id(message)`` to the time (ms) its batch settles: such a message counts only if
+        it reappears before then (otherwise the settling decides its fate, and wakes the poller itself).
+        """
         now = _now_ms()
         soonest: float | None = None
+        settled_by = settled_by or {}
         for message in self.queue._messages:
             at = max(message.visible_at, message.delayed_until)
-            if at > now and (soonest is None or at < soonest):
-                soonest = at
+            if at <= now or (soonest is not None and at >= soonest):
+                continue
+            settles = settled_by.get(id(message))
+            if settles is not None and at >= settles:
+                continue
+            soonest = at
         return None if soonest is None else (soonest - now) / 1000.0
 
     def waiting(self) -> int:
@@ -162,16 +173,22 @@ class Poller:
 
     # -- delete -----------------------------------------------------------------
     def delete(self, messages: list[tuple[Any, str]]) -> tuple[list[Any], list[Any]]:
-        """Delete (message, receipt handle) pairs; a handle made stale by a later receive deletes nothing."""
-        done, stale = [], []
-        for message, handle in messages:
-            (done if message.receipt_handle == handle else stale).append(message)
+        """Delete (message, receipt handle) pairs; returns (deleted, already gone).
+
+        A handle made older by a later receive still deletes the message (a standard queue usually
+        does; AWS says it "might not"), so a message a second batch also holds is deleted by the first
+        to finish, and the second finds it gone.
+        """
+        done, gone = [], []
+        for message, _handle in messages:
+            (gone if getattr(message, "lambdalab_gone", False) else done).append(message)
         if done:
             self._remove(done)
             for message in done:
+                message.lambdalab_gone = True
                 self.queue.pending_messages.discard(message)
                 self.queue.deleted_messages.update(h for h in message.all_receipt_handles if h)
-        return done, stale
+        return done, gone
 
     def _remove(self, messages: list[Any]) -> None:
         """Take messages out of moto's list, rebuilding only the part before the last of them."""

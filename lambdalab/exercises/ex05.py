@@ -13,7 +13,7 @@ SQS_ROLE = "lambda-sqs-exec"
 SQS_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"
 
 POISON_FUNCTION = "order-worker"
-POISON_QUEUE = "orders"
+POISON_QUEUE = "incoming-orders"
 POISON_HANDLER = '''def handler(event, context):
     for record in event["Records"]:
         if record["body"] == "poison":
@@ -64,19 +64,19 @@ def _function_with_mapping(lab: Any, name: str, source: str, queue_arn: str) -> 
 
 
 class PoisonToDeadLetterQueue(Problem):
-    """The queue ``orders`` holds a message its function can never process; give it a DLQ."""
+    """The queue ``incoming-orders`` holds a message its function can never process; give it a DLQ."""
 
     title = "Send the poison message to a dead-letter queue"
     _hint = (
         "A dead-letter queue belongs to the *source queue*, not to the function: create a second queue, then set "
-        "the `RedrivePolicy` attribute of `orders` to JSON naming the DLQ's ARN (`deadLetterTargetArn`) and a "
+        "the `RedrivePolicy` attribute of `incoming-orders` to JSON naming the DLQ's ARN (`deadLetterTargetArn`) and a "
         "`maxReceiveCount` of at most 5. check() then runs the clock and looks for the message in the DLQ."
     )
     _solution = (
         "```python\n"
-        "dlq_url = sqs.create_queue(QueueName=\"orders-dlq\")[\"QueueUrl\"]\n"
+        "dlq_url = sqs.create_queue(QueueName=\"incoming-orders-dlq\")[\"QueueUrl\"]\n"
         "dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=[\"QueueArn\"])[\"Attributes\"][\"QueueArn\"]\n"
-        "sqs.set_queue_attributes(QueueUrl=orders_url, Attributes={\n"
+        "sqs.set_queue_attributes(QueueUrl=incoming_url, Attributes={\n"
         "    \"RedrivePolicy\": json.dumps({\"deadLetterTargetArn\": dlq_arn, \"maxReceiveCount\": 3})})\n"
         "```"
     )
@@ -106,18 +106,18 @@ class PoisonToDeadLetterQueue(Problem):
         return True
 
     def _congrats(self) -> str:
-        return "The poison message left `orders` for the dead-letter queue; the mapping is idle again."
+        return "The poison message left `incoming-orders` for the dead-letter queue; the mapping is idle again."
 
     def solve(self) -> None:
         sqs = self.lab.client("sqs")
         url, _ = _queue(self.lab, POISON_QUEUE)
-        _, dlq_arn = _queue(self.lab, "orders-dlq")
+        _, dlq_arn = _queue(self.lab, "incoming-orders-dlq")
         sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3})})
 
     def attempt_wrong(self) -> bool:
         sqs = self.lab.client("sqs")
         url, _ = _queue(self.lab, POISON_QUEUE)
-        _, dlq_arn = _queue(self.lab, "orders-dlq")
+        _, dlq_arn = _queue(self.lab, "incoming-orders-dlq")
         sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1000})})
         return True
 

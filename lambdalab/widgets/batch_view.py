@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from ..lab import Lab
     from ..trace import Record
 
-KINDS = ("sqs-receive", "sqs-batch", "sqs-batch-result", "sqs-deleted", "sqs-returned", "sqs-redrive", "sqs-filtered", "sqs-stale-delete")
+KINDS = ("sqs-receive", "sqs-batch", "sqs-batch-result", "sqs-deleted", "sqs-returned", "sqs-redrive", "sqs-filtered", "sqs-already-deleted")
 
 
 def batch_view_state(records: Iterable[Record], function: str | None = None, limit: int = 40) -> dict[str, Any]:
@@ -70,7 +70,7 @@ def batch_view_state(records: Iterable[Record], function: str | None = None, lim
                     failed = mid in (d.get("failed") or [])
                     what = d.get("outcome") if not failed or d.get("outcome") != "partial" else "partial: this one failed"
                     m["history"].append(f"{r.t:g} s: batch {d['batch']} {what}")
-        elif r.kind in ("sqs-deleted", "sqs-redrive", "sqs-filtered", "sqs-returned", "sqs-stale-delete"):
+        elif r.kind in ("sqs-deleted", "sqs-redrive", "sqs-filtered", "sqs-returned", "sqs-already-deleted"):
             for mid in r.ids:
                 m = row(mid)
                 if m is None and r.kind == "sqs-filtered":
@@ -95,9 +95,20 @@ def batch_view_state(records: Iterable[Record], function: str | None = None, lim
                     marks.append({"kind": "returned", "t": r.t, "until": d.get("visible_at"), "row": m["row"]})
                     end = max(end, float(d.get("visible_at") or 0))
                 else:
-                    m["history"].append(f"{r.t:g} s: delete ignored: the message was received again since")
+                    m["history"].append(f"{r.t:g} s: processed again, but another batch had already deleted it")
     rows = sorted(messages.values(), key=lambda m: m["row"])
     return {"messages": rows, "batches": [b for b in batches.values() if b["ids"]], "marks": marks, "end": end}
+
+
+def _after_each_cell(callback: Any) -> None:
+    """In a notebook, run ``callback`` after every cell (widgets redraw once per cell, not per record)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency of the notebooks only
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.events.register("post_run_cell", lambda *_: callback())
 
 
 class BatchView(anywidget.AnyWidget):
@@ -197,13 +208,27 @@ class BatchView(anywidget.AnyWidget):
         self.start = self._since
         if function:
             self.title = f"SQS batches of {function}"
+        self._dirty = False
         self.refresh()
         lab.trace.subscribe(self._on_record)
+        lab.clock.on_move(lambda _now: self.flush())
+        _after_each_cell(self.flush)
 
     def refresh(self) -> None:
         """Rebuild the state from the trace."""
         self._mine = [r for r in self._lab.trace if r.t >= self._since and self._wanted(r)]
-        self.state = batch_view_state(self._mine, self._function, self._limit)
+        self._dirty = True
+        self.flush()
+
+    def flush(self) -> None:
+        """Send the state to the page if records arrived since the last time (once per clock step or cell)."""
+        if self._dirty:
+            self._dirty = False
+            self.state = batch_view_state(self._mine, self._function, self._limit)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        self.flush()
+        return super()._repr_mimebundle_(**kwargs)
 
     def _wanted(self, record: Record) -> bool:
         return record.kind in KINDS and (not self._function or record.function == self._function)
@@ -211,10 +236,11 @@ class BatchView(anywidget.AnyWidget):
     def _on_record(self, record: Record) -> None:
         if self._wanted(record):
             self._mine.append(record)
-            self.state = batch_view_state(self._mine, self._function, self._limit)
+            self._dirty = True
 
     def history(self, message_id: str) -> list[str]:
         """What happened to one message (the text shown when its row is clicked)."""
+        self.flush()
         for m in self.state["messages"]:
             if m["id"] == message_id:
                 return list(m["history"])
@@ -222,6 +248,7 @@ class BatchView(anywidget.AnyWidget):
 
     def statuses(self) -> dict[str, int]:
         """How many messages are processed, in the DLQ, filtered, waiting or in flight."""
+        self.flush()
         out: dict[str, int] = {}
         for m in self.state["messages"]:
             out[m["status"]] = out.get(m["status"], 0) + 1

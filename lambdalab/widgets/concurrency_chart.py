@@ -51,6 +51,17 @@ def concurrency_series(records: Iterable[Record], function: str | None = None) -
     return {"in_flight": in_flight, "limit": limit, "peak": peak, "end": end}
 
 
+def _after_each_cell(callback: Any) -> None:
+    """In a notebook, run ``callback`` after every cell (widgets redraw once per cell, not per record)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency of the notebooks only
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.events.register("post_run_cell", lambda *_: callback())
+
+
 class ConcurrencyChart(anywidget.AnyWidget):
     """``ConcurrencyChart(lab, function)``: concurrent SQS batches of a function over virtual time."""
 
@@ -119,13 +130,33 @@ class ConcurrencyChart(anywidget.AnyWidget):
         self.start = self._since
         if function:
             self.title = f"Concurrent SQS batches of {function}"
+        self._dirty = False
         self.refresh()
         lab.trace.subscribe(self._on_record)
+        lab.clock.on_move(lambda _now: self.flush())
+        _after_each_cell(self.flush)
 
     def refresh(self) -> None:
         """Rebuild the series from the trace."""
         self._mine = [r for r in self._lab.trace if r.t >= self._since and self._wanted(r)]
-        self.series = concurrency_series(self._mine, self._function)
+        self._dirty = True
+        self.flush()
+
+    def flush(self) -> None:
+        """Send the series to the page if records arrived since the last time (once per clock step or cell)."""
+        if self._dirty:
+            self._dirty = False
+            self.series = concurrency_series(self._mine, self._function)
+
+    @property
+    def peak(self) -> int:
+        """The most batches in flight at once."""
+        self.flush()
+        return int(self.series["peak"])
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        self.flush()
+        return super()._repr_mimebundle_(**kwargs)
 
     def _wanted(self, record: Record) -> bool:
         return record.kind in KINDS and (not self._function or record.function == self._function)
@@ -133,4 +164,4 @@ class ConcurrencyChart(anywidget.AnyWidget):
     def _on_record(self, record: Record) -> None:
         if self._wanted(record):
             self._mine.append(record)
-            self.series = concurrency_series(self._mine, self._function)
+            self._dirty = True

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import threading
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -42,12 +43,14 @@ class _Entry:
     action: Callable[[], None] = field(compare=False)
     busy: bool = field(compare=False, default=True)
     cancelled: bool = field(compare=False, default=False)
+    done: bool = field(compare=False, default=False)
 
 
 class Timer:
     """Handle on a scheduled action; ``cancel()`` stops it from running."""
 
-    def __init__(self, entry: _Entry) -> None:
+    def __init__(self, clock: Clock, entry: _Entry) -> None:
+        self._clock = clock
         self._entry = entry
 
     @property
@@ -55,7 +58,7 @@ class Timer:
         return self._entry.at
 
     def cancel(self) -> None:
-        self._entry.cancelled = True
+        self._clock._cancel(self._entry)
 
 
 class Clock:
@@ -68,6 +71,10 @@ class Clock:
         self._seq = itertools.count()
         self._listeners: list[Callable[[datetime], None]] = []
         self._probes: list[Callable[[], bool]] = []
+        self._busy = 0  # live busy entries, so "is there work?" costs nothing
+        # engines run in the thread that moves the clock, but a function's own SDK calls
+        # (arriving on server threads) may schedule wake-ups meanwhile
+        self._lock = threading.RLock()
 
     # -- reading -------------------------------------------------------------
     @property
@@ -89,9 +96,17 @@ class Clock:
         """Run ``action`` after ``delay`` virtual seconds."""
         if delay < 0:
             raise ValueError("delay must be >= 0")
-        entry = _Entry(self._t + delay, next(self._seq), action, busy)
-        heapq.heappush(self._heap, entry)
-        return Timer(entry)
+        with self._lock:
+            entry = _Entry(self._t + delay, next(self._seq), action, busy)
+            heapq.heappush(self._heap, entry)
+            self._busy += busy
+        return Timer(self, entry)
+
+    def _cancel(self, entry: _Entry) -> None:
+        with self._lock:
+            if not (entry.cancelled or entry.done):
+                entry.cancelled = True
+                self._busy -= entry.busy
 
     def process(self, gen: Process, *, delay: float = 0.0, busy: bool = True) -> None:
         """Start a generator process; it runs first after ``delay`` seconds."""
@@ -108,11 +123,12 @@ class Clock:
     # -- running -------------------------------------------------------------
     def pending(self) -> Iterator[float]:
         """Times of the live entries (for inspection and tests)."""
-        return (e.at for e in sorted(self._heap) if not e.cancelled)
+        with self._lock:
+            return iter([e.at for e in sorted(self._heap) if not e.cancelled])
 
     def busy(self) -> bool:
         """True while some scheduled entry represents outstanding work (or a probe sees some)."""
-        return any(e.busy and not e.cancelled for e in self._heap) or any(probe() for probe in self._probes)
+        return self._busy > 0 or any(probe() for probe in self._probes)
 
     def add_busy_probe(self, probe: Callable[[], bool]) -> None:
         """Count ``probe() is True`` as outstanding work: e.g. records written to a stream
@@ -127,15 +143,17 @@ class Clock:
                 listener(now)
 
     def _run_due(self, until: float, *, stop_when_idle: bool) -> None:
-        while self._heap:
+        while True:
             if stop_when_idle and not self.busy():
                 return
-            entry = self._heap[0]
-            if entry.at > until:
-                break
-            heapq.heappop(self._heap)
-            if entry.cancelled:
-                continue
+            with self._lock:
+                if not self._heap or self._heap[0].at > until:
+                    return
+                entry = heapq.heappop(self._heap)
+                if entry.cancelled:
+                    continue
+                entry.done = True
+                self._busy -= entry.busy
             self._move_to(entry.at)
             entry.action()
 

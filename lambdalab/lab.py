@@ -185,6 +185,10 @@ class Lab:
         return f"arn:aws:{service}:{self.region}:{self.account_id}:{resource}"
 
     # -- lifecycle --------------------------------------------------------------------
+    def on_close(self, closer: Callable[[], None]) -> None:
+        """Run ``closer`` when the lab closes (last registered, first run)."""
+        self._closers.append(closer)
+
     def _check_open(self) -> None:
         if self._closed:
             raise LabError("This lab is closed. Start a new one with lambdalab.Lab().")

@@ -53,7 +53,7 @@ class PushSourcesEngine:
         }
         for name, sink in sinks.items():
             moto_hooks.set_sink(name, sink)
-            lab._closers.append(lambda name=name: moto_hooks.set_sink(name, None))
+            lab.on_close(lambda name=name: moto_hooks.set_sink(name, None))
 
     def register(self, gw: Gateway) -> None:
         """Push sources answer no API of their own: they act on moto's SNS, S3 and EventBridge."""

@@ -71,7 +71,7 @@ class SqsEngine:
         self.in_flight: Counter[str] = Counter()  # per function, across mappings
         self._batches = itertools.count(1)
         moto_hooks.set_sink("sqs-message", self._message_added)
-        lab._closers.append(lambda: moto_hooks.set_sink("sqs-message", None))
+        lab.on_close(lambda: moto_hooks.set_sink("sqs-message", None))
 
     def register(self, gw: Gateway) -> None:
         """The mapping API itself lives in :mod:`lambdalab.aws.event_source_mappings`."""

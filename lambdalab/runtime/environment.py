@@ -32,6 +32,7 @@ from lambdalab.runtime.realtime import iso_now
 #: how long Lambda lets the init phase run before the timeout clock starts
 INIT_LIMIT = 10.0
 _MEMORY_POLL = 0.02
+_FAMILY_REFRESH = 0.5  # seconds between looks for the environment's child processes
 _PR_SET_PDEATHSIG = 1
 _libc = ctypes.CDLL(None, use_errno=True)
 _prctl = _libc.prctl
@@ -79,6 +80,8 @@ class Environment:
         self.invocations = 0
         self.last_used = time.monotonic()
         self.max_rss_mb = 0
+        self._family: list[int] = []
+        self._family_at = -1e9
         self._notice: str | None = None
         self._killed = False
 
@@ -133,7 +136,7 @@ class Environment:
         sel.register(fd, selectors.EVENT_READ)
         sel.register(self.api.wake_fd, selectors.EVENT_READ)
         kind = ""
-        last_memory_check = 0.0
+        last_memory_check = began  # the first look at memory comes one poll interval in
         try:
             while True:
                 now = time.monotonic()
@@ -217,8 +220,11 @@ class Environment:
         pid = self.pid
         if pid is None:
             return 0
+        now = time.monotonic()
+        if now - self._family_at > _FAMILY_REFRESH:  # finding the children costs more than reading them
+            self._family_at, self._family = now, _family(pid)
         rss = hwm = 0
-        for p in _family(pid):
+        for p in self._family:
             rss += _memory_kb(p, "VmRSS")
             hwm += _memory_kb(p, "VmHWM")
         self.max_rss_mb = max(self.max_rss_mb, hwm // 1024)

@@ -145,7 +145,7 @@ class BatchView(anywidget.AnyWidget):
         add("line", {x1: left, x2: W - right, y1: H - 18, y2: H - 18, stroke: "#999"});
         for (let k = 0; k <= 4; k++) {
           const t = t0 + (end - t0) * k / 4;
-          add("text", {x: x(t), y: H - 5, "font-size": 10, "text-anchor": "middle", fill: "#555"}).textContent = (t - t0).toFixed(0) + " s";
+          add("text", {x: x(t), y: H - 5, "font-size": 10, "text-anchor": "middle", fill: "#555"}).textContent = t.toFixed(0) + " s";
         }
         msgs.forEach(m => {
           const y = top + m.row * rowH;
@@ -169,7 +169,7 @@ class BatchView(anywidget.AnyWidget):
           const y = top + k.row * rowH, cx = x(k.t);
           if (k.kind === "returned") {
             add("line", {x1: cx, x2: x(k.until), y1: y, y2: y, stroke: "#888", "stroke-dasharray": "3,3", "class": "returned"},
-                "invisible until " + (k.until - t0).toFixed(0) + " s");
+                "invisible until " + k.until.toFixed(0) + " s");
           } else if (k.kind === "deleted") {
             add("path", {d: `M${cx + 4} ${y} l3 4 l6 -8`, stroke: "#2e7d32", "stroke-width": 2, fill: "none", "class": "deleted"}, "deleted");
           } else if (k.kind === "dlq") {

@@ -13,6 +13,7 @@ import uuid
 import weakref
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from .clock import EPOCH, Clock
@@ -110,7 +111,7 @@ class Lab:
         moto_hooks.set_sink("invoke", self.invocations.moto_invoke)
         moto_hooks.set_sink("trigger", self._moto_trigger)
         for name in ("configuration", "changed", "invoke", "trigger"):
-            self._closers.append(lambda name=name: moto_hooks.set_sink(name, None))
+            self._closers.append(partial(moto_hooks.set_sink, name, None))
 
         self._endpoint = Endpoint(self.gateway)
         self._closers.append(self._endpoint.stop)

@@ -31,6 +31,9 @@ class Recorder:
     def stop(self, mapping: Mapping) -> None:
         self.log.append(("stop", mapping.uuid))
 
+    def check_destination(self, role_arn: str, settings: dict[str, Any]) -> None:
+        pass
+
 
 @pytest.fixture()
 def recorder(lab: lambdalab.Lab) -> Recorder:

@@ -6,11 +6,10 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
+from support import LAMBDA_TRUST, create_python, unique
 
 import lambdalab
 from lambdalab.aws import iam_policy
-
-from support import LAMBDA_TRUST, create_python, unique
 
 CANNOT_ASSUME = "The role defined for the function cannot be assumed by Lambda."
 

@@ -46,6 +46,7 @@ class SourceEngine(Protocol):
     def settings(self, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]: ...
     def start(self, mapping: Mapping) -> None: ...
     def stop(self, mapping: Mapping) -> None: ...
+    def check_destination(self, role_arn: str, settings: dict[str, Any]) -> None: ...
 
 
 @dataclass
@@ -151,8 +152,7 @@ class EventSourceMappingService:
                 )
         settings = engine.settings(body, None)
         self._check_role(target.fn.role, engine, source_arn)
-        if hasattr(engine, "check_destination"):  # stream mappings: the role must reach the on-failure destination
-            engine.check_destination(target.fn.role, settings)
+        engine.check_destination(target.fn.role, settings)  # the role must reach an on-failure destination
         uuid = self.lab.new_id()
         mapping = Mapping(
             uuid=uuid,
@@ -202,8 +202,7 @@ class EventSourceMappingService:
             self._check_role(target.fn.role, self.engines[mapping.kind], mapping.source_arn)
             mapping.function_arn = target.invoked_arn
         settings = self.engines[mapping.kind].settings(body, mapping.settings)
-        if hasattr(self.engines[mapping.kind], "check_destination"):
-            self.engines[mapping.kind].check_destination(self.lab.invocations.resolve(mapping.function_arn).fn.role, settings)
+        self.engines[mapping.kind].check_destination(self.lab.invocations.resolve(mapping.function_arn).fn.role, settings)
         mapping.settings = settings
         mapping.last_modified = self._now()
         was = mapping.enabled

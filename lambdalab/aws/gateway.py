@@ -130,8 +130,7 @@ class Gateway:
         if path.startswith("/_lambdalab/"):
             prefix = path.split("/")[2]
             raw = self._raw.get(prefix)
-            resp = raw(environ) if raw else Response(404, b"not found")
-            return self._write(resp, start_response)
+            return self._write(raw(environ) if raw else Response(404, b"not found"), start_response)
         service = self._service(environ)
         if service in self._maps:
             found = self._maps[service].match(environ["REQUEST_METHOD"], path)
@@ -147,6 +146,7 @@ class Gateway:
                     headers=_headers(environ),
                     body=body,
                 )
+                resp: Response | None
                 try:
                     resp = self._handlers[(service, found[0])](req, self)
                 except AwsError as err:

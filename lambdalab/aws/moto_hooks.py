@@ -194,8 +194,8 @@ def install() -> None:
     from moto.core.utils import unix_time_millis
     from moto.sqs import models as sqm
 
-    sqm.Message.visible = property(lambda self: unix_time_millis() >= self.visible_at)  # type: ignore[method-assign]
-    sqm.Message.delayed = property(lambda self: unix_time_millis() < self.delayed_until)  # type: ignore[method-assign]
+    sqm.Message.visible = property(lambda self: unix_time_millis() >= self.visible_at)  # type: ignore[method-assign, assignment]
+    sqm.Message.delayed = property(lambda self: unix_time_millis() < self.delayed_until)  # type: ignore[method-assign, assignment]
 
     #    and the lab's SQS pollers hear of every stored message at once (no busy polling)
     original_add_message = sqm.Queue.add_message
@@ -285,14 +285,14 @@ def _install_push_sources(patch: Callable[[Any, str, Callable[..., Any]], None])
         sink = _sinks.get("events-lambda")
         lambdas = [t for t in self.targets if ":lambda:" in str(t.get("Arn"))]
         if sink is None or not lambdas:
-            return original_send(self, original_event, *args, **kwargs)
+            return original_send(self, original_event, *args, **kwargs)  # type: ignore[arg-type]
         if self.event_pattern.matches_event(original_event):
             for target in lambdas:
                 sink(self, target, original_event)
         targets = self.targets
         self.targets = [t for t in targets if t not in lambdas]
         try:
-            return original_send(self, original_event, *args, **kwargs)
+            return original_send(self, original_event, *args, **kwargs)  # type: ignore[arg-type]
         finally:
             self.targets = targets
 

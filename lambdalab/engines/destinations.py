@@ -161,7 +161,7 @@ class Deliverer:
         if kind == "sqs":
             self._sqs_send(arn, body, attributes)
         else:
-            kwargs = {"TopicArn": arn, "Message": body}
+            kwargs: dict[str, Any] = {"TopicArn": arn, "Message": body}
             if attributes:
                 kwargs["MessageAttributes"] = attributes
             self._call("sns", "publish", **kwargs)
@@ -188,7 +188,7 @@ class Deliverer:
         message = Message(str(mock_random.uuid4()), body, None)
         if attributes:
             message.message_attributes = attributes
-        message.mark_sent(delay_seconds=int(queue.delay_seconds or 0))
+        message.mark_sent(delay_seconds=int(getattr(queue, "delay_seconds", 0) or 0))
         queue.add_message(message)
 
     def _call(self, service: str, operation: str, **kwargs: Any) -> Any:

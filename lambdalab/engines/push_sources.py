@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..aws import moto_hooks
@@ -53,7 +54,7 @@ class PushSourcesEngine:
         }
         for name, sink in sinks.items():
             moto_hooks.set_sink(name, sink)
-            lab.on_close(lambda name=name: moto_hooks.set_sink(name, None))
+            lab.on_close(partial(moto_hooks.set_sink, name, None))
 
     def register(self, gw: Gateway) -> None:
         """Push sources answer no API of their own: they act on moto's SNS, S3 and EventBridge."""

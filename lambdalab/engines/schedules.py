@@ -142,7 +142,8 @@ def _day_matches(cron: Cron, date: datetime) -> bool:
 def fire_times(expression: str, start: datetime, until: datetime) -> list[datetime]:
     """Every firing in (start, until], for tables and tests."""
     schedule = parse(expression)
-    out, at = [], start
+    out: list[datetime] = []
+    at = start
     while True:
         at = next_after(schedule, at, start=start)
         if at > until:

@@ -59,6 +59,9 @@ class SqsEngine:
     source_kind = "sqs"
     read_actions = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
 
+    def check_destination(self, role_arn: str, settings: dict[str, Any]) -> None:
+        """SQS mappings have no on-failure destination (the queue's redrive policy is the DLQ)."""
+
     def __init__(self, lab: Lab) -> None:
         self.lab = lab
         #: virtual seconds one invocation occupies a concurrency slot

@@ -179,7 +179,8 @@ class Poller:
         does; AWS says it "might not"), so a message a second batch also holds is deleted by the first
         to finish, and the second finds it gone.
         """
-        done, gone = [], []
+        done: list[Any] = []
+        gone: list[Any] = []
         for message, _handle in messages:
             (gone if getattr(message, "lambdalab_gone", False) else done).append(message)
         if done:

@@ -52,9 +52,9 @@ def batch_view_state(records: Iterable[Record], function: str | None = None, lim
                     bodies = d.get("bodies") or []
                     messages[mid] = {"id": mid, "row": len(messages), "body": bodies[i] if i < len(bodies) else "",
                                      "status": "in flight", "receives": 0, "history": []}
-                m = messages[mid]
-                m["receives"] += 1
-                m["history"].append(f"{r.t:g} s: received (receive #{m['receives']})")
+                seen = messages[mid]
+                seen["receives"] += 1
+                seen["history"].append(f"{r.t:g} s: received (receive #{seen['receives']})")
         elif r.kind == "sqs-batch":
             batches[d["batch"]] = {"id": d["batch"], "t": r.t, "end": None, "size": d.get("size"), "reason": d.get("reason"),
                                    "outcome": None, "ids": [i for i in r.ids if i in messages]}

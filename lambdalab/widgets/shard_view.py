@@ -126,10 +126,10 @@ class ShardView(anywidget.AnyWidget):  # type: ignore[misc]
     """Batches of a stream mapping along virtual time, a lane per shard; ``refresh()`` redraws."""
 
     _esm = _ESM
-    lanes = traitlets.List().tag(sync=True)
-    batches = traitlets.List().tag(sync=True)
-    waits = traitlets.List().tag(sync=True)
-    discards = traitlets.List().tag(sync=True)
+    lanes: traitlets.List[Any] = traitlets.List().tag(sync=True)
+    batches: traitlets.List[Any] = traitlets.List().tag(sync=True)
+    waits: traitlets.List[Any] = traitlets.List().tag(sync=True)
+    discards: traitlets.List[Any] = traitlets.List().tag(sync=True)
     t_end = traitlets.Float(0.0).tag(sync=True)
 
     def __init__(self, lab: Any, mapping: str | None = None, **kwargs: Any) -> None:

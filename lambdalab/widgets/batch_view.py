@@ -19,8 +19,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-import anywidget
 import traitlets
+
+from .trace_view import TraceView
 
 if TYPE_CHECKING:
     from ..lab import Lab
@@ -100,18 +101,7 @@ def batch_view_state(records: Iterable[Record], function: str | None = None, lim
     return {"messages": rows, "batches": [b for b in batches.values() if b["ids"]], "marks": marks, "end": end}
 
 
-def _after_each_cell(callback: Any) -> None:
-    """In a notebook, run ``callback`` after every cell (widgets redraw once per cell, not per record)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython is a dependency of the notebooks only
-        return
-    shell = get_ipython()
-    if shell is not None:
-        shell.events.register("post_run_cell", lambda *_: callback())
-
-
-class BatchView(anywidget.AnyWidget):
+class BatchView(TraceView):
     """``BatchView(lab, function)``: every SQS message the function's mappings read, batch by batch."""
 
     _esm = """
@@ -198,45 +188,18 @@ class BatchView(anywidget.AnyWidget):
     """
 
     state = traitlets.Dict().tag(sync=True)
-    start = traitlets.Float(0.0).tag(sync=True)
     title = traitlets.Unicode("SQS batches").tag(sync=True)
 
+    kinds = frozenset(KINDS)
+
     def __init__(self, lab: Lab, function: str | None = None, *, limit: int = 40, since: float | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._lab, self._function, self._limit = lab, function, limit
-        self._since = lab.clock.t if since is None else since
-        self.start = self._since
+        self._limit = limit
+        super().__init__(lab, function, since=since, **kwargs)
         if function:
             self.title = f"SQS batches of {function}"
-        self._dirty = False
-        self.refresh()
-        lab.trace.subscribe(self._on_record)
-        lab.clock.on_move(lambda _now: self.flush())
-        _after_each_cell(self.flush)
 
-    def refresh(self) -> None:
-        """Rebuild the state from the trace."""
-        self._mine = [r for r in self._lab.trace if r.t >= self._since and self._wanted(r)]
-        self._dirty = True
-        self.flush()
-
-    def flush(self) -> None:
-        """Send the state to the page if records arrived since the last time (once per clock step or cell)."""
-        if self._dirty:
-            self._dirty = False
-            self.state = batch_view_state(self._mine, self._function, self._limit)
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        self.flush()
-        return super()._repr_mimebundle_(**kwargs)
-
-    def _wanted(self, record: Record) -> bool:
-        return record.kind in KINDS and (not self._function or record.function == self._function)
-
-    def _on_record(self, record: Record) -> None:
-        if self._wanted(record):
-            self._mine.append(record)
-            self._dirty = True
+    def _publish(self, records: list[Record]) -> None:
+        self.state = batch_view_state(records, self._function, self._limit)
 
     def history(self, message_id: str) -> list[str]:
         """What happened to one message (the text shown when its row is clicked)."""

@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-import anywidget
 import traitlets
+
+from .trace_view import TraceView
 
 if TYPE_CHECKING:
     from ..lab import Lab
@@ -51,18 +52,7 @@ def concurrency_series(records: Iterable[Record], function: str | None = None) -
     return {"in_flight": in_flight, "limit": limit, "peak": peak, "end": end}
 
 
-def _after_each_cell(callback: Any) -> None:
-    """In a notebook, run ``callback`` after every cell (widgets redraw once per cell, not per record)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython is a dependency of the notebooks only
-        return
-    shell = get_ipython()
-    if shell is not None:
-        shell.events.register("post_run_cell", lambda *_: callback())
-
-
-class ConcurrencyChart(anywidget.AnyWidget):
+class ConcurrencyChart(TraceView):
     """``ConcurrencyChart(lab, function)``: concurrent SQS batches of a function over virtual time."""
 
     _esm = """
@@ -120,33 +110,17 @@ class ConcurrencyChart(anywidget.AnyWidget):
     """
 
     series = traitlets.Dict().tag(sync=True)
-    start = traitlets.Float(0.0).tag(sync=True)
     title = traitlets.Unicode("Concurrent SQS batches").tag(sync=True)
 
+    kinds = frozenset(KINDS)
+
     def __init__(self, lab: Lab, function: str | None = None, *, since: float | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._lab, self._function = lab, function
-        self._since = lab.clock.t if since is None else since
-        self.start = self._since
+        super().__init__(lab, function, since=since, **kwargs)
         if function:
             self.title = f"Concurrent SQS batches of {function}"
-        self._dirty = False
-        self.refresh()
-        lab.trace.subscribe(self._on_record)
-        lab.clock.on_move(lambda _now: self.flush())
-        _after_each_cell(self.flush)
 
-    def refresh(self) -> None:
-        """Rebuild the series from the trace."""
-        self._mine = [r for r in self._lab.trace if r.t >= self._since and self._wanted(r)]
-        self._dirty = True
-        self.flush()
-
-    def flush(self) -> None:
-        """Send the series to the page if records arrived since the last time (once per clock step or cell)."""
-        if self._dirty:
-            self._dirty = False
-            self.series = concurrency_series(self._mine, self._function)
+    def _publish(self, records: list[Record]) -> None:
+        self.series = concurrency_series(records, self._function)
 
     @property
     def peak(self) -> int:
@@ -154,14 +128,3 @@ class ConcurrencyChart(anywidget.AnyWidget):
         self.flush()
         return int(self.series["peak"])
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        self.flush()
-        return super()._repr_mimebundle_(**kwargs)
-
-    def _wanted(self, record: Record) -> bool:
-        return record.kind in KINDS and (not self._function or record.function == self._function)
-
-    def _on_record(self, record: Record) -> None:
-        if self._wanted(record):
-            self._mine.append(record)
-            self._dirty = True

@@ -81,3 +81,12 @@ def function_exists(lab: Lab, name: str, qualifier: str | None = None) -> bool:
         return True
     except lam.exceptions.ResourceNotFoundException:
         return False
+
+
+def function_config(lab: Lab, name: str) -> dict[str, Any] | None:
+    """The function's configuration, or None when there is no such function yet."""
+    lam = lab.client("lambda")
+    try:
+        return dict(lam.get_function_configuration(FunctionName=name))
+    except lam.exceptions.ResourceNotFoundException:
+        return None

@@ -44,14 +44,12 @@ class DeployNodeFunction(Problem):
         _shared.ensure_role(self.lab)
 
     def _check(self) -> bool | str | None:
-        lam = self.lab.client("lambda")
-        try:
-            config = lam.get_function_configuration(FunctionName=NODE_FUNCTION)
-        except lam.exceptions.ResourceNotFoundException:
+        config = _shared.function_config(self.lab, NODE_FUNCTION)
+        if config is None:
             return None
         if not str(config.get("Runtime", "")).startswith("nodejs"):
             return f"helloworld-alb runs on {config.get('Runtime')}: it is JavaScript, so pick a nodejs runtime."
-        response = lam.invoke(FunctionName=NODE_FUNCTION, Payload=json.dumps(ALB_EVENT))
+        response = self.lab.client("lambda").invoke(FunctionName=NODE_FUNCTION, Payload=json.dumps(ALB_EVENT))
         result = json.load(response["Payload"])
         if response.get("FunctionError"):
             return (

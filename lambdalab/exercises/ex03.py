@@ -44,11 +44,7 @@ def alb_event(path: str = "/lambda") -> dict[str, Any]:
 
 
 def _config(lab: Any, name: str) -> dict[str, Any] | None:
-    lam = lab.client("lambda")
-    try:
-        return dict(lam.get_function_configuration(FunctionName=name))
-    except lam.exceptions.ResourceNotFoundException:
-        return None
+    return _shared.function_config(lab, name)
 
 
 def _replace(lab: Any, name: str, **settings: Any) -> None:

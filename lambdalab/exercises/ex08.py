@@ -41,11 +41,10 @@ class DeployWithTheCli(Problem):
         _shared.ensure_role(self.lab)
 
     def _check(self) -> bool | str | None:
-        lam = self.lab.client("lambda")
-        try:
-            config = lam.get_function_configuration(FunctionName=FUNCTION)
-        except lam.exceptions.ResourceNotFoundException:
+        config = _shared.function_config(self.lab, FUNCTION)
+        if config is None:
             return None
+        lam = self.lab.client("lambda")
         answer = lam.invoke(FunctionName=FUNCTION, Payload=json.dumps({"name": "CLI"}))
         result = json.load(answer["Payload"])
         if answer.get("FunctionError"):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import unquote
 
@@ -71,11 +71,11 @@ def _principal_matches(statement: dict[str, Any], service: str) -> bool:
     return service in _as_list(principal.get("Service"))
 
 
-def trust_allows(trust_policy: str | Document, service: str = LAMBDA_PRINCIPAL) -> bool:
-    """Does this trust policy let ``service`` assume the role?"""
+def _decide(statements: Iterable[dict[str, Any]], applies: Callable[[dict[str, Any]], bool]) -> bool:
+    """IAM's rule over the statements that apply: an explicit Deny wins, else some Allow is needed."""
     allowed = False
-    for st in _statements(parse(trust_policy)):
-        if not (_principal_matches(st, service) and _action_matches(st, "sts:AssumeRole")):
+    for st in statements:
+        if not applies(st):
             continue
         if st.get("Effect") == "Deny":
             return False
@@ -84,18 +84,20 @@ def trust_allows(trust_policy: str | Document, service: str = LAMBDA_PRINCIPAL) 
     return allowed
 
 
+def trust_allows(trust_policy: str | Document, service: str = LAMBDA_PRINCIPAL) -> bool:
+    """Does this trust policy let ``service`` assume the role?"""
+    return _decide(
+        _statements(parse(trust_policy)),
+        lambda st: _principal_matches(st, service) and _action_matches(st, "sts:AssumeRole"),
+    )
+
+
 def is_allowed(policies: Iterable[str | Document], action: str, resource: str) -> bool:
     """Do these identity policies, together, allow ``action`` on ``resource``?"""
-    allowed = False
-    for doc in policies:
-        for st in _statements(parse(doc)):
-            if not (_action_matches(st, action) and _resource_matches(st, resource)):
-                continue
-            if st.get("Effect") == "Deny":
-                return False
-            if st.get("Effect") == "Allow":
-                allowed = True
-    return allowed
+    return _decide(
+        (st for doc in policies for st in _statements(parse(doc))),
+        lambda st: _action_matches(st, action) and _resource_matches(st, resource),
+    )
 
 
 def missing_actions(policies: list[str | Document], actions: Iterable[str], resource: str) -> list[str]:

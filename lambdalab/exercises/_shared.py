@@ -37,15 +37,23 @@ def error_code(err: Exception) -> str:
     return str(response.get("Error", {}).get("Code", ""))
 
 
-def ensure_role(lab: Lab, name: str = ROLE_NAME) -> str:
-    """An execution role Lambda can assume, with the basic execution policy; returns its ARN."""
+def ensure_role(
+    lab: Lab,
+    name: str = ROLE_NAME,
+    policies: tuple[str, ...] = (BASIC_POLICY_ARN,),
+    inline: dict[str, dict[str, Any]] | None = None,
+) -> str:
+    """An execution role Lambda can assume (created once, with these managed and inline policies); its ARN."""
     iam = lab.client("iam")
     try:
         return str(iam.get_role(RoleName=name)["Role"]["Arn"])
     except iam.exceptions.NoSuchEntityException:
         pass
     arn = str(iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))["Role"]["Arn"])
-    iam.attach_role_policy(RoleName=name, PolicyArn=BASIC_POLICY_ARN)
+    for policy_arn in policies:
+        iam.attach_role_policy(RoleName=name, PolicyArn=policy_arn)
+    for policy_name, document in (inline or {}).items():
+        iam.put_role_policy(RoleName=name, PolicyName=policy_name, PolicyDocument=json.dumps(document))
     return arn
 
 

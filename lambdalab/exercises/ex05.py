@@ -33,14 +33,7 @@ PARTIAL_HANDLER = '''def handler(event, context):
 
 def ensure_sqs_role(lab: Any) -> str:
     """An execution role that may read SQS queues (AWSLambdaSQSQueueExecutionRole)."""
-    iam = lab.client("iam")
-    try:
-        return str(iam.get_role(RoleName=SQS_ROLE)["Role"]["Arn"])
-    except iam.exceptions.NoSuchEntityException:
-        pass
-    arn = str(iam.create_role(RoleName=SQS_ROLE, AssumeRolePolicyDocument=json.dumps(_shared.TRUST_POLICY))["Role"]["Arn"])
-    iam.attach_role_policy(RoleName=SQS_ROLE, PolicyArn=SQS_POLICY_ARN)
-    return arn
+    return _shared.ensure_role(lab, SQS_ROLE, policies=(SQS_POLICY_ARN,))
 
 
 def _queue(lab: Any, name: str, attributes: dict[str, str] | None = None) -> tuple[str, str]:

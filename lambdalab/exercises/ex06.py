@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from . import _shared
@@ -33,17 +32,9 @@ AUDITOR_CODE = '''def handler(event, context):
 
 def ensure_stream_role(lab: Any) -> str:
     """An execution role that reads Kinesis and DynamoDB streams and sends to SQS."""
-    iam = lab.client("iam")
-    try:
-        return str(iam.get_role(RoleName=STREAM_ROLE)["Role"]["Arn"])
-    except iam.exceptions.NoSuchEntityException:
-        pass
-    arn = str(iam.create_role(RoleName=STREAM_ROLE, AssumeRolePolicyDocument=json.dumps(_shared.TRUST_POLICY))["Role"]["Arn"])
-    for policy in ("AWSLambdaKinesisExecutionRole", "AWSLambdaDynamoDBExecutionRole"):
-        iam.attach_role_policy(RoleName=STREAM_ROLE, PolicyArn=f"arn:aws:iam::aws:policy/service-role/{policy}")
+    managed = tuple(f"arn:aws:iam::aws:policy/service-role/{p}" for p in ("AWSLambdaKinesisExecutionRole", "AWSLambdaDynamoDBExecutionRole"))
     send = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}
-    iam.put_role_policy(RoleName=STREAM_ROLE, PolicyName="send-failures", PolicyDocument=json.dumps(send))
-    return arn
+    return _shared.ensure_role(lab, STREAM_ROLE, policies=managed, inline={"send-failures": send})
 
 
 def _function(lab: Any, name: str, code: str) -> None:

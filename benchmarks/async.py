@@ -19,7 +19,10 @@ import lambdalab
 
 N = 1_000
 SIX_HOURS = 6 * 3600
-TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
 ALLOW = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}
 CODE = "def handler(event, context):\n    if event['fail']:\n        raise RuntimeError('no')\n    return event['n']\n"
 
@@ -32,8 +35,13 @@ def setup(lab: lambdalab.Lab, name: str) -> str:
     url = sqs.create_queue(QueueName=f"{name}-failed")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     client = lab.client("lambda")
-    client.create_function(FunctionName=name, Runtime="python3.12", Handler="app.handler", Role=role,
-                           Code={"ZipFile": lambdalab.zip_files({"app.py": CODE})})
+    client.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Handler="app.handler",
+        Role=role,
+        Code={"ZipFile": lambdalab.zip_files({"app.py": CODE})},
+    )
     client.put_function_event_invoke_config(FunctionName=name, DestinationConfig={"OnFailure": {"Destination": arn}})
     return name
 
@@ -47,7 +55,11 @@ def scenario(label: str, throttled: bool) -> None:
         rng = random.Random(7)
         t0 = time.perf_counter()
         for n in range(N):
-            client.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps({"n": n, "fail": rng.random() < 0.5}).encode())
+            client.invoke(
+                FunctionName=name,
+                InvocationType="Event",
+                Payload=json.dumps({"n": n, "fail": rng.random() < 0.5}).encode(),
+            )
         queued = time.perf_counter() - t0
         t1 = time.perf_counter()
         lab.advance(SIX_HOURS)

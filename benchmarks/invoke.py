@@ -92,7 +92,9 @@ def cold_starts(lab: lambdalab.Lab, name: str, n: int) -> tuple[list[float], lis
 
 def python_lambda_local(n: int) -> list[float]:
     """Wall-clock ms per run of ``python-lambda-local -f handler app.py event.json``."""
-    exe = shutil.which("python-lambda-local", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    exe = shutil.which(
+        "python-lambda-local", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    )
     if exe is None:
         return []
     with tempfile.TemporaryDirectory() as tmp:
@@ -142,7 +144,9 @@ def main() -> None:
                 f"cold start {label}, median of {args.colds}: round trip {trip:.1f} ms, Init Duration {init:.1f} ms"
                 f"  (round trips {', '.join(f'{t:.0f}' for t in trips)})"
             )
-            rows.append((f"cold start {label} (round trip)", f"{trip:.1f} ms", f"< {target:.0f} ms", _ok(trip < target)))
+            rows.append(
+                (f"cold start {label} (round trip)", f"{trip:.1f} ms", f"< {target:.0f} ms", _ok(trip < target))
+            )
 
         # -- the peer tool
         runs = python_lambda_local(max(3, args.colds // 2))
@@ -178,8 +182,14 @@ def main() -> None:
             f"+ lab process {lab_rss:.0f} MB = {env_total + lab_rss:.0f} MB"
         )
         rows.append((f"lab + {len(envs_now)} warm environments", f"{env_total + lab_rss:.0f} MB", "(shown)", ""))
-        rows.append(("  per environment (mean)", f"{env_total / max(1, len(envs_now)):.0f} MB", "< 60 MB",
-                     _ok(env_total / max(1, len(envs_now)) < 60)))
+        rows.append(
+            (
+                "  per environment (mean)",
+                f"{env_total / max(1, len(envs_now)):.0f} MB",
+                "< 60 MB",
+                _ok(env_total / max(1, len(envs_now)) < 60),
+            )
+        )
 
     print()
     widths = [max(len(r[i]) for r in rows + [("figure", "measured", "target", "met")]) for i in range(4)]

@@ -43,7 +43,9 @@ def _preload(lab: lambdalab.Lab, name: str, count: int) -> None:
 def _role(lab: lambdalab.Lab) -> str:
     iam = lab.client("iam")
     arn = iam.create_role(RoleName="bench", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
-    iam.attach_role_policy(RoleName="bench", PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole")
+    iam.attach_role_policy(
+        RoleName="bench", PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"
+    )
     return str(arn)
 
 
@@ -63,18 +65,27 @@ def through_mapping(count: int) -> tuple[float, float, int]:
     """(wall seconds to drain, virtual seconds, invocations) for ``count`` messages."""
     with lambdalab.Lab() as lab:
         lam, sqs = lab.client("lambda"), lab.client("sqs")
-        lam.create_function(FunctionName="trivial", Runtime="python3.12", Role=_role(lab), Handler="app.handler",
-                            Code={"ZipFile": lambdalab.zip_files({"app.py": HANDLER})})
+        lam.create_function(
+            FunctionName="trivial",
+            Runtime="python3.12",
+            Role=_role(lab),
+            Handler="app.handler",
+            Code={"ZipFile": lambdalab.zip_files({"app.py": HANDLER})},
+        )
         url = sqs.create_queue(QueueName="bench")["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        uuid = lam.create_event_source_mapping(FunctionName="trivial", EventSourceArn=arn, BatchSize=10, Enabled=False)["UUID"]
+        uuid = lam.create_event_source_mapping(FunctionName="trivial", EventSourceArn=arn, BatchSize=10, Enabled=False)[
+            "UUID"
+        ]
         _preload(lab, "bench", count)
         lab.advance(1)
         lam.update_event_source_mapping(UUID=uuid, Enabled=True)
         start = time.perf_counter()
         virtual = lab.run_until_idle(86_400)
         wall = time.perf_counter() - start
-        left = int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]["ApproximateNumberOfMessages"])
+        left = int(
+            sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]["ApproximateNumberOfMessages"]
+        )
         assert left == 0, f"{left} messages left"
         invocations = len(lab.trace.where("sqs-batch"))
         return wall, virtual, invocations

@@ -61,7 +61,9 @@ def main() -> None:
     for name, values in rows:
         print(f"{name:52} {statistics.median(values):9.3f} {min(values):9.3f} {max(values):9.3f}")
     lab, bare = statistics.median(rows[1][1]), statistics.median(rows[2][1])
-    print(f"\nLab / bare moto: {lab / bare:.2f}x   target: Lab first call < 1.000 s -> {'met' if lab < 1 else 'NOT met'}")
+    print(
+        f"\nLab / bare moto: {lab / bare:.2f}x   target: Lab first call < 1.000 s -> {'met' if lab < 1 else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

@@ -16,7 +16,10 @@ import time
 
 import lambdalab
 
-TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
 CODE = "import base64\ndef handler(event, context):\n    return {'n': sum(len(base64.b64decode(r['kinesis']['data'])) for r in event['Records'])}\n"
 
 
@@ -24,20 +27,33 @@ def run(n: int) -> tuple[float, float, int]:
     with lambdalab.Lab() as lab:
         iam = lab.client("iam")
         role = iam.create_role(RoleName="bench", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
-        iam.attach_role_policy(RoleName="bench", PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaKinesisExecutionRole")
+        iam.attach_role_policy(
+            RoleName="bench", PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaKinesisExecutionRole"
+        )
         kin = lab.client("kinesis")
         kin.create_stream(StreamName="bench", ShardCount=4)
         arn = kin.describe_stream(StreamName="bench")["StreamDescription"]["StreamARN"]
-        lab.client("lambda").create_function(FunctionName="bench", Runtime="python3.12", Handler="app.handler", Role=role,
-                                             Code={"ZipFile": lambdalab.zip_files({"app.py": CODE})})
+        lab.client("lambda").create_function(
+            FunctionName="bench",
+            Runtime="python3.12",
+            Handler="app.handler",
+            Role=role,
+            Code={"ZipFile": lambdalab.zip_files({"app.py": CODE})},
+        )
         lab.client("lambda").invoke(FunctionName="bench", Payload=b'{"Records": []}')  # warm
         start = time.perf_counter()
         for i in range(0, n, 500):
-            kin.put_records(StreamName="bench", Records=[{"PartitionKey": f"user-{j % 97}", "Data": f"record {j}".encode()}
-                                                        for j in range(i, min(i + 500, n))])
+            kin.put_records(
+                StreamName="bench",
+                Records=[
+                    {"PartitionKey": f"user-{j % 97}", "Data": f"record {j}".encode()}
+                    for j in range(i, min(i + 500, n))
+                ],
+            )
         put = time.perf_counter() - start
-        uuid = lab.client("lambda").create_event_source_mapping(FunctionName="bench", EventSourceArn=arn, StartingPosition="TRIM_HORIZON",
-                                                                BatchSize=100)["UUID"]
+        uuid = lab.client("lambda").create_event_source_mapping(
+            FunctionName="bench", EventSourceArn=arn, StartingPosition="TRIM_HORIZON", BatchSize=100
+        )["UUID"]
         start = time.perf_counter()
         lab.run_until_idle(3600)
         processed = time.perf_counter() - start

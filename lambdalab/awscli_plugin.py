@@ -35,8 +35,12 @@ def awscli_initialize(cli: Any) -> None:
     cli.register("top-level-args-parsed", _remember)
     cli.register("process-cli-arg", _decode_blob)
     # after awscli's own built-ins (loaded after plugins), so that this one runs last
-    cli.register("session-initialized", lambda session, **kw: session.get_component("event_emitter").register_last(
-        "before-building-argument-table-parser", _keep_endpoint_url, unique_id="lambdalab-endpoint-url"))
+    cli.register(
+        "session-initialized",
+        lambda session, **kw: session.get_component("event_emitter").register_last(
+            "before-building-argument-table-parser", _keep_endpoint_url, unique_id="lambdalab-endpoint-url"
+        ),
+    )
 
 
 def _keep_endpoint_url(session: Any, parsed_globals: Any, **kwargs: Any) -> None:
@@ -50,7 +54,9 @@ def _keep_endpoint_url(session: Any, parsed_globals: Any, **kwargs: Any) -> None
     current = getattr(parsed_globals, "endpoint_url", None)
     if current is None or current.removeprefix("https://") not in legacy:
         return
-    wanted = os.environ.get(f"AWS_ENDPOINT_URL_{service.upper().replace('-', '_')}") or os.environ.get("AWS_ENDPOINT_URL")
+    wanted = os.environ.get(f"AWS_ENDPOINT_URL_{service.upper().replace('-', '_')}") or os.environ.get(
+        "AWS_ENDPOINT_URL"
+    )
     if wanted:
         parsed_globals.endpoint_url = wanted
 
@@ -80,8 +86,11 @@ def _decode_blob(cli_argument: Any, value: Any, **kwargs: Any) -> Any:
     except (binascii.Error, ValueError):
         from awscli.argprocess import ParamError
 
-        raise ParamError(cli_argument.cli_name, "Invalid base64: the value of a blob parameter must be base64 "
-                         "unless --cli-binary-format raw-in-base64-out is given") from None
+        raise ParamError(
+            cli_argument.cli_name,
+            "Invalid base64: the value of a blob parameter must be base64 "
+            "unless --cli-binary-format raw-in-base64-out is given",
+        ) from None
 
 
 def write_config(folder: Path | None = None, *, region: str = "us-east-1") -> Path:
@@ -90,11 +99,6 @@ def write_config(folder: Path | None = None, *, region: str = "us-east-1") -> Pa
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "config"
     path.write_text(
-        "[default]\n"
-        f"region = {region}\n"
-        "output = json\n"
-        "cli_pager =\n"
-        "\n[plugins]\n"
-        "lambdalab = lambdalab.awscli_plugin\n"
+        f"[default]\nregion = {region}\noutput = json\ncli_pager =\n\n[plugins]\nlambdalab = lambdalab.awscli_plugin\n"
     )
     return path

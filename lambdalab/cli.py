@@ -74,7 +74,9 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="lambdalab", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="lambdalab", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     lab = sub.add_parser("lab", help="open JupyterLab at the first notebook")
     lab.add_argument("--port", type=int, default=int(os.environ.get("LAMBDALAB_PORT", "8888")))

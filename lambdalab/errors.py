@@ -40,7 +40,6 @@ def validation(value: object, field: str, constraint: str) -> AwsError:
     """The ``ValidationException`` AWS gives when a field breaks its API constraint."""
     return AwsError(
         "ValidationException",
-        f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
-        f"constraint: {constraint}",
+        f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: {constraint}",
         400,
     )

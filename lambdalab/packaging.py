@@ -94,11 +94,7 @@ def handler_problem(runtime: str | None, handler: str | None, names: Iterable[st
     if not candidates or any(c in files for c in candidates):
         return None
     nested = [n for n in files if any(n.endswith("/" + c) for c in candidates)]
-    where = (
-        f" It is inside a folder ({nested[0]}): zip the file itself, not its folder (zip -j)."
-        if nested
-        else ""
-    )
+    where = f" It is inside a folder ({nested[0]}): zip the file itself, not its folder (zip -j)." if nested else ""
     kind = "Node.js looks for" if runtime.startswith("nodejs") else "Python imports"
     return (
         f"The handler '{handler}' names the file '{module}', but the package has no "

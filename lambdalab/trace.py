@@ -24,7 +24,13 @@ class Record:
     detail: Mapping[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"t": self.t, "kind": self.kind, "function": self.function, "ids": list(self.ids), "detail": dict(self.detail)}
+        return {
+            "t": self.t,
+            "kind": self.kind,
+            "function": self.function,
+            "ids": list(self.ids),
+            "detail": dict(self.detail),
+        }
 
 
 class Trace:
@@ -36,7 +42,9 @@ class Trace:
         self._lock = threading.Lock()
         self._listeners: list[Callable[[Record], None]] = []
 
-    def add(self, kind: str, function: str | None = None, ids: tuple[str, ...] | list[str] = (), **detail: Any) -> Record:
+    def add(
+        self, kind: str, function: str | None = None, ids: tuple[str, ...] | list[str] = (), **detail: Any
+    ) -> Record:
         record = Record(self._now(), kind, function, tuple(ids), detail)
         with self._lock:
             self._records.append(record)

@@ -74,7 +74,9 @@ class Session:
             page.get_by_role("menuitem", name="Run", exact=True).click()
             page.get_by_text("Run All Cells", exact=True).click()
             page.wait_for_function(ALL_RAN, timeout=timeout_s * 1000)
-            tracebacks = [t for t in page.locator(ERRORS).all_inner_texts() if "Traceback" in t or "Error" in t.split("\n")[0]]
+            tracebacks = [
+                t for t in page.locator(ERRORS).all_inner_texts() if "Traceback" in t or "Error" in t.split("\n")[0]
+            ]
             assert tracebacks == [], tracebacks
             yield page
         finally:

@@ -14,7 +14,9 @@ import lambdalab
 def sqs_role(lab: lambdalab.Lab, name: str = "sqs-mapping-role") -> str:
     iam = lab.client("iam")
     arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
-    iam.attach_role_policy(RoleName=name, PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole")
+    iam.attach_role_policy(
+        RoleName=name, PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"
+    )
     return str(arn)
 
 
@@ -35,7 +37,9 @@ class Setup:
     def send_fifo(self, group: str, *bodies: str) -> list[str]:
         sqs = self.lab.client("sqs")
         return [
-            sqs.send_message(QueueUrl=self.url, MessageBody=b, MessageGroupId=group, MessageDeduplicationId=f"{group}-{b}")["MessageId"]
+            sqs.send_message(
+                QueueUrl=self.url, MessageBody=b, MessageGroupId=group, MessageDeduplicationId=f"{group}-{b}"
+            )["MessageId"]
             for b in bodies
         ]
 

@@ -36,8 +36,12 @@ def stream_role(lab: lambdalab.Lab, name: str = "stream-reader", destinations: b
     for policy in ("AWSLambdaKinesisExecutionRole", "AWSLambdaDynamoDBExecutionRole"):
         iam.attach_role_policy(RoleName=name, PolicyArn=f"arn:aws:iam::aws:policy/service-role/{policy}")
     if destinations:
-        doc = {"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": ["sqs:SendMessage", "sns:Publish", "s3:PutObject"], "Resource": "*"}]}
+        doc = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": ["sqs:SendMessage", "sns:Publish", "s3:PutObject"], "Resource": "*"}
+            ],
+        }
         iam.put_role_policy(RoleName=name, PolicyName="destinations", PolicyDocument=json.dumps(doc))
     return str(arn)
 
@@ -88,8 +92,11 @@ def mapping(lab: lambdalab.Lab, fn: str, arn: str, **settings: Any) -> tuple[str
 
 def batches(lab: lambdalab.Lab, uuid: str, t0: float = 0.0) -> list[tuple[float, str, list[str], str]]:
     """(time since t0, shard, seqs, outcome) of every invocation of a mapping."""
-    return [(r.t - t0, r.detail["shard"], list(r.detail["seqs"]), r.detail["outcome"])
-            for r in lab.trace.where("stream-batch") if uuid in r.ids]
+    return [
+        (r.t - t0, r.detail["shard"], list(r.detail["seqs"]), r.detail["outcome"])
+        for r in lab.trace.where("stream-batch")
+        if uuid in r.ids
+    ]
 
 
 def events(lab: lambdalab.Lab, uuid: str, kind: str, t0: float = 0.0) -> list[tuple[float, dict[str, Any]]]:

@@ -23,14 +23,18 @@ def rid_of(resp):
 def topic_to_queue(lab, name):
     url, qarn = make_queue(lab, f"{name}-sub")
     topic = lab.client("sns").create_topic(Name=name)["TopicArn"]
-    lab.client("sns").subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn, Attributes={"RawMessageDelivery": "true"})
+    lab.client("sns").subscribe(
+        TopicArn=topic, Protocol="sqs", Endpoint=qarn, Attributes={"RawMessageDelivery": "true"}
+    )
     return topic, url
 
 
 def test_sns_success_destination(lab):
     name = make_function(lab)
     topic, url = topic_to_queue(lab, "ok-topic")
-    lab.client("lambda").put_function_event_invoke_config(FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": topic}})
+    lab.client("lambda").put_function_event_invoke_config(
+        FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": topic}}
+    )
     rid = rid_of(invoke_event(lab, name, {"n": 5}))
     lab.run_until_idle()
     (msg,) = drain(lab, url)
@@ -48,7 +52,8 @@ def test_eventbridge_failure_destination(lab):
     events.put_targets(Rule="lambda-results", Targets=[{"Id": "q", "Arn": qarn}])
     bus = lab.arn("events", "event-bus/default")
     lab.client("lambda").put_function_event_invoke_config(
-        FunctionName=name, MaximumRetryAttempts=0, DestinationConfig={"OnFailure": {"Destination": bus}})
+        FunctionName=name, MaximumRetryAttempts=0, DestinationConfig={"OnFailure": {"Destination": bus}}
+    )
     rid = rid_of(invoke_event(lab, name, {"fail": 1}))
     lab.run_until_idle()
     (msg,) = drain(lab, url)
@@ -66,7 +71,8 @@ def test_lambda_destination_gets_the_record_as_an_async_event(lab):
     client = lab.client("lambda")
     client.put_function_event_invoke_config(FunctionName=sink, DestinationConfig={"OnSuccess": {"Destination": qarn}})
     client.put_function_event_invoke_config(
-        FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": lab.arn("lambda", f"function:{sink}")}})
+        FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": lab.arn("lambda", f"function:{sink}")}}
+    )
     rid = rid_of(invoke_event(lab, name, {"n": 9}))
     lab.run_until_idle()
     (msg,) = drain(lab, url)
@@ -81,7 +87,10 @@ def test_s3_failure_destination_writes_the_record_under_aws_lambda_async(lab):
     s3 = lab.client("s3")
     s3.create_bucket(Bucket="failures")
     lab.client("lambda").put_function_event_invoke_config(
-        FunctionName=name, MaximumRetryAttempts=0, DestinationConfig={"OnFailure": {"Destination": "arn:aws:s3:::failures"}})
+        FunctionName=name,
+        MaximumRetryAttempts=0,
+        DestinationConfig={"OnFailure": {"Destination": "arn:aws:s3:::failures"}},
+    )
     rid = rid_of(invoke_event(lab, name, {"fail": 1}))
     lab.run_until_idle()
     (obj,) = s3.list_objects_v2(Bucket="failures")["Contents"]
@@ -94,7 +103,10 @@ def test_s3_failure_destination_writes_the_record_under_aws_lambda_async(lab):
 def test_s3_destination_without_the_bucket_fails_visibly(lab):
     name = make_function(lab)
     lab.client("lambda").put_function_event_invoke_config(
-        FunctionName=name, MaximumRetryAttempts=0, DestinationConfig={"OnFailure": {"Destination": "arn:aws:s3:::no-such-bucket"}})
+        FunctionName=name,
+        MaximumRetryAttempts=0,
+        DestinationConfig={"OnFailure": {"Destination": "arn:aws:s3:::no-such-bucket"}},
+    )
     rid = rid_of(invoke_event(lab, name, {"fail": 1}))
     lab.run_until_idle()
     (failed,) = [r for r in lab.trace.where("delivery-failed") if r.ids == (rid,)]
@@ -104,7 +116,9 @@ def test_s3_destination_without_the_bucket_fails_visibly(lab):
 def test_without_permission_the_delivery_fails_and_the_trace_says_why(lab):
     name = make_function(lab, policy=None)
     url, arn = make_queue(lab, "forbidden")
-    lab.client("lambda").put_function_event_invoke_config(FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": arn}})
+    lab.client("lambda").put_function_event_invoke_config(
+        FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": arn}}
+    )
     rid = rid_of(invoke_event(lab, name, {"n": 1}))
     lab.run_until_idle()
     assert drain(lab, url) == []
@@ -118,13 +132,18 @@ def test_dlq_and_failure_destination_both_receive(lab):
     dest_url, dest_arn = make_queue(lab, "on-failure")
     name = make_function(lab, DeadLetterConfig={"TargetArn": dlq_arn})
     lab.client("lambda").put_function_event_invoke_config(
-        FunctionName=name, MaximumRetryAttempts=1, DestinationConfig={"OnFailure": {"Destination": dest_arn}})
+        FunctionName=name, MaximumRetryAttempts=1, DestinationConfig={"OnFailure": {"Destination": dest_arn}}
+    )
     rid = rid_of(invoke_event(lab, name, {"fail": True, "n": 42}))
     lab.run_until_idle()
     (dead,) = drain(lab, dlq_url)
     assert json.loads(dead["Body"]) == {"fail": True, "n": 42}
     attrs = {k: (v["DataType"], v["StringValue"]) for k, v in dead["MessageAttributes"].items()}
-    assert attrs == {"RequestID": ("String", rid), "ErrorCode": ("Number", "200"), "ErrorMessage": ("String", "boom 42")}
+    assert attrs == {
+        "RequestID": ("String", rid),
+        "ErrorCode": ("Number", "200"),
+        "ErrorMessage": ("String", "boom 42"),
+    }
     (record,) = drain(lab, dest_url)
     assert json.loads(record["Body"])["requestContext"]["approximateInvokeCount"] == 2
     assert sorted(r.detail["via"] for r in lab.trace.where("delivery") if r.ids == (rid,)) == ["DLQ", "OnFailure"]
@@ -142,8 +161,11 @@ def test_sns_dead_letter_topic(lab):
 
 def test_dlq_without_permission_fails_visibly(lab):
     _, dlq_arn = make_queue(lab, "dead-forbidden")
-    name = make_function(lab, policy={"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "sqs:*", "Resource": "*"}]},
-                         DeadLetterConfig={"TargetArn": dlq_arn})
+    name = make_function(
+        lab,
+        policy={"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "sqs:*", "Resource": "*"}]},
+        DeadLetterConfig={"TargetArn": dlq_arn},
+    )
     lab.client("lambda").put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0)
     rid = rid_of(invoke_event(lab, name, {"fail": True}))
     lab.run_until_idle()
@@ -157,7 +179,9 @@ def test_record_function_arn_is_qualified_with_the_executed_version(lab):
     client = lab.client("lambda")
     client.publish_version(FunctionName=name)
     client.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
-    client.put_function_event_invoke_config(FunctionName=name, Qualifier="live", DestinationConfig={"OnSuccess": {"Destination": arn}})
+    client.put_function_event_invoke_config(
+        FunctionName=name, Qualifier="live", DestinationConfig={"OnSuccess": {"Destination": arn}}
+    )
     invoke_event(lab, name, {"n": 1}, Qualifier="live")
     invoke_event(lab, name, {"n": 2})  # $LATEST has no config: no record
     lab.run_until_idle()

@@ -11,7 +11,10 @@ import pytest
 
 import lambdalab
 
-TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
 HANDLER = """
 import json
 def handler(event, context):
@@ -19,7 +22,16 @@ def handler(event, context):
         raise ValueError("boom " + str(event.get("n", "")))
     return {"ok": event.get("n")}
 """
-ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["sqs:SendMessage", "sns:Publish", "lambda:InvokeFunction", "events:PutEvents", "s3:PutObject"], "Resource": "*"}]}
+ALLOW_ALL = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": ["sqs:SendMessage", "sns:Publish", "lambda:InvokeFunction", "events:PutEvents", "s3:PutObject"],
+            "Resource": "*",
+        }
+    ],
+}
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +51,12 @@ def make_function(lab, *, policy=ALLOW_ALL, code=HANDLER, **kw):
         iam.put_role_policy(RoleName=f"role-{n}", PolicyName="deliver", PolicyDocument=json.dumps(policy))
     name = f"fn-{n}"
     lab.client("lambda").create_function(
-        FunctionName=name, Runtime="python3.12", Handler="app.handler", Role=role,
-        Code={"ZipFile": lambdalab.zip_files({"app.py": code})}, **kw,
+        FunctionName=name,
+        Runtime="python3.12",
+        Handler="app.handler",
+        Role=role,
+        Code={"ZipFile": lambdalab.zip_files({"app.py": code})},
+        **kw,
     )
     return name
 
@@ -56,7 +72,9 @@ def drain(lab, url):
     sqs = lab.client("sqs")
     out = []
     while True:
-        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]).get("Messages", [])
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]).get(
+            "Messages", []
+        )
         if not got:
             return out
         for m in got:
@@ -65,7 +83,9 @@ def drain(lab, url):
 
 
 def invoke_event(lab, name, event, **kw):
-    return lab.client("lambda").invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps(event).encode(), **kw)
+    return lab.client("lambda").invoke(
+        FunctionName=name, InvocationType="Event", Payload=json.dumps(event).encode(), **kw
+    )
 
 
 def attempt_times(lab, request_id):
@@ -91,7 +111,9 @@ def test_event_invoke_answers_202_at_once_and_runs_when_the_clock_runs(lab):
 def test_failing_function_is_attempted_at_0_60_180_and_record_says_retries_exhausted(lab):
     name = make_function(lab)
     url, arn = make_queue(lab, "failures-default")
-    lab.client("lambda").put_function_event_invoke_config(FunctionName=name, DestinationConfig={"OnFailure": {"Destination": arn}})
+    lab.client("lambda").put_function_event_invoke_config(
+        FunctionName=name, DestinationConfig={"OnFailure": {"Destination": arn}}
+    )
     rid = invoke_event(lab, name, {"fail": True, "n": 7})["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
     start = lab.clock.t
     lab.run_until_idle()
@@ -102,8 +124,10 @@ def test_failing_function_is_attempted_at_0_60_180_and_record_says_retries_exhau
     record = json.loads(msg["Body"])
     assert record["version"] == "1.0"
     assert record["requestContext"] == {
-        "requestId": rid, "functionArn": lab.arn("lambda", f"function:{name}:$LATEST"),
-        "condition": "RetriesExhausted", "approximateInvokeCount": 3,
+        "requestId": rid,
+        "functionArn": lab.arn("lambda", f"function:{name}:$LATEST"),
+        "condition": "RetriesExhausted",
+        "approximateInvokeCount": 3,
     }
     assert record["requestPayload"] == {"fail": True, "n": 7}
     assert record["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"}
@@ -116,7 +140,8 @@ def test_maximum_retry_attempts_zero_means_one_attempt(lab):
     name = make_function(lab)
     url, arn = make_queue(lab, "failures-zero")
     lab.client("lambda").put_function_event_invoke_config(
-        FunctionName=name, MaximumRetryAttempts=0, DestinationConfig={"OnFailure": {"Destination": arn}})
+        FunctionName=name, MaximumRetryAttempts=0, DestinationConfig={"OnFailure": {"Destination": arn}}
+    )
     rid = invoke_event(lab, name, {"fail": True})["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
     start = lab.clock.t
     lab.run_until_idle()
@@ -131,7 +156,8 @@ def test_throttled_event_backs_off_and_ends_event_age_exceeded(lab):
     client = lab.client("lambda")
     client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
     client.put_function_event_invoke_config(
-        FunctionName=name, MaximumEventAgeInSeconds=60, DestinationConfig={"OnFailure": {"Destination": arn}})
+        FunctionName=name, MaximumEventAgeInSeconds=60, DestinationConfig={"OnFailure": {"Destination": arn}}
+    )
     rid = invoke_event(lab, name, {"n": 1})["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
     start = lab.clock.t
     lab.run_until_idle()
@@ -150,7 +176,9 @@ def test_throttled_event_backs_off_and_ends_event_age_exceeded(lab):
 def test_success_destination_gets_the_return_value(lab):
     name = make_function(lab)
     url, arn = make_queue(lab, "successes")
-    lab.client("lambda").put_function_event_invoke_config(FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": arn}})
+    lab.client("lambda").put_function_event_invoke_config(
+        FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": arn}}
+    )
     rid = invoke_event(lab, name, {"n": 3})["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
     lab.run_until_idle()
     (msg,) = drain(lab, url)

@@ -33,10 +33,13 @@ def test_a_thousand_events_each_end_in_exactly_one_place():
         b = make_function(lab, code=CODE, DeadLetterConfig={"TargetArn": dlq_arn})
         client = lab.client("lambda")
         client.put_function_event_invoke_config(
-            FunctionName=a, MaximumRetryAttempts=0,
-            DestinationConfig={"OnSuccess": {"Destination": ok_arn}, "OnFailure": {"Destination": fail_arn}})
+            FunctionName=a,
+            MaximumRetryAttempts=0,
+            DestinationConfig={"OnSuccess": {"Destination": ok_arn}, "OnFailure": {"Destination": fail_arn}},
+        )
         client.put_function_event_invoke_config(
-            FunctionName=b, MaximumRetryAttempts=0, DestinationConfig={"OnSuccess": {"Destination": ok_arn}})
+            FunctionName=b, MaximumRetryAttempts=0, DestinationConfig={"OnSuccess": {"Destination": ok_arn}}
+        )
         rng = random.Random(1234)
         expected: dict[str, str] = {}
         for n in range(N):

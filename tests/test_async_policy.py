@@ -21,7 +21,9 @@ def play(outcomes, *, max_retries=2, max_age=21_600):
             errors, streak = errors + 1, 0
         elif outcome != "success":
             streak += 1
-        step = p.next_step(outcome, function_errors=errors, backoff_streak=streak, age=t, max_retries=max_retries, max_age=max_age)
+        step = p.next_step(
+            outcome, function_errors=errors, backoff_streak=streak, age=t, max_retries=max_retries, max_age=max_age
+        )
         if step.action == "retry":
             t += step.delay
             continue
@@ -73,8 +75,11 @@ def test_a_retry_due_exactly_at_the_maximum_age_still_runs():
     assert condition == "EventAgeExceeded"
 
 
-@given(st.lists(st.sampled_from(["function-error", "throttle", "system-error"]), min_size=200, max_size=200),
-       st.integers(0, 2), st.integers(60, 21_600))
+@given(
+    st.lists(st.sampled_from(["function-error", "throttle", "system-error"]), min_size=200, max_size=200),
+    st.integers(0, 2),
+    st.integers(60, 21_600),
+)
 def test_every_failing_event_ends_within_its_age_and_retry_budget(outcomes, retries, age):
     times, condition, end = play(outcomes, max_retries=retries, max_age=age)
     assert condition in ("RetriesExhausted", "EventAgeExceeded")
@@ -88,16 +93,19 @@ def test_settings_ranges():
     assert p.check_settings(-1, 21_601)[1][2] == "Member must have value less than or equal to 21600"
 
 
-@pytest.mark.parametrize("arn, kind", [
-    ("arn:aws:sqs:us-east-1:123456789012:q", "sqs"),
-    ("arn:aws:sns:us-east-1:123456789012:t", "sns"),
-    ("arn:aws:lambda:us-east-1:123456789012:function:f", "lambda"),
-    ("arn:aws:events:us-east-1:123456789012:event-bus/default", "events"),
-    ("arn:aws:s3:::bucket", "s3"),
-    ("arn:aws:dynamodb:us-east-1:123456789012:table/t", None),
-    ("arn:aws:s3:::bucket/key", None),
-    ("not-an-arn", None),
-])
+@pytest.mark.parametrize(
+    "arn, kind",
+    [
+        ("arn:aws:sqs:us-east-1:123456789012:q", "sqs"),
+        ("arn:aws:sns:us-east-1:123456789012:t", "sns"),
+        ("arn:aws:lambda:us-east-1:123456789012:function:f", "lambda"),
+        ("arn:aws:events:us-east-1:123456789012:event-bus/default", "events"),
+        ("arn:aws:s3:::bucket", "s3"),
+        ("arn:aws:dynamodb:us-east-1:123456789012:table/t", None),
+        ("arn:aws:s3:::bucket/key", None),
+        ("not-an-arn", None),
+    ],
+)
 def test_destination_kinds(arn, kind):
     assert p.destination_kind(arn) == kind
 
@@ -105,11 +113,25 @@ def test_destination_kinds(arn, kind):
 def test_invocation_record_shape_on_failure():
     when = datetime(2019, 11, 14, 18, 16, 5, 568_000, tzinfo=UTC)
     record = invocation_record(
-        timestamp=when, request_id="r", function_arn="arn:aws:lambda:us-east-1:1:function:f:$LATEST",
-        condition="RetriesExhausted", invoke_count=3, request_payload=b'{"a": 1}', status_code=200,
-        executed_version="$LATEST", function_error="Unhandled", response_payload=b'{"errorMessage": "x"}',
+        timestamp=when,
+        request_id="r",
+        function_arn="arn:aws:lambda:us-east-1:1:function:f:$LATEST",
+        condition="RetriesExhausted",
+        invoke_count=3,
+        request_payload=b'{"a": 1}',
+        status_code=200,
+        executed_version="$LATEST",
+        function_error="Unhandled",
+        response_payload=b'{"errorMessage": "x"}',
     )
-    assert list(record) == ["version", "timestamp", "requestContext", "requestPayload", "responseContext", "responsePayload"]
+    assert list(record) == [
+        "version",
+        "timestamp",
+        "requestContext",
+        "requestPayload",
+        "responseContext",
+        "responsePayload",
+    ]
     assert record["timestamp"] == "2019-11-14T18:16:05.568Z"
     assert record["responseContext"]["functionError"] == "Unhandled"
 

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from browser_support import ARTIFACTS, CHROMIUM, Session, session
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed (apt-get install chromium)")
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed (apt-get install chromium)"
+)
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,12 @@ def _free_port() -> int:
 
 def test_lambdalab_lab_serves_the_first_notebook_on_loopback(tmp_path: Path) -> None:
     port = _free_port()
-    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt"), "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg"), "JUPYTER_TOKEN": "t0ken"}
+    env = {
+        **os.environ,
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt"),
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg"),
+        "JUPYTER_TOKEN": "t0ken",
+    }
     proc = subprocess.Popen(
         [sys.executable, "-m", "lambdalab.cli", "lab", "--no-browser", "--port", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,

@@ -40,18 +40,35 @@ def _port_open(url: str) -> bool:
 
 def test_server_answers_the_aws_cli_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     # GIVEN a lab served on its own
-    proc = subprocess.Popen([sys.executable, "-m", "lambdalab.cli", "server", "--speed", "60"], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lambdalab.cli", "server", "--speed", "60"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=tmp_path,
+    )
     try:
         exports, _ = _read_exports(proc, time.monotonic() + 60)
-        assert set(exports) >= {"AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_CONFIG_FILE"}
+        assert set(exports) >= {
+            "AWS_ENDPOINT_URL",
+            "AWS_DEFAULT_REGION",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_CONFIG_FILE",
+        }
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(exports, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
         # WHEN the aws CLI in another process uses the printed exports
-        queue = subprocess.run([AWS, "sqs", "create-queue", "--queue-name", "from-the-shell"], env=env, capture_output=True,
-                               text=True, timeout=60)
-        listed = subprocess.run([AWS, "lambda", "list-functions", "--max-items", "10"], env=env, capture_output=True,
-                                text=True, timeout=60)
+        queue = subprocess.run(
+            [AWS, "sqs", "create-queue", "--queue-name", "from-the-shell"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        listed = subprocess.run(
+            [AWS, "lambda", "list-functions", "--max-items", "10"], env=env, capture_output=True, text=True, timeout=60
+        )
         # THEN it talks to the lab (SQS too, which awscli v1 would send to queue.amazonaws.com)
         assert queue.returncode == 0, queue.stderr
         assert json.loads(queue.stdout)["QueueUrl"].endswith("/123456789012/from-the-shell")

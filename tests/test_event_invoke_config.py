@@ -9,7 +9,10 @@ from botocore.exceptions import ClientError
 
 import lambdalab
 
-TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
 Q = "arn:aws:sqs:us-east-1:123456789012:q"
 T = "arn:aws:sns:us-east-1:123456789012:t"
 
@@ -19,8 +22,13 @@ def lab():
     with lambdalab.Lab() as lab:
         role = lab.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
         client = lab.client("lambda")
-        client.create_function(FunctionName="f", Runtime="python3.12", Handler="app.handler", Role=role,
-                               Code={"ZipFile": lambdalab.zip_files({"app.py": "def handler(e, c):\n    return e\n"})})
+        client.create_function(
+            FunctionName="f",
+            Runtime="python3.12",
+            Handler="app.handler",
+            Role=role,
+            Code={"ZipFile": lambdalab.zip_files({"app.py": "def handler(e, c):\n    return e\n"})},
+        )
         client.publish_version(FunctionName="f")
         client.create_alias(FunctionName="f", Name="live", FunctionVersion="1")
         yield lab
@@ -46,8 +54,11 @@ def strip(resp):
 
 
 def test_put_answers_the_whole_config_with_a_qualified_arn(lab, client):
-    resp = strip(client.put_function_event_invoke_config(FunctionName="f", MaximumRetryAttempts=1,
-                                                         DestinationConfig={"OnFailure": {"Destination": Q}}))
+    resp = strip(
+        client.put_function_event_invoke_config(
+            FunctionName="f", MaximumRetryAttempts=1, DestinationConfig={"OnFailure": {"Destination": Q}}
+        )
+    )
     assert resp["FunctionArn"] == lab.arn("lambda", "function:f:$LATEST")
     assert resp["MaximumRetryAttempts"] == 1
     assert "MaximumEventAgeInSeconds" not in resp
@@ -56,13 +67,18 @@ def test_put_answers_the_whole_config_with_a_qualified_arn(lab, client):
 
 
 def test_put_replaces_and_update_merges(client):
-    client.put_function_event_invoke_config(FunctionName="f", MaximumRetryAttempts=1, MaximumEventAgeInSeconds=600,
-                                            DestinationConfig={"OnSuccess": {"Destination": Q}})
+    client.put_function_event_invoke_config(
+        FunctionName="f",
+        MaximumRetryAttempts=1,
+        MaximumEventAgeInSeconds=600,
+        DestinationConfig={"OnSuccess": {"Destination": Q}},
+    )
     replaced = client.put_function_event_invoke_config(FunctionName="f", MaximumRetryAttempts=0)
     assert "MaximumEventAgeInSeconds" not in replaced
     assert replaced["DestinationConfig"] == {"OnSuccess": {}, "OnFailure": {}}
-    merged = client.update_function_event_invoke_config(FunctionName="f", MaximumEventAgeInSeconds=120,
-                                                        DestinationConfig={"OnFailure": {"Destination": T}})
+    merged = client.update_function_event_invoke_config(
+        FunctionName="f", MaximumEventAgeInSeconds=120, DestinationConfig={"OnFailure": {"Destination": T}}
+    )
     assert (merged["MaximumRetryAttempts"], merged["MaximumEventAgeInSeconds"]) == (0, 120)
     assert merged["DestinationConfig"] == {"OnSuccess": {}, "OnFailure": {"Destination": T}}
     got = client.get_function_event_invoke_config(FunctionName="f")
@@ -73,8 +89,10 @@ def test_get_update_delete_without_config_is_resource_not_found(lab, client):
     for call in (client.get_function_event_invoke_config, client.delete_function_event_invoke_config):
         with pytest.raises(ClientError) as exc:
             call(FunctionName="f")
-        assert error(exc) == ("ResourceNotFoundException",
-                              f"The function {lab.arn('lambda', 'function:f:$LATEST')} doesn't have an EventInvokeConfig")
+        assert error(exc) == (
+            "ResourceNotFoundException",
+            f"The function {lab.arn('lambda', 'function:f:$LATEST')} doesn't have an EventInvokeConfig",
+        )
     with pytest.raises(ClientError) as exc:
         client.update_function_event_invoke_config(FunctionName="f", MaximumRetryAttempts=1)
     assert error(exc)[0] == "ResourceNotFoundException"
@@ -90,7 +108,9 @@ def test_configs_are_per_qualifier(lab, client):
     client.put_function_event_invoke_config(FunctionName="f", MaximumRetryAttempts=0)
     client.put_function_event_invoke_config(FunctionName="f", Qualifier="1", MaximumRetryAttempts=1)
     client.put_function_event_invoke_config(FunctionName=lab.arn("lambda", "function:f:live"), MaximumRetryAttempts=2)
-    assert client.get_function_event_invoke_config(FunctionName="f", Qualifier="live")["FunctionArn"].endswith(":f:live")
+    assert client.get_function_event_invoke_config(FunctionName="f", Qualifier="live")["FunctionArn"].endswith(
+        ":f:live"
+    )
     assert client.get_function_event_invoke_config(FunctionName="f", Qualifier="1")["MaximumRetryAttempts"] == 1
     listed = client.list_function_event_invoke_configs(FunctionName="f")["FunctionEventInvokeConfigs"]
     assert [c["FunctionArn"].rsplit(":", 1)[1] for c in listed] == ["$LATEST", "1", "live"]
@@ -103,14 +123,25 @@ def test_list_paginates(client):
     assert len(first["FunctionEventInvokeConfigs"]) == 2
     second = client.list_function_event_invoke_configs(FunctionName="f", MaxItems=2, Marker=first["NextMarker"])
     assert len(second["FunctionEventInvokeConfigs"]) == 1 and "NextMarker" not in second
-    pages = client.get_paginator("list_function_event_invoke_configs").paginate(FunctionName="f", PaginationConfig={"PageSize": 1})
+    pages = client.get_paginator("list_function_event_invoke_configs").paginate(
+        FunctionName="f", PaginationConfig={"PageSize": 1}
+    )
     assert sum(len(p["FunctionEventInvokeConfigs"]) for p in pages) == 3
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"MaximumRetryAttempts": 3}, "1 validation error detected: Value '3' at 'maximumRetryAttempts' failed to satisfy constraint: Member must have value less than or equal to 2"),
-    ({"MaximumEventAgeInSeconds": 21601}, "1 validation error detected: Value '21601' at 'maximumEventAgeInSeconds' failed to satisfy constraint: Member must have value less than or equal to 21600"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (
+            {"MaximumRetryAttempts": 3},
+            "1 validation error detected: Value '3' at 'maximumRetryAttempts' failed to satisfy constraint: Member must have value less than or equal to 2",
+        ),
+        (
+            {"MaximumEventAgeInSeconds": 21601},
+            "1 validation error detected: Value '21601' at 'maximumEventAgeInSeconds' failed to satisfy constraint: Member must have value less than or equal to 21600",
+        ),
+    ],
+)
 def test_out_of_range_settings_are_validation_errors(client, kwargs, message):
     with pytest.raises(ClientError) as exc:
         client.put_function_event_invoke_config(FunctionName="f", **kwargs)
@@ -124,10 +155,13 @@ def test_below_minimum_age_is_refused(client):
     assert check_settings(None, 59)[0][0] == "maximumEventAgeInSeconds"
 
 
-@pytest.mark.parametrize("which, arn", [
-    ("OnFailure", "arn:aws:dynamodb:us-east-1:123456789012:table/t"),
-    ("OnSuccess", "arn:aws:s3:::bucket"),
-])
+@pytest.mark.parametrize(
+    "which, arn",
+    [
+        ("OnFailure", "arn:aws:dynamodb:us-east-1:123456789012:table/t"),
+        ("OnSuccess", "arn:aws:s3:::bucket"),
+    ],
+)
 def test_unsupported_destinations_are_invalid_parameter_values(client, which, arn):
     with pytest.raises(ClientError) as exc:
         client.put_function_event_invoke_config(FunctionName="f", DestinationConfig={which: {"Destination": arn}})
@@ -135,5 +169,7 @@ def test_unsupported_destinations_are_invalid_parameter_values(client, which, ar
 
 
 def test_s3_is_accepted_on_failure(client):
-    resp = client.put_function_event_invoke_config(FunctionName="f", DestinationConfig={"OnFailure": {"Destination": "arn:aws:s3:::bucket"}})
+    resp = client.put_function_event_invoke_config(
+        FunctionName="f", DestinationConfig={"OnFailure": {"Destination": "arn:aws:s3:::bucket"}}
+    )
     assert resp["DestinationConfig"]["OnFailure"] == {"Destination": "arn:aws:s3:::bucket"}

@@ -46,13 +46,17 @@ def recorder(lab: lambdalab.Lab) -> Recorder:
 def sqs_role(lab: lambdalab.Lab) -> str:
     iam = lab.client("iam")
     arn = iam.create_role(RoleName="sqs-reader", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
-    iam.attach_role_policy(RoleName="sqs-reader", PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole")
+    iam.attach_role_policy(
+        RoleName="sqs-reader", PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"
+    )
     return str(arn)
 
 
 def _queue(lab: lambdalab.Lab) -> str:
     url = lab.client("sqs").create_queue(QueueName=unique("q"))["QueueUrl"]
-    return str(lab.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
+    return str(
+        lab.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    )
 
 
 def test_states_from_creating_to_deleted(lab: lambdalab.Lab, sqs_role: str, recorder: Recorder) -> None:
@@ -60,7 +64,11 @@ def test_states_from_creating_to_deleted(lab: lambdalab.Lab, sqs_role: str, reco
     fn = create_python(lab, sqs_role)
     created = lam.create_event_source_mapping(FunctionName=fn, EventSourceArn=_queue(lab), BatchSize=3)
     uuid = created["UUID"]
-    assert (created["State"], created["StateTransitionReason"], created["BatchSize"]) == ("Creating", "USER_INITIATED", 3)
+    assert (created["State"], created["StateTransitionReason"], created["BatchSize"]) == (
+        "Creating",
+        "USER_INITIATED",
+        3,
+    )
     assert created["FunctionArn"] == lab.arn("lambda", f"function:{fn}")
     assert created["EventSourceMappingArn"] == lab.arn("lambda", f"event-source-mapping:{uuid}")
     lab.advance(1)
@@ -87,7 +95,9 @@ def test_states_from_creating_to_deleted(lab: lambdalab.Lab, sqs_role: str, reco
 
 def test_created_disabled_never_starts(lab: lambdalab.Lab, sqs_role: str, recorder: Recorder) -> None:
     lam = lab.client("lambda")
-    uuid = lam.create_event_source_mapping(FunctionName=create_python(lab, sqs_role), EventSourceArn=_queue(lab), Enabled=False)["UUID"]
+    uuid = lam.create_event_source_mapping(
+        FunctionName=create_python(lab, sqs_role), EventSourceArn=_queue(lab), Enabled=False
+    )["UUID"]
     lab.advance(5)
     assert lam.get_event_source_mapping(UUID=uuid)["State"] == "Disabled"
     assert recorder.log == []
@@ -105,7 +115,9 @@ def test_same_function_and_source_twice_conflicts(lab: lambdalab.Lab, sqs_role: 
 
 def test_role_without_read_permissions_is_refused(lab: lambdalab.Lab, role_arn: str, recorder: Recorder) -> None:
     with pytest.raises(ClientError) as exc:
-        lab.client("lambda").create_event_source_mapping(FunctionName=create_python(lab, role_arn), EventSourceArn=_queue(lab))
+        lab.client("lambda").create_event_source_mapping(
+            FunctionName=create_python(lab, role_arn), EventSourceArn=_queue(lab)
+        )
     assert exc.value.response["Error"] == {
         "Code": "InvalidParameterValueException",
         "Message": "The function execution role does not have permissions to call ReceiveMessage on SQS",
@@ -120,7 +132,9 @@ def test_unknown_function(lab: lambdalab.Lab, recorder: Recorder) -> None:
 
 def test_unsupported_source(lab: lambdalab.Lab, sqs_role: str, recorder: Recorder) -> None:
     with pytest.raises(ClientError) as exc:
-        lab.client("lambda").create_event_source_mapping(FunctionName=create_python(lab, sqs_role), EventSourceArn=lab.arn("sns", "topic"))
+        lab.client("lambda").create_event_source_mapping(
+            FunctionName=create_python(lab, sqs_role), EventSourceArn=lab.arn("sns", "topic")
+        )
     assert exc.value.response["Error"]["Message"] == "Unsupported event source type"
 
 
@@ -131,5 +145,7 @@ def test_list_filters_by_function_and_source(lab: lambdalab.Lab, sqs_role: str, 
     b = lam.create_event_source_mapping(FunctionName=fn, EventSourceArn=q2)["UUID"]
     assert {m["UUID"] for m in lam.list_event_source_mappings(FunctionName=fn)["EventSourceMappings"]} == {a, b}
     assert [m["UUID"] for m in lam.list_event_source_mappings(EventSourceArn=q2)["EventSourceMappings"]] == [b]
-    pages = list(lam.get_paginator("list_event_source_mappings").paginate(FunctionName=fn, PaginationConfig={"PageSize": 1}))
+    pages = list(
+        lam.get_paginator("list_event_source_mappings").paginate(FunctionName=fn, PaginationConfig={"PageSize": 1})
+    )
     assert [len(p["EventSourceMappings"]) for p in pages] == [1, 1]

@@ -26,8 +26,18 @@ def test_samples_are_deterministic() -> None:
 
 def test_every_source_the_kit_knows_has_a_sample() -> None:
     sources = {json.dumps(e)[:0] or _source(e) for e in events.samples().values()}
-    assert sources == {"aws:sqs", "aws:kinesis", "aws:dynamodb", "aws:sns", "aws:s3", "aws.events", "com.example.shop",
-                       "elb", "apigateway-v1", "apigateway-v2"}
+    assert sources == {
+        "aws:sqs",
+        "aws:kinesis",
+        "aws:dynamodb",
+        "aws:sns",
+        "aws:s3",
+        "aws.events",
+        "com.example.shop",
+        "elb",
+        "apigateway-v1",
+        "apigateway-v2",
+    }
 
 
 def _source(event: dict) -> str:

@@ -9,7 +9,10 @@ import pytest
 from lambdalab.engines import filters
 from lambdalab.engines.filters import FilterError, matches, matches_any, parse_criteria
 
-RECORD = {"body": {"kind": "order", "total": 42.5, "tags": ["a", "b"], "city": "Paris", "note": ""}, "attributes": {"n": "1"}}
+RECORD = {
+    "body": {"kind": "order", "total": 42.5, "tags": ["a", "b"], "city": "Paris", "note": ""},
+    "attributes": {"n": "1"},
+}
 
 
 @pytest.mark.parametrize(
@@ -58,8 +61,15 @@ def test_an_object_pattern_never_matches_a_plain_string_body() -> None:
 
 @pytest.mark.parametrize(
     "pattern",
-    ['{"body": "x"}', "[]", "not json", '{"body": {"a": [{"bogus": 1}]}}', '{"body": {"a": [{"numeric": [">", "x"]}]}}',
-     '{"body": {"a": [{"exists": "yes"}]}}', '{"body": {"a": []}}'],
+    [
+        '{"body": "x"}',
+        "[]",
+        "not json",
+        '{"body": {"a": [{"bogus": 1}]}}',
+        '{"body": {"a": [{"numeric": [">", "x"]}]}}',
+        '{"body": {"a": [{"exists": "yes"}]}}',
+        '{"body": {"a": []}}',
+    ],
 )
 def test_malformed_patterns_are_refused(pattern: str) -> None:
     with pytest.raises(FilterError) as exc:

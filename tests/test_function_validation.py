@@ -30,8 +30,16 @@ def _fails(lab: lambdalab.Lab, role_arn: str, **overrides: object) -> tuple[str,
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("Timeout", 901, "Value '901' at 'timeout' failed to satisfy constraint: Member must have value less than or equal to 900"),
-        ("MemorySize", 10241, "Value '10241' at 'memorySize' failed to satisfy constraint: Member must have value less than or equal to 10240"),
+        (
+            "Timeout",
+            901,
+            "Value '901' at 'timeout' failed to satisfy constraint: Member must have value less than or equal to 900",
+        ),
+        (
+            "MemorySize",
+            10241,
+            "Value '10241' at 'memorySize' failed to satisfy constraint: Member must have value less than or equal to 10240",
+        ),
     ],
 )
 def test_limits_above_the_maximum(lab: lambdalab.Lab, role_arn: str, field: str, value: int, message: str) -> None:
@@ -41,7 +49,9 @@ def test_limits_above_the_maximum(lab: lambdalab.Lab, role_arn: str, field: str,
 
 
 @pytest.mark.parametrize(("field", "value"), [("Timeout", 0), ("MemorySize", 127)])
-def test_limits_below_the_minimum_are_caught_by_the_sdk(lab: lambdalab.Lab, role_arn: str, field: str, value: int) -> None:
+def test_limits_below_the_minimum_are_caught_by_the_sdk(
+    lab: lambdalab.Lab, role_arn: str, field: str, value: int
+) -> None:
     with pytest.raises(ParamValidationError):
         _fails(lab, role_arn, **{field: value})
 
@@ -60,13 +70,17 @@ def test_defaults_are_three_seconds_and_128_mb(lab: lambdalab.Lab, role_arn: str
 def test_unknown_runtime(lab: lambdalab.Lab, role_arn: str) -> None:
     code, text = _fails(lab, role_arn, Runtime="python9")
     assert code == "ValidationException"
-    assert text.startswith("1 validation error detected: Value 'python9' at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [")
+    assert text.startswith(
+        "1 validation error detected: Value 'python9' at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: ["
+    )
 
 
 def test_deprecated_runtime(lab: lambdalab.Lab, role_arn: str) -> None:
     code, text = _fails(lab, role_arn, Runtime="nodejs16.x")
     assert code == "InvalidParameterValueException"
-    assert text.startswith("The runtime parameter of nodejs16.x is no longer supported for creating or updating AWS Lambda functions.")
+    assert text.startswith(
+        "The runtime parameter of nodejs16.x is no longer supported for creating or updating AWS Lambda functions."
+    )
 
 
 def test_handler_with_whitespace(lab: lambdalab.Lab, role_arn: str) -> None:
@@ -109,7 +123,9 @@ def test_existing_name_conflicts(lab: lambdalab.Lab, role_arn: str) -> None:
 
 
 def test_container_images_are_explained(lab: lambdalab.Lab, role_arn: str) -> None:
-    code, text = _fails(lab, role_arn, PackageType="Image", Code={"ImageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1"})
+    code, text = _fails(
+        lab, role_arn, PackageType="Image", Code={"ImageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1"}
+    )
     assert code == "InvalidParameterValueException"
     assert "zip" in text.lower()
 

@@ -42,7 +42,10 @@ def test_role_that_does_not_exist_is_refused(lab: lambdalab.Lab) -> None:
 
 
 def test_trust_policy_with_deny_is_refused(lab: lambdalab.Lab) -> None:
-    trust = {"Version": "2012-10-17", "Statement": LAMBDA_TRUST["Statement"] + [{**LAMBDA_TRUST["Statement"][0], "Effect": "Deny"}]}
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": LAMBDA_TRUST["Statement"] + [{**LAMBDA_TRUST["Statement"][0], "Effect": "Deny"}],
+    }
     with pytest.raises(ClientError) as exc:
         create_python(lab, _role(lab, trust))
     assert _error(exc)[0] == "InvalidParameterValueException"
@@ -80,7 +83,12 @@ def test_inline_policy_counts(lab: lambdalab.Lab, role_arn: str) -> None:
     iam.put_role_policy(
         RoleName=role_name,
         PolicyName="send",
-        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue}]}),
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue}],
+            }
+        ),
     )
     assert iam_policy.is_allowed(role_policies(lab.account_id, role_arn), "sqs:SendMessage", queue)
     iam.delete_role_policy(RoleName=role_name, PolicyName="send")
@@ -107,8 +115,18 @@ def test_explicit_deny_wins() -> None:
 
 
 def test_trust_policy_forms() -> None:
-    listed = {"Statement": [{"Effect": "Allow", "Principal": {"Service": ["ec2.amazonaws.com", "lambda.amazonaws.com"]}, "Action": ["sts:AssumeRole"]}]}
+    listed = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": ["ec2.amazonaws.com", "lambda.amazonaws.com"]},
+                "Action": ["sts:AssumeRole"],
+            }
+        ]
+    }
     assert iam_policy.trust_allows(listed)
     assert iam_policy.trust_allows(json.dumps(listed))
-    wrong_action = {"Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:TagSession"}]}
+    wrong_action = {
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:TagSession"}]
+    }
     assert not iam_policy.trust_allows(wrong_action)

@@ -72,7 +72,10 @@ def test_logs_land_in_cloudwatch(lab: lambdalab.Lab, role_arn: str) -> None:
     group = f"/aws/lambda/{name}"
     streams = logs.describe_log_streams(logGroupName=group)["logStreams"]
     assert len(streams) == 1 and "[$LATEST]" in streams[0]["logStreamName"]
-    messages = [e["message"] for e in logs.get_log_events(logGroupName=group, logStreamName=streams[0]["logStreamName"])["events"]]
+    messages = [
+        e["message"]
+        for e in logs.get_log_events(logGroupName=group, logStreamName=streams[0]["logStreamName"])["events"]
+    ]
     assert messages[0].startswith("START RequestId: ")
     assert any(m.startswith("REPORT RequestId: ") for m in messages)
 
@@ -190,7 +193,9 @@ def test_environments_die_with_a_killed_kernel(tmp_path) -> None:
     deadline = time.monotonic() + 5
     alive = pids
     while alive and time.monotonic() < deadline:
-        alive = [p for p in pids if os.path.exists(f"/proc/{p}") and "Z" not in open(f"/proc/{p}/stat").read().split()[2]]
+        alive = [
+            p for p in pids if os.path.exists(f"/proc/{p}") and "Z" not in open(f"/proc/{p}/stat").read().split()[2]
+        ]
         time.sleep(0.05)
     assert alive == []
 
@@ -198,7 +203,9 @@ def test_environments_die_with_a_killed_kernel(tmp_path) -> None:
 def test_without_log_permissions_the_logs_are_lost(lab: lambdalab.Lab) -> None:
     from support import LAMBDA_TRUST, unique
 
-    role = lab.client("iam").create_role(RoleName=unique("nolog"), AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
+    role = lab.client("iam").create_role(RoleName=unique("nolog"), AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))[
+        "Role"
+    ]["Arn"]
     name = create_python(lab, role, COUNTER)
     resp = lab.client("lambda").invoke(FunctionName=name, LogType="Tail")
     assert "START RequestId" in base64.b64decode(resp["LogResult"]).decode()  # the tail still comes back

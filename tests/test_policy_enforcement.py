@@ -30,8 +30,12 @@ def test_service_principal_with_source_arn_allows_only_that_source() -> None:
 
 def test_source_arn_is_matched_with_arn_like_wildcards() -> None:
     policy = [st(Principal="events.amazonaws.com", SourceArn="arn:aws:events:us-east-1:123456789012:rule/nightly-*")]
-    assert allows(policy, Caller("events.amazonaws.com", ACCOUNT, "arn:aws:events:us-east-1:123456789012:rule/nightly-report"))
-    assert not allows(policy, Caller("events.amazonaws.com", ACCOUNT, "arn:aws:events:us-east-1:123456789012:rule/hourly"))
+    assert allows(
+        policy, Caller("events.amazonaws.com", ACCOUNT, "arn:aws:events:us-east-1:123456789012:rule/nightly-report")
+    )
+    assert not allows(
+        policy, Caller("events.amazonaws.com", ACCOUNT, "arn:aws:events:us-east-1:123456789012:rule/hourly")
+    )
 
 
 def test_service_principal_without_source_arn_allows_any_source_even_another_accounts() -> None:
@@ -55,7 +59,9 @@ def test_account_principal_and_org_condition() -> None:
 def test_only_invoke_actions_allow_invoking() -> None:
     get_only = [statement({"StatementId": "g", "Action": "lambda:GetFunction", "Principal": OTHER}, FN)]
     assert not allows(get_only, Caller(account=OTHER))
-    assert allows([statement({"StatementId": "a", "Action": "lambda:*", "Principal": OTHER}, FN)], Caller(account=OTHER))
+    assert allows(
+        [statement({"StatementId": "a", "Action": "lambda:*", "Principal": OTHER}, FN)], Caller(account=OTHER)
+    )
 
 
 # -- end to end: another account's Invoke -------------------------------------------------
@@ -80,16 +86,23 @@ def test_another_account_is_refused_without_a_statement(lab: lambdalab.Lab, fn: 
 
 
 def test_another_account_is_allowed_by_an_account_statement(lab: lambdalab.Lab, fn: str) -> None:
-    lab.client("lambda").add_permission(FunctionName=fn, StatementId="partner", Action="lambda:InvokeFunction", Principal=OTHER)
-    answer = other_account(lab).invoke(FunctionName=f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{fn}", Payload=b'{"hi": 1}')
+    lab.client("lambda").add_permission(
+        FunctionName=fn, StatementId="partner", Action="lambda:InvokeFunction", Principal=OTHER
+    )
+    answer = other_account(lab).invoke(
+        FunctionName=f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{fn}", Payload=b'{"hi": 1}'
+    )
     assert json.load(answer["Payload"])["event"] == {"hi": 1}
     with pytest.raises(ClientError):
-        other_account(lab, "999999999999").invoke(FunctionName=f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{fn}", Payload=b"{}")
+        other_account(lab, "999999999999").invoke(
+            FunctionName=f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{fn}", Payload=b"{}"
+        )
 
 
 def test_an_organization_statement_admits_its_member_accounts(lab: lambdalab.Lab, fn: str) -> None:
-    lab.client("lambda").add_permission(FunctionName=fn, StatementId="org", Action="lambda:InvokeFunction", Principal="*",
-                                        PrincipalOrgID="o-a1b2c3d4e5")
+    lab.client("lambda").add_permission(
+        FunctionName=fn, StatementId="org", Action="lambda:InvokeFunction", Principal="*", PrincipalOrgID="o-a1b2c3d4e5"
+    )
     member, outsider = "222233334444", "555566667777"
     lab.policies.organizations["o-a1b2c3d4e5"] = {member}
     arn = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{fn}"
@@ -103,8 +116,13 @@ def test_a_statement_on_an_alias_covers_calls_through_that_alias_only(lab: lambd
     lam = lab.client("lambda")
     version = lam.publish_version(FunctionName=fn)["Version"]
     lam.create_alias(FunctionName=fn, Name="prod", FunctionVersion=version)
-    lam.add_permission(FunctionName=fn, StatementId="prod-only", Action="lambda:InvokeFunction", Principal="444455556666",
-                       Qualifier="prod")
+    lam.add_permission(
+        FunctionName=fn,
+        StatementId="prod-only",
+        Action="lambda:InvokeFunction",
+        Principal="444455556666",
+        Qualifier="prod",
+    )
     arn = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{fn}"
     assert other_account(lab, "444455556666").invoke(FunctionName=f"{arn}:prod", Payload=b"{}")["StatusCode"] == 200
     with pytest.raises(ClientError):

@@ -44,21 +44,46 @@ def test_sns_delivers_only_with_permission_for_the_topic(lab: lambdalab.Lab, fn:
     denied = lab.trace.where("invoke-denied", name)[-1]
     assert denied.detail["source"] == "sns" and "does not allow sns.amazonaws.com" in denied.detail["reason"]
     # WHEN SNS may invoke for this topic THEN that topic delivers, the other does not
-    lab.client("lambda").add_permission(FunctionName=name, StatementId="sns-orders", Action="lambda:InvokeFunction",
-                                        Principal="sns.amazonaws.com", SourceArn=topic)
+    lab.client("lambda").add_permission(
+        FunctionName=name,
+        StatementId="sns-orders",
+        Action="lambda:InvokeFunction",
+        Principal="sns.amazonaws.com",
+        SourceArn=topic,
+    )
     before = pushes(lab, name)
-    sns.publish(TopicArn=topic, Message="hello", Subject="greeting",
-                MessageAttributes={"colour": {"DataType": "String", "StringValue": "blue"}})
+    sns.publish(
+        TopicArn=topic,
+        Message="hello",
+        Subject="greeting",
+        MessageAttributes={"colour": {"DataType": "String", "StringValue": "blue"}},
+    )
     sns.publish(TopicArn=other, Message="not for you")
     assert lab.trace.where("invoke-denied", name)[-1].detail["source_arn"] == other
     (event,) = received(lab, name, before)
     (record,) = event["Records"]
     assert record["EventSource"] == "aws:sns" and record["EventVersion"] == "1.0"
     assert record["EventSubscriptionArn"] == sub
-    assert list(record["Sns"]) == ["Type", "MessageId", "TopicArn", "Subject", "Message", "Timestamp", "SignatureVersion",
-                                   "Signature", "SigningCertUrl", "UnsubscribeUrl", "MessageAttributes"]
+    assert list(record["Sns"]) == [
+        "Type",
+        "MessageId",
+        "TopicArn",
+        "Subject",
+        "Message",
+        "Timestamp",
+        "SignatureVersion",
+        "Signature",
+        "SigningCertUrl",
+        "UnsubscribeUrl",
+        "MessageAttributes",
+    ]
     sns_part = record["Sns"]
-    assert (sns_part["Type"], sns_part["TopicArn"], sns_part["Subject"], sns_part["Message"]) == ("Notification", topic, "greeting", "hello")
+    assert (sns_part["Type"], sns_part["TopicArn"], sns_part["Subject"], sns_part["Message"]) == (
+        "Notification",
+        topic,
+        "greeting",
+        "hello",
+    )
     assert sns_part["MessageAttributes"] == {"colour": {"Type": "String", "Value": "blue"}}
     assert sns_part["Timestamp"] == lab.clock.now.strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
@@ -67,18 +92,28 @@ def test_sns_filter_policy_decides_what_is_delivered(lab: lambdalab.Lab, fn: tup
     name, arn = fn
     sns = lab.client("sns")
     topic = sns.create_topic(Name="filtered")["TopicArn"]
-    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=arn,
-                  Attributes={"FilterPolicy": json.dumps({"colour": ["red"]})})
-    lab.client("lambda").add_permission(FunctionName=name, StatementId="sns-filtered", Action="lambda:InvokeFunction",
-                                        Principal="sns.amazonaws.com", SourceArn=topic)
+    sns.subscribe(
+        TopicArn=topic, Protocol="lambda", Endpoint=arn, Attributes={"FilterPolicy": json.dumps({"colour": ["red"]})}
+    )
+    lab.client("lambda").add_permission(
+        FunctionName=name,
+        StatementId="sns-filtered",
+        Action="lambda:InvokeFunction",
+        Principal="sns.amazonaws.com",
+        SourceArn=topic,
+    )
     before = pushes(lab, name)
     for colour in ("red", "blue"):
-        sns.publish(TopicArn=topic, Message=colour, MessageAttributes={"colour": {"DataType": "String", "StringValue": colour}})
+        sns.publish(
+            TopicArn=topic, Message=colour, MessageAttributes={"colour": {"DataType": "String", "StringValue": colour}}
+        )
     assert [e["Records"][0]["Sns"]["Message"] for e in received(lab, name, before)] == ["red"]
 
 
 # -- S3 -----------------------------------------------------------------------------------
-def notification(arn: str, events: list[str], prefix: str | None = None, suffix: str | None = None, ident: str = "n") -> dict:
+def notification(
+    arn: str, events: list[str], prefix: str | None = None, suffix: str | None = None, ident: str = "n"
+) -> dict:
     rules = [{"Name": k, "Value": v} for k, v in (("prefix", prefix), ("suffix", suffix)) if v]
     config: dict = {"Id": ident, "LambdaFunctionArn": arn, "Events": events}
     if rules:
@@ -91,24 +126,41 @@ def test_s3_refuses_a_notification_the_policy_does_not_allow(lab: lambdalab.Lab,
     s3 = lab.client("s3")
     s3.create_bucket(Bucket="refused-bucket")
     with pytest.raises(ClientError) as err:
-        s3.put_bucket_notification_configuration(Bucket="refused-bucket", NotificationConfiguration=notification(arn, ["s3:ObjectCreated:*"]))
+        s3.put_bucket_notification_configuration(
+            Bucket="refused-bucket", NotificationConfiguration=notification(arn, ["s3:ObjectCreated:*"])
+        )
     assert err.value.response["Error"]["Code"] == "InvalidArgument"
     assert err.value.response["Error"]["Message"] == "Unable to validate the following destination configurations"
     assert s3.get_bucket_notification_configuration(Bucket="refused-bucket").get("LambdaFunctionConfigurations") is None
     # a statement for another bucket does not help
-    lab.client("lambda").add_permission(FunctionName=name, StatementId="s3-elsewhere", Action="lambda:InvokeFunction",
-                                        Principal="s3.amazonaws.com", SourceArn="arn:aws:s3:::another-bucket")
+    lab.client("lambda").add_permission(
+        FunctionName=name,
+        StatementId="s3-elsewhere",
+        Action="lambda:InvokeFunction",
+        Principal="s3.amazonaws.com",
+        SourceArn="arn:aws:s3:::another-bucket",
+    )
     with pytest.raises(ClientError):
-        s3.put_bucket_notification_configuration(Bucket="refused-bucket", NotificationConfiguration=notification(arn, ["s3:ObjectCreated:*"]))
+        s3.put_bucket_notification_configuration(
+            Bucket="refused-bucket", NotificationConfiguration=notification(arn, ["s3:ObjectCreated:*"])
+        )
 
 
 def test_s3_events_with_prefix_and_suffix_filters(lab: lambdalab.Lab, fn: tuple[str, str]) -> None:
     name, arn = fn
     s3 = lab.client("s3")
     s3.create_bucket(Bucket="photos-bucket")
-    lab.client("lambda").add_permission(FunctionName=name, StatementId="s3-photos", Action="lambda:InvokeFunction",
-                                        Principal="s3.amazonaws.com", SourceArn="arn:aws:s3:::photos-bucket", SourceAccount=ACCOUNT)
-    config = notification(arn, ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"], prefix="in/", suffix=".jpg", ident="jpg-in")
+    lab.client("lambda").add_permission(
+        FunctionName=name,
+        StatementId="s3-photos",
+        Action="lambda:InvokeFunction",
+        Principal="s3.amazonaws.com",
+        SourceArn="arn:aws:s3:::photos-bucket",
+        SourceAccount=ACCOUNT,
+    )
+    config = notification(
+        arn, ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"], prefix="in/", suffix=".jpg", ident="jpg-in"
+    )
     s3.put_bucket_notification_configuration(Bucket="photos-bucket", NotificationConfiguration=config)
     before = pushes(lab, name)
     s3.put_object(Bucket="photos-bucket", Key="in/cat photo.jpg", Body=b"12345")
@@ -131,19 +183,34 @@ def test_s3_events_with_prefix_and_suffix_filters(lab: lambdalab.Lab, fn: tuple[
 def test_eventbridge_rule_pattern_and_permission(lab: lambdalab.Lab, fn: tuple[str, str]) -> None:
     name, arn = fn
     ev = lab.client("events")
-    rule = ev.put_rule(Name="orders-placed", EventPattern=json.dumps({"source": ["shop"], "detail-type": ["Order Placed"]}))["RuleArn"]
+    rule = ev.put_rule(
+        Name="orders-placed", EventPattern=json.dumps({"source": ["shop"], "detail-type": ["Order Placed"]})
+    )["RuleArn"]
     ev.put_targets(Rule="orders-placed", Targets=[{"Id": "recorder", "Arn": arn}])
     entry = {"Source": "shop", "DetailType": "Order Placed", "Detail": json.dumps({"orderId": "o-1"})}
     ev.put_events(Entries=[entry])
     assert lab.trace.where("invoke-denied", name)[-1].detail["source_arn"] == rule
-    lab.client("lambda").add_permission(FunctionName=name, StatementId="events-orders", Action="lambda:InvokeFunction",
-                                        Principal="events.amazonaws.com", SourceArn=rule)
+    lab.client("lambda").add_permission(
+        FunctionName=name,
+        StatementId="events-orders",
+        Action="lambda:InvokeFunction",
+        Principal="events.amazonaws.com",
+        SourceArn=rule,
+    )
     before = pushes(lab, name)
     event_id = ev.put_events(Entries=[entry, {**entry, "DetailType": "Order Cancelled"}])["Entries"][0]["EventId"]
     (event,) = received(lab, name, before)
-    assert event == {"version": "0", "id": event_id, "detail-type": "Order Placed", "source": "shop", "account": ACCOUNT,
-                     "time": lab.clock.now.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": "us-east-1", "resources": [],
-                     "detail": {"orderId": "o-1"}}
+    assert event == {
+        "version": "0",
+        "id": event_id,
+        "detail-type": "Order Placed",
+        "source": "shop",
+        "account": ACCOUNT,
+        "time": lab.clock.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {"orderId": "o-1"},
+    }
 
 
 def test_push_invocations_go_through_the_async_queue_with_retries(lab: lambdalab.Lab, role_arn: str) -> None:
@@ -152,8 +219,13 @@ def test_push_invocations_go_through_the_async_queue_with_retries(lab: lambdalab
     sns = lab.client("sns")
     topic = sns.create_topic(Name="retries")["TopicArn"]
     sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=arn)
-    lab.client("lambda").add_permission(FunctionName=failing, StatementId="sns", Action="lambda:InvokeFunction",
-                                        Principal="sns.amazonaws.com", SourceArn=topic)
+    lab.client("lambda").add_permission(
+        FunctionName=failing,
+        StatementId="sns",
+        Action="lambda:InvokeFunction",
+        Principal="sns.amazonaws.com",
+        SourceArn=topic,
+    )
     start = lab.clock.t
     sns.publish(TopicArn=topic, Message="x")
     lab.run_until_idle()

@@ -74,8 +74,8 @@ def test_node_client_context(rt: Runtime) -> None:
 
 @needs_node
 @pytest.mark.parametrize(
-    ("handler", "error_type", "message"), [("index.boom", "TypeError", "bad things"),
-                                          ("index.callbackError", "Error", "via callback")]
+    ("handler", "error_type", "message"),
+    [("index.boom", "TypeError", "bad things"), ("index.callbackError", "Error", "via callback")],
 )
 def test_node_unhandled_error_shape(rt: Runtime, handler: str, error_type: str, message: str) -> None:
     result = call(rt, make_spec(handler, zip_dir("node_errors")))

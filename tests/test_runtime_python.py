@@ -106,7 +106,11 @@ def test_unhandled_error_has_aws_shape(rt: Runtime) -> None:
 @pytest.mark.parametrize(
     ("handler", "error_type", "message"),
     [
-        ("missing.handler", "Runtime.ImportModuleError", "Unable to import module 'missing': No module named 'missing'"),
+        (
+            "missing.handler",
+            "Runtime.ImportModuleError",
+            "Unable to import module 'missing': No module named 'missing'",
+        ),
         ("app.nope", "Runtime.HandlerNotFound", "Handler 'nope' missing on module 'app'"),
     ],
 )
@@ -170,9 +174,7 @@ def test_client_context_reaches_the_handler(rt: Runtime) -> None:
     assert body["installation_id"] == "i-1"
 
 
-def test_function_sees_lambda_variables_and_nothing_of_the_host(
-    rt: Runtime, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_function_sees_lambda_variables_and_nothing_of_the_host(rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOST_SECRET", "do-not-leak")
     spec = make_spec(handler="app.environ", environment={"MY_SETTING": "1", "AWS_REGION": "evil"})
     env = json.loads(call(rt, spec).payload)
@@ -183,8 +185,15 @@ def test_function_sees_lambda_variables_and_nothing_of_the_host(
     assert env["AWS_LAMBDA_LOG_GROUP_NAME"] == f"/aws/lambda/{spec.function_name}"
     assert env["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.11" and env["_HANDLER"] == "app.environ"
     assert env["TZ"] == ":UTC" and env["AWS_SESSION_TOKEN"]
-    for key in ("AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_LOG_STREAM_NAME",
-                "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "AWS_LAMBDA_RUNTIME_API", "AWS_ACCESS_KEY_ID"):
+    for key in (
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+        "AWS_LAMBDA_RUNTIME_API",
+        "AWS_ACCESS_KEY_ID",
+    ):
         assert env[key]
     assert not set(env) & {"HOME", "VIRTUAL_ENV", "PYTEST_CURRENT_TEST"}
 

@@ -18,7 +18,9 @@ def _resp(doc: object) -> bytes:
 
 # -- errors ---------------------------------------------------------------------------
 def test_success_deletes_the_whole_batch() -> None:
-    assert sqs_errors.decide(IDS, ok=True, payload=b"null", report_failures=False) == sqs_errors.Verdict("success", IDS, ())
+    assert sqs_errors.decide(IDS, ok=True, payload=b"null", report_failures=False) == sqs_errors.Verdict(
+        "success", IDS, ()
+    )
 
 
 def test_function_error_returns_every_message() -> None:
@@ -27,12 +29,16 @@ def test_function_error_returns_every_message() -> None:
 
 
 def test_partial_response_retries_only_the_named_messages() -> None:
-    verdict = sqs_errors.decide(IDS, ok=True, payload=_resp({"batchItemFailures": [{"itemIdentifier": "m2"}]}), report_failures=True)
+    verdict = sqs_errors.decide(
+        IDS, ok=True, payload=_resp({"batchItemFailures": [{"itemIdentifier": "m2"}]}), report_failures=True
+    )
     assert (verdict.outcome, verdict.delete, verdict.retry) == ("partial", ("m1", "m3"), ("m2",))
 
 
 def test_partial_response_is_ignored_without_report_batch_item_failures() -> None:
-    verdict = sqs_errors.decide(IDS, ok=True, payload=_resp({"batchItemFailures": [{"itemIdentifier": "m2"}]}), report_failures=False)
+    verdict = sqs_errors.decide(
+        IDS, ok=True, payload=_resp({"batchItemFailures": [{"itemIdentifier": "m2"}]}), report_failures=False
+    )
     assert verdict.outcome == "success" and verdict.delete == IDS
 
 
@@ -109,42 +115,98 @@ def test_payload_limit_closes_a_batch() -> None:
 
 def test_record_shape_is_lambdas() -> None:
     rec = sqs_batching.record(
-        message_id="id", receipt_handle="rh", body="hi", receive_count=2, sent_ms=1, sender_id="S", first_receive_ms=3,
-        attrs={"color": {"DataType": "String", "StringValue": "red"}}, md5="m", source_arn="arn", region="us-east-1",
-        group_id="g", dedup_id="d", sequence_number="7",
+        message_id="id",
+        receipt_handle="rh",
+        body="hi",
+        receive_count=2,
+        sent_ms=1,
+        sender_id="S",
+        first_receive_ms=3,
+        attrs={"color": {"DataType": "String", "StringValue": "red"}},
+        md5="m",
+        source_arn="arn",
+        region="us-east-1",
+        group_id="g",
+        dedup_id="d",
+        sequence_number="7",
     )
     assert rec == {
-        "messageId": "id", "receiptHandle": "rh", "body": "hi",
-        "attributes": {"ApproximateReceiveCount": "2", "SentTimestamp": "1", "SenderId": "S",
-                       "ApproximateFirstReceiveTimestamp": "3", "SequenceNumber": "7", "MessageGroupId": "g",
-                       "MessageDeduplicationId": "d"},
-        "messageAttributes": {"color": {"stringValue": "red", "stringListValues": [], "binaryListValues": [], "dataType": "String"}},
-        "md5OfBody": "m", "eventSource": "aws:sqs", "eventSourceARN": "arn", "awsRegion": "us-east-1",
+        "messageId": "id",
+        "receiptHandle": "rh",
+        "body": "hi",
+        "attributes": {
+            "ApproximateReceiveCount": "2",
+            "SentTimestamp": "1",
+            "SenderId": "S",
+            "ApproximateFirstReceiveTimestamp": "3",
+            "SequenceNumber": "7",
+            "MessageGroupId": "g",
+            "MessageDeduplicationId": "d",
+        },
+        "messageAttributes": {
+            "color": {"stringValue": "red", "stringListValues": [], "binaryListValues": [], "dataType": "String"}
+        },
+        "md5OfBody": "m",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn",
+        "awsRegion": "us-east-1",
     }
 
 
 # -- settings ------------------------------------------------------------------------------
 def test_defaults() -> None:
-    assert sqs_settings.settings({}, None, fifo=False) == {"BatchSize": 10, "MaximumBatchingWindowInSeconds": 0, "FunctionResponseTypes": []}
+    assert sqs_settings.settings({}, None, fifo=False) == {
+        "BatchSize": 10,
+        "MaximumBatchingWindowInSeconds": 0,
+        "FunctionResponseTypes": [],
+    }
 
 
 @pytest.mark.parametrize(
     ("body", "fifo", "code", "message"),
     [
-        ({"BatchSize": 11}, False, "InvalidParameterValueException",
-         "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10"),
-        ({"BatchSize": 10_001, "MaximumBatchingWindowInSeconds": 1}, False, "ValidationException",
-         "1 validation error detected: Value '10001' at 'batchSize' failed to satisfy constraint: Member must have value less than or equal to 10000"),
+        (
+            {"BatchSize": 11},
+            False,
+            "InvalidParameterValueException",
+            "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10",
+        ),
+        (
+            {"BatchSize": 10_001, "MaximumBatchingWindowInSeconds": 1},
+            False,
+            "ValidationException",
+            "1 validation error detected: Value '10001' at 'batchSize' failed to satisfy constraint: Member must have value less than or equal to 10000",
+        ),
         ({"BatchSize": 0}, False, "ValidationException", None),
         ({"MaximumBatchingWindowInSeconds": 301}, False, "ValidationException", None),
-        ({"MaximumBatchingWindowInSeconds": 1}, True, "InvalidParameterValueException", "Batching window is not supported for FIFO queues"),
+        (
+            {"MaximumBatchingWindowInSeconds": 1},
+            True,
+            "InvalidParameterValueException",
+            "Batching window is not supported for FIFO queues",
+        ),
         ({"BatchSize": 11, "MaximumBatchingWindowInSeconds": 1}, True, "InvalidParameterValueException", None),
         ({"FunctionResponseTypes": ["Everything"]}, False, "ValidationException", None),
         ({"ScalingConfig": {"MaximumConcurrency": 1}}, False, "ValidationException", None),
         ({"ScalingConfig": {"MaximumConcurrency": 1001}}, False, "ValidationException", None),
-        ({"StartingPosition": "LATEST"}, False, "InvalidParameterValueException", "StartingPosition is not valid for SQS event sources."),
-        ({"ParallelizationFactor": 2}, False, "InvalidParameterValueException", "ParallelizationFactor is not valid for SQS event sources."),
-        ({"FilterCriteria": {"Filters": [{"Pattern": "{"}]}}, False, "InvalidParameterValueException", "Invalid filter pattern definition."),
+        (
+            {"StartingPosition": "LATEST"},
+            False,
+            "InvalidParameterValueException",
+            "StartingPosition is not valid for SQS event sources.",
+        ),
+        (
+            {"ParallelizationFactor": 2},
+            False,
+            "InvalidParameterValueException",
+            "ParallelizationFactor is not valid for SQS event sources.",
+        ),
+        (
+            {"FilterCriteria": {"Filters": [{"Pattern": "{"}]}},
+            False,
+            "InvalidParameterValueException",
+            "Invalid filter pattern definition.",
+        ),
     ],
 )
 def test_refused_settings(body: dict, fifo: bool, code: str, message: str | None) -> None:
@@ -156,7 +218,11 @@ def test_refused_settings(body: dict, fifo: bool, code: str, message: str | None
 
 
 def test_update_keeps_current_values_and_empty_scaling_config_removes_it() -> None:
-    current = sqs_settings.settings({"BatchSize": 100, "MaximumBatchingWindowInSeconds": 5, "ScalingConfig": {"MaximumConcurrency": 3}}, None, fifo=False)
+    current = sqs_settings.settings(
+        {"BatchSize": 100, "MaximumBatchingWindowInSeconds": 5, "ScalingConfig": {"MaximumConcurrency": 3}},
+        None,
+        fifo=False,
+    )
     assert current["ScalingConfig"] == {"MaximumConcurrency": 3}
     updated = sqs_settings.settings({"ScalingConfig": {}}, current, fifo=False)
     assert "ScalingConfig" not in updated and updated["BatchSize"] == 100

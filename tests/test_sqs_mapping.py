@@ -20,16 +20,32 @@ def test_create_answers_with_the_sqs_mapping_shape(lab: lambdalab.Lab, role: str
     s = setup(lab, role, OK, BatchSize=5)
     got = lab.client("lambda").get_event_source_mapping(UUID=s.uuid)
     got.pop("ResponseMetadata")
-    assert set(got) == {"UUID", "BatchSize", "MaximumBatchingWindowInSeconds", "EventSourceArn", "FunctionArn", "LastModified",
-                        "State", "StateTransitionReason", "FunctionResponseTypes", "EventSourceMappingArn"}
+    assert set(got) == {
+        "UUID",
+        "BatchSize",
+        "MaximumBatchingWindowInSeconds",
+        "EventSourceArn",
+        "FunctionArn",
+        "LastModified",
+        "State",
+        "StateTransitionReason",
+        "FunctionResponseTypes",
+        "EventSourceMappingArn",
+    }
     assert (got["BatchSize"], got["MaximumBatchingWindowInSeconds"], got["FunctionResponseTypes"]) == (5, 0, [])
     assert (got["State"], got["StateTransitionReason"], got["EventSourceArn"]) == ("Enabled", "USER_INITIATED", s.arn)
 
 
 def test_filters_and_scaling_config_are_echoed(lab: lambdalab.Lab, role: str) -> None:
     pattern = json.dumps({"body": {"kind": ["order"]}})
-    s = setup(lab, role, OK, FilterCriteria={"Filters": [{"Pattern": pattern}]}, ScalingConfig={"MaximumConcurrency": 2},
-              FunctionResponseTypes=["ReportBatchItemFailures"])
+    s = setup(
+        lab,
+        role,
+        OK,
+        FilterCriteria={"Filters": [{"Pattern": pattern}]},
+        ScalingConfig={"MaximumConcurrency": 2},
+        FunctionResponseTypes=["ReportBatchItemFailures"],
+    )
     got = lab.client("lambda").get_event_source_mapping(UUID=s.uuid)
     assert got["FilterCriteria"] == {"Filters": [{"Pattern": pattern}]}
     assert got["ScalingConfig"] == {"MaximumConcurrency": 2}
@@ -40,7 +56,9 @@ def test_queue_must_exist(lab: lambdalab.Lab, role: str) -> None:
     from support import create_python
 
     with pytest.raises(ClientError) as exc:
-        lab.client("lambda").create_event_source_mapping(FunctionName=create_python(lab, role), EventSourceArn=lab.arn("sqs", "nope"))
+        lab.client("lambda").create_event_source_mapping(
+            FunctionName=create_python(lab, role), EventSourceArn=lab.arn("sqs", "nope")
+        )
     assert exc.value.response["Error"]["Code"] == "InvalidParameterValueException"
     assert "NonExistentQueue" in exc.value.response["Error"]["Message"]
 
@@ -56,9 +74,16 @@ def test_batches_go_when_full_and_the_rest_at_once_without_a_window(lab: lambdal
     ids = s.send(*[f"m{i}" for i in range(25)])
     lab.run_until_idle(60)
     batches = s.records("sqs-batch")
-    assert [(r.t - s.start, r.detail["size"], r.detail["reason"]) for r in batches] == [(0, 10, "full"), (0, 10, "full"), (0, 5, "received")]
+    assert [(r.t - s.start, r.detail["size"], r.detail["reason"]) for r in batches] == [
+        (0, 10, "full"),
+        (0, 10, "full"),
+        (0, 5, "received"),
+    ]
     assert [i for r in batches for i in r.ids] == ids
-    assert [(t, k) for t, k, _ in s.events("sqs-batch-result", "sqs-deleted")][:2] == [(1.0, "sqs-batch-result"), (1.0, "sqs-deleted")]
+    assert [(t, k) for t, k, _ in s.events("sqs-batch-result", "sqs-deleted")][:2] == [
+        (1.0, "sqs-batch-result"),
+        (1.0, "sqs-deleted"),
+    ]
     assert s.waiting() == 0
 
 
@@ -76,7 +101,10 @@ def test_a_full_batch_does_not_wait_for_the_window(lab: lambdalab.Lab, role: str
     s = setup(lab, role, OK, BatchSize=20, MaximumBatchingWindowInSeconds=60, visibility=360)
     s.send(*[str(i) for i in range(25)])
     lab.run_until_idle(120)
-    assert [(r.t - s.start, r.detail["size"], r.detail["reason"]) for r in s.records("sqs-batch")] == [(0, 20, "full"), (60, 5, "window")]
+    assert [(r.t - s.start, r.detail["size"], r.detail["reason"]) for r in s.records("sqs-batch")] == [
+        (0, 20, "full"),
+        (60, 5, "window"),
+    ]
 
 
 def test_failed_batch_returns_after_visibility_timeout_then_goes_to_the_dlq(lab: lambdalab.Lab, role: str) -> None:
@@ -87,9 +115,15 @@ def test_failed_batch_returns_after_visibility_timeout_then_goes_to_the_dlq(lab:
     lab.run_until_idle(600)
     # THEN three receives 30 s apart, each returning; the fourth look moves it to the DLQ
     assert s.events("sqs-receive", "sqs-batch-result", "sqs-returned", "sqs-redrive") == [
-        (0.0, "sqs-receive", (mid,)), (1.0, "sqs-batch-result", (mid,)), (1.0, "sqs-returned", (mid,)),
-        (30.0, "sqs-receive", (mid,)), (31.0, "sqs-batch-result", (mid,)), (31.0, "sqs-returned", (mid,)),
-        (60.0, "sqs-receive", (mid,)), (61.0, "sqs-batch-result", (mid,)), (61.0, "sqs-returned", (mid,)),
+        (0.0, "sqs-receive", (mid,)),
+        (1.0, "sqs-batch-result", (mid,)),
+        (1.0, "sqs-returned", (mid,)),
+        (30.0, "sqs-receive", (mid,)),
+        (31.0, "sqs-batch-result", (mid,)),
+        (31.0, "sqs-returned", (mid,)),
+        (60.0, "sqs-receive", (mid,)),
+        (61.0, "sqs-batch-result", (mid,)),
+        (61.0, "sqs-returned", (mid,)),
         (90.0, "sqs-redrive", (mid,)),
     ]
     assert [r.detail["counts"] for r in s.records("sqs-receive")] == [[1], [2], [3]]
@@ -109,16 +143,27 @@ def test_partial_batch_response_retries_only_failed_messages(lab: lambdalab.Lab,
     good1, bad, good2 = s.send("ok-1", "bad-1", "ok-2")
     lab.run_until_idle(300)
     assert s.events("sqs-batch-result", "sqs-deleted", "sqs-returned") == [
-        (1.0, "sqs-batch-result", (good1, bad, good2)), (1.0, "sqs-deleted", (good1, good2)), (1.0, "sqs-returned", (bad,)),
-        (21.0, "sqs-batch-result", (bad,)), (21.0, "sqs-deleted", (bad,)),
+        (1.0, "sqs-batch-result", (good1, bad, good2)),
+        (1.0, "sqs-deleted", (good1, good2)),
+        (1.0, "sqs-returned", (bad,)),
+        (21.0, "sqs-batch-result", (bad,)),
+        (21.0, "sqs-deleted", (bad,)),
     ]
     assert [r.detail["outcome"] for r in s.records("sqs-batch-result")] == ["partial", "success"]
 
 
-@pytest.mark.parametrize("answer", ['{"batchItemFailures": [{"itemIdentifier": "not-in-batch"}]}', '{"batchItemFailures": [{"itemIdentifier": ""}]}'])
+@pytest.mark.parametrize(
+    "answer",
+    ['{"batchItemFailures": [{"itemIdentifier": "not-in-batch"}]}', '{"batchItemFailures": [{"itemIdentifier": ""}]}'],
+)
 def test_an_invalid_partial_response_fails_the_whole_batch(lab: lambdalab.Lab, role: str, answer: str) -> None:
-    s = setup(lab, role, f"import json\ndef handler(event, context):\n    return json.loads({answer!r})\n", visibility=10,
-              FunctionResponseTypes=["ReportBatchItemFailures"])
+    s = setup(
+        lab,
+        role,
+        f"import json\ndef handler(event, context):\n    return json.loads({answer!r})\n",
+        visibility=10,
+        FunctionResponseTypes=["ReportBatchItemFailures"],
+    )
     ids = s.send("x", "y")
     lab.advance(5)
     [result] = s.records("sqs-batch-result")
@@ -130,7 +175,10 @@ def test_filtered_out_messages_are_deleted_without_an_invocation(lab: lambdalab.
     s = setup(lab, role, OK, FilterCriteria={"Filters": [{"Pattern": pattern}]})
     order, refund, text = s.send(json.dumps({"kind": "order"}), json.dumps({"kind": "refund"}), "plain text")
     lab.run_until_idle(60)
-    assert s.events("sqs-filtered", "sqs-batch") == [(0.0, "sqs-filtered", (refund, text)), (0.0, "sqs-batch", (order,))]
+    assert s.events("sqs-filtered", "sqs-batch") == [
+        (0.0, "sqs-filtered", (refund, text)),
+        (0.0, "sqs-batch", (order,)),
+    ]
     assert s.waiting() == 0
 
 
@@ -205,10 +253,19 @@ def test_the_function_receives_lambdas_sqs_event_shape(lab: lambdalab.Lab, role:
     [line] = [e["message"] for e in logs if "EVENT " in e["message"]]
     [record] = json.loads(line.split("EVENT ", 1)[1])["Records"]
     assert record["messageId"] == mid and record["body"] == "hello"
-    assert record["eventSource"] == "aws:sqs" and record["eventSourceARN"] == s.arn and record["awsRegion"] == lab.region
-    assert set(record["attributes"]) == {"ApproximateReceiveCount", "SentTimestamp", "SenderId", "ApproximateFirstReceiveTimestamp"}
+    assert (
+        record["eventSource"] == "aws:sqs" and record["eventSourceARN"] == s.arn and record["awsRegion"] == lab.region
+    )
+    assert set(record["attributes"]) == {
+        "ApproximateReceiveCount",
+        "SentTimestamp",
+        "SenderId",
+        "ApproximateFirstReceiveTimestamp",
+    }
     assert record["attributes"]["ApproximateReceiveCount"] == "1"
-    assert record["messageAttributes"] == {"color": {"stringValue": "red", "stringListValues": [], "binaryListValues": [], "dataType": "String"}}
+    assert record["messageAttributes"] == {
+        "color": {"stringValue": "red", "stringListValues": [], "binaryListValues": [], "dataType": "String"}
+    }
     assert record["md5OfBody"] == "5d41402abc4b2a76b9719d911017c592"
     assert record["receiptHandle"].startswith("AQEB")
 

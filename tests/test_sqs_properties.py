@@ -42,8 +42,10 @@ _names = itertools.count()
 @pytest.fixture(scope="module")
 def functions(lab: lambdalab.Lab) -> dict[str, str]:
     role = sqs_role(lab, "sqs-property-role")
-    return {"raise": create_python(lab, role, RAISE, FunctionName="prop-raise", Timeout=3),
-            "partial": create_python(lab, role, PARTIAL, FunctionName="prop-partial", Timeout=3)}
+    return {
+        "raise": create_python(lab, role, RAISE, FunctionName="prop-raise", Timeout=3),
+        "partial": create_python(lab, role, PARTIAL, FunctionName="prop-partial", Timeout=3),
+    }
 
 
 messages = st.lists(st.tuples(st.sampled_from("ABC"), st.integers(0, 4)), min_size=1, max_size=25)
@@ -59,8 +61,14 @@ messages = st.lists(st.tuples(st.sampled_from("ABC"), st.integers(0, 4)), min_si
     visibility=st.sampled_from([5, 10, 30]),
 )
 def test_every_message_ends_processed_or_in_the_dlq(
-    lab: lambdalab.Lab, functions: dict[str, str], msgs: list[tuple[str, int]], fifo: bool, mode: str,
-    batch_size: int, window: int, visibility: int,
+    lab: lambdalab.Lab,
+    functions: dict[str, str],
+    msgs: list[tuple[str, int]],
+    fifo: bool,
+    mode: str,
+    batch_size: int,
+    window: int,
+    visibility: int,
 ) -> None:
     sqs, lam = lab.client("sqs"), lab.client("lambda")
     n = next(_names)
@@ -68,12 +76,17 @@ def test_every_message_ends_processed_or_in_the_dlq(
     fifo_attrs = {"FifoQueue": "true"} if fifo else {}
     dlq_url = sqs.create_queue(QueueName=f"prop-dlq-{n}{suffix}", Attributes=fifo_attrs)["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    attrs = {"VisibilityTimeout": str(visibility), **fifo_attrs,
-             "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE})}
+    attrs = {
+        "VisibilityTimeout": str(visibility),
+        **fifo_attrs,
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE}),
+    }
     url = sqs.create_queue(QueueName=f"prop-{n}{suffix}", Attributes=attrs)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     uuid = lam.create_event_source_mapping(
-        FunctionName=functions[mode], EventSourceArn=arn, BatchSize=batch_size,
+        FunctionName=functions[mode],
+        EventSourceArn=arn,
+        BatchSize=batch_size,
         MaximumBatchingWindowInSeconds=0 if fifo else window,
         FunctionResponseTypes=["ReportBatchItemFailures"] if mode == "partial" else [],
     )["UUID"]
@@ -103,4 +116,3 @@ def test_every_message_ends_processed_or_in_the_dlq(
             assert order == sorted(order), f"group {group} processed out of order: {order}"
     lam.delete_event_source_mapping(UUID=uuid)
     lab.advance(1)
-

@@ -46,7 +46,9 @@ def test_retry_limit_discards() -> None:
 
 
 def test_zero_retries_discards_after_the_first_attempt() -> None:
-    assert errors.next_step("function-error", size=1, retries_used=0, backoff_round=0, max_retries=0).action == "discard"
+    assert (
+        errors.next_step("function-error", size=1, retries_used=0, backoff_round=0, max_retries=0).action == "discard"
+    )
 
 
 def test_bisect_splits_without_using_a_retry() -> None:
@@ -54,7 +56,10 @@ def test_bisect_splits_without_using_a_retry() -> None:
     assert step == errors.Step("bisect")
     assert errors.halves(5) == (3, 2)
     # one record left: bisect cannot help, the retry quota applies
-    assert errors.next_step("function-error", size=1, retries_used=0, backoff_round=0, max_retries=0, bisect=True).action == "discard"
+    assert (
+        errors.next_step("function-error", size=1, retries_used=0, backoff_round=0, max_retries=0, bisect=True).action
+        == "discard"
+    )
 
 
 def test_partial_answer_checkpoints_before_the_lowest_failure() -> None:
@@ -128,9 +133,16 @@ def _error(body: dict[str, object], kind: str = "kinesis", arn: str = KINESIS) -
 def test_defaults_in_aws_shape() -> None:
     out = stream_settings.settings("kinesis", KINESIS, {"StartingPosition": "LATEST"}, None)
     assert out == {
-        "StartingPosition": "LATEST", "BatchSize": 100, "MaximumBatchingWindowInSeconds": 0, "ParallelizationFactor": 1,
-        "DestinationConfig": {"OnFailure": {}}, "FunctionResponseTypes": [], "MaximumRecordAgeInSeconds": -1,
-        "BisectBatchOnFunctionError": False, "MaximumRetryAttempts": -1, "TumblingWindowInSeconds": 0,
+        "StartingPosition": "LATEST",
+        "BatchSize": 100,
+        "MaximumBatchingWindowInSeconds": 0,
+        "ParallelizationFactor": 1,
+        "DestinationConfig": {"OnFailure": {}},
+        "FunctionResponseTypes": [],
+        "MaximumRecordAgeInSeconds": -1,
+        "BisectBatchOnFunctionError": False,
+        "MaximumRetryAttempts": -1,
+        "TumblingWindowInSeconds": 0,
         "LastProcessingResult": "No records processed",
     }
 
@@ -142,21 +154,53 @@ def test_starting_position_rules() -> None:
     )
     assert _error({"StartingPosition": "NOW"})[0] == "ValidationException"
     assert _error({"StartingPosition": "AT_TIMESTAMP"}, "dynamodb", DDB) == (
-        "InvalidParameterValueException", f"Unsupported starting position for arn type: {DDB}")
-    out = stream_settings.settings("kinesis", KINESIS, {"StartingPosition": "AT_TIMESTAMP", "StartingPositionTimestamp": 5}, None)
+        "InvalidParameterValueException",
+        f"Unsupported starting position for arn type: {DDB}",
+    )
+    out = stream_settings.settings(
+        "kinesis", KINESIS, {"StartingPosition": "AT_TIMESTAMP", "StartingPositionTimestamp": 5}, None
+    )
     assert out["StartingPositionTimestamp"] == 5.0
 
 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("BatchSize", 10_001, "Value '10001' at 'batchSize' failed to satisfy constraint: Member must have value less than or equal to 10000"),
-        ("BatchSize", 0, "Value '0' at 'batchSize' failed to satisfy constraint: Member must have value greater than or equal to 1"),
-        ("MaximumBatchingWindowInSeconds", 301, "at 'maximumBatchingWindowInSeconds' failed to satisfy constraint: Member must have value less than or equal to 300"),
-        ("ParallelizationFactor", 11, "at 'parallelizationFactor' failed to satisfy constraint: Member must have value less than or equal to 10"),
-        ("MaximumRetryAttempts", -2, "at 'maximumRetryAttempts' failed to satisfy constraint: Member must have value greater than or equal to -1"),
-        ("MaximumRecordAgeInSeconds", 604_801, "at 'maximumRecordAgeInSeconds' failed to satisfy constraint: Member must have value less than or equal to 604800"),
-        ("TumblingWindowInSeconds", 901, "at 'tumblingWindowInSeconds' failed to satisfy constraint: Member must have value less than or equal to 900"),
+        (
+            "BatchSize",
+            10_001,
+            "Value '10001' at 'batchSize' failed to satisfy constraint: Member must have value less than or equal to 10000",
+        ),
+        (
+            "BatchSize",
+            0,
+            "Value '0' at 'batchSize' failed to satisfy constraint: Member must have value greater than or equal to 1",
+        ),
+        (
+            "MaximumBatchingWindowInSeconds",
+            301,
+            "at 'maximumBatchingWindowInSeconds' failed to satisfy constraint: Member must have value less than or equal to 300",
+        ),
+        (
+            "ParallelizationFactor",
+            11,
+            "at 'parallelizationFactor' failed to satisfy constraint: Member must have value less than or equal to 10",
+        ),
+        (
+            "MaximumRetryAttempts",
+            -2,
+            "at 'maximumRetryAttempts' failed to satisfy constraint: Member must have value greater than or equal to -1",
+        ),
+        (
+            "MaximumRecordAgeInSeconds",
+            604_801,
+            "at 'maximumRecordAgeInSeconds' failed to satisfy constraint: Member must have value less than or equal to 604800",
+        ),
+        (
+            "TumblingWindowInSeconds",
+            901,
+            "at 'tumblingWindowInSeconds' failed to satisfy constraint: Member must have value less than or equal to 900",
+        ),
     ],
 )
 def test_ranges(field: str, value: int, message: str) -> None:
@@ -173,58 +217,129 @@ def test_record_age_between_zero_and_a_minute_is_refused() -> None:
 
 def test_update_merges_over_current() -> None:
     current = stream_settings.settings("kinesis", KINESIS, {"StartingPosition": "TRIM_HORIZON"}, None)
-    out = stream_settings.settings("kinesis", KINESIS, {"MaximumRetryAttempts": 3, "DestinationConfig": {"OnFailure": {"Destination": "arn:aws:sqs:us-east-1:123456789012:q"}}}, current)
+    out = stream_settings.settings(
+        "kinesis",
+        KINESIS,
+        {
+            "MaximumRetryAttempts": 3,
+            "DestinationConfig": {"OnFailure": {"Destination": "arn:aws:sqs:us-east-1:123456789012:q"}},
+        },
+        current,
+    )
     assert (out["StartingPosition"], out["MaximumRetryAttempts"], out["DestinationConfig"]) == (
-        "TRIM_HORIZON", 3, {"OnFailure": {"Destination": "arn:aws:sqs:us-east-1:123456789012:q"}})
+        "TRIM_HORIZON",
+        3,
+        {"OnFailure": {"Destination": "arn:aws:sqs:us-east-1:123456789012:q"}},
+    )
 
 
 def test_on_success_destination_is_refused() -> None:
-    assert _error({"StartingPosition": "LATEST", "DestinationConfig": {"OnSuccess": {"Destination": "arn:aws:sqs:us-east-1:1:q"}}}) == (
-        "InvalidParameterValueException", "Unsupported DestinationConfig parameter for given event source mapping type.")
+    assert _error(
+        {"StartingPosition": "LATEST", "DestinationConfig": {"OnSuccess": {"Destination": "arn:aws:sqs:us-east-1:1:q"}}}
+    ) == (
+        "InvalidParameterValueException",
+        "Unsupported DestinationConfig parameter for given event source mapping type.",
+    )
 
 
 def test_bad_filter_pattern() -> None:
     assert _error({"StartingPosition": "LATEST", "FilterCriteria": {"Filters": [{"Pattern": "{not json"}]}}) == (
-        "InvalidParameterValueException", "Invalid filter pattern definition.")
+        "InvalidParameterValueException",
+        "Invalid filter pattern definition.",
+    )
 
 
 # -- records ------------------------------------------------------------------------------------
 def test_kinesis_record_shape() -> None:
-    record = shapes.kinesis_record(shard="shardId-000000000001", seq="7", partition_key="pk", data_b64="aGk=", arrival=1736154000.1234,
-                                   role_arn="arn:aws:iam::123456789012:role/r", region="us-east-1", stream_arn=KINESIS)
+    record = shapes.kinesis_record(
+        shard="shardId-000000000001",
+        seq="7",
+        partition_key="pk",
+        data_b64="aGk=",
+        arrival=1736154000.1234,
+        role_arn="arn:aws:iam::123456789012:role/r",
+        region="us-east-1",
+        stream_arn=KINESIS,
+    )
     assert record == {
-        "kinesis": {"kinesisSchemaVersion": "1.0", "partitionKey": "pk", "sequenceNumber": "7", "data": "aGk=",
-                    "approximateArrivalTimestamp": 1736154000.123},
-        "eventSource": "aws:kinesis", "eventVersion": "1.0", "eventID": "shardId-000000000001:7",
-        "eventName": "aws:kinesis:record", "invokeIdentityArn": "arn:aws:iam::123456789012:role/r",
-        "awsRegion": "us-east-1", "eventSourceARN": KINESIS,
+        "kinesis": {
+            "kinesisSchemaVersion": "1.0",
+            "partitionKey": "pk",
+            "sequenceNumber": "7",
+            "data": "aGk=",
+            "approximateArrivalTimestamp": 1736154000.123,
+        },
+        "eventSource": "aws:kinesis",
+        "eventVersion": "1.0",
+        "eventID": "shardId-000000000001:7",
+        "eventName": "aws:kinesis:record",
+        "invokeIdentityArn": "arn:aws:iam::123456789012:role/r",
+        "awsRegion": "us-east-1",
+        "eventSourceARN": KINESIS,
     }
 
 
 def test_failure_record_shape() -> None:
     items = [_item(3, arrival=1736154000.5), _item(4, arrival=1736154001.25)]
     record = shapes.failure_record(
-        kind="kinesis", timestamp=datetime(2025, 1, 6, 9, 0, 5, tzinfo=UTC), request_id="r", function_arn="arn:f",
-        condition="RetryAttemptsExhausted", invoke_count=3, status_code=200, executed_version="$LATEST",
-        function_error="Unhandled", items=items, stream_arn=KINESIS)
+        kind="kinesis",
+        timestamp=datetime(2025, 1, 6, 9, 0, 5, tzinfo=UTC),
+        request_id="r",
+        function_arn="arn:f",
+        condition="RetryAttemptsExhausted",
+        invoke_count=3,
+        status_code=200,
+        executed_version="$LATEST",
+        function_error="Unhandled",
+        items=items,
+        stream_arn=KINESIS,
+    )
     assert list(record) == ["requestContext", "responseContext", "version", "timestamp", "KinesisBatchInfo"]
-    assert record["requestContext"] == {"requestId": "r", "functionArn": "arn:f", "condition": "RetryAttemptsExhausted", "approximateInvokeCount": 3}
+    assert record["requestContext"] == {
+        "requestId": "r",
+        "functionArn": "arn:f",
+        "condition": "RetryAttemptsExhausted",
+        "approximateInvokeCount": 3,
+    }
     assert record["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"}
     assert record["timestamp"] == "2025-01-06T09:00:05.000Z"
     assert record["KinesisBatchInfo"] == {
-        "shardId": "shardId-000000000000", "startSequenceNumber": "3", "endSequenceNumber": "4",
-        "approximateArrivalOfFirstRecord": "2025-01-06T09:00:00.500Z", "approximateArrivalOfLastRecord": "2025-01-06T09:00:01.250Z",
-        "batchSize": 2, "streamArn": KINESIS,
+        "shardId": "shardId-000000000000",
+        "startSequenceNumber": "3",
+        "endSequenceNumber": "4",
+        "approximateArrivalOfFirstRecord": "2025-01-06T09:00:00.500Z",
+        "approximateArrivalOfLastRecord": "2025-01-06T09:00:01.250Z",
+        "batchSize": 2,
+        "streamArn": KINESIS,
     }
-    ddb = shapes.failure_record(kind="dynamodb", timestamp=datetime(2025, 1, 6, tzinfo=UTC), request_id="", function_arn="f",
-                                condition="RecordAgeExceeded", invoke_count=0, status_code=200, executed_version="$LATEST",
-                                function_error=None, items=items, stream_arn=DDB)
+    ddb = shapes.failure_record(
+        kind="dynamodb",
+        timestamp=datetime(2025, 1, 6, tzinfo=UTC),
+        request_id="",
+        function_arn="f",
+        condition="RecordAgeExceeded",
+        invoke_count=0,
+        status_code=200,
+        executed_version="$LATEST",
+        function_error=None,
+        items=items,
+        stream_arn=DDB,
+    )
     assert "DDBStreamBatchInfo" in ddb and "functionError" not in ddb["responseContext"]
 
 
 def test_filters_see_kinesis_data_as_json() -> None:
     data = base64.b64encode(json.dumps({"temp": 40}).encode()).decode()
-    record = shapes.kinesis_record(shard="s", seq="1", partition_key="pk", data_b64=data, arrival=0, role_arn="r", region="us-east-1", stream_arn=KINESIS)
+    record = shapes.kinesis_record(
+        shard="s",
+        seq="1",
+        partition_key="pk",
+        data_b64=data,
+        arrival=0,
+        role_arn="r",
+        region="us-east-1",
+        stream_arn=KINESIS,
+    )
     assert matches_any([{"data": {"temp": [{"numeric": [">", 30]}]}}], record)
     assert not matches_any([{"data": {"temp": [{"numeric": ["<", 30]}]}}], record)
     assert matches_any([{"partitionKey": ["pk"]}], record)
@@ -234,21 +349,66 @@ def test_filters_see_kinesis_data_as_json() -> None:
 # -- the shard view's state -------------------------------------------------------------------------
 def test_shard_view_state_from_trace_records() -> None:
     def batch(t: float, seqs: list[str], outcome: str, attempt: int = 1, split: bool = False) -> Record:
-        return Record(t, "stream-batch", "f", ("m",), {"shard": "shardId-000000000000", "lane": 0, "seqs": seqs, "start": t,
-                                                       "duration": 1.0, "attempt": attempt, "outcome": outcome, "split": split})
+        return Record(
+            t,
+            "stream-batch",
+            "f",
+            ("m",),
+            {
+                "shard": "shardId-000000000000",
+                "lane": 0,
+                "seqs": seqs,
+                "start": t,
+                "duration": 1.0,
+                "attempt": attempt,
+                "outcome": outcome,
+                "split": split,
+            },
+        )
+
     records = [
         batch(1, ["1", "2"], "function-error"),
-        Record(2, "stream-retry-wait", "f", ("m",), {"shard": "shardId-000000000000", "lane": 0, "delay": 1.0, "until": 3.0}),
+        Record(
+            2,
+            "stream-retry-wait",
+            "f",
+            ("m",),
+            {"shard": "shardId-000000000000", "lane": 0, "delay": 1.0, "until": 3.0},
+        ),
         batch(3, ["1", "2"], "function-error", attempt=2),
-        Record(4, "stream-discard", "f", ("m",), {"shard": "shardId-000000000000", "lane": 0, "seqs": ["1", "2"], "condition": "RetryAttemptsExhausted"}),
+        Record(
+            4,
+            "stream-discard",
+            "f",
+            ("m",),
+            {"shard": "shardId-000000000000", "lane": 0, "seqs": ["1", "2"], "condition": "RetryAttemptsExhausted"},
+        ),
         Record(4, "stream-delivery", "f", ("m",), {"target": "q"}),
-        Record(4, "stream-batch", "f", ("other",), {"shard": "x", "lane": 0, "seqs": ["9"], "start": 4, "duration": 1.0, "attempt": 1, "outcome": "success"}),
+        Record(
+            4,
+            "stream-batch",
+            "f",
+            ("other",),
+            {"shard": "x", "lane": 0, "seqs": ["9"], "start": 4, "duration": 1.0, "attempt": 1, "outcome": "success"},
+        ),
     ]
     state = shard_view_state(records, "m")
     assert state["lanes"] == [{"id": "shardId-000000000000#0", "shard": "shardId-000000000000", "lane": 0}]
-    assert [(b["start"], b["end"], b["outcome"], b["attempt"]) for b in state["batches"]] == [(1, 2, "function-error", 1), (3, 4, "function-error", 2)]
+    assert [(b["start"], b["end"], b["outcome"], b["attempt"]) for b in state["batches"]] == [
+        (1, 2, "function-error", 1),
+        (3, 4, "function-error", 2),
+    ]
     assert state["waits"] == [{"lane": "shardId-000000000000#0", "start": 2, "end": 3.0}]
-    assert state["discards"] == [{"lane": "shardId-000000000000#0", "t": 4, "first": "1", "last": "2", "size": 2,
-                                  "condition": "RetryAttemptsExhausted", "sent": True}]
+    assert state["discards"] == [
+        {
+            "lane": "shardId-000000000000#0",
+            "t": 4,
+            "first": "1",
+            "last": "2",
+            "size": 2,
+            "condition": "RetryAttemptsExhausted",
+            "sent": True,
+        }
+    ]
     assert state["t_end"] == 4
     assert len(shard_view_state(records)["lanes"]) == 2

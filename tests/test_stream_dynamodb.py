@@ -23,8 +23,10 @@ def role(lab: lambdalab.Lab) -> str:
 def _table(lab: lambdalab.Lab, view: str = "NEW_AND_OLD_IMAGES") -> tuple[str, str]:
     name = unique("table")
     answer = lab.client("dynamodb").create_table(
-        TableName=name, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+        TableName=name,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
         StreamSpecification={"StreamEnabled": True, "StreamViewType": view},
     )
     return name, str(answer["TableDescription"]["LatestStreamArn"])
@@ -49,10 +51,30 @@ def test_insert_modify_remove_reach_the_function_in_aws_shape(lab: lambdalab.Lab
     records = event["Records"]
     assert [r["eventName"] for r in records] == ["INSERT", "MODIFY", "REMOVE"]
     first = records[0]
-    assert list(first) == ["eventID", "eventName", "eventVersion", "eventSource", "awsRegion", "dynamodb", "eventSourceARN"]
-    assert (first["eventVersion"], first["eventSource"], first["awsRegion"], first["eventSourceARN"]) == ("1.1", "aws:dynamodb", "us-east-1", arn)
+    assert list(first) == [
+        "eventID",
+        "eventName",
+        "eventVersion",
+        "eventSource",
+        "awsRegion",
+        "dynamodb",
+        "eventSourceARN",
+    ]
+    assert (first["eventVersion"], first["eventSource"], first["awsRegion"], first["eventSourceARN"]) == (
+        "1.1",
+        "aws:dynamodb",
+        "us-east-1",
+        arn,
+    )
     image = first["dynamodb"]
-    assert list(image) == ["ApproximateCreationDateTime", "Keys", "NewImage", "SequenceNumber", "SizeBytes", "StreamViewType"]
+    assert list(image) == [
+        "ApproximateCreationDateTime",
+        "Keys",
+        "NewImage",
+        "SequenceNumber",
+        "SizeBytes",
+        "StreamViewType",
+    ]
     assert image["Keys"] == {"id": {"S": "a"}}
     assert image["NewImage"] == {"id": {"S": "a"}, "n": {"N": "1"}}
     assert isinstance(image["ApproximateCreationDateTime"], int)
@@ -67,7 +89,13 @@ def test_keys_only_view(lab: lambdalab.Lab, role: str) -> None:
     mapping(lab, fn, arn)
     lab.run_until_idle(600)
     [event] = _events(lab, fn)
-    assert set(event["Records"][0]["dynamodb"]) == {"ApproximateCreationDateTime", "Keys", "SequenceNumber", "SizeBytes", "StreamViewType"}
+    assert set(event["Records"][0]["dynamodb"]) == {
+        "ApproximateCreationDateTime",
+        "Keys",
+        "SequenceNumber",
+        "SizeBytes",
+        "StreamViewType",
+    }
 
 
 def test_records_stay_in_the_stream_for_a_second_consumer(lab: lambdalab.Lab, role: str) -> None:
@@ -82,7 +110,11 @@ def test_records_stay_in_the_stream_for_a_second_consumer(lab: lambdalab.Lab, ro
     streams = lab.client("dynamodbstreams", config=Config(retries={"total_max_attempts": 1}))
     shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
     it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-    assert [r["dynamodb"]["Keys"]["id"]["S"] for r in streams.get_records(ShardIterator=it)["Records"]] == ["i0", "i1", "i2"]
+    assert [r["dynamodb"]["Keys"]["id"]["S"] for r in streams.get_records(ShardIterator=it)["Records"]] == [
+        "i0",
+        "i1",
+        "i2",
+    ]
 
 
 def test_at_timestamp_is_kinesis_only(lab: lambdalab.Lab, role: str) -> None:
@@ -98,7 +130,8 @@ def test_role_must_read_the_table_stream(lab: lambdalab.Lab, role_arn: str) -> N
         mapping(lab, create_python(lab, role_arn), arn)
     assert exc.value.response["Error"]["Message"] == (
         f"Cannot access stream {arn}. Please ensure the role can perform the GetRecords, GetShardIterator, "
-        "DescribeStream, and ListStreams Actions on your stream in IAM.")
+        "DescribeStream, and ListStreams Actions on your stream in IAM."
+    )
 
 
 def test_poison_item_goes_to_the_on_failure_queue(lab: lambdalab.Lab, role: str) -> None:
@@ -107,12 +140,25 @@ def test_poison_item_goes_to_the_on_failure_queue(lab: lambdalab.Lab, role: str)
     ddb = lab.client("dynamodb")
     ddb.put_item(TableName=table, Item={"id": {"S": "1"}, "v": {"S": "poison"}})
     ddb.put_item(TableName=table, Item={"id": {"S": "2"}, "v": {"S": "fine"}})
-    uuid, t0 = mapping(lab, function(lab, role), arn, MaximumRetryAttempts=0, BisectBatchOnFunctionError=True,
-                       DestinationConfig={"OnFailure": {"Destination": queue_arn}})
+    uuid, t0 = mapping(
+        lab,
+        function(lab, role),
+        arn,
+        MaximumRetryAttempts=0,
+        BisectBatchOnFunctionError=True,
+        DestinationConfig={"OnFailure": {"Destination": queue_arn}},
+    )
     lab.run_until_idle(600)
     assert [(t, len(seqs), outcome) for t, _, seqs, outcome in batches(lab, uuid, t0)] == [
-        (1.0, 2, "function-error"), (2.0, 1, "function-error"), (3.0, 1, "success")]
+        (1.0, 2, "function-error"),
+        (2.0, 1, "function-error"),
+        (3.0, 1, "success"),
+    ]
     [record] = messages(lab, url)
     info = record["DDBStreamBatchInfo"]
-    assert (info["batchSize"], info["streamArn"], record["requestContext"]["condition"]) == (1, arn, "RetryAttemptsExhausted")
+    assert (info["batchSize"], info["streamArn"], record["requestContext"]["condition"]) == (
+        1,
+        arn,
+        "RetryAttemptsExhausted",
+    )
     assert [d["condition"] for _, d in events(lab, uuid, "stream-discard")] == ["RetryAttemptsExhausted"]

@@ -27,14 +27,26 @@ def role(lab: lambdalab.Lab) -> str:
 def test_create_answers_in_aws_shape(lab: lambdalab.Lab, role: str) -> None:
     _, arn = kinesis_stream(lab)
     fn = function(lab, role)
-    got = lab.client("lambda").create_event_source_mapping(FunctionName=fn, EventSourceArn=arn, StartingPosition="LATEST")
+    got = lab.client("lambda").create_event_source_mapping(
+        FunctionName=fn, EventSourceArn=arn, StartingPosition="LATEST"
+    )
     got.pop("ResponseMetadata")
     assert {k: v for k, v in got.items() if k not in ("UUID", "LastModified", "EventSourceMappingArn")} == {
-        "StartingPosition": "LATEST", "BatchSize": 100, "MaximumBatchingWindowInSeconds": 0, "ParallelizationFactor": 1,
-        "EventSourceArn": arn, "FunctionArn": lab.arn("lambda", f"function:{fn}"),
-        "LastProcessingResult": "No records processed", "State": "Creating", "StateTransitionReason": "User action",
-        "DestinationConfig": {"OnFailure": {}}, "FunctionResponseTypes": [], "MaximumRecordAgeInSeconds": -1,
-        "BisectBatchOnFunctionError": False, "MaximumRetryAttempts": -1, "TumblingWindowInSeconds": 0,
+        "StartingPosition": "LATEST",
+        "BatchSize": 100,
+        "MaximumBatchingWindowInSeconds": 0,
+        "ParallelizationFactor": 1,
+        "EventSourceArn": arn,
+        "FunctionArn": lab.arn("lambda", f"function:{fn}"),
+        "LastProcessingResult": "No records processed",
+        "State": "Creating",
+        "StateTransitionReason": "User action",
+        "DestinationConfig": {"OnFailure": {}},
+        "FunctionResponseTypes": [],
+        "MaximumRecordAgeInSeconds": -1,
+        "BisectBatchOnFunctionError": False,
+        "MaximumRetryAttempts": -1,
+        "TumblingWindowInSeconds": 0,
     }
     lab.advance(1)
     assert lab.client("lambda").get_event_source_mapping(UUID=got["UUID"])["State"] == "Enabled"
@@ -48,14 +60,18 @@ def test_second_mapping_of_the_same_pair_conflicts(lab: lambdalab.Lab, role: str
         mapping(lab, fn, arn)
     assert exc.value.response["Error"]["Message"] == (
         f'The event source arn (" {arn} ") and function (" {fn} ") provided mapping already exists. '
-        f"Please update or delete the existing mapping with UUID {uuid}")
+        f"Please update or delete the existing mapping with UUID {uuid}"
+    )
 
 
 def test_role_must_read_the_stream(lab: lambdalab.Lab, role_arn: str) -> None:
     _, arn = kinesis_stream(lab)
     with pytest.raises(ClientError) as exc:
         mapping(lab, create_python(lab, role_arn), arn)
-    assert exc.value.response["Error"]["Message"] == "The function execution role does not have permissions to call GetRecords on Kinesis"
+    assert (
+        exc.value.response["Error"]["Message"]
+        == "The function execution role does not have permissions to call GetRecords on Kinesis"
+    )
 
 
 def test_role_must_reach_the_destination(lab: lambdalab.Lab) -> None:
@@ -100,9 +116,15 @@ def test_records_stay_readable_by_another_consumer(lab: lambdalab.Lab, role: str
     lab.run_until_idle(600)
     second, _ = mapping(lab, function(lab, role), arn)
     lab.run_until_idle(600)
-    assert [seqs for _, _, seqs, _ in batches(lab, first)] == [seqs for _, _, seqs, _ in batches(lab, second)] == [["1", "2", "3", "4", "5"]]
+    assert (
+        [seqs for _, _, seqs, _ in batches(lab, first)]
+        == [seqs for _, _, seqs, _ in batches(lab, second)]
+        == [["1", "2", "3", "4", "5"]]
+    )
     kin = lab.client("kinesis")
-    it = kin.get_shard_iterator(StreamName=stream, ShardId="shardId-000000000000", ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    it = kin.get_shard_iterator(StreamName=stream, ShardId="shardId-000000000000", ShardIteratorType="TRIM_HORIZON")[
+        "ShardIterator"
+    ]
     assert [r["Data"] for r in kin.get_records(ShardIterator=it)["Records"]] == [f"r{i}".encode() for i in range(5)]
 
 
@@ -138,12 +160,26 @@ def test_event_records_in_aws_shape(lab: lambdalab.Lab, role: str) -> None:
     lab.run_until_idle(600)
     logs = lab.client("logs").filter_log_events(logGroupName=f"/aws/lambda/{fn}")["events"]
     event = json.loads(next(e["message"] for e in logs if e["message"].startswith("EVENT"))[5:])
-    assert event == {"Records": [{
-        "kinesis": {"kinesisSchemaVersion": "1.0", "partitionKey": "pk", "sequenceNumber": "1",
-                    "data": base64.b64encode(b"hello").decode(), "approximateArrivalTimestamp": round(arrival, 3)},
-        "eventSource": "aws:kinesis", "eventVersion": "1.0", "eventID": "shardId-000000000000:1",
-        "eventName": "aws:kinesis:record", "invokeIdentityArn": role, "awsRegion": "us-east-1", "eventSourceARN": arn,
-    }]}
+    assert event == {
+        "Records": [
+            {
+                "kinesis": {
+                    "kinesisSchemaVersion": "1.0",
+                    "partitionKey": "pk",
+                    "sequenceNumber": "1",
+                    "data": base64.b64encode(b"hello").decode(),
+                    "approximateArrivalTimestamp": round(arrival, 3),
+                },
+                "eventSource": "aws:kinesis",
+                "eventVersion": "1.0",
+                "eventID": "shardId-000000000000:1",
+                "eventName": "aws:kinesis:record",
+                "invokeIdentityArn": role,
+                "awsRegion": "us-east-1",
+                "eventSourceARN": arn,
+            }
+        ]
+    }
 
 
 # -- errors ----------------------------------------------------------------------------------------
@@ -153,7 +189,9 @@ def test_retry_limit_then_on_failure_record_and_the_shard_moves_on(lab: lambdala
     fn = function(lab, role)
     arrived = lab.clock.now
     put(lab, stream, [("a", "ok-1"), ("a", "poison"), ("a", "ok-2")])
-    uuid, t0 = mapping(lab, fn, arn, MaximumRetryAttempts=2, DestinationConfig={"OnFailure": {"Destination": queue_arn}})
+    uuid, t0 = mapping(
+        lab, fn, arn, MaximumRetryAttempts=2, DestinationConfig={"OnFailure": {"Destination": queue_arn}}
+    )
     lab.advance(4)
     put(lab, stream, [("a", "later")])
     lab.run_until_idle(600)
@@ -161,21 +199,33 @@ def test_retry_limit_then_on_failure_record_and_the_shard_moves_on(lab: lambdala
         (1.0, "shardId-000000000000", ["1", "2", "3"], "function-error"),
         (3.0, "shardId-000000000000", ["1", "2", "3"], "function-error"),  # after 1 s
         (6.0, "shardId-000000000000", ["1", "2", "3"], "function-error"),  # after 2 s
-        (7.0, "shardId-000000000000", ["4"], "success"),                    # the shard moves on
+        (7.0, "shardId-000000000000", ["4"], "success"),  # the shard moves on
     ]
-    assert [(t, d["condition"], d["seqs"]) for t, d in events(lab, uuid, "stream-discard", t0)] == [(7.0, "RetryAttemptsExhausted", ["1", "2", "3"])]
+    assert [(t, d["condition"], d["seqs"]) for t, d in events(lab, uuid, "stream-discard", t0)] == [
+        (7.0, "RetryAttemptsExhausted", ["1", "2", "3"])
+    ]
     [record] = messages(lab, url)
     request_id = [r.detail["request_id"] for r in lab.trace.where("stream-batch") if uuid in r.ids][2]
     stamp = arrived.strftime("%Y-%m-%dT%H:%M:%S.") + f"{arrived.microsecond // 1000:03d}Z"
     assert record == {
-        "requestContext": {"requestId": request_id, "functionArn": lab.arn("lambda", f"function:{fn}"),
-                           "condition": "RetryAttemptsExhausted", "approximateInvokeCount": 3},
+        "requestContext": {
+            "requestId": request_id,
+            "functionArn": lab.arn("lambda", f"function:{fn}"),
+            "condition": "RetryAttemptsExhausted",
+            "approximateInvokeCount": 3,
+        },
         "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
         "version": "1.0",
         "timestamp": record["timestamp"],
-        "KinesisBatchInfo": {"shardId": "shardId-000000000000", "startSequenceNumber": "1", "endSequenceNumber": "3",
-                             "approximateArrivalOfFirstRecord": stamp, "approximateArrivalOfLastRecord": stamp,
-                             "batchSize": 3, "streamArn": arn},
+        "KinesisBatchInfo": {
+            "shardId": "shardId-000000000000",
+            "startSequenceNumber": "1",
+            "endSequenceNumber": "3",
+            "approximateArrivalOfFirstRecord": stamp,
+            "approximateArrivalOfLastRecord": stamp,
+            "batchSize": 3,
+            "streamArn": arn,
+        },
     }
     assert lab.client("lambda").get_event_source_mapping(UUID=uuid)["LastProcessingResult"] == "OK"
 
@@ -185,7 +235,10 @@ def test_failing_batch_reports_problem(lab: lambdalab.Lab, role: str) -> None:
     put(lab, stream, [("a", "poison")])
     uuid, _ = mapping(lab, function(lab, role), arn, MaximumRetryAttempts=1)
     lab.advance(2)
-    assert lab.client("lambda").get_event_source_mapping(UUID=uuid)["LastProcessingResult"] == "PROBLEM: Function call failed"
+    assert (
+        lab.client("lambda").get_event_source_mapping(UUID=uuid)["LastProcessingResult"]
+        == "PROBLEM: Function call failed"
+    )
     lab.run_until_idle(600)
 
 
@@ -199,35 +252,53 @@ def test_bisect_narrows_down_to_the_poison_record(lab: lambdalab.Lab, role: str)
         (2.0, ["1", "2", "3"], "function-error"),  # halves run at once: a split is not a retry
         (3.0, ["1", "2"], "success"),
         (4.0, ["3"], "function-error"),
-        (6.0, ["3"], "function-error"),            # its one retry, after 1 s
+        (6.0, ["3"], "function-error"),  # its one retry, after 1 s
         (7.0, ["4", "5"], "success"),
     ]
     assert [(t, d["seqs"], d["condition"], d["attempts"]) for t, d in events(lab, uuid, "stream-discard", t0)] == [
-        (7.0, ["3"], "RetryAttemptsExhausted", 2)]
+        (7.0, ["3"], "RetryAttemptsExhausted", 2)
+    ]
 
 
 def test_record_age_ends_the_retries(lab: lambdalab.Lab, role: str) -> None:
     stream, arn = kinesis_stream(lab)
     url, queue_arn = queue(lab)
     put(lab, stream, [("a", "poison")])
-    uuid, t0 = mapping(lab, function(lab, role), arn, MaximumRecordAgeInSeconds=60,
-                       DestinationConfig={"OnFailure": {"Destination": queue_arn}})
+    uuid, t0 = mapping(
+        lab,
+        function(lab, role),
+        arn,
+        MaximumRecordAgeInSeconds=60,
+        DestinationConfig={"OnFailure": {"Destination": queue_arn}},
+    )
     lab.run_until_idle(600)
     assert [t for t, *_ in batches(lab, uuid, t0)] == [1.0, 3.0, 6.0, 11.0, 20.0, 37.0]  # waits 1, 2, 4, 8, 16
     assert [(t, d["condition"]) for t, d in events(lab, uuid, "stream-discard", t0)] == [(70.0, "RecordAgeExceeded")]
     [record] = messages(lab, url)
-    assert (record["requestContext"]["condition"], record["requestContext"]["approximateInvokeCount"]) == ("RecordAgeExceeded", 6)
+    assert (record["requestContext"]["condition"], record["requestContext"]["approximateInvokeCount"]) == (
+        "RecordAgeExceeded",
+        6,
+    )
 
 
 def test_partial_answer_retries_from_the_lowest_failure(lab: lambdalab.Lab, role: str) -> None:
     stream, arn = kinesis_stream(lab)
     put(lab, stream, [("a", "ok"), ("a", "ok"), ("a", "poison"), ("a", "ok")])
-    uuid, t0 = mapping(lab, function(lab, role, mode="partial"), arn, MaximumRetryAttempts=1,
-                       FunctionResponseTypes=["ReportBatchItemFailures"])
+    uuid, t0 = mapping(
+        lab,
+        function(lab, role, mode="partial"),
+        arn,
+        MaximumRetryAttempts=1,
+        FunctionResponseTypes=["ReportBatchItemFailures"],
+    )
     lab.run_until_idle(600)
     assert [(t, seqs, outcome) for t, _, seqs, outcome in batches(lab, uuid, t0)] == [
         (1.0, ["1", "2", "3", "4"], "partial"),
-        (3.0, ["3", "4"], "function-error"),  # checkpointed after 2; retried after 1 s; its first record fails: all of it failed
+        (
+            3.0,
+            ["3", "4"],
+            "function-error",
+        ),  # checkpointed after 2; retried after 1 s; its first record fails: all of it failed
     ]
     assert [(t, d["seqs"]) for t, d in events(lab, uuid, "stream-checkpoint", t0)] == [(2.0, ["1", "2"])]
     assert [(t, d["seqs"]) for t, d in events(lab, uuid, "stream-discard", t0)] == [(4.0, ["3", "4"])]
@@ -237,8 +308,13 @@ def test_s3_destination_gets_the_record_and_the_payload(lab: lambdalab.Lab, role
     stream, arn = kinesis_stream(lab)
     lab.client("s3").create_bucket(Bucket="stream-failures")
     put(lab, stream, [("a", "poison")])
-    uuid, _ = mapping(lab, function(lab, role), arn, MaximumRetryAttempts=0,
-                      DestinationConfig={"OnFailure": {"Destination": "arn:aws:s3:::stream-failures"}})
+    uuid, _ = mapping(
+        lab,
+        function(lab, role),
+        arn,
+        MaximumRetryAttempts=0,
+        DestinationConfig={"OnFailure": {"Destination": "arn:aws:s3:::stream-failures"}},
+    )
     lab.run_until_idle(600)
     [key] = [o["Key"] for o in lab.client("s3").list_objects_v2(Bucket="stream-failures")["Contents"]]
     assert key.startswith(f"aws/lambda/{uuid}/shardId-000000000000/")
@@ -247,7 +323,9 @@ def test_s3_destination_gets_the_record_and_the_payload(lab: lambdalab.Lab, role
 
 
 # -- parallelization -------------------------------------------------------------------------------
-def test_parallel_lanes_keep_order_per_key_and_a_failing_key_blocks_only_its_lane(lab: lambdalab.Lab, role: str) -> None:
+def test_parallel_lanes_keep_order_per_key_and_a_failing_key_blocks_only_its_lane(
+    lab: lambdalab.Lab, role: str
+) -> None:
     stream, arn = kinesis_stream(lab)
     keys = [f"user-{i}" for i in range(6)]
     put(lab, stream, [(keys[i % 6], "poison" if i == 0 else f"r{i}") for i in range(24)])
@@ -272,7 +350,12 @@ def test_parallel_lanes_keep_order_per_key_and_a_failing_key_blocks_only_its_lan
 def test_filters_skip_records(lab: lambdalab.Lab, role: str) -> None:
     stream, arn = kinesis_stream(lab)
     put(lab, stream, [("a", json.dumps({"temp": t})) for t in (10, 40, 20, 50)])
-    uuid, _ = mapping(lab, function(lab, role), arn, FilterCriteria={"Filters": [{"Pattern": json.dumps({"data": {"temp": [{"numeric": [">", 30]}]}})}]})
+    uuid, _ = mapping(
+        lab,
+        function(lab, role),
+        arn,
+        FilterCriteria={"Filters": [{"Pattern": json.dumps({"data": {"temp": [{"numeric": [">", 30]}]}})}]},
+    )
     lab.run_until_idle(600)
     assert [seqs for _, _, seqs, _ in batches(lab, uuid)] == [["2", "4"]]
 

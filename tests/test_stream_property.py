@@ -32,24 +32,49 @@ records = st.lists(st.tuples(st.sampled_from(["k1", "k2", "k3", "k4", "k5"]), st
     partial=st.booleans(),
 )
 def test_every_record_is_processed_or_reported(
-    lab: lambdalab.Lab, setup: dict[str, str], items: list[tuple[str, bool]], shards: int, factor: int,
-    batch_size: int, retries: int, bisect: bool, partial: bool,
+    lab: lambdalab.Lab,
+    setup: dict[str, str],
+    items: list[tuple[str, bool]],
+    shards: int,
+    factor: int,
+    batch_size: int,
+    retries: int,
+    bisect: bool,
+    partial: bool,
 ) -> None:
     stream, arn = kinesis_stream(lab, shards)
     url, queue_arn = queue(lab)
     data = [(key, f"poison-{i}" if bad else f"ok-{i}") for i, (key, bad) in enumerate(items)]
     written = put(lab, stream, data)
     extra = {"FunctionResponseTypes": ["ReportBatchItemFailures"]} if partial else {}
-    uuid, _ = mapping(lab, setup["partial" if partial else "raise"], arn, BatchSize=batch_size, ParallelizationFactor=factor,
-                      MaximumRetryAttempts=retries, BisectBatchOnFunctionError=bisect,
-                      DestinationConfig={"OnFailure": {"Destination": queue_arn}}, **extra)
+    uuid, _ = mapping(
+        lab,
+        setup["partial" if partial else "raise"],
+        arn,
+        BatchSize=batch_size,
+        ParallelizationFactor=factor,
+        MaximumRetryAttempts=retries,
+        BisectBatchOnFunctionError=bisect,
+        DestinationConfig={"OnFailure": {"Destination": queue_arn}},
+        **extra,
+    )
     lab.run_until_idle(3600)
     lab.client("lambda").delete_event_source_mapping(UUID=uuid)
     lab.advance(1)
 
     ident = {w: i for i, w in enumerate(written)}  # (shard, seq) -> index into data
-    done = [ident[(r.detail["shard"], s)] for r in lab.trace.where("stream-checkpoint") if uuid in r.ids for s in r.detail["seqs"]]
-    dropped = [ident[(r.detail["shard"], s)] for r in lab.trace.where("stream-discard") if uuid in r.ids for s in r.detail["seqs"]]
+    done = [
+        ident[(r.detail["shard"], s)]
+        for r in lab.trace.where("stream-checkpoint")
+        if uuid in r.ids
+        for s in r.detail["seqs"]
+    ]
+    dropped = [
+        ident[(r.detail["shard"], s)]
+        for r in lab.trace.where("stream-discard")
+        if uuid in r.ids
+        for s in r.detail["seqs"]
+    ]
     # every record exactly once: processed or given up on
     assert sorted(done + dropped) == list(range(len(data)))
     # a poison record is never processed

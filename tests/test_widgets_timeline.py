@@ -32,14 +32,22 @@ def test_items_from_records_without_a_lab():
     items, rows = timeline_items(records)
     assert rows == ["a"]
     assert [(i["t"], i["kind"]) for i in items] == [
-        (0, "async-queued"), (0, "async-attempt"), (0, "retry-wait"), (60, "async-attempt"), (60, "async-done"), (60, "delivery")]
+        (0, "async-queued"),
+        (0, "async-attempt"),
+        (0, "retry-wait"),
+        (60, "async-attempt"),
+        (60, "async-done"),
+        (60, "delivery"),
+    ]
     assert items[2]["until"] == 60 and items[5]["target"] == "ok"
 
 
 def test_widget_follows_the_trace_and_the_clock(lab):
     name = make_function(lab)
     _, arn = make_queue(lab, "timeline-failed")
-    lab.client("lambda").put_function_event_invoke_config(FunctionName=name, DestinationConfig={"OnFailure": {"Destination": arn}})
+    lab.client("lambda").put_function_event_invoke_config(
+        FunctionName=name, DestinationConfig={"OnFailure": {"Destination": arn}}
+    )
     widget = RetryTimeline(lab, name)
     assert widget.items == [] and widget.now == lab.clock.t
     invoke_event(lab, name, {"fail": True})
@@ -50,7 +58,12 @@ def test_widget_follows_the_trace_and_the_clock(lab):
     assert [i["outcome"] for i in widget.items if i["kind"] == "async-attempt"] == ["function-error", "function-error"]
     lab.run_until_idle()
     counts = widget.counts()
-    assert counts["async-attempt"] == 3 and counts["retry-wait"] == 2 and counts["async-done"] == 1 and counts["delivery"] == 1
+    assert (
+        counts["async-attempt"] == 3
+        and counts["retry-wait"] == 2
+        and counts["async-done"] == 1
+        and counts["delivery"] == 1
+    )
     assert [i["t"] - start for i in widget.items if i["kind"] == "async-attempt"] == [0, 60, 180]
     json.dumps(widget.items)  # the state is plain JSON for the front end
 

@@ -25,9 +25,10 @@ def _moto_errors() -> tuple[type[Exception], ...]:
 
 def moto_error(err: Exception) -> AwsError:
     """A moto exception (either of its two kinds) as an AwsError."""
-    if getattr(err, "error_type", None):  # JsonRESTError: code is the HTTP status
+    error_type = getattr(err, "error_type", None)
+    if error_type:  # JsonRESTError: code is the HTTP status
         status = getattr(err, "code", 400)
-        return AwsError(str(err.error_type), str(getattr(err, "message", err)), status if isinstance(status, int) else 400)  # type: ignore[attr-defined]
+        return AwsError(str(error_type), str(getattr(err, "message", err)), status if isinstance(status, int) else 400)
     code = str(getattr(err, "code", "ServiceException"))
     status = 404 if code.endswith("NotFoundException") or code == "NoSuchEntity" else 400
     return AwsError(code, str(getattr(err, "message", err)), status)

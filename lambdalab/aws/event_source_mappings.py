@@ -36,7 +36,15 @@ if TYPE_CHECKING:
 #: seconds of virtual time a state change (Creating, Updating, Disabling...) takes
 TRANSITION_SECONDS = 1.0
 
-_STATIC_ONLY = {"UUID", "State", "StateTransitionReason", "LastModified", "FunctionArn", "EventSourceArn", "EventSourceMappingArn"}
+_STATIC_ONLY = {
+    "UUID",
+    "State",
+    "StateTransitionReason",
+    "LastModified",
+    "FunctionArn",
+    "EventSourceArn",
+    "EventSourceMappingArn",
+}
 
 
 class SourceEngine(Protocol):
@@ -95,7 +103,11 @@ def source_kind(arn: str) -> str:
     """Which kind of source an ARN names (AWS accepts these six families)."""
     parts = arn.split(":")
     if len(parts) < 6 or not arn.startswith("arn:"):
-        raise validation(arn, "eventSourceArn", "Member must satisfy regular expression pattern: arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}(-gov)?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")
+        raise validation(
+            arn,
+            "eventSourceArn",
+            "Member must satisfy regular expression pattern: arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}(-gov)?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)",
+        )
     service = parts[2]
     if service == "sqs":
         return "sqs"
@@ -143,11 +155,15 @@ class EventSourceMappingService:
             if existing.source_arn == source_arn and existing.function_arn == function_arn:
                 raise AwsError(
                     "ResourceConflictException",
-                    (f'An event source mapping with {_family(kind)} arn (" {source_arn} ") and function (" {target.spec.function_name} ") '
-                     f"already exists. Please update or delete the existing mapping with UUID {existing.uuid}")
-                    if kind == "sqs" else
-                    (f'The event source arn (" {source_arn} ") and function (" {target.spec.function_name} ") provided mapping '
-                     f"already exists. Please update or delete the existing mapping with UUID {existing.uuid}"),
+                    (
+                        f'An event source mapping with {_family(kind)} arn (" {source_arn} ") and function (" {target.spec.function_name} ") '
+                        f"already exists. Please update or delete the existing mapping with UUID {existing.uuid}"
+                    )
+                    if kind == "sqs"
+                    else (
+                        f'The event source arn (" {source_arn} ") and function (" {target.spec.function_name} ") provided mapping '
+                        f"already exists. Please update or delete the existing mapping with UUID {existing.uuid}"
+                    ),
                     409,
                 )
         settings = engine.settings(body, None)
@@ -202,7 +218,9 @@ class EventSourceMappingService:
             self._check_role(target.fn.role, self.engines[mapping.kind], mapping.source_arn)
             mapping.function_arn = target.invoked_arn
         settings = self.engines[mapping.kind].settings(body, mapping.settings)
-        self.engines[mapping.kind].check_destination(self.lab.invocations.resolve(mapping.function_arn).fn.role, settings)
+        self.engines[mapping.kind].check_destination(
+            self.lab.invocations.resolve(mapping.function_arn).fn.role, settings
+        )
         mapping.settings = settings
         mapping.last_modified = self._now()
         was = mapping.enabled
@@ -220,7 +238,9 @@ class EventSourceMappingService:
     def delete(self, req: Request, gw: Gateway) -> Response:
         mapping = self._find(req.params["UUID"])
         if mapping.state == "Deleting":
-            raise AwsError("ResourceInUseException", "Cannot delete the event source mapping because it is in use.", 400)
+            raise AwsError(
+                "ResourceInUseException", "Cannot delete the event source mapping because it is in use.", 400
+            )
         self._transition(mapping, "Deleting", None)
         self.lab.trace.add("mapping-deleted", mapping.function_name, (mapping.uuid,))
         return Response.json(202, mapping.describe())

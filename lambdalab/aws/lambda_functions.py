@@ -88,7 +88,9 @@ class FunctionService:
                 "Docker, which the lab does without. Use PackageType Zip."
             )
         if not body.get("Runtime") or not body.get("Handler"):
-            raise invalid_parameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
+            raise invalid_parameter(
+                "Runtime and Handler are mandatory parameters for functions created with deployment packages."
+            )
         names = self._package_names(code, "CreateFunction")
         backends.check_role_assumable(self.lab.account_id, body["Role"])
         self._warn_handler(body.get("Runtime"), body.get("Handler"), names)
@@ -113,7 +115,9 @@ class FunctionService:
         if "Role" in body:
             backends.check_role_assumable(self.lab.account_id, body["Role"])
         if "Handler" in body or "Runtime" in body:
-            self._warn_handler(body.get("Runtime", fn.run_time), body.get("Handler", fn.handler), self._names_of(fn.code_bytes))
+            self._warn_handler(
+                body.get("Runtime", fn.run_time), body.get("Handler", fn.handler), self._names_of(fn.code_bytes)
+            )
         resp = gw.forward(req)
         return self._in_progress(resp)
 
@@ -145,7 +149,9 @@ class FunctionService:
     def list_functions(self, req: Request, gw: Gateway) -> Response:
         backend = backends.lambda_backend(self.lab.account_id, self.lab.region)
         fns = list(backend.list_functions(req.q("FunctionVersion")))
-        configs = sorted((f.get_configuration() for f in fns), key=lambda c: (c["FunctionName"], _version_key(c["Version"])))
+        configs = sorted(
+            (f.get_configuration() for f in fns), key=lambda c: (c["FunctionName"], _version_key(c["Version"]))
+        )
         chunk, nxt = page(req, configs, default=50, maximum=10000)
         out: dict[str, Any] = {"Functions": chunk}
         if nxt:
@@ -194,7 +200,9 @@ class FunctionService:
         try:
             data = base64.b64decode(code["ZipFile"])
         except ValueError as err:
-            raise invalid_parameter("Could not unzip uploaded file. Please check your file, then try to upload again.") from err
+            raise invalid_parameter(
+                "Could not unzip uploaded file. Please check your file, then try to upload again."
+            ) from err
         return function_config.check_zip(data, operation).namelist()
 
     @staticmethod
@@ -239,4 +247,3 @@ class FunctionService:
 
 def _version_key(version: str) -> int:
     return -1 if version == "$LATEST" else int(version)
-

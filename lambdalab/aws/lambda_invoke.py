@@ -29,7 +29,9 @@ ASYNC_LIMIT = 1024 * 1024  # 1 MB (Event), raised from 256 KB in 2025
 LOG_TAIL = 4096
 INVOCATION_TYPES = ("Event", "RequestResponse", "DryRun")
 
-_ARN = re.compile(r"^(?:arn:aws[a-zA-Z-]*:lambda:(?P<region>[a-z0-9-]+):)?(?:(?P<account>\d{12}):)?(?:function:)?(?P<name>[a-zA-Z0-9-_]+)(?::(?P<qualifier>\$LATEST|[a-zA-Z0-9-_]+))?$")
+_ARN = re.compile(
+    r"^(?:arn:aws[a-zA-Z-]*:lambda:(?P<region>[a-z0-9-]+):)?(?:(?P<account>\d{12}):)?(?:function:)?(?P<name>[a-zA-Z0-9-_]+)(?::(?P<qualifier>\$LATEST|[a-zA-Z0-9-_]+))?$"
+)
 
 
 @dataclass(frozen=True)
@@ -58,10 +60,16 @@ class InvokeService:
 
         hit = _ARN.match(function_name)
         if not hit:
-            raise validation(function_name, "functionName", "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
+            raise validation(
+                function_name,
+                "functionName",
+                "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?",
+            )
         name, derived = hit.group("name"), hit.group("qualifier")
         if derived and qualifier and derived != qualifier:
-            raise invalid_parameter("The derived qualifier from the function name does not match the specified qualifier.")
+            raise invalid_parameter(
+                "The derived qualifier from the function name does not match the specified qualifier."
+            )
         qualifier = qualifier or derived
         unqualified = self.lab.arn("lambda", f"function:{name}")
         try:
@@ -91,7 +99,9 @@ class InvokeService:
     def invoke(self, req: Request, gw: Gateway) -> Response:
         kind = req.headers.get("x-amz-invocation-type", "RequestResponse")
         if kind not in INVOCATION_TYPES:
-            raise validation(kind, "invocationType", f"Member must satisfy enum value set: [{', '.join(INVOCATION_TYPES)}]")
+            raise validation(
+                kind, "invocationType", f"Member must satisfy enum value set: [{', '.join(INVOCATION_TYPES)}]"
+            )
         self.lab.policies.check_cross_account(req)  # another account needs a resource-policy statement
         target = self.resolve(req.params["FunctionName"], req.q("Qualifier"))
         limit = ASYNC_LIMIT if kind == "Event" else SYNC_LIMIT
@@ -125,7 +135,13 @@ class InvokeService:
         return Response(200, result.payload, headers)
 
     def run(
-        self, target: Target, payload: bytes, *, client_context: str | None = None, source: str, request_id: str | None = None
+        self,
+        target: Target,
+        payload: bytes,
+        *,
+        client_context: str | None = None,
+        source: str,
+        request_id: str | None = None,
     ) -> InvokeResult:
         """Execute one invocation in the runtime; log it to CloudWatch Logs and the trace."""
         from ..runtime.types import InvokeResult, RuntimeFailure
@@ -145,7 +161,14 @@ class InvokeService:
         if len(result.payload) > SYNC_LIMIT:
             message = f"Response payload size exceeded maximum allowed payload size ({SYNC_LIMIT} bytes)."
             body = json.dumps({"errorMessage": message, "errorType": "Function.ResponseSizeTooLarge"}).encode()
-            result = InvokeResult(**{**result.__dict__, "payload": body, "function_error": "Unhandled", "error_type": "Function.ResponseSizeTooLarge"})
+            result = InvokeResult(
+                **{
+                    **result.__dict__,
+                    "payload": body,
+                    "function_error": "Unhandled",
+                    "error_type": "Function.ResponseSizeTooLarge",
+                }
+            )
         self._write_logs(target, result)
         self.lab.trace.add(
             "invoke",

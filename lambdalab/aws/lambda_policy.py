@@ -212,9 +212,7 @@ class PolicyService:
         who = caller.service or f"arn:aws:iam::{caller.account}:root"
         arn = self.lab.arn("lambda", f"function:{function_name}") + (f":{qualifier}" if qualifier else "")
         via = f" from {caller.source_arn}" if caller.source_arn else ""
-        return (
-            f"The resource-based policy of {arn} does not allow {who}{via} to perform lambda:InvokeFunction"
-        )
+        return f"The resource-based policy of {arn} does not allow {who}{via} to perform lambda:InvokeFunction"
 
     def check_cross_account(self, req: Request) -> None:
         account = caller_account(req.headers, self.lab.account_id)
@@ -259,11 +257,19 @@ class PolicyService:
                     409,
                 )
             if len(json.dumps(self._document(current + [st]))) > POLICY_LIMIT:
-                raise AwsError("PolicyLengthExceededException", "The final policy size (bytes) is bigger than the limit.", 400)
+                raise AwsError(
+                    "PolicyLengthExceededException", "The final policy size (bytes) is bigger than the limit.", 400
+                )
             current.append(st)
             self._revisions[key] = self.lab.new_id()
-        self.lab.trace.add("permission-added", name, (st["Sid"],), qualifier=qualifier or None, principal=body["Principal"],
-                           source_arn=body.get("SourceArn"))
+        self.lab.trace.add(
+            "permission-added",
+            name,
+            (st["Sid"],),
+            qualifier=qualifier or None,
+            principal=body["Principal"],
+            source_arn=body.get("SourceArn"),
+        )
         return Response.json(201, {"Statement": json.dumps(st, separators=(",", ":"))})
 
     def get(self, req: Request, gw: Gateway) -> Response:
@@ -317,7 +323,9 @@ class PolicyService:
             raise validation(sid, "statementId", "Member must satisfy regular expression pattern: ([a-zA-Z0-9-_.]+)")
         action = str(body.get("Action", ""))
         if not _ACTION.match(action):
-            raise validation(action, "action", "Member must satisfy regular expression pattern: (lambda:[*]|lambda:[a-zA-Z]+|[*])")
+            raise validation(
+                action, "action", "Member must satisfy regular expression pattern: (lambda:[*]|lambda:[a-zA-Z]+|[*])"
+            )
         principal = str(body.get("Principal", ""))
         if not principal or re.search(r"\s", principal):
             raise validation(principal, "principal", "Member must satisfy regular expression pattern: [^\\s]+")
@@ -326,7 +334,9 @@ class PolicyService:
             raise validation(account, "sourceAccount", "Member must satisfy regular expression pattern: \\d{12}")
         org = body.get("PrincipalOrgID")
         if org is not None and not _ORG.match(str(org)):
-            raise validation(org, "principalOrgID", "Member must satisfy regular expression pattern: ^o-[a-z0-9]{10,32}$")
+            raise validation(
+                org, "principalOrgID", "Member must satisfy regular expression pattern: ^o-[a-z0-9]{10,32}$"
+            )
         auth = body.get("FunctionUrlAuthType")
         if auth is not None and auth not in ("NONE", "AWS_IAM"):
             raise validation(auth, "functionUrlAuthType", "Member must satisfy enum value set: [NONE, AWS_IAM]")

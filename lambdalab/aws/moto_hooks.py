@@ -237,6 +237,7 @@ def install() -> None:
     _install_push_sources(patch)
     _installed = True
 
+
 def _install_push_sources(patch: Callable[[Any, str, Callable[..., Any]], None]) -> None:
     """7. Push sources (SNS, S3, EventBridge): the lab's push-source engine delivers to Lambda."""
     from moto.events import models as evm
@@ -247,8 +248,15 @@ def _install_push_sources(patch: Callable[[Any, str, Callable[..., Any]], None])
     #    passes only the text); the subscription's filter policy is applied first, as moto does
     original_publish = snm.Subscription.publish
 
-    def publish(self: Any, message: str, message_id: str, subject: str | None = None,
-                message_attributes: dict[str, Any] | None = None, *args: Any, **kwargs: Any) -> None:
+    def publish(
+        self: Any,
+        message: str,
+        message_id: str,
+        subject: str | None = None,
+        message_attributes: dict[str, Any] | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
         sink = _sinks.get("sns-lambda")
         if self.protocol != "lambda" or sink is None:
             return original_publish(self, message, message_id, subject, message_attributes, *args, **kwargs)
@@ -309,7 +317,6 @@ def _install_push_sources(patch: Callable[[Any, str, Callable[..., Any]], None])
         return rule
 
     patch(evm.EventsBackend, "put_rule", put_rule)
-
 
 
 @cache

@@ -36,7 +36,12 @@ class Endpoint:
         self._server.daemon_threads = True  # type: ignore[attr-defined]
         bound, self.port = self._server.server_address[:2]
         self.host = bound.decode() if isinstance(bound, bytes | bytearray) else str(bound)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"lambdalab-endpoint-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"lambdalab-endpoint-{self.port}",
+            daemon=True,
+        )
         self._thread.start()
 
     @property

@@ -87,8 +87,13 @@ class AsyncInvokeEngine:
             attempts += 1
             last = self._attempt(target, payload, request_id)
             trace.add(
-                "async-attempt", name, (request_id,), attempt=attempts, outcome=last.outcome,
-                error=last.error_message[:200] or None, version=last.executed_version,
+                "async-attempt",
+                name,
+                (request_id,),
+                attempt=attempts,
+                outcome=last.outcome,
+                error=last.error_message[:200] or None,
+                version=last.executed_version,
             )
             if last.outcome == "function-error":
                 function_errors += 1
@@ -96,16 +101,34 @@ class AsyncInvokeEngine:
             elif last.outcome != "success":
                 streak += 1
             step = async_policy.next_step(
-                last.outcome, function_errors=function_errors, backoff_streak=streak,
-                age=self.lab.clock.t - enqueued, max_retries=max_retries, max_age=max_age,
+                last.outcome,
+                function_errors=function_errors,
+                backoff_streak=streak,
+                age=self.lab.clock.t - enqueued,
+                max_retries=max_retries,
+                max_age=max_age,
             )
             if step.action == "retry":
-                trace.add("retry-wait", name, (request_id,), delay=step.delay, until=self.lab.clock.t + step.delay, reason=last.outcome)
+                trace.add(
+                    "retry-wait",
+                    name,
+                    (request_id,),
+                    delay=step.delay,
+                    until=self.lab.clock.t + step.delay,
+                    reason=last.outcome,
+                )
                 yield step.delay
                 continue
             if step.action == "expire":
                 if step.delay:
-                    trace.add("retry-wait", name, (request_id,), delay=step.delay, until=self.lab.clock.t + step.delay, reason="expiring")
+                    trace.add(
+                        "retry-wait",
+                        name,
+                        (request_id,),
+                        delay=step.delay,
+                        until=self.lab.clock.t + step.delay,
+                        reason="expiring",
+                    )
                     yield step.delay
             break
         assert step.condition is not None and target is not None
@@ -115,7 +138,12 @@ class AsyncInvokeEngine:
         try:
             result: InvokeResult = self.lab.invocations.run(target, payload, source="async", request_id=request_id)
         except AwsError as err:
-            return _Last(async_policy.classify(err.code, err.status), err.status, target.executed_version, error_message=f"{err.code}: {err.message}")
+            return _Last(
+                async_policy.classify(err.code, err.status),
+                err.status,
+                target.executed_version,
+                error_message=f"{err.code}: {err.message}",
+            )
         if result.ok:
             return _Last("success", 200, result.executed_version, payload=result.payload)
         message = _error_message(result.payload) or (result.error_type or "Unhandled")
@@ -123,8 +151,15 @@ class AsyncInvokeEngine:
 
     # -- the end of an event ---------------------------------------------------------
     def _finish(
-        self, target: Target, name: str, qualifier: str | None, payload: bytes, request_id: str,
-        condition: str, attempts: int, last: _Last,
+        self,
+        target: Target,
+        name: str,
+        qualifier: str | None,
+        payload: bytes,
+        request_id: str,
+        condition: str,
+        attempts: int,
+        last: _Last,
     ) -> None:
         trace = self.lab.trace
         trace.add("async-done", name, (request_id,), condition=condition, attempts=attempts)
@@ -134,21 +169,40 @@ class AsyncInvokeEngine:
         destination = (cfg.on_success if success else cfg.on_failure) if cfg else None
         if destination:
             record = invocation_record(
-                timestamp=self.lab.clock.now, request_id=request_id,
+                timestamp=self.lab.clock.now,
+                request_id=request_id,
                 function_arn=f"{target.spec.function_arn}:{last.executed_version}",
-                condition=condition, invoke_count=attempts, request_payload=payload,
-                status_code=last.status_code, executed_version=last.executed_version,
-                function_error=last.function_error, response_payload=last.payload,
+                condition=condition,
+                invoke_count=attempts,
+                request_payload=payload,
+                status_code=last.status_code,
+                executed_version=last.executed_version,
+                function_error=last.function_error,
+                response_payload=last.payload,
             )
             via = "OnSuccess" if success else "OnFailure"
-            self._deliver(name, request_id, via, destination, condition, lambda: self.deliverer.send_record(
-                destination, record, role_arn=role, function_name=name, success=success))
+            self._deliver(
+                name,
+                request_id,
+                via,
+                destination,
+                condition,
+                lambda: self.deliverer.send_record(
+                    destination, record, role_arn=role, function_name=name, success=success
+                ),
+            )
         dlq = getattr(target.fn, "lambdalab_dlq", None)
         if dlq and not success:
             error_code = 200 if last.outcome == "function-error" else last.status_code
             attrs = dlq_attributes(request_id, error_code, last.error_message or condition)
-            self._deliver(name, request_id, "DLQ", dlq, condition, lambda: self.deliverer.send_dead_letter(
-                dlq, payload, attrs, role_arn=role))
+            self._deliver(
+                name,
+                request_id,
+                "DLQ",
+                dlq,
+                condition,
+                lambda: self.deliverer.send_dead_letter(dlq, payload, attrs, role_arn=role),
+            )
         if not destination and not (dlq and not success) and not success:
             trace.add("async-discarded", name, (request_id,), condition=condition)
 
@@ -156,7 +210,9 @@ class AsyncInvokeEngine:
         try:
             send()
         except DeliveryFailed as err:
-            self.lab.trace.add("delivery-failed", name, (request_id,), via=via, target=arn, condition=condition, reason=str(err))
+            self.lab.trace.add(
+                "delivery-failed", name, (request_id,), via=via, target=arn, condition=condition, reason=str(err)
+            )
             return
         self.lab.trace.add("delivery", name, (request_id,), via=via, target=arn, condition=condition)
 

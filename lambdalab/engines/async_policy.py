@@ -112,14 +112,26 @@ def check_settings(max_retries: int | None, max_age: int | None) -> list[tuple[s
     problems: list[tuple[str, object, str]] = []
     if max_retries is not None:
         if max_retries < RETRY_RANGE[0]:
-            problems.append(("maximumRetryAttempts", max_retries, f"Member must have value greater than or equal to {RETRY_RANGE[0]}"))
+            problems.append(
+                (
+                    "maximumRetryAttempts",
+                    max_retries,
+                    f"Member must have value greater than or equal to {RETRY_RANGE[0]}",
+                )
+            )
         elif max_retries > RETRY_RANGE[1]:
-            problems.append(("maximumRetryAttempts", max_retries, f"Member must have value less than or equal to {RETRY_RANGE[1]}"))
+            problems.append(
+                ("maximumRetryAttempts", max_retries, f"Member must have value less than or equal to {RETRY_RANGE[1]}")
+            )
     if max_age is not None:
         if max_age < AGE_RANGE[0]:
-            problems.append(("maximumEventAgeInSeconds", max_age, f"Member must have value greater than or equal to {AGE_RANGE[0]}"))
+            problems.append(
+                ("maximumEventAgeInSeconds", max_age, f"Member must have value greater than or equal to {AGE_RANGE[0]}")
+            )
         elif max_age > AGE_RANGE[1]:
-            problems.append(("maximumEventAgeInSeconds", max_age, f"Member must have value less than or equal to {AGE_RANGE[1]}"))
+            problems.append(
+                ("maximumEventAgeInSeconds", max_age, f"Member must have value less than or equal to {AGE_RANGE[1]}")
+            )
     return problems
 
 

@@ -98,7 +98,10 @@ def dlq_attributes(request_id: str, error_code: int, error_message: str) -> dict
     return {
         "RequestID": {"DataType": "String", "StringValue": request_id},
         "ErrorCode": {"DataType": "Number", "StringValue": str(error_code)},
-        "ErrorMessage": {"DataType": "String", "StringValue": error_message.encode()[:ERROR_MESSAGE_LIMIT].decode(errors="ignore") or "-"},
+        "ErrorMessage": {
+            "DataType": "String",
+            "StringValue": error_message.encode()[:ERROR_MESSAGE_LIMIT].decode(errors="ignore") or "-",
+        },
     }
 
 
@@ -123,9 +126,13 @@ class Deliverer:
         if kind == "s3" and not allowed:  # a policy on arn:aws:s3:::bucket/* allows the object
             allowed = iam_policy.is_allowed(policies, action, f"{arn}/aws/lambda/async/x")
         if not allowed:
-            raise DeliveryFailed(f"The function's execution role {role_arn} is not authorized to perform {action} on {arn}")
+            raise DeliveryFailed(
+                f"The function's execution role {role_arn} is not authorized to perform {action} on {arn}"
+            )
 
-    def send_record(self, arn: str, record: dict[str, Any], *, role_arn: str, function_name: str, success: bool) -> None:
+    def send_record(
+        self, arn: str, record: dict[str, Any], *, role_arn: str, function_name: str, success: bool
+    ) -> None:
         kind = destination_kind(arn)
         if kind is None:
             raise DeliveryFailed(f"{arn} is not a supported destination")
@@ -146,7 +153,14 @@ class Deliverer:
             return
         if kind == "s3":
             key = s3_key(function_name, self.lab.clock.now, self.lab.new_id())
-            self._call("s3", "put_object", Bucket=arn.split(":")[-1], Key=key, Body=body.encode(), ContentType="application/json")
+            self._call(
+                "s3",
+                "put_object",
+                Bucket=arn.split(":")[-1],
+                Key=key,
+                Body=body.encode(),
+                ContentType="application/json",
+            )
             return
         self._send_message(kind, arn, body, None)
 
@@ -180,7 +194,9 @@ class Deliverer:
         try:
             queue = sqs_backends[account][region].get_queue(name)
         except Exception as err:  # noqa: BLE001 - moto's QueueDoesNotExist
-            raise DeliveryFailed(f"AWS.SimpleQueueService.NonExistentQueue: The specified queue {arn} does not exist.") from err
+            raise DeliveryFailed(
+                f"AWS.SimpleQueueService.NonExistentQueue: The specified queue {arn} does not exist."
+            ) from err
         if queue.fifo_queue:
             raise DeliveryFailed(f"{arn} is a FIFO queue: Lambda sends records to standard queues only")
         if len(body.encode()) > MAXIMUM_MESSAGE_LENGTH:

@@ -50,8 +50,14 @@ def deliver(engine: PushSourcesEngine, rule: Any, target: dict[str, Any], origin
         payload = str(target["Input"])
     elif target.get("InputPath"):
         payload = json.dumps(_path(event, str(target["InputPath"])))
-    engine.push("events", str(target["Arn"]), payload, source_arn=str(rule.arn), account=str(rule.account_id),
-                source_id=event["id"])
+    engine.push(
+        "events",
+        str(target["Arn"]),
+        payload,
+        source_arn=str(rule.arn),
+        account=str(rule.account_id),
+        source_id=event["id"],
+    )
 
 
 def _path(event: dict[str, Any], path: str) -> Any:
@@ -86,7 +92,9 @@ class Schedules:
         clock = self.engine.lab.clock
         clock.process(self._run(rule, schedule, self._generation[arn], clock.now), busy=False)
 
-    def _run(self, rule: Any, schedule: schedules.Schedule, generation: int, created: datetime) -> Generator[Wait, None, None]:
+    def _run(
+        self, rule: Any, schedule: schedules.Schedule, generation: int, created: datetime
+    ) -> Generator[Wait, None, None]:
         arn = str(rule.arn)
         lab = self.engine.lab
         while True:
@@ -98,9 +106,17 @@ class Schedules:
                 continue
             event_id = lab.new_id()
             lab.trace.add("schedule", rule.name, (event_id,), rule=arn, expression=rule.scheduled_expression)
-            message = {"version": "0", "id": event_id, "detail-type": "Scheduled Event", "source": "aws.events",
-                       "account": str(rule.account_id), "time": lab.clock.now.timestamp(), "region": str(rule.region_name),
-                       "resources": [arn], "detail": {}}
+            message = {
+                "version": "0",
+                "id": event_id,
+                "detail-type": "Scheduled Event",
+                "source": "aws.events",
+                "account": str(rule.account_id),
+                "time": lab.clock.now.timestamp(),
+                "region": str(rule.region_name),
+                "resources": [arn],
+                "detail": {},
+            }
             rule.send_to_targets(message)
 
     @staticmethod

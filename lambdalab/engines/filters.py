@@ -92,7 +92,7 @@ def _check_rule(rule: Any) -> None:
         return
     if not isinstance(rule, dict) or len(rule) != 1:
         raise FilterError(INVALID)
-    (op, arg), = rule.items()
+    ((op, arg),) = rule.items()
     if op not in _OPERATORS:
         raise FilterError(INVALID)
     if op in ("prefix", "suffix", "equals-ignore-case", "wildcard") and not isinstance(arg, str):
@@ -167,7 +167,7 @@ def _leaf(rules: list[Any], value: Any) -> bool:
 def _rule(rule: Any, value: Any) -> bool:
     if not isinstance(rule, dict):
         return _equal(rule, value)
-    (op, arg), = rule.items()
+    ((op, arg),) = rule.items()
     if op == "prefix":
         return isinstance(value, str) and value.startswith(arg)
     if op == "suffix":

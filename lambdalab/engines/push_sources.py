@@ -71,19 +71,35 @@ class PushSourcesEngine:
         return next(self._sequencer)
 
     # -- the shared hand-off ------------------------------------------------------------
-    def push(self, source: str, function_arn: str, event: dict[str, Any] | str, *, source_arn: str, account: str,
-             source_id: str) -> str | None:
+    def push(
+        self,
+        source: str,
+        function_arn: str,
+        event: dict[str, Any] | str,
+        *,
+        source_arn: str,
+        account: str,
+        source_id: str,
+    ) -> str | None:
         """Check the policy, then queue the event for ``function_arn``; the request id, or None."""
         trace = self.lab.trace
         try:
             target = self.lab.invocations.resolve(function_arn)
         except AwsError as err:
-            trace.add("push-failed", function_arn.split(":")[6] if function_arn.count(":") >= 6 else function_arn,
-                      (source_id,), source=source, source_arn=source_arn, reason=f"{err.code}: {err.message}")
+            trace.add(
+                "push-failed",
+                function_arn.split(":")[6] if function_arn.count(":") >= 6 else function_arn,
+                (source_id,),
+                source=source,
+                source_arn=source_arn,
+                reason=f"{err.code}: {err.message}",
+            )
             return None
         name = target.spec.function_name
         qualifier = target.invoked_arn.split(":")[7] if target.invoked_arn.count(":") >= 7 else None
-        reason = self.policies.check(name, qualifier, Caller(service=SERVICE[source], account=account, source_arn=source_arn))
+        reason = self.policies.check(
+            name, qualifier, Caller(service=SERVICE[source], account=account, source_arn=source_arn)
+        )
         if reason:
             trace.add("invoke-denied", name, (source_id,), source=source, source_arn=source_arn, reason=reason)
             return None

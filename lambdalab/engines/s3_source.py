@@ -40,11 +40,15 @@ def validate(engine: PushSourcesEngine, bucket: Any) -> None:
         caller = Caller(service="s3.amazonaws.com", account=str(bucket.account_id), source_arn=str(bucket.arn))
         reason = engine.policies.check(target.spec.function_name, qualifier, caller)
         if reason:
-            engine.lab.trace.add("s3-notification-refused", target.spec.function_name, source_arn=bucket.arn, reason=reason)
+            engine.lab.trace.add(
+                "s3-notification-refused", target.spec.function_name, source_arn=bucket.arn, reason=reason
+            )
             raise InvalidArgumentError(UNABLE, arn, f"Not authorized to invoke function [{arn}]")
 
 
-def deliver(engine: PushSourcesEngine, account_id: str, event_body: dict[str, Any], fn_arn: str, region_name: str) -> None:
+def deliver(
+    engine: PushSourcesEngine, account_id: str, event_body: dict[str, Any], fn_arn: str, region_name: str
+) -> None:
     src = event_body["Records"][0]
     obj = src["s3"]["object"]
     bucket = src["s3"]["bucket"]["name"]
@@ -61,5 +65,11 @@ def deliver(engine: PushSourcesEngine, account_id: str, event_body: dict[str, An
         request_id=engine.lab.new_id().replace("-", "")[:16].upper(),
         region=region_name,
     )
-    engine.push("s3", fn_arn, s3.event([record]), source_arn=f"arn:aws:s3:::{bucket}", account=account_id,
-                source_id=f"{src['eventName']} {key}")
+    engine.push(
+        "s3",
+        fn_arn,
+        s3.event([record]),
+        source_arn=f"arn:aws:s3:::{bucket}",
+        account=account_id,
+        source_id=f"{src['eventName']} {key}",
+    )

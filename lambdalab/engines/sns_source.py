@@ -15,8 +15,14 @@ if TYPE_CHECKING:
     from .push_sources import PushSourcesEngine
 
 
-def deliver(engine: PushSourcesEngine, subscription: Any, message: str, message_id: str, subject: str | None,
-            attributes: dict[str, Any] | None) -> None:
+def deliver(
+    engine: PushSourcesEngine,
+    subscription: Any,
+    message: str,
+    message_id: str,
+    subject: str | None,
+    attributes: dict[str, Any] | None,
+) -> None:
     topic_arn = str(subscription.topic.arn)
     record = sns.record(
         topic_arn=topic_arn,
@@ -28,5 +34,11 @@ def deliver(engine: PushSourcesEngine, subscription: Any, message: str, message_
         attributes=attributes,
         region=topic_arn.split(":")[3],
     )
-    engine.push("sns", str(subscription.endpoint), sns.event([record]), source_arn=topic_arn,
-                account=topic_arn.split(":")[4], source_id=message_id)
+    engine.push(
+        "sns",
+        str(subscription.endpoint),
+        sns.event([record]),
+        source_arn=topic_arn,
+        account=topic_arn.split(":")[4],
+        source_id=message_id,
+    )

@@ -173,7 +173,9 @@ class MappingRunner:
     def limit(self) -> int:
         now = self.lab.clock.t
         busy = 0.0 if self.busy_since is None else now - self.busy_since
-        value = sqs_scaling.limit(busy, maximum_concurrency=self.max_concurrency, rate_per_minute=self.engine.rate_per_minute)
+        value = sqs_scaling.limit(
+            busy, maximum_concurrency=self.max_concurrency, rate_per_minute=self.engine.rate_per_minute
+        )
         if value != self.limit_seen:
             self.limit_seen = value
             self.lab.trace.add("sqs-scale", self.function, (), mapping=self.uuid, limit=value)
@@ -217,8 +219,13 @@ class MappingRunner:
     def _gather(self, got: list[Any], now: float) -> None:
         trace = self.lab.trace
         trace.add(
-            "sqs-receive", self.function, [m.id for m in got], mapping=self.uuid, queue=self.poller.arn,
-            counts=[m.approximate_receive_count for m in got], bodies=[describe_body(m.body) for m in got],
+            "sqs-receive",
+            self.function,
+            [m.id for m in got],
+            mapping=self.uuid,
+            queue=self.poller.arn,
+            counts=[m.approximate_receive_count for m in got],
+            bodies=[describe_body(m.body) for m in got],
             groups=[m.group_id for m in got] if self.poller.fifo else None,
         )
         dropped: list[Any] = []
@@ -265,8 +272,16 @@ class MappingRunner:
         ids = [r["messageId"] for r in batch.records]
         batch_id = self.engine.next_batch_id()
         started = lab.clock.t
-        trace.add("sqs-batch", self.function, ids, mapping=self.uuid, batch=batch_id, reason=reason,
-                  size=len(ids), bytes=batch.size)
+        trace.add(
+            "sqs-batch",
+            self.function,
+            ids,
+            mapping=self.uuid,
+            batch=batch_id,
+            reason=reason,
+            size=len(ids),
+            bytes=batch.size,
+        )
         request_id = lab.new_id()
         throttled, ok, payload, error, timed_out = False, False, None, "", False
         try:
@@ -279,7 +294,9 @@ class MappingRunner:
                 throttled, error = True, "TooManyRequestsException: Rate Exceeded."
             else:
                 try:
-                    result = lab.invocations.run(target, sqs_batching.event(batch.records), source="sqs", request_id=request_id)
+                    result = lab.invocations.run(
+                        target, sqs_batching.event(batch.records), source="sqs", request_id=request_id
+                    )
                 except AwsError as err:
                     throttled = err.code == "TooManyRequestsException"
                     error = f"{err.code}: {err.message}"
@@ -287,8 +304,9 @@ class MappingRunner:
                     ok, payload = result.ok, result.payload
                     timed_out = result.error_type == "Sandbox.Timedout"
                     error = "" if result.ok else (result.error_type or "Unhandled")
-        verdict = sqs_errors.decide(ids, ok=ok, payload=payload, report_failures=self.report_failures,
-                                    error=error, throttled=throttled)
+        verdict = sqs_errors.decide(
+            ids, ok=ok, payload=payload, report_failures=self.report_failures, error=error, throttled=throttled
+        )
         if throttled:
             self.paused_until = started + THROTTLE_BACKOFF_SECONDS
             self._settle(batch, batch_id, verdict, started, request_id)
@@ -312,12 +330,23 @@ class MappingRunner:
 
         lab.clock.call_later(seconds, finish)
 
-    def _settle(self, batch: sqs_batching.OpenBatch, batch_id: str, verdict: sqs_errors.Verdict,
-                started: float, request_id: str) -> None:
+    def _settle(
+        self, batch: sqs_batching.OpenBatch, batch_id: str, verdict: sqs_errors.Verdict, started: float, request_id: str
+    ) -> None:
         trace = self.lab.trace
         ids = [r["messageId"] for r in batch.records]
-        trace.add("sqs-batch-result", self.function, ids, mapping=self.uuid, batch=batch_id, outcome=verdict.outcome,
-                  failed=list(verdict.retry), reason=verdict.reason or None, started=started, request_id=request_id)
+        trace.add(
+            "sqs-batch-result",
+            self.function,
+            ids,
+            mapping=self.uuid,
+            batch=batch_id,
+            outcome=verdict.outcome,
+            failed=list(verdict.retry),
+            reason=verdict.reason or None,
+            started=started,
+            request_id=request_id,
+        )
         by_id = {m.id: (m, handle) for m, handle in batch.handles}
         if verdict.delete:
             done, gone = self.poller.delete([by_id[i] for i in verdict.delete])
@@ -333,10 +362,23 @@ class MappingRunner:
             return
         start = self.lab.clock.start.timestamp()
         at = max(m.visible_at for m in messages) / 1000.0 - start
-        self.lab.trace.add("sqs-returned", self.function, [m.id for m in messages], mapping=self.uuid,
-                           batch=batch_id, visible_at=round(max(at, self.lab.clock.t), 3))
+        self.lab.trace.add(
+            "sqs-returned",
+            self.function,
+            [m.id for m in messages],
+            mapping=self.uuid,
+            batch=batch_id,
+            visible_at=round(max(at, self.lab.clock.t), 3),
+        )
 
     def _redriven(self, message: Any) -> None:
         dlq = self.poller.queue.dead_letter_queue
-        self.lab.trace.add("sqs-redrive", self.function, (message.id,), mapping=self.uuid, queue=self.poller.arn,
-                           dlq=dlq.queue_arn if dlq is not None else None, receive_count=message.approximate_receive_count)
+        self.lab.trace.add(
+            "sqs-redrive",
+            self.function,
+            (message.id,),
+            mapping=self.uuid,
+            queue=self.poller.arn,
+            dlq=dlq.queue_arn if dlq is not None else None,
+            receive_count=message.approximate_receive_count,
+        )

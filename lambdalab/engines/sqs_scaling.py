@@ -23,7 +23,9 @@ RATE_PER_MINUTE = 300  # AWS today
 RATE_PER_MINUTE_2022 = 60  # what the 2022 curriculum describes
 
 
-def ramp(seconds_busy: float, *, rate_per_minute: int = RATE_PER_MINUTE, start: int = START, ceiling: int = CEILING) -> int:
+def ramp(
+    seconds_busy: float, *, rate_per_minute: int = RATE_PER_MINUTE, start: int = START, ceiling: int = CEILING
+) -> int:
     """Concurrent batches allowed after ``seconds_busy`` of continuous backlog."""
     if seconds_busy < 0:
         seconds_busy = 0.0
@@ -31,7 +33,9 @@ def ramp(seconds_busy: float, *, rate_per_minute: int = RATE_PER_MINUTE, start: 
     return min(ceiling, start + (whole * rate_per_minute) // 60)
 
 
-def limit(seconds_busy: float, *, maximum_concurrency: int | None = None, rate_per_minute: int = RATE_PER_MINUTE) -> int:
+def limit(
+    seconds_busy: float, *, maximum_concurrency: int | None = None, rate_per_minute: int = RATE_PER_MINUTE
+) -> int:
     """The mapping's limit: the ramp, capped by MaximumConcurrency."""
     value = ramp(seconds_busy, rate_per_minute=rate_per_minute)
     if maximum_concurrency is not None:

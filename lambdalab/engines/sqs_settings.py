@@ -48,11 +48,15 @@ def settings(body: dict[str, Any], current: dict[str, Any] | None, *, fifo: bool
     for name in STREAM_ONLY:
         if body.get(name) not in (None, [], {}):
             raise invalid_parameter(f"{name} is not valid for SQS event sources.")
-    out: dict[str, Any] = dict(current) if current else {
-        "BatchSize": DEFAULT_BATCH_SIZE,
-        "MaximumBatchingWindowInSeconds": 0,
-        "FunctionResponseTypes": [],
-    }
+    out: dict[str, Any] = (
+        dict(current)
+        if current
+        else {
+            "BatchSize": DEFAULT_BATCH_SIZE,
+            "MaximumBatchingWindowInSeconds": 0,
+            "FunctionResponseTypes": [],
+        }
+    )
     if "BatchSize" in body:
         out["BatchSize"] = _int(body["BatchSize"], "batchSize", 1, MAX_BATCH_SIZE)
     if "MaximumBatchingWindowInSeconds" in body:
@@ -64,12 +68,16 @@ def settings(body: dict[str, Any], current: dict[str, Any] | None, *, fifo: bool
     if fifo and out["BatchSize"] > MAX_FIFO_BATCH_SIZE:
         raise invalid_parameter(f"Batch size must not exceed {MAX_FIFO_BATCH_SIZE} for FIFO queues")
     if out["BatchSize"] > 10 and out["MaximumBatchingWindowInSeconds"] < 1:
-        raise invalid_parameter("Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10")
+        raise invalid_parameter(
+            "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10"
+        )
     if "FunctionResponseTypes" in body:
         types = list(body["FunctionResponseTypes"] or [])
         for value in types:
             if value not in RESPONSE_TYPES:
-                raise validation(types, "functionResponseTypes", f"Member must satisfy enum value set: [{', '.join(RESPONSE_TYPES)}]")
+                raise validation(
+                    types, "functionResponseTypes", f"Member must satisfy enum value set: [{', '.join(RESPONSE_TYPES)}]"
+                )
         out["FunctionResponseTypes"] = sorted(set(types))
     if "FilterCriteria" in body:
         try:

@@ -105,7 +105,9 @@ class StreamEngine:
     # -- the SourceEngine protocol ----------------------------------------------------
     def settings(self, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
         arn = body.get("EventSourceArn", "")
-        if current is None and not (KinesisSource if self.source_kind == "kinesis" else DynamoDBSource).exists(self.lab, arn):
+        if current is None and not (KinesisSource if self.source_kind == "kinesis" else DynamoDBSource).exists(
+            self.lab, arn
+        ):
             raise invalid_parameter(f"Stream not found: {arn}")
         return stream_settings.settings(self.source_kind, arn, body, current)
 
@@ -118,7 +120,9 @@ class StreamEngine:
         action, family = stream_settings.DESTINATION_ACTIONS[service]
         resource = f"{arn}/*" if service == "s3" else arn
         if not iam_policy.is_allowed(backends.role_policies(self.lab.account_id, role_arn), action, resource):
-            raise invalid_parameter(f"The function execution role does not have permissions to call {action.split(':')[1]} on {family}")
+            raise invalid_parameter(
+                f"The function execution role does not have permissions to call {action.split(':')[1]} on {family}"
+            )
 
     def start(self, mapping: Mapping) -> None:
         role = str(self.lab.invocations.resolve(mapping.function_arn).fn.role)
@@ -139,7 +143,10 @@ class StreamEngine:
             return
         run.running = False
         self.resume[mapping.uuid] = {
-            shard: min([i.index for lane in lanes for i in [*lane.inflight, *(b[0] for b in lane.buffer)]] + [run.cursors[shard]])
+            shard: min(
+                [i.index for lane in lanes for i in [*lane.inflight, *(b[0] for b in lane.buffer)]]
+                + [run.cursors[shard]]
+            )
             for shard, lanes in run.lanes.items()
         }
 
@@ -162,7 +169,9 @@ class StreamEngine:
         if len(kept) < len(items):
             passed = {i.index for i in kept}
             dropped = [i.seq for i in items if i.index not in passed]
-            self.lab.trace.add("stream-filtered", run.mapping.function_name, (run.mapping.uuid,), shard=shard, seqs=dropped)
+            self.lab.trace.add(
+                "stream-filtered", run.mapping.function_name, (run.mapping.uuid,), shard=shard, seqs=dropped
+            )
         lanes = run.lanes[shard]
         now = self.lab.clock.t
         for item in kept:
@@ -190,8 +199,13 @@ class StreamEngine:
                 if window_s and lane.window and batching.window_of(lane.buffer[0][0].arrival, window_s) != lane.window:
                     yield from self._final(run, lane)
                     continue
-                wait = batching.batching_wait(len(lane.buffer), size, float(settings["MaximumBatchingWindowInSeconds"]),
-                                              lane.buffer[0][1], self.lab.clock.t)
+                wait = batching.batching_wait(
+                    len(lane.buffer),
+                    size,
+                    float(settings["MaximumBatchingWindowInSeconds"]),
+                    lane.buffer[0][1],
+                    self.lab.clock.t,
+                )
                 if wait > 0:
                     yield Wait(min(wait, POLL_SECONDS))
                     continue
@@ -226,8 +240,15 @@ class StreamEngine:
                 attempts += 1
                 last = self._invoke(run, lane, items, attempts, split)
                 yield Wait(INVOKE_SECONDS)
-                step = errors.next_step(last.outcome, size=len(items), retries_used=retries, backoff_round=rounds,
-                                        max_retries=max_retries, bisect=bisect, failed_from=last.failed_from)
+                step = errors.next_step(
+                    last.outcome,
+                    size=len(items),
+                    retries_used=retries,
+                    backoff_round=rounds,
+                    max_retries=max_retries,
+                    bisect=bisect,
+                    failed_from=last.failed_from,
+                )
                 if step.keep:
                     self._checkpoint(run, lane, items[: step.keep])
                     items = items[step.keep :]
@@ -235,8 +256,15 @@ class StreamEngine:
                     break
                 if step.action == "bisect":
                     first, _ = errors.halves(len(items))
-                    self.lab.trace.add("stream-bisect", run.mapping.function_name, (run.mapping.uuid,), shard=lane.shard,
-                                       lane=lane.number, seqs=[i.seq for i in items], halves=[first, len(items) - first])
+                    self.lab.trace.add(
+                        "stream-bisect",
+                        run.mapping.function_name,
+                        (run.mapping.uuid,),
+                        shard=lane.shard,
+                        lane=lane.number,
+                        seqs=[i.seq for i in items],
+                        halves=[first, len(items) - first],
+                    )
                     pending[:0] = [(items[:first], True), (items[first:], True)]
                     break
                 if step.action == "discard":
@@ -244,9 +272,17 @@ class StreamEngine:
                     break
                 retries += step.counted
                 rounds += 1
-                self.lab.trace.add("stream-retry-wait", run.mapping.function_name, (run.mapping.uuid,), shard=lane.shard,
-                                   lane=lane.number, delay=step.delay, until=self.lab.clock.t + step.delay,
-                                   reason=last.outcome, retry=retries)
+                self.lab.trace.add(
+                    "stream-retry-wait",
+                    run.mapping.function_name,
+                    (run.mapping.uuid,),
+                    shard=lane.shard,
+                    lane=lane.number,
+                    delay=step.delay,
+                    until=self.lab.clock.t + step.delay,
+                    reason=last.outcome,
+                    retry=retries,
+                )
                 yield Wait(step.delay)
         lane.inflight = []
 
@@ -261,26 +297,43 @@ class StreamEngine:
                 break
             rounds += 1
             yield Wait(errors.backoff_delay(rounds))
-        self.lab.trace.add("stream-window-final", run.mapping.function_name, (run.mapping.uuid,), shard=lane.shard,
-                           lane=lane.number, window=list(lane.window or ()), state=lane.state)
+        self.lab.trace.add(
+            "stream-window-final",
+            run.mapping.function_name,
+            (run.mapping.uuid,),
+            shard=lane.shard,
+            lane=lane.number,
+            window=list(lane.window or ()),
+            state=lane.state,
+        )
         lane.window, lane.state = None, {}
 
     # -- one invocation ---------------------------------------------------------------------
-    def _invoke(self, run: _Run, lane: _Lane, items: list[shapes.StreamItem], attempt: int, split: bool,
-                final: bool = False) -> _Attempt:
+    def _invoke(
+        self, run: _Run, lane: _Lane, items: list[shapes.StreamItem], attempt: int, split: bool, final: bool = False
+    ) -> _Attempt:
         mapping = run.mapping
         settings = mapping.settings
         records = [i.record for i in items]
         if lane.window is not None:
-            event = shapes.window_event(records, start=lane.window[0], end=lane.window[1], state=lane.state, shard=lane.shard,
-                                        source_arn=mapping.source_arn, final=final)
+            event = shapes.window_event(
+                records,
+                start=lane.window[0],
+                end=lane.window[1],
+                state=lane.state,
+                shard=lane.shard,
+                source_arn=mapping.source_arn,
+                final=final,
+            )
         else:
             event = shapes.event(records)
         request_id = self.lab.new_id()
         start = self.lab.clock.t
         try:
             target = self.lab.invocations.resolve(mapping.function_arn)
-            result = self.lab.invocations.run(target, json.dumps(event).encode(), source=self.source_kind, request_id=request_id)
+            result = self.lab.invocations.run(
+                target, json.dumps(event).encode(), source=self.source_kind, request_id=request_id
+            )
         except AwsError as err:
             out = _Attempt("throttle", request_id, err.status, "$LATEST", None, event=event)
         else:
@@ -289,7 +342,9 @@ class StreamEngine:
             out.response = response
             if not result.ok:
                 out.outcome = "function-error"
-            elif lane.window is not None and not (isinstance(response, dict) and isinstance(response.get("state"), dict)):
+            elif lane.window is not None and not (
+                isinstance(response, dict) and isinstance(response.get("state"), dict)
+            ):
                 out.outcome, out.function_error = "function-error", None  # a window answer must carry its state
             else:
                 if lane.window is not None:
@@ -302,33 +357,72 @@ class StreamEngine:
                         out.outcome, out.failed_from = "partial", failed
         mapping.last_result = "OK" if out.outcome == "success" else "PROBLEM: Function call failed"
         self.lab.trace.add(
-            "stream-batch", mapping.function_name, (mapping.uuid,), shard=lane.shard, lane=lane.number,
-            seqs=[i.seq for i in items], keys=sorted({i.key for i in items}), start=start, duration=INVOKE_SECONDS,
-            attempt=attempt, outcome=out.outcome, split=split, final=final, request_id=request_id,
+            "stream-batch",
+            mapping.function_name,
+            (mapping.uuid,),
+            shard=lane.shard,
+            lane=lane.number,
+            seqs=[i.seq for i in items],
+            keys=sorted({i.key for i in items}),
+            start=start,
+            duration=INVOKE_SECONDS,
+            attempt=attempt,
+            outcome=out.outcome,
+            split=split,
+            final=final,
+            request_id=request_id,
             failed_from=out.failed_from,
         )
         return out
 
     def _checkpoint(self, run: _Run, lane: _Lane, items: list[shapes.StreamItem]) -> None:
-        self.lab.trace.add("stream-checkpoint", run.mapping.function_name, (run.mapping.uuid,), shard=lane.shard,
-                           lane=lane.number, seqs=[i.seq for i in items])
+        self.lab.trace.add(
+            "stream-checkpoint",
+            run.mapping.function_name,
+            (run.mapping.uuid,),
+            shard=lane.shard,
+            lane=lane.number,
+            seqs=[i.seq for i in items],
+        )
 
     # -- giving up on records ----------------------------------------------------------------
-    def _discard(self, run: _Run, lane: _Lane, items: list[shapes.StreamItem], condition: str, attempts: int,
-                 last: _Attempt | None) -> None:
+    def _discard(
+        self,
+        run: _Run,
+        lane: _Lane,
+        items: list[shapes.StreamItem],
+        condition: str,
+        attempts: int,
+        last: _Attempt | None,
+    ) -> None:
         mapping = run.mapping
         trace = self.lab.trace
-        trace.add("stream-discard", mapping.function_name, (mapping.uuid,), shard=items[0].shard, lane=lane.number,
-                  seqs=[i.seq for i in items], condition=condition, attempts=attempts)
+        trace.add(
+            "stream-discard",
+            mapping.function_name,
+            (mapping.uuid,),
+            shard=items[0].shard,
+            lane=lane.number,
+            seqs=[i.seq for i in items],
+            condition=condition,
+            attempts=attempts,
+        )
         arn = stream_settings.on_failure(mapping.settings)
         if not arn:
             return
         service = stream_settings.destination_service(arn)
         record = shapes.failure_record(
-            kind=self.source_kind, timestamp=self.lab.clock.now, request_id=last.request_id if last else "",
-            function_arn=mapping.function_arn, condition=condition, invoke_count=attempts,
-            status_code=last.status_code if last else 200, executed_version=last.executed_version if last else "$LATEST",
-            function_error=last.function_error if last else None, items=items, stream_arn=mapping.source_arn,
+            kind=self.source_kind,
+            timestamp=self.lab.clock.now,
+            request_id=last.request_id if last else "",
+            function_arn=mapping.function_arn,
+            condition=condition,
+            invoke_count=attempts,
+            status_code=last.status_code if last else 200,
+            executed_version=last.executed_version if last else "$LATEST",
+            function_error=last.function_error if last else None,
+            items=items,
+            stream_arn=mapping.source_arn,
             payload=(last.event if last and service == "s3" else None),
         )
         try:
@@ -336,16 +430,37 @@ class StreamEngine:
             if service == "s3":
                 self.deliverer.check_permission(role, arn, "s3")
                 key = shapes.s3_key(mapping.uuid, items[0].shard, self.lab.clock.now, self.lab.new_id())
-                self.deliverer._call("s3", "put_object", Bucket=arn.split(":")[-1], Key=key, Body=json.dumps(record).encode(),
-                                     ContentType="application/json")
+                self.deliverer._call(
+                    "s3",
+                    "put_object",
+                    Bucket=arn.split(":")[-1],
+                    Key=key,
+                    Body=json.dumps(record).encode(),
+                    ContentType="application/json",
+                )
             else:
-                self.deliverer.send_record(arn, record, role_arn=role, function_name=mapping.function_name, success=False)
+                self.deliverer.send_record(
+                    arn, record, role_arn=role, function_name=mapping.function_name, success=False
+                )
         except (DeliveryFailed, AwsError) as err:
-            trace.add("stream-delivery-failed", mapping.function_name, (mapping.uuid,), target=arn, condition=condition,
-                      reason=str(err))
+            trace.add(
+                "stream-delivery-failed",
+                mapping.function_name,
+                (mapping.uuid,),
+                target=arn,
+                condition=condition,
+                reason=str(err),
+            )
             return
-        trace.add("stream-delivery", mapping.function_name, (mapping.uuid,), target=arn, condition=condition,
-                  shard=items[0].shard, seqs=[i.seq for i in items])
+        trace.add(
+            "stream-delivery",
+            mapping.function_name,
+            (mapping.uuid,),
+            target=arn,
+            condition=condition,
+            shard=items[0].shard,
+            seqs=[i.seq for i in items],
+        )
 
     def _epoch(self) -> float:
         return self.lab.clock.now.timestamp()
@@ -359,5 +474,10 @@ class KinesisEngine(StreamEngine):
 
 class DynamoDBStreamsEngine(StreamEngine):
     source_kind = "dynamodb"
-    read_actions = ("dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream", "dynamodb:ListStreams")
+    read_actions = (
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+        "dynamodb:DescribeStream",
+        "dynamodb:ListStreams",
+    )
     name = "dynamodb-mappings"

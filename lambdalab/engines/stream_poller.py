@@ -83,10 +83,24 @@ class KinesisSource:
         for offset, rec in enumerate(self._records(shard)[start : start + limit]):
             seq = str(rec.sequence_number)
             record = kinesis_record(
-                shard=shard, seq=seq, partition_key=rec.partition_key, data_b64=rec.data, arrival=rec.created_at,
-                role_arn=self.role_arn, region=self.lab.region, stream_arn=self.arn,
+                shard=shard,
+                seq=seq,
+                partition_key=rec.partition_key,
+                data_b64=rec.data,
+                arrival=rec.created_at,
+                role_arn=self.role_arn,
+                region=self.lab.region,
+                stream_arn=self.arn,
             )
-            size = len(rec.data) + len(rec.partition_key) + len(seq) + len(shard) + len(self.arn) + len(self.role_arn) + 330
+            size = (
+                len(rec.data)
+                + len(rec.partition_key)
+                + len(seq)
+                + len(shard)
+                + len(self.arn)
+                + len(self.role_arn)
+                + 330
+            )
             out.append(StreamItem(shard, start + offset, seq, rec.partition_key, rec.created_at, record, size))
         return out
 
@@ -136,8 +150,17 @@ class DynamoDBSource:
             record = dynamodb_record(item.to_json(), region=self.lab.region, stream_arn=self.arn)
             keys = json.dumps(record["dynamodb"]["Keys"], sort_keys=True)
             arrival = epoch(item.to_json()["dynamodb"]["ApproximateCreationDateTime"])
-            out.append(StreamItem(shard, start + offset, record["dynamodb"]["SequenceNumber"], keys, arrival, record,
-                                  len(json.dumps(record))))
+            out.append(
+                StreamItem(
+                    shard,
+                    start + offset,
+                    record["dynamodb"]["SequenceNumber"],
+                    keys,
+                    arrival,
+                    record,
+                    len(json.dumps(record)),
+                )
+            )
         return out
 
 

@@ -34,11 +34,22 @@ class StreamItem:
 
 
 def with_size(item: StreamItem) -> StreamItem:
-    return StreamItem(item.shard, item.index, item.seq, item.key, item.arrival, item.record, len(json.dumps(item.record)))
+    return StreamItem(
+        item.shard, item.index, item.seq, item.key, item.arrival, item.record, len(json.dumps(item.record))
+    )
 
 
-def kinesis_record(*, shard: str, seq: str, partition_key: str, data_b64: str, arrival: float, role_arn: str,
-                   region: str, stream_arn: str) -> dict[str, Any]:
+def kinesis_record(
+    *,
+    shard: str,
+    seq: str,
+    partition_key: str,
+    data_b64: str,
+    arrival: float,
+    role_arn: str,
+    region: str,
+    stream_arn: str,
+) -> dict[str, Any]:
     """A record of a Kinesis event (AWS's field order)."""
     return {
         "kinesis": {
@@ -91,8 +102,17 @@ def event(records: list[dict[str, Any]]) -> dict[str, Any]:
     return {"Records": records}
 
 
-def window_event(records: list[dict[str, Any]], *, start: float, end: float, state: dict[str, Any], shard: str,
-                 source_arn: str, final: bool, terminated_early: bool = False) -> dict[str, Any]:
+def window_event(
+    records: list[dict[str, Any]],
+    *,
+    start: float,
+    end: float,
+    state: dict[str, Any],
+    shard: str,
+    source_arn: str,
+    final: bool,
+    terminated_early: bool = False,
+) -> dict[str, Any]:
     """A tumbling-window event: the records plus the window, its state and flags."""
     return {
         "Records": records,
@@ -109,9 +129,21 @@ def _iso_seconds(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def failure_record(*, kind: str, timestamp: datetime, request_id: str, function_arn: str, condition: str,
-                   invoke_count: int, status_code: int, executed_version: str, function_error: str | None,
-                   items: list[StreamItem], stream_arn: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+def failure_record(
+    *,
+    kind: str,
+    timestamp: datetime,
+    request_id: str,
+    function_arn: str,
+    condition: str,
+    invoke_count: int,
+    status_code: int,
+    executed_version: str,
+    function_error: str | None,
+    items: list[StreamItem],
+    stream_arn: str,
+    payload: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """What the on-failure destination receives about a discarded batch (no record data).
 
     ``payload`` (the event of the last attempt) is added for S3 destinations only,

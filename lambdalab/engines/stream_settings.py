@@ -65,12 +65,18 @@ def settings(kind: str, source_arn: str, body: dict[str, Any], current: dict[str
                 raise validation(value, api_name, f"Member must have value less than or equal to {high}")
     age = body.get("MaximumRecordAgeInSeconds")
     if age is not None and age != -1 and age < 60:
-        raise invalid_parameter("MaximumRecordAgeInSeconds must be either -1 (forever) or between 60 and 604800 (inclusive)")
+        raise invalid_parameter(
+            "MaximumRecordAgeInSeconds must be either -1 (forever) or between 60 and 604800 (inclusive)"
+        )
     types = body.get("FunctionResponseTypes")
     if types is not None:
         for value in types:
             if value != "ReportBatchItemFailures":
-                raise validation(types, "functionResponseTypes", "Member must satisfy constraint: [Member must satisfy enum value set: [ReportBatchItemFailures]]")
+                raise validation(
+                    types,
+                    "functionResponseTypes",
+                    "Member must satisfy constraint: [Member must satisfy enum value set: [ReportBatchItemFailures]]",
+                )
     destination = body.get("DestinationConfig")
     if destination is not None:
         _check_destination(destination)
@@ -84,8 +90,16 @@ def settings(kind: str, source_arn: str, body: dict[str, Any], current: dict[str
         out["LastProcessingResult"] = "No records processed"
     else:
         out = dict(current)
-    for field in ("BatchSize", "MaximumBatchingWindowInSeconds", "ParallelizationFactor", "MaximumRecordAgeInSeconds",
-                  "BisectBatchOnFunctionError", "MaximumRetryAttempts", "TumblingWindowInSeconds", "FunctionResponseTypes"):
+    for field in (
+        "BatchSize",
+        "MaximumBatchingWindowInSeconds",
+        "ParallelizationFactor",
+        "MaximumRecordAgeInSeconds",
+        "BisectBatchOnFunctionError",
+        "MaximumRetryAttempts",
+        "TumblingWindowInSeconds",
+        "FunctionResponseTypes",
+    ):
         if body.get(field) is not None:
             out[field] = body[field]
     if destination is not None:
@@ -101,7 +115,9 @@ def settings(kind: str, source_arn: str, body: dict[str, Any], current: dict[str
 def _starting_position(kind: str, source_arn: str, body: dict[str, Any]) -> dict[str, Any]:
     position = body.get("StartingPosition")
     if not position:
-        raise invalid_parameter("1 validation error detected: Value null at 'startingPosition' failed to satisfy constraint: Member must not be null.")
+        raise invalid_parameter(
+            "1 validation error detected: Value null at 'startingPosition' failed to satisfy constraint: Member must not be null."
+        )
     if position not in STARTING_POSITIONS:
         raise AwsError(
             "ValidationException",
@@ -113,7 +129,9 @@ def _starting_position(kind: str, source_arn: str, body: dict[str, Any]) -> dict
     stamp = body.get("StartingPositionTimestamp")
     if position == "AT_TIMESTAMP":
         if stamp is None:
-            raise invalid_parameter("StartingPositionTimestamp must be specified when StartingPosition is AT_TIMESTAMP.")
+            raise invalid_parameter(
+                "StartingPositionTimestamp must be specified when StartingPosition is AT_TIMESTAMP."
+            )
         return {"StartingPosition": position, "StartingPositionTimestamp": _epoch(stamp)}
     if stamp is not None:
         raise invalid_parameter("StartingPositionTimestamp is only supported when StartingPosition is AT_TIMESTAMP.")
@@ -133,11 +151,13 @@ def _check_destination(destination: dict[str, Any]) -> None:
     if arn is None:
         return
     if destination_service(arn) is None:
-        raise invalid_parameter(f"Unsupported OnFailure destination type: {arn}. Use an Amazon SQS queue, an Amazon SNS topic or an Amazon S3 bucket.")
+        raise invalid_parameter(
+            f"Unsupported OnFailure destination type: {arn}. Use an Amazon SQS queue, an Amazon SNS topic or an Amazon S3 bucket."
+        )
 
 
 def destination_service(arn: str) -> str | None:
-    """"sqs", "sns" or "s3" for an on-failure destination ARN a stream mapping accepts."""
+    """ "sqs", "sns" or "s3" for an on-failure destination ARN a stream mapping accepts."""
     parts = arn.split(":")
     if len(parts) < 6 or parts[0] != "arn":
         return None

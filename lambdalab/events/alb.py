@@ -20,7 +20,9 @@ from .http import HttpResponse, body_text, header_map, invoke
 if TYPE_CHECKING:
     from ..lab import Lab
 
-TARGET_GROUP = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/lambda-279XGJDqGZ5rsrHC2Fjr/49e9d65c45c6791a"
+TARGET_GROUP = (
+    f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/lambda-279XGJDqGZ5rsrHC2Fjr/49e9d65c45c6791a"
+)
 BROWSER_HEADERS = {
     "accept": "text/html,application/xhtml+xml,application/xml;q=0.9,image/webp,image/apng,*/*;q=0.8",
     "accept-encoding": "gzip",
@@ -54,7 +56,11 @@ def request(
 ) -> dict[str, Any]:
     """The event an ALB sends (``multi_value``: the target group's multi-value headers setting)."""
     hdrs = {k.lower(): v for k, v in (BROWSER_HEADERS if headers is None else headers).items()}
-    event: dict[str, Any] = {"requestContext": {"elb": {"targetGroupArn": target_group_arn}}, "httpMethod": method, "path": path}
+    event: dict[str, Any] = {
+        "requestContext": {"elb": {"targetGroupArn": target_group_arn}},
+        "httpMethod": method,
+        "path": path,
+    }
     if multi_value:
         event["multiValueQueryStringParameters"] = {k: [v] for k, v in (query or {}).items()}
         event["multiValueHeaders"] = {k: [v] for k, v in hdrs.items()}
@@ -83,7 +89,9 @@ def response(answer: Any, function_error: str | None = None) -> HttpResponse:
 
 
 def _bad_gateway(why: str) -> HttpResponse:
-    return HttpResponse(502, {"Server": "awselb/2.0", "Content-Type": "text/html"}, BAD_GATEWAY, "Bad Gateway", error=why)
+    return HttpResponse(
+        502, {"Server": "awselb/2.0", "Content-Type": "text/html"}, BAD_GATEWAY, "Bad Gateway", error=why
+    )
 
 
 def call(lab: Lab, function_name: str, method: str = "GET", path: str = "/", **request_options: Any) -> HttpResponse:

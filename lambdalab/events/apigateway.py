@@ -96,8 +96,11 @@ def http_request(
     request_id: str = "JKJaXmPLvHcESHA=",
 ) -> dict[str, Any]:
     """An HTTP API event (payload format 2.0): empty parts are left out, as AWS does."""
-    hdrs = {"host": f"{API_ID}.execute-api.us-east-1.amazonaws.com", "user-agent": USER_AGENT,
-            **{k.lower(): v for k, v in (headers or {}).items()}}
+    hdrs = {
+        "host": f"{API_ID}.execute-api.us-east-1.amazonaws.com",
+        "user-agent": USER_AGENT,
+        **{k.lower(): v for k, v in (headers or {}).items()},
+    }
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route_key,
@@ -114,7 +117,13 @@ def http_request(
         "apiId": API_ID,
         "domainName": hdrs["host"],
         "domainPrefix": API_ID,
-        "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": SOURCE_IP, "userAgent": USER_AGENT},
+        "http": {
+            "method": method,
+            "path": path,
+            "protocol": "HTTP/1.1",
+            "sourceIp": SOURCE_IP,
+            "userAgent": USER_AGENT,
+        },
         "requestId": request_id,
         "routeKey": route_key,
         "stage": "$default",
@@ -151,14 +160,22 @@ def rest_response(answer: Any, function_error: str | None = None) -> HttpRespons
 def http_response(answer: Any, function_error: str | None = None) -> HttpResponse:
     """What an HTTP API (payload format 2.0) answers for the function's result."""
     if function_error:
-        return HttpResponse(500, {"Content-Type": "application/json"}, json.dumps({"message": "Internal Server Error"}),
-                            error=f"the function failed ({function_error})")
+        return HttpResponse(
+            500,
+            {"Content-Type": "application/json"},
+            json.dumps({"message": "Internal Server Error"}),
+            error=f"the function failed ({function_error})",
+        )
     if isinstance(answer, dict) and "statusCode" in answer:
         shaped = _object_form(answer)
         if shaped is not None:
             return shaped
-        return HttpResponse(500, {"Content-Type": "application/json"}, json.dumps({"message": "Internal Server Error"}),
-                            error="the statusCode is not a valid HTTP status")
+        return HttpResponse(
+            500,
+            {"Content-Type": "application/json"},
+            json.dumps({"message": "Internal Server Error"}),
+            error="the statusCode is not a valid HTTP status",
+        )
     body = answer if isinstance(answer, str) else json.dumps(answer)
     return HttpResponse(200, {"Content-Type": "application/json"}, body)
 
@@ -180,5 +197,11 @@ def sample_rest() -> dict[str, Any]:
 
 
 def sample_http() -> dict[str, Any]:
-    return http_request("POST", "/orders", query={"dryRun": "true"}, headers={"content-type": "application/json"},
-                        cookies=["session=abc123"], body=json.dumps({"item": "book", "qty": 1}))
+    return http_request(
+        "POST",
+        "/orders",
+        query={"dryRun": "true"},
+        headers={"content-type": "application/json"},
+        cookies=["session=abc123"],
+        body=json.dumps({"item": "book", "qty": 1}),
+    )

@@ -37,10 +37,20 @@ def event(
     }
 
 
-def scheduled(*, event_id: str, rule_arn: str, time: datetime, account: str = ACCOUNT, region: str = REGION) -> dict[str, Any]:
+def scheduled(
+    *, event_id: str, rule_arn: str, time: datetime, account: str = ACCOUNT, region: str = REGION
+) -> dict[str, Any]:
     """What a rule with a ``ScheduleExpression`` sends each time it fires."""
-    return event(event_id=event_id, detail_type="Scheduled Event", source="aws.events", time=time, detail={},
-                 resources=[rule_arn], account=account, region=region)
+    return event(
+        event_id=event_id,
+        detail_type="Scheduled Event",
+        source="aws.events",
+        time=time,
+        detail={},
+        resources=[rule_arn],
+        account=account,
+        region=region,
+    )
 
 
 def sample() -> dict[str, Any]:
@@ -55,5 +65,8 @@ def sample() -> dict[str, Any]:
 
 
 def sample_scheduled() -> dict[str, Any]:
-    return scheduled(event_id="53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
-                     rule_arn=f"arn:aws:events:{REGION}:{ACCOUNT}:rule/PerMinuteRule", time=WHEN)
+    return scheduled(
+        event_id="53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+        rule_arn=f"arn:aws:events:{REGION}:{ACCOUNT}:rule/PerMinuteRule",
+        time=WHEN,
+    )

@@ -18,15 +18,17 @@ __all__ = ["event", "record", "sample"]
 
 
 def sample() -> dict[str, Any]:
-    return event([
-        record(
-            shard="shardId-000000000000",
-            seq="49590338271490256608559692538361571095921575989136588898",
-            partition_key="1",
-            data_b64=base64.b64encode(b"Hello, this is a test.").decode(),
-            arrival=WHEN.timestamp(),
-            role_arn=f"arn:aws:iam::{ACCOUNT}:role/lambda-kinesis-role",
-            region=REGION,
-            stream_arn=f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/lambda-stream",
-        )
-    ])
+    return event(
+        [
+            record(
+                shard="shardId-000000000000",
+                seq="49590338271490256608559692538361571095921575989136588898",
+                partition_key="1",
+                data_b64=base64.b64encode(b"Hello, this is a test.").decode(),
+                arrival=WHEN.timestamp(),
+                role_arn=f"arn:aws:iam::{ACCOUNT}:role/lambda-kinesis-role",
+                region=REGION,
+                stream_arn=f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/lambda-stream",
+            )
+        ]
+    )

@@ -52,7 +52,11 @@ def record(
         "s3": {
             "s3SchemaVersion": "1.0",
             "configurationId": configuration_id,
-            "bucket": {"name": bucket, "ownerIdentity": {"principalId": principal.split(":")[-1]}, "arn": f"arn:aws:s3:::{bucket}"},
+            "bucket": {
+                "name": bucket,
+                "ownerIdentity": {"principalId": principal.split(":")[-1]},
+                "arn": f"arn:aws:s3:::{bucket}",
+            },
             "object": obj,
         },
     }
@@ -68,15 +72,32 @@ def sequencer(n: int) -> str:
 
 
 def sample_put() -> dict[str, Any]:
-    return event([
-        record(event_name="ObjectCreated:Put", bucket="example-bucket", key="uploads/test key.txt",
-               configuration_id="on-upload", sequencer=sequencer(1), event_time=WHEN, size=1024,
-               etag="0123456789abcdef0123456789abcdef")
-    ])
+    return event(
+        [
+            record(
+                event_name="ObjectCreated:Put",
+                bucket="example-bucket",
+                key="uploads/test key.txt",
+                configuration_id="on-upload",
+                sequencer=sequencer(1),
+                event_time=WHEN,
+                size=1024,
+                etag="0123456789abcdef0123456789abcdef",
+            )
+        ]
+    )
 
 
 def sample_delete() -> dict[str, Any]:
-    return event([
-        record(event_name="ObjectRemoved:Delete", bucket="example-bucket", key="uploads/test key.txt",
-               configuration_id="on-delete", sequencer=sequencer(2), event_time=WHEN)
-    ])
+    return event(
+        [
+            record(
+                event_name="ObjectRemoved:Delete",
+                bucket="example-bucket",
+                key="uploads/test key.txt",
+                configuration_id="on-delete",
+                sequencer=sequencer(2),
+                event_time=WHEN,
+            )
+        ]
+    )

@@ -67,14 +67,16 @@ def event(records: list[dict[str, Any]]) -> dict[str, Any]:
 
 def sample() -> dict[str, Any]:
     topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:sns-lambda"
-    return event([
-        record(
-            topic_arn=topic,
-            subscription_arn=f"{topic}:21be56ed-a058-49f5-8c98-aedd2564c486",
-            message_id="95df01b4-ee98-5cb9-9903-4c221d41eb5e",
-            message="Hello from SNS!",
-            timestamp=WHEN,
-            subject="TestInvoke",
-            attributes={"Test": {"DataType": "String", "StringValue": "TestString"}},
-        )
-    ])
+    return event(
+        [
+            record(
+                topic_arn=topic,
+                subscription_arn=f"{topic}:21be56ed-a058-49f5-8c98-aedd2564c486",
+                message_id="95df01b4-ee98-5cb9-9903-4c221d41eb5e",
+                message="Hello from SNS!",
+                timestamp=WHEN,
+                subject="TestInvoke",
+                attributes={"Test": {"DataType": "String", "StringValue": "TestString"}},
+            )
+        ]
+    )

@@ -26,12 +26,20 @@ def event(records: list[dict[str, Any]]) -> dict[str, Any]:
 def sample() -> dict[str, Any]:
     body = "Hello from SQS!"
     sent = int(WHEN.timestamp() * 1000)
-    return event([
-        record(
-            message_id="059f36b4-87a3-44ab-83d2-661975830a7d",
-            receipt_handle="AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a...",
-            body=body, receive_count=1, sent_ms=sent, sender_id="AIDAIENQZJOLO23YVJ4VO",
-            first_receive_ms=sent + 5, attrs={}, md5=hashlib.md5(body.encode()).hexdigest(),
-            source_arn=f"arn:aws:sqs:{REGION}:{ACCOUNT}:my-queue", region=REGION,
-        )
-    ])
+    return event(
+        [
+            record(
+                message_id="059f36b4-87a3-44ab-83d2-661975830a7d",
+                receipt_handle="AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a...",
+                body=body,
+                receive_count=1,
+                sent_ms=sent,
+                sender_id="AIDAIENQZJOLO23YVJ4VO",
+                first_receive_ms=sent + 5,
+                attrs={},
+                md5=hashlib.md5(body.encode()).hexdigest(),
+                source_arn=f"arn:aws:sqs:{REGION}:{ACCOUNT}:my-queue",
+                region=REGION,
+            )
+        ]
+    )

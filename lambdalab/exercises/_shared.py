@@ -15,21 +15,19 @@ ROLE_NAME = "lambda-exec"
 BASIC_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 TRUST_POLICY: dict[str, Any] = {
     "Version": "2012-10-17",
-    "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
-    ],
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
 }
 #: The sample functions the notebooks deploy (data/functions in the repository).
 FUNCTIONS_DIR = Path(__file__).resolve().parents[2] / "data" / "functions"
 
-HELLO_PY = '''import json
+HELLO_PY = """import json
 
 
 def handler(event, context):
     print("event:", json.dumps(event, sort_keys=True))
     name = event.get("name", "world")
     return {"message": f"Hello, {name}!"}
-'''
+"""
 
 
 def error_code(err: Exception) -> str:

@@ -16,14 +16,14 @@ class InvokeHello(Problem):
 
     title = "Invoke a function"
     _hint = (
-        "Use the Lambda client: `lab.client(\"lambda\").invoke(FunctionName=..., Payload=...)`. "
+        'Use the Lambda client: `lab.client("lambda").invoke(FunctionName=..., Payload=...)`. '
         "The payload is the event as JSON text (or bytes), e.g. `json.dumps({...})`."
     )
     _solution = (
         "```python\n"
         "import json\n"
-        "response = lab.client(\"lambda\").invoke(FunctionName=\"hello\", Payload=json.dumps({\"name\": \"Ada\"}))\n"
-        "json.load(response[\"Payload\"])\n"
+        'response = lab.client("lambda").invoke(FunctionName="hello", Payload=json.dumps({"name": "Ada"}))\n'
+        'json.load(response["Payload"])\n'
         "```"
     )
 
@@ -48,7 +48,7 @@ class InvokeHello(Problem):
             return True
         return (
             f"hello ran, with the event {seen[-1]}. Send exactly {wanted} as the payload "
-            "(the function reads event[\"name\"])."
+            '(the function reads event["name"]).'
         )
 
     def _congrats(self) -> str:

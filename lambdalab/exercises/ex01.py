@@ -31,15 +31,15 @@ class TrustPolicy(Problem):
 
     title = "A role Lambda can assume"
     _hint = (
-        "`iam.create_role(RoleName=\"lambda-exec\", AssumeRolePolicyDocument=json.dumps(trust))`. The trust "
-        "policy needs one statement: Effect Allow, Principal `{\"Service\": \"lambda.amazonaws.com\"}`, "
+        '`iam.create_role(RoleName="lambda-exec", AssumeRolePolicyDocument=json.dumps(trust))`. The trust '
+        'policy needs one statement: Effect Allow, Principal `{"Service": "lambda.amazonaws.com"}`, '
         "Action `sts:AssumeRole`."
     )
     _solution = (
         "```python\n"
-        "trust = {\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\",\n"
-        "          \"Principal\": {\"Service\": \"lambda.amazonaws.com\"}, \"Action\": \"sts:AssumeRole\"}]}\n"
-        "lab.client(\"iam\").create_role(RoleName=\"lambda-exec\", AssumeRolePolicyDocument=json.dumps(trust))\n"
+        'trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",\n'
+        '          "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}\n'
+        'lab.client("iam").create_role(RoleName="lambda-exec", AssumeRolePolicyDocument=json.dumps(trust))\n'
         "```"
     )
 
@@ -80,9 +80,9 @@ class BasicExecutionPolicy(Problem):
     )
     _solution = (
         "```python\n"
-        "lab.client(\"iam\").attach_role_policy(\n"
-        "    RoleName=\"lambda-exec\",\n"
-        "    PolicyArn=\"arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole\",\n"
+        'lab.client("iam").attach_role_policy(\n'
+        '    RoleName="lambda-exec",\n'
+        '    PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",\n'
         ")\n"
         "```"
     )
@@ -114,7 +114,9 @@ class BasicExecutionPolicy(Problem):
     def attempt_wrong(self) -> bool:
         iam = self.lab.client("iam")
         doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}]}
-        arn = iam.create_policy(PolicyName="AWSLambdaBasicExecutionRole", PolicyDocument=json.dumps(doc))["Policy"]["Arn"]
+        arn = iam.create_policy(PolicyName="AWSLambdaBasicExecutionRole", PolicyDocument=json.dumps(doc))["Policy"][
+            "Arn"
+        ]
         iam.attach_role_policy(RoleName=ROLE, PolicyArn=arn)
         return True
 
@@ -124,14 +126,14 @@ class InlineTablePolicy(Problem):
 
     title = "A least-privilege inline policy"
     _hint = (
-        "`iam.put_role_policy(RoleName=\"lambda-exec\", PolicyName=..., PolicyDocument=json.dumps(doc))`. "
+        '`iam.put_role_policy(RoleName="lambda-exec", PolicyName=..., PolicyDocument=json.dumps(doc))`. '
         f"Name the action `dynamodb:PutItem` and the resource `{TABLE_ARN}`: no wildcards."
     )
     _solution = (
         "```python\n"
-        "doc = {\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"dynamodb:PutItem\",\n"
-        f"        \"Resource\": \"{TABLE_ARN}\"}}]}}\n"
-        "lab.client(\"iam\").put_role_policy(RoleName=\"lambda-exec\", PolicyName=\"orders-writer\",\n"
+        'doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:PutItem",\n'
+        f'        "Resource": "{TABLE_ARN}"}}]}}\n'
+        'lab.client("iam").put_role_policy(RoleName="lambda-exec", PolicyName="orders-writer",\n'
         "                                   PolicyDocument=json.dumps(doc))\n"
         "```"
     )
@@ -166,10 +168,17 @@ class InlineTablePolicy(Problem):
 
     def solve(self) -> None:
         self.setup()
-        doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": TABLE_ARN}]}
-        self.lab.client("iam").put_role_policy(RoleName=ROLE, PolicyName="orders-writer", PolicyDocument=json.dumps(doc))
+        doc = {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": TABLE_ARN}],
+        }
+        self.lab.client("iam").put_role_policy(
+            RoleName=ROLE, PolicyName="orders-writer", PolicyDocument=json.dumps(doc)
+        )
 
     def attempt_wrong(self) -> bool:
         doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]}
-        self.lab.client("iam").put_role_policy(RoleName=ROLE, PolicyName="orders-writer", PolicyDocument=json.dumps(doc))
+        self.lab.client("iam").put_role_policy(
+            RoleName=ROLE, PolicyName="orders-writer", PolicyDocument=json.dumps(doc)
+        )
         return True

@@ -19,7 +19,9 @@ def _node_package() -> bytes:
     folder = _shared.FUNCTIONS_DIR / NODE_FUNCTION
     if folder.is_dir():
         return zip_folder(folder)
-    return zip_files({"index.js": "exports.handler = async () => ({statusCode: 200, body: '<h1>Hello from Lambda!</h1>'});\n"})
+    return zip_files(
+        {"index.js": "exports.handler = async () => ({statusCode: 200, body: '<h1>Hello from Lambda!</h1>'});\n"}
+    )
 
 
 class DeployNodeFunction(Problem):
@@ -27,15 +29,15 @@ class DeployNodeFunction(Problem):
 
     title = "Deploy a Node.js function"
     _hint = (
-        "Build the package with `lambdalab.zip_folder(\"../data/functions/helloworld-alb\")` so that "
+        'Build the package with `lambdalab.zip_folder("../data/functions/helloworld-alb")` so that '
         "index.js sits at the top of the .zip, then `create_function` with a `nodejs22.x` runtime, "
         "Handler `index.handler` and the role's ARN. check() invokes the function once with a test request."
     )
     _solution = (
         "```python\n"
         "lam.create_function(\n"
-        "    FunctionName=\"helloworld-alb\", Runtime=\"nodejs22.x\", Handler=\"index.handler\",\n"
-        "    Role=role_arn, Code={\"ZipFile\": lambdalab.zip_folder(\"../data/functions/helloworld-alb\")},\n"
+        '    FunctionName="helloworld-alb", Runtime="nodejs22.x", Handler="index.handler",\n'
+        '    Role=role_arn, Code={"ZipFile": lambdalab.zip_folder("../data/functions/helloworld-alb")},\n'
         ")\n"
         "```"
     )
@@ -97,13 +99,13 @@ class AliasToVersion(Problem):
 
     title = "An alias on a published version"
     _hint = (
-        "`publish_version(FunctionName=\"hello\")` freezes the current code and configuration as a numbered "
-        "version; `create_alias(FunctionName=\"hello\", Name=\"live\", FunctionVersion=...)` names it."
+        '`publish_version(FunctionName="hello")` freezes the current code and configuration as a numbered '
+        'version; `create_alias(FunctionName="hello", Name="live", FunctionVersion=...)` names it.'
     )
     _solution = (
         "```python\n"
-        "version = lam.publish_version(FunctionName=\"hello\")[\"Version\"]\n"
-        "lam.create_alias(FunctionName=\"hello\", Name=\"live\", FunctionVersion=version)\n"
+        'version = lam.publish_version(FunctionName="hello")["Version"]\n'
+        'lam.create_alias(FunctionName="hello", Name="live", FunctionVersion=version)\n'
         "```"
     )
 
@@ -153,7 +155,7 @@ class DeleteOneVersion(Problem):
         "`delete_function` deletes the whole function, every version and alias, unless you pass "
         "`Qualifier=` with the version to delete."
     )
-    _solution = "```python\nlam.delete_function(FunctionName=\"hello-versions\", Qualifier=\"1\")\n```"
+    _solution = '```python\nlam.delete_function(FunctionName="hello-versions", Qualifier="1")\n```'
 
     def setup(self) -> None:
         """``hello-versions`` with two published versions (1 and 2)."""

@@ -17,7 +17,7 @@ ORDER = {"order": 42}
 #: the request check() sends: an ALB event whose path the learner has never seen
 CHECK_PATH = "/exercise/check"
 
-ECHO_PY = '''def handler(event, context):
+ECHO_PY = """def handler(event, context):
     return {
         "statusCode": 200,
         "statusDescription": "200 OK",
@@ -25,14 +25,14 @@ ECHO_PY = '''def handler(event, context):
         "headers": {"Content-Type": "text/plain"},
         "body": event["path"],
     }
-'''
-SLOW_PY = '''import time
+"""
+SLOW_PY = """import time
 
 
 def handler(event, context):
     time.sleep(2.5)  # a slow report
     return {"report": "done"}
-'''
+"""
 
 
 def alb_event(path: str = "/lambda") -> dict[str, Any]:
@@ -59,18 +59,18 @@ class EchoPath(Problem):
 
     title = "A handler that reads its event"
     _hint = (
-        "The ALB puts the URL path in `event[\"path\"]` (look at data/events/alb-request.json). Return a "
+        'The ALB puts the URL path in `event["path"]` (look at data/events/alb-request.json). Return a '
         "dict with `statusCode` 200 and that path as `body`, deploy it with `create_function`, then "
         "`invoke` it with the sample event. check() sends a request for another path."
     )
     _solution = (
         "```python\n"
         "source = '''def handler(event, context):\n"
-        "    return {\"statusCode\": 200, \"headers\": {\"Content-Type\": \"text/plain\"}, \"body\": event[\"path\"]}\n"
+        '    return {"statusCode": 200, "headers": {"Content-Type": "text/plain"}, "body": event["path"]}\n'
         "'''\n"
-        "lam.create_function(FunctionName=\"echo-path\", Runtime=\"python3.13\", Handler=\"app.handler\",\n"
-        "                    Role=role_arn, Code={\"ZipFile\": lambdalab.zip_files({\"app.py\": source})})\n"
-        "lam.invoke(FunctionName=\"echo-path\", Payload=json.dumps(alb_event))\n"
+        'lam.create_function(FunctionName="echo-path", Runtime="python3.13", Handler="app.handler",\n'
+        '                    Role=role_arn, Code={"ZipFile": lambdalab.zip_files({"app.py": source})})\n'
+        'lam.invoke(FunctionName="echo-path", Payload=json.dumps(alb_event))\n'
         "```"
     )
 
@@ -101,13 +101,21 @@ class EchoPath(Problem):
         return f"check() asked for {CHECK_PATH} and echo-path answered with exactly that path."
 
     def solve(self) -> None:
-        _replace(self.lab, ECHO, Runtime="python3.13", Handler="app.handler", Code={"ZipFile": zip_files({"app.py": ECHO_PY})})
+        _replace(
+            self.lab,
+            ECHO,
+            Runtime="python3.13",
+            Handler="app.handler",
+            Code={"ZipFile": zip_files({"app.py": ECHO_PY})},
+        )
         self.lab.client("lambda").invoke(FunctionName=ECHO, Payload=json.dumps(alb_event()))
 
     def attempt_wrong(self) -> bool:
         # the path of the sample event, written into the code
         source = ECHO_PY.replace('event["path"]', '"/lambda"')
-        _replace(self.lab, ECHO, Runtime="python3.13", Handler="app.handler", Code={"ZipFile": zip_files({"app.py": source})})
+        _replace(
+            self.lab, ECHO, Runtime="python3.13", Handler="app.handler", Code={"ZipFile": zip_files({"app.py": source})}
+        )
         self.lab.client("lambda").invoke(FunctionName=ECHO, Payload=json.dumps(alb_event()))
         return True
 
@@ -123,16 +131,22 @@ class TimeoutAtTwoSeconds(Problem):
     )
     _solution = (
         "```python\n"
-        "lam.update_function_configuration(FunctionName=\"slow-report\", Timeout=2)\n"
-        "lam.get_waiter(\"function_updated_v2\").wait(FunctionName=\"slow-report\")\n"
-        "response = lam.invoke(FunctionName=\"slow-report\")\n"
-        "response[\"FunctionError\"], json.load(response[\"Payload\"])\n"
+        'lam.update_function_configuration(FunctionName="slow-report", Timeout=2)\n'
+        'lam.get_waiter("function_updated_v2").wait(FunctionName="slow-report")\n'
+        'response = lam.invoke(FunctionName="slow-report")\n'
+        'response["FunctionError"], json.load(response["Payload"])\n'
         "```"
     )
 
     def setup(self) -> None:
         if _config(self.lab, SLOW) is None:
-            _replace(self.lab, SLOW, Runtime="python3.13", Handler="app.handler", Code={"ZipFile": zip_files({"app.py": SLOW_PY})})
+            _replace(
+                self.lab,
+                SLOW,
+                Runtime="python3.13",
+                Handler="app.handler",
+                Code={"ZipFile": zip_files({"app.py": SLOW_PY})},
+            )
 
     def _check(self) -> bool | str | None:
         config = _config(self.lab, SLOW)
@@ -180,18 +194,18 @@ class SendToQueue(Problem):
     title = "A handler that calls another service"
     _hint = (
         "The function reads the queue's URL from the environment variable `QUEUE_URL`: pass "
-        "`Environment={\"Variables\": {\"QUEUE_URL\": queue_url}}` to `create_function`. Then invoke it "
-        "with the event `{\"order\": 42}`."
+        '`Environment={"Variables": {"QUEUE_URL": queue_url}}` to `create_function`. Then invoke it '
+        'with the event `{"order": 42}`.'
     )
     _solution = (
         "```python\n"
-        "queue_url = lab.client(\"sqs\").get_queue_url(QueueName=\"orders\")[\"QueueUrl\"]\n"
+        'queue_url = lab.client("sqs").get_queue_url(QueueName="orders")["QueueUrl"]\n'
         "lam.create_function(\n"
-        "    FunctionName=\"order-taker\", Runtime=\"python3.13\", Handler=\"app.handler\", Role=role_arn,\n"
-        "    Code={\"ZipFile\": lambdalab.zip_folder(\"../data/functions/sdk-caller-python\")},\n"
-        "    Environment={\"Variables\": {\"QUEUE_URL\": queue_url}},\n"
+        '    FunctionName="order-taker", Runtime="python3.13", Handler="app.handler", Role=role_arn,\n'
+        '    Code={"ZipFile": lambdalab.zip_folder("../data/functions/sdk-caller-python")},\n'
+        '    Environment={"Variables": {"QUEUE_URL": queue_url}},\n'
         ")\n"
-        "lam.invoke(FunctionName=\"order-taker\", Payload=json.dumps({\"order\": 42}))\n"
+        'lam.invoke(FunctionName="order-taker", Payload=json.dumps({"order": 42}))\n'
         "```"
     )
 

@@ -26,8 +26,13 @@ def ensure_orders(lab: Any) -> None:
     try:
         lam.get_function(FunctionName=FUNCTION)
     except lam.exceptions.ResourceNotFoundException:
-        lam.create_function(FunctionName=FUNCTION, Runtime="python3.12", Handler="app.handler", Role=role,
-                            Code={"ZipFile": zip_files({"app.py": ORDERS_PY})})
+        lam.create_function(
+            FunctionName=FUNCTION,
+            Runtime="python3.12",
+            Handler="app.handler",
+            Role=role,
+            Code={"ZipFile": zip_files({"app.py": ORDERS_PY})},
+        )
     lab.client("sqs").create_queue(QueueName=QUEUE)
 
 
@@ -53,8 +58,8 @@ class RetrySettings(Problem):
     )
     _solution = (
         "```python\n"
-        "lab.client(\"lambda\").put_function_event_invoke_config(\n"
-        "    FunctionName=\"orders\", MaximumRetryAttempts=1, MaximumEventAgeInSeconds=3600)\n"
+        'lab.client("lambda").put_function_event_invoke_config(\n'
+        '    FunctionName="orders", MaximumRetryAttempts=1, MaximumEventAgeInSeconds=3600)\n'
         "```"
     )
 
@@ -67,14 +72,17 @@ class RetrySettings(Problem):
             return None
         retries, age = cfg.get("MaximumRetryAttempts"), cfg.get("MaximumEventAgeInSeconds")
         if retries != 1:
-            return f"MaximumRetryAttempts is {retries if retries is not None else 'not set (default 2)'}; it should be 1."
+            return (
+                f"MaximumRetryAttempts is {retries if retries is not None else 'not set (default 2)'}; it should be 1."
+            )
         if age != 3600:
             return f"MaximumEventAgeInSeconds is {age if age is not None else 'not set (default 21600)'}; one hour is 3600."
         return True
 
     def solve(self) -> None:
         self.lab.client("lambda").put_function_event_invoke_config(
-            FunctionName=FUNCTION, MaximumRetryAttempts=1, MaximumEventAgeInSeconds=3600)
+            FunctionName=FUNCTION, MaximumRetryAttempts=1, MaximumEventAgeInSeconds=3600
+        )
 
     def attempt_wrong(self) -> bool:
         self.lab.client("lambda").put_function_event_invoke_config(FunctionName=FUNCTION, MaximumRetryAttempts=1)
@@ -88,18 +96,18 @@ class FailureDestination(Problem):
     _hint = (
         "Two things: a `DestinationConfig` with `OnFailure` pointing at the queue's ARN, and a statement in the "
         "execution role `lambda-exec` that allows `sqs:SendMessage` on that queue. Then invoke `orders` with "
-        "`InvocationType=\"Event\"` and a payload containing `\"fail\": true`, and run the clock with "
+        '`InvocationType="Event"` and a payload containing `"fail": true`, and run the clock with '
         "`lab.run_until_idle()`. The trace shows `delivery` or `delivery-failed`."
     )
     _solution = (
         "```python\n"
-        "queue_arn = lab.arn(\"sqs\", \"orders-failed\")\n"
-        "lab.client(\"iam\").put_role_policy(RoleName=\"lambda-exec\", PolicyName=\"failures\", PolicyDocument=json.dumps(\n"
-        "    {\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"sqs:SendMessage\",\n"
-        "                                            \"Resource\": queue_arn}]}))\n"
-        "lab.client(\"lambda\").update_function_event_invoke_config(\n"
-        "    FunctionName=\"orders\", DestinationConfig={\"OnFailure\": {\"Destination\": queue_arn}})\n"
-        "lab.client(\"lambda\").invoke(FunctionName=\"orders\", InvocationType=\"Event\", Payload=b'{\"id\": 1, \"fail\": true}')\n"
+        'queue_arn = lab.arn("sqs", "orders-failed")\n'
+        'lab.client("iam").put_role_policy(RoleName="lambda-exec", PolicyName="failures", PolicyDocument=json.dumps(\n'
+        '    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage",\n'
+        '                                            "Resource": queue_arn}]}))\n'
+        'lab.client("lambda").update_function_event_invoke_config(\n'
+        '    FunctionName="orders", DestinationConfig={"OnFailure": {"Destination": queue_arn}})\n'
+        'lab.client("lambda").invoke(FunctionName="orders", InvocationType="Event", Payload=b\'{"id": 1, "fail": true}\')\n'
         "lab.run_until_idle()\n"
         "```"
     )
@@ -120,18 +128,30 @@ class FailureDestination(Problem):
             return True
         if failed:
             return f"Lambda could not deliver the record: {failed[-1].detail.get('reason')}"
-        return ("The destination is set. Now invoke orders asynchronously with a failing event and run the clock "
-                "(lab.run_until_idle()) so that a record is delivered.")
+        return (
+            "The destination is set. Now invoke orders asynchronously with a failing event and run the clock "
+            "(lab.run_until_idle()) so that a record is delivered."
+        )
 
     def _grant(self) -> None:
-        self.lab.client("iam").put_role_policy(RoleName=_shared.ROLE_NAME, PolicyName="failures", PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": _queue_arn(self.lab)}]}))
+        self.lab.client("iam").put_role_policy(
+            RoleName=_shared.ROLE_NAME,
+            PolicyName="failures",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": _queue_arn(self.lab)}],
+                }
+            ),
+        )
 
     def _fail_once(self) -> None:
         lam = self.lab.client("lambda")
-        lam.update_function_event_invoke_config(FunctionName=FUNCTION, DestinationConfig={"OnFailure": {"Destination": _queue_arn(self.lab)}}) \
-            if _config(self.lab) else lam.put_function_event_invoke_config(
-                FunctionName=FUNCTION, DestinationConfig={"OnFailure": {"Destination": _queue_arn(self.lab)}})
+        lam.update_function_event_invoke_config(
+            FunctionName=FUNCTION, DestinationConfig={"OnFailure": {"Destination": _queue_arn(self.lab)}}
+        ) if _config(self.lab) else lam.put_function_event_invoke_config(
+            FunctionName=FUNCTION, DestinationConfig={"OnFailure": {"Destination": _queue_arn(self.lab)}}
+        )
         lam.invoke(FunctionName=FUNCTION, InvocationType="Event", Payload=b'{"id": 1, "fail": true}')
         self.lab.run_until_idle()
 

@@ -14,21 +14,21 @@ SQS_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutio
 
 POISON_FUNCTION = "order-worker"
 POISON_QUEUE = "incoming-orders"
-POISON_HANDLER = '''def handler(event, context):
+POISON_HANDLER = """def handler(event, context):
     for record in event["Records"]:
         if record["body"] == "poison":
             raise ValueError("cannot parse this order")
-'''
+"""
 
 PARTIAL_FUNCTION = "batch-worker"
 PARTIAL_QUEUE = "batch-jobs"
-PARTIAL_HANDLER = '''def handler(event, context):
+PARTIAL_HANDLER = """def handler(event, context):
     failures = []
     for record in event["Records"]:
         if record["body"].startswith("bad"):
             failures.append({"itemIdentifier": record["messageId"]})
     return {"batchItemFailures": failures}
-'''
+"""
 
 
 def ensure_sqs_role(lab: Any) -> str:
@@ -46,8 +46,13 @@ def _queue(lab: Any, name: str, attributes: dict[str, str] | None = None) -> tup
 def _function_with_mapping(lab: Any, name: str, source: str, queue_arn: str) -> str:
     lam = lab.client("lambda")
     if not _shared.function_exists(lab, name):
-        lam.create_function(FunctionName=name, Runtime="python3.12", Role=ensure_sqs_role(lab), Handler="app.handler",
-                            Code={"ZipFile": zip_files({"app.py": source})})
+        lam.create_function(
+            FunctionName=name,
+            Runtime="python3.12",
+            Role=ensure_sqs_role(lab),
+            Handler="app.handler",
+            Code={"ZipFile": zip_files({"app.py": source})},
+        )
     found = lam.list_event_source_mappings(FunctionName=name, EventSourceArn=queue_arn)["EventSourceMappings"]
     if found:
         return str(found[0]["UUID"])
@@ -67,10 +72,10 @@ class PoisonToDeadLetterQueue(Problem):
     )
     _solution = (
         "```python\n"
-        "dlq_url = sqs.create_queue(QueueName=\"incoming-orders-dlq\")[\"QueueUrl\"]\n"
-        "dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=[\"QueueArn\"])[\"Attributes\"][\"QueueArn\"]\n"
+        'dlq_url = sqs.create_queue(QueueName="incoming-orders-dlq")["QueueUrl"]\n'
+        'dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]\n'
         "sqs.set_queue_attributes(QueueUrl=incoming_url, Attributes={\n"
-        "    \"RedrivePolicy\": json.dumps({\"deadLetterTargetArn\": dlq_arn, \"maxReceiveCount\": 3})})\n"
+        '    "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3})})\n'
         "```"
     )
 
@@ -90,10 +95,16 @@ class PoisonToDeadLetterQueue(Problem):
             return None
         policy = json.loads(attrs["RedrivePolicy"])
         if int(policy.get("maxReceiveCount", 0)) > 5:
-            return (f"maxReceiveCount is {policy['maxReceiveCount']}: the poison message would be retried that many "
-                    "times (every visibility timeout) before it moves. Use 5 or fewer.")
+            return (
+                f"maxReceiveCount is {policy['maxReceiveCount']}: the poison message would be retried that many "
+                "times (every visibility timeout) before it moves. Use 5 or fewer."
+            )
         self.lab.run_until_idle(3600)
-        moved = [r for r in self.lab.trace.where("sqs-redrive", POISON_FUNCTION) if r.detail.get("dlq") == policy.get("deadLetterTargetArn")]
+        moved = [
+            r
+            for r in self.lab.trace.where("sqs-redrive", POISON_FUNCTION)
+            if r.detail.get("dlq") == policy.get("deadLetterTargetArn")
+        ]
         if not moved:
             return "The redrive policy is set, but the poison message has not reached that queue. Is its ARN right?"
         return True
@@ -105,13 +116,19 @@ class PoisonToDeadLetterQueue(Problem):
         sqs = self.lab.client("sqs")
         url, _ = _queue(self.lab, POISON_QUEUE)
         _, dlq_arn = _queue(self.lab, "incoming-orders-dlq")
-        sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3})})
+        sqs.set_queue_attributes(
+            QueueUrl=url,
+            Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3})},
+        )
 
     def attempt_wrong(self) -> bool:
         sqs = self.lab.client("sqs")
         url, _ = _queue(self.lab, POISON_QUEUE)
         _, dlq_arn = _queue(self.lab, "incoming-orders-dlq")
-        sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1000})})
+        sqs.set_queue_attributes(
+            QueueUrl=url,
+            Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1000})},
+        )
         return True
 
 
@@ -120,14 +137,14 @@ class ReportBatchItemFailures(Problem):
 
     title = "Retry only the messages that failed"
     _hint = (
-        "The function already returns `{\"batchItemFailures\": [...]}`; Lambda reads that answer only when the "
+        'The function already returns `{"batchItemFailures": [...]}`; Lambda reads that answer only when the '
         "mapping's `FunctionResponseTypes` contains `ReportBatchItemFailures`. Update the mapping "
         "(`update_event_source_mapping`) and let the lab's clock run one second for the update to settle."
     )
     _solution = (
         "```python\n"
-        "uuid = lam.list_event_source_mappings(FunctionName=\"batch-worker\")[\"EventSourceMappings\"][0][\"UUID\"]\n"
-        "lam.update_event_source_mapping(UUID=uuid, FunctionResponseTypes=[\"ReportBatchItemFailures\"])\n"
+        'uuid = lam.list_event_source_mappings(FunctionName="batch-worker")["EventSourceMappings"][0]["UUID"]\n'
+        'lam.update_event_source_mapping(UUID=uuid, FunctionResponseTypes=["ReportBatchItemFailures"])\n'
         "lab.advance(1)\n"
         "```"
     )
@@ -161,6 +178,8 @@ class ReportBatchItemFailures(Problem):
     def solve(self) -> None:
         lam = self.lab.client("lambda")
         _, arn = _queue(self.lab, PARTIAL_QUEUE)
-        uuid = lam.list_event_source_mappings(FunctionName=PARTIAL_FUNCTION, EventSourceArn=arn)["EventSourceMappings"][0]["UUID"]
+        uuid = lam.list_event_source_mappings(FunctionName=PARTIAL_FUNCTION, EventSourceArn=arn)["EventSourceMappings"][
+            0
+        ]["UUID"]
         lam.update_event_source_mapping(UUID=uuid, FunctionResponseTypes=["ReportBatchItemFailures"])
         self.lab.advance(1)

@@ -35,15 +35,15 @@ class LetTheTopicIn(Problem):
 
     title = "Let one SNS topic invoke a function"
     _hint = (
-        "`lam.add_permission(...)` with `Principal=\"sns.amazonaws.com\"`, `Action=\"lambda:InvokeFunction\"`, "
+        '`lam.add_permission(...)` with `Principal="sns.amazonaws.com"`, `Action="lambda:InvokeFunction"`, '
         "a `StatementId` of your choice and `SourceArn` set to the topic's ARN. Without `SourceArn`, every topic "
         "of every account could invoke the function. check() publishes a message and looks for the delivery."
     )
     _solution = (
         "```python\n"
-        "topic_arn = sns.create_topic(Name=\"alerts\")[\"TopicArn\"]  # create_topic returns the existing one\n"
-        "lam.add_permission(FunctionName=\"recorder\", StatementId=\"sns-alerts\", Action=\"lambda:InvokeFunction\",\n"
-        "                   Principal=\"sns.amazonaws.com\", SourceArn=topic_arn)\n"
+        'topic_arn = sns.create_topic(Name="alerts")["TopicArn"]  # create_topic returns the existing one\n'
+        'lam.add_permission(FunctionName="recorder", StatementId="sns-alerts", Action="lambda:InvokeFunction",\n'
+        '                   Principal="sns.amazonaws.com", SourceArn=topic_arn)\n'
         "```"
     )
 
@@ -62,8 +62,10 @@ class LetTheTopicIn(Problem):
         if not sns_statements:
             return None
         if not any(s.get("Condition", {}).get("ArnLike", {}).get("AWS:SourceArn") == topic for s in sns_statements):
-            return ("SNS may invoke recorder, but the statement does not name the topic: any topic, in any account, "
-                    "could invoke it. Add SourceArn (the topic's ARN).")
+            return (
+                "SNS may invoke recorder, but the statement does not name the topic: any topic, in any account, "
+                "could invoke it. Add SourceArn (the topic's ARN)."
+            )
         before = len(self.lab.trace.where("push", RECORDER))
         self.lab.client("sns").publish(TopicArn=topic, Message="check()")
         if len(self.lab.trace.where("push", RECORDER)) == before:
@@ -77,12 +79,17 @@ class LetTheTopicIn(Problem):
 
     def solve(self) -> None:
         self.lab.client("lambda").add_permission(
-            FunctionName=RECORDER, StatementId="sns-alerts", Action="lambda:InvokeFunction",
-            Principal="sns.amazonaws.com", SourceArn=self.lab.arn("sns", TOPIC))
+            FunctionName=RECORDER,
+            StatementId="sns-alerts",
+            Action="lambda:InvokeFunction",
+            Principal="sns.amazonaws.com",
+            SourceArn=self.lab.arn("sns", TOPIC),
+        )
 
     def attempt_wrong(self) -> bool:
         self.lab.client("lambda").add_permission(
-            FunctionName=RECORDER, StatementId="sns-any", Action="lambda:InvokeFunction", Principal="sns.amazonaws.com")
+            FunctionName=RECORDER, StatementId="sns-any", Action="lambda:InvokeFunction", Principal="sns.amazonaws.com"
+        )
         return True
 
 
@@ -91,17 +98,17 @@ class HourlySchedule(Problem):
 
     title = "An hourly schedule"
     _hint = (
-        "Three calls: `events.put_rule(Name=\"hourly-report\", ScheduleExpression=\"cron(0 * * * ? *)\")` (it returns "
+        'Three calls: `events.put_rule(Name="hourly-report", ScheduleExpression="cron(0 * * * ? *)")` (it returns '
         "the rule's ARN), `events.put_targets(...)` with the function's ARN, and `lam.add_permission(...)` for "
         "`events.amazonaws.com` with the rule's ARN as `SourceArn`. check() moves the clock to the next hour."
     )
     _solution = (
         "```python\n"
-        "rule_arn = events.put_rule(Name=\"hourly-report\", ScheduleExpression=\"cron(0 * * * ? *)\")[\"RuleArn\"]\n"
-        "fn_arn = lam.get_function(FunctionName=\"recorder\")[\"Configuration\"][\"FunctionArn\"]\n"
-        "events.put_targets(Rule=\"hourly-report\", Targets=[{\"Id\": \"recorder\", \"Arn\": fn_arn}])\n"
-        "lam.add_permission(FunctionName=\"recorder\", StatementId=\"hourly-report\", Action=\"lambda:InvokeFunction\",\n"
-        "                   Principal=\"events.amazonaws.com\", SourceArn=rule_arn)\n"
+        'rule_arn = events.put_rule(Name="hourly-report", ScheduleExpression="cron(0 * * * ? *)")["RuleArn"]\n'
+        'fn_arn = lam.get_function(FunctionName="recorder")["Configuration"]["FunctionArn"]\n'
+        'events.put_targets(Rule="hourly-report", Targets=[{"Id": "recorder", "Arn": fn_arn}])\n'
+        'lam.add_permission(FunctionName="recorder", StatementId="hourly-report", Action="lambda:InvokeFunction",\n'
+        '                   Principal="events.amazonaws.com", SourceArn=rule_arn)\n'
         "```"
     )
 
@@ -139,8 +146,13 @@ class HourlySchedule(Problem):
         rule_arn = events.put_rule(Name=RULE, ScheduleExpression="cron(0 * * * ? *)")["RuleArn"]
         events.put_targets(Rule=RULE, Targets=[{"Id": RECORDER, "Arn": _function_arn(self.lab)}])
         if not any(s["Sid"] == RULE for s in _statements(self.lab)):
-            lam.add_permission(FunctionName=RECORDER, StatementId=RULE, Action="lambda:InvokeFunction",
-                               Principal="events.amazonaws.com", SourceArn=rule_arn)
+            lam.add_permission(
+                FunctionName=RECORDER,
+                StatementId=RULE,
+                Action="lambda:InvokeFunction",
+                Principal="events.amazonaws.com",
+                SourceArn=rule_arn,
+            )
 
     def attempt_wrong(self) -> bool:
         events = self.lab.client("events")

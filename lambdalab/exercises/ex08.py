@@ -25,13 +25,13 @@ class DeployWithTheCli(Problem):
 
     title = "create-function from the command line"
     _hint = (
-        "Write the package first: `open(\"hello.zip\", \"wb\").write(lambdalab.zip_folder(\"../data/functions/hello-python\"))`. "
+        'Write the package first: `open("hello.zip", "wb").write(lambdalab.zip_folder("../data/functions/hello-python"))`. '
         "Then `%aws lambda create-function` with `--function-name cli-hello --runtime python3.13 --handler app.handler "
         "--role <the role's ARN> --zip-file fileb://hello.zip`. `fileb://` reads bytes; `file://` would read text."
     )
     _solution = (
         "```python\n"
-        "open(\"hello.zip\", \"wb\").write(lambdalab.zip_folder(\"../data/functions/hello-python\"))\n"
+        'open("hello.zip", "wb").write(lambdalab.zip_folder("../data/functions/hello-python"))\n'
         "%aws lambda create-function --function-name cli-hello --runtime python3.13 --handler app.handler \\\n"
         "    --role arn:aws:iam::123456789012:role/lambda-exec --zip-file fileb://hello.zip\n"
         "```"
@@ -48,8 +48,10 @@ class DeployWithTheCli(Problem):
         answer = lam.invoke(FunctionName=FUNCTION, Payload=json.dumps({"name": "CLI"}))
         result = json.load(answer["Payload"])
         if answer.get("FunctionError"):
-            return (f"cli-hello (handler {config['Handler']}) fails: {result.get('errorType')}. The package holds app.py "
-                    "with a function handler: the handler setting is app.handler.")
+            return (
+                f"cli-hello (handler {config['Handler']}) fails: {result.get('errorType')}. The package holds app.py "
+                "with a function handler: the handler setting is app.handler."
+            )
         if result != {"message": "Hello, CLI!"}:
             return f"cli-hello answered {result}, not the greeting of hello-python."
         return True
@@ -60,8 +62,12 @@ class DeployWithTheCli(Problem):
     def _create(self, handler: str) -> None:
         with tempfile.TemporaryDirectory() as folder:
             (Path(folder) / "hello.zip").write_bytes(_shared.hello_package())
-            _cli(self.lab, f"aws lambda create-function --function-name {FUNCTION} --runtime python3.13 --handler {handler} "
-                           f"--role {_shared.ensure_role(self.lab)} --zip-file fileb://hello.zip", Path(folder))
+            _cli(
+                self.lab,
+                f"aws lambda create-function --function-name {FUNCTION} --runtime python3.13 --handler {handler} "
+                f"--role {_shared.ensure_role(self.lab)} --zip-file fileb://hello.zip",
+                Path(folder),
+            )
 
     def solve(self) -> None:
         _cli(self.lab, f"aws lambda delete-function --function-name {FUNCTION}")
@@ -107,11 +113,17 @@ class DestinationFromTheCli(Problem):
 
     def solve(self) -> None:
         _cli(self.lab, f"aws sns create-topic --name {TOPIC}")
-        _cli(self.lab, f"aws lambda put-function-event-invoke-config --function-name {FUNCTION} "
-                       f"--destination-config OnSuccess={{Destination={self.lab.arn('sns', TOPIC)}}}")
+        _cli(
+            self.lab,
+            f"aws lambda put-function-event-invoke-config --function-name {FUNCTION} "
+            f"--destination-config OnSuccess={{Destination={self.lab.arn('sns', TOPIC)}}}",
+        )
 
     def attempt_wrong(self) -> bool:
         _cli(self.lab, f"aws sns create-topic --name {TOPIC}")
-        _cli(self.lab, f"aws lambda put-function-event-invoke-config --function-name {FUNCTION} "
-                       f"--destination-config OnFailure={{Destination={self.lab.arn('sns', TOPIC)}}}")
+        _cli(
+            self.lab,
+            f"aws lambda put-function-event-invoke-config --function-name {FUNCTION} "
+            f"--destination-config OnFailure={{Destination={self.lab.arn('sns', TOPIC)}}}",
+        )
         return True

@@ -166,9 +166,7 @@ class RuntimeApiServer:
             except OSError:
                 pass
 
-    def _route(
-        self, method: str, path: str, headers: dict[str, str], body: bytes
-    ) -> tuple[int, dict[str, str], bytes]:
+    def _route(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
         path = path.split("?", 1)[0]
         if not path.startswith(PREFIX):
             return _json(404, {"errorMessage": "Not found", "errorType": "NotFound"})

@@ -100,7 +100,9 @@ class Environment:
     def rss_mb(self) -> int:
         return _memory_kb(self.pid, "VmRSS") // 1024 if self.pid and not self.dead else 0
 
-    def start(self, launch: Launch, spawn: Callable[[Callable[[], subprocess.Popen[bytes]]], subprocess.Popen[bytes]]) -> None:
+    def start(
+        self, launch: Launch, spawn: Callable[[Callable[[], subprocess.Popen[bytes]]], subprocess.Popen[bytes]]
+    ) -> None:
         """Start the runtime process (through ``spawn``, the runtime's spawner thread)."""
         self._notice = launch.notice
 

@@ -214,7 +214,9 @@ def _python_version(python: str) -> str:
     try:
         out = subprocess.run(
             [python, "-c", "import sys; print('.'.join(map(str, sys.version_info[:3])))"],
-            capture_output=True, text=True, timeout=10,
+            capture_output=True,
+            text=True,
+            timeout=10,
         ).stdout.strip()
         return out or "unknown"
     except (OSError, subprocess.TimeoutExpired):
@@ -227,7 +229,9 @@ def _site_dirs(python: str) -> list[Path]:
     else:
         out = subprocess.run(
             [python, "-c", "import sys; print('\\n'.join(p for p in sys.path if p.endswith('site-packages')))"],
-            capture_output=True, text=True, timeout=10,
+            capture_output=True,
+            text=True,
+            timeout=10,
         ).stdout
         paths = out.split()
     return [Path(p) for p in paths if os.path.isdir(p)]

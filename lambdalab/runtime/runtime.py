@@ -253,8 +253,13 @@ class Runtime:
             detail = str(exc)
         message = f"RequestId: {request_id} Error: {detail}"
         log = invocation_log(
-            request_id, spec.version, f"{message}\n{error_type}\n",
-            duration_ms=0.0, memory_size=spec.memory_size, max_memory_used=1, init_duration_ms=0.0,
+            request_id,
+            spec.version,
+            f"{message}\n{error_type}\n",
+            duration_ms=0.0,
+            memory_size=spec.memory_size,
+            max_memory_used=1,
+            init_duration_ms=0.0,
         )
         return InvokeResult(
             request_id=request_id,

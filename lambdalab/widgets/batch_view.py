@@ -27,7 +27,16 @@ if TYPE_CHECKING:
     from ..lab import Lab
     from ..trace import Record
 
-KINDS = ("sqs-receive", "sqs-batch", "sqs-batch-result", "sqs-deleted", "sqs-returned", "sqs-redrive", "sqs-filtered", "sqs-already-deleted")
+KINDS = (
+    "sqs-receive",
+    "sqs-batch",
+    "sqs-batch-result",
+    "sqs-deleted",
+    "sqs-returned",
+    "sqs-redrive",
+    "sqs-filtered",
+    "sqs-already-deleted",
+)
 
 
 def batch_view_state(records: Iterable[Record], function: str | None = None, limit: int = 40) -> dict[str, Any]:
@@ -51,25 +60,44 @@ def batch_view_state(records: Iterable[Record], function: str | None = None, lim
                     if len(messages) >= limit:
                         continue
                     bodies = d.get("bodies") or []
-                    messages[mid] = {"id": mid, "row": len(messages), "body": bodies[i] if i < len(bodies) else "",
-                                     "status": "in flight", "receives": 0, "history": []}
+                    messages[mid] = {
+                        "id": mid,
+                        "row": len(messages),
+                        "body": bodies[i] if i < len(bodies) else "",
+                        "status": "in flight",
+                        "receives": 0,
+                        "history": [],
+                    }
                 seen = messages[mid]
                 seen["receives"] += 1
                 seen["history"].append(f"{r.t:g} s: received (receive #{seen['receives']})")
         elif r.kind == "sqs-batch":
-            batches[d["batch"]] = {"id": d["batch"], "t": r.t, "end": None, "size": d.get("size"), "reason": d.get("reason"),
-                                   "outcome": None, "ids": [i for i in r.ids if i in messages]}
+            batches[d["batch"]] = {
+                "id": d["batch"],
+                "t": r.t,
+                "end": None,
+                "size": d.get("size"),
+                "reason": d.get("reason"),
+                "outcome": None,
+                "ids": [i for i in r.ids if i in messages],
+            }
             for mid in r.ids:
                 if (m := row(mid)) is not None:
                     m["history"].append(f"{r.t:g} s: in batch {d['batch']} of {d.get('size')} ({d.get('reason')})")
         elif r.kind == "sqs-batch-result":
             b = batches.get(d["batch"])
             if b is not None:
-                b["end"], b["outcome"], b["failed"] = r.t, d.get("outcome"), [i for i in d.get("failed", []) if i in messages]
+                b["end"], b["outcome"], b["failed"] = (
+                    r.t,
+                    d.get("outcome"),
+                    [i for i in d.get("failed", []) if i in messages],
+                )
             for mid in r.ids:
                 if (m := row(mid)) is not None:
                     failed = mid in (d.get("failed") or [])
-                    what = d.get("outcome") if not failed or d.get("outcome") != "partial" else "partial: this one failed"
+                    what = (
+                        d.get("outcome") if not failed or d.get("outcome") != "partial" else "partial: this one failed"
+                    )
                     m["history"].append(f"{r.t:g} s: batch {d['batch']} {what}")
         elif r.kind in ("sqs-deleted", "sqs-redrive", "sqs-filtered", "sqs-returned", "sqs-already-deleted"):
             for mid in r.ids:
@@ -84,7 +112,9 @@ def batch_view_state(records: Iterable[Record], function: str | None = None, lim
                     marks.append({"kind": "deleted", "t": r.t, "row": m["row"]})
                 elif r.kind == "sqs-redrive":
                     m["status"] = "in DLQ"
-                    m["history"].append(f"{r.t:g} s: moved to the dead-letter queue after {d.get('receive_count')} receives")
+                    m["history"].append(
+                        f"{r.t:g} s: moved to the dead-letter queue after {d.get('receive_count')} receives"
+                    )
                     marks.append({"kind": "dlq", "t": r.t, "row": m["row"]})
                 elif r.kind == "sqs-filtered":
                     m["status"] = "filtered"
@@ -192,7 +222,9 @@ class BatchView(TraceView):
 
     kinds = frozenset(KINDS)
 
-    def __init__(self, lab: Lab, function: str | None = None, *, limit: int = 40, since: float | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, lab: Lab, function: str | None = None, *, limit: int = 40, since: float | None = None, **kwargs: Any
+    ) -> None:
         self._limit = limit
         super().__init__(lab, function, since=since, **kwargs)
         if function:

@@ -127,4 +127,3 @@ class ConcurrencyChart(TraceView):
         """The most batches in flight at once."""
         self.flush()
         return int(self.series["peak"])
-

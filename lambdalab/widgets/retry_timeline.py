@@ -59,7 +59,9 @@ class _Builder:
         return item
 
 
-def timeline_items(records: Iterable[Record], function: str | None = None, limit: int = 40) -> tuple[list[dict[str, Any]], list[str]]:
+def timeline_items(
+    records: Iterable[Record], function: str | None = None, limit: int = 40
+) -> tuple[list[dict[str, Any]], list[str]]:
     """The widget's state from trace records: (items, row ids), the first ``limit`` events only."""
     builder = _Builder(function, limit)
     for r in records:
@@ -147,7 +149,9 @@ class RetryTimeline(anywidget.AnyWidget):
     start = traitlets.Float(0.0).tag(sync=True)
     title = traitlets.Unicode("Asynchronous events").tag(sync=True)
 
-    def __init__(self, lab: Lab, function: str | None = None, *, limit: int = 40, since: float | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, lab: Lab, function: str | None = None, *, limit: int = 40, since: float | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self._lab = lab
         self._function = function

@@ -45,17 +45,35 @@ def shard_view_state(records: Iterable[Record], mapping: str | None = None) -> d
             seqs = d["seqs"]
             end = d["start"] + d["duration"]
             t_end = max(t_end, end)
-            batches.append({
-                "lane": lane, "start": d["start"], "end": end, "size": len(seqs),
-                "first": seqs[0] if seqs else "", "last": seqs[-1] if seqs else "",
-                "outcome": d["outcome"], "attempt": d["attempt"], "split": bool(d.get("split")), "final": bool(d.get("final")),
-            })
+            batches.append(
+                {
+                    "lane": lane,
+                    "start": d["start"],
+                    "end": end,
+                    "size": len(seqs),
+                    "first": seqs[0] if seqs else "",
+                    "last": seqs[-1] if seqs else "",
+                    "outcome": d["outcome"],
+                    "attempt": d["attempt"],
+                    "split": bool(d.get("split")),
+                    "final": bool(d.get("final")),
+                }
+            )
         elif r.kind == "stream-retry-wait":
             waits.append({"lane": _lane_id(d), "start": r.t, "end": d["until"]})
             t_end = max(t_end, d["until"])
         elif r.kind == "stream-discard":
-            discards.append({"lane": _lane_id(d), "t": r.t, "first": d["seqs"][0], "last": d["seqs"][-1], "size": len(d["seqs"]),
-                             "condition": d["condition"], "sent": False})
+            discards.append(
+                {
+                    "lane": _lane_id(d),
+                    "t": r.t,
+                    "first": d["seqs"][0],
+                    "last": d["seqs"][-1],
+                    "size": len(d["seqs"]),
+                    "condition": d["condition"],
+                    "sent": False,
+                }
+            )
         elif r.kind == "stream-delivery" and discards:
             discards[-1]["sent"] = True
     ordered = sorted(lanes.values(), key=lambda x: (x["shard"], x["lane"]))

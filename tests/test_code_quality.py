@@ -1,4 +1,4 @@
-"""The package stays typed and lint-clean (style.md): ruff and mypy, as CI runs them."""
+"""The package stays typed, lint-clean and formatted (style.md): ruff, ruff format and mypy, as CI runs them."""
 
 from __future__ import annotations
 
@@ -15,6 +15,11 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_ruff_finds_nothing() -> None:
     done = _run("ruff", "check", ".")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_ruff_format_changes_nothing() -> None:
+    done = _run("ruff", "format", "--check", ".")
     assert done.returncode == 0, done.stdout + done.stderr
 
 

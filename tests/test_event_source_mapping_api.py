@@ -34,6 +34,9 @@ class Recorder:
     def check_destination(self, role_arn: str, settings: dict[str, Any]) -> None:
         pass
 
+    def check_function(self, source_arn: str, function_timeout: int) -> None:
+        pass
+
 
 @pytest.fixture()
 def recorder(lab: lambdalab.Lab) -> Recorder:

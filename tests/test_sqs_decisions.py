@@ -74,8 +74,19 @@ def test_redrive_after_max_receive_count() -> None:
 
 
 # -- scaling ----------------------------------------------------------------------------
-def test_concurrency_ramps_from_five_by_300_a_minute_to_1000() -> None:
-    assert [sqs_scaling.ramp(s) for s in (0, 0.5, 1, 2, 60, 120, 199, 1000)] == [5, 5, 10, 15, 305, 605, 1000, 1000]
+def test_concurrency_ramps_from_five_by_300_a_minute_to_1250_concurrent_invokes() -> None:
+    """services-sqs-scaling (current page): +300 concurrent invokes a minute, at most 1,250 per mapping."""
+    assert [sqs_scaling.ramp(s) for s in (0, 0.5, 1, 2, 60, 120, 199, 249, 1000)] == [
+        5,
+        5,
+        10,
+        15,
+        305,
+        605,
+        1000,
+        1250,
+        1250,
+    ]
 
 
 def test_the_2022_rate_was_60_a_minute() -> None:

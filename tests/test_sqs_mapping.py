@@ -277,3 +277,51 @@ def test_disabling_stops_polling(lab: lambdalab.Lab, role: str) -> None:
     s.send("later")
     lab.advance(30)
     assert not s.records("sqs-receive") and s.waiting() == 1
+
+
+# -- "Your function's timeout must be less than or equal to the queue's visibility timeout. Lambda validates
+#    this requirement when you create or update an event source mapping" (services-sqs-configure):
+#    https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
+
+
+def test_queue_visibility_timeout_must_not_be_less_than_the_function_timeout(lab: lambdalab.Lab, role: str) -> None:
+    with pytest.raises(ClientError) as exc:
+        setup(lab, role, OK, visibility=30, function_timeout=60)
+    assert exc.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert (
+        exc.value.response["Error"]["Message"]
+        == "Queue visibility timeout: 30 seconds is less than Function timeout: 60 seconds"
+    )
+    setup(lab, role, OK, visibility=60, function_timeout=60)  # equal is allowed
+
+
+def test_visibility_rule_is_checked_on_mapping_updates_not_on_function_or_queue_updates(
+    lab: lambdalab.Lab, role: str
+) -> None:
+    lam, sqs = lab.client("lambda"), lab.client("sqs")
+    s = setup(lab, role, OK, visibility=30, function_timeout=20)
+    lam.update_function_configuration(FunctionName=s.function, Timeout=60)  # AWS does not look at mappings here
+    sqs.set_queue_attributes(QueueUrl=s.url, Attributes={"VisibilityTimeout": "10"})  # nor here
+    with pytest.raises(ClientError) as exc:
+        lam.update_event_source_mapping(UUID=s.uuid, BatchSize=5)
+    assert (
+        exc.value.response["Error"]["Message"]
+        == "Queue visibility timeout: 10 seconds is less than Function timeout: 60 seconds"
+    )
+    assert lam.get_event_source_mapping(UUID=s.uuid)["BatchSize"] == 10  # the refused update changed nothing
+    sqs.set_queue_attributes(QueueUrl=s.url, Attributes={"VisibilityTimeout": "60"})
+    assert lam.update_event_source_mapping(UUID=s.uuid, BatchSize=5)["BatchSize"] == 5
+
+
+def test_a_batching_window_plus_a_long_invocation_outlasting_visibility_delivers_twice(
+    lab: lambdalab.Lab, role: str
+) -> None:
+    # legal at creation (function timeout 20 <= visibility 30), yet window 20 s + invocation 15 s > 30 s:
+    # AWS advises six times the function timeout plus the batching window for this reason
+    s = setup(lab, role, OK, visibility=30, function_timeout=20, MaximumBatchingWindowInSeconds=20)
+    lab.engines["sqs"].durations[s.function] = 15.0
+    [mid] = s.send("charge card 42")
+    lab.run_until_idle(200)
+    started = [(r.t - s.start, r.ids) for r in s.records("sqs-batch")]
+    assert started == [(20, (mid,)), (50, (mid,))]
+    assert len(s.records("sqs-already-deleted")) == 1

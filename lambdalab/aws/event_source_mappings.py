@@ -12,6 +12,7 @@ done by a *source engine* per kind of source (``sqs``, ``kinesis``,
         def settings(self, body, current) -> dict   # validate + fill defaults (API shape)
         def start(self, mapping) -> None       # mapping became Enabled
         def stop(self, mapping) -> None        # mapping Disabled or deleted
+        def check_function(self, source_arn, function_timeout) -> None   # on create and update
 
 moto fires functions inside ``send_message``/``put_record`` for its own mappings;
 the lab never creates moto mappings, so those triggers never fire.
@@ -55,6 +56,7 @@ class SourceEngine(Protocol):
     def start(self, mapping: Mapping) -> None: ...
     def stop(self, mapping: Mapping) -> None: ...
     def check_destination(self, role_arn: str, settings: dict[str, Any]) -> None: ...
+    def check_function(self, source_arn: str, function_timeout: int) -> None: ...
 
 
 @dataclass
@@ -167,6 +169,7 @@ class EventSourceMappingService:
                     409,
                 )
         settings = engine.settings(body, None)
+        engine.check_function(source_arn, target.spec.timeout)
         self._check_role(target.fn.role, engine, source_arn)
         engine.check_destination(target.fn.role, settings)  # the role must reach an on-failure destination
         uuid = self.lab.new_id()
@@ -213,14 +216,14 @@ class EventSourceMappingService:
                 400,
             )
         body = req.json()
+        engine = self.engines[mapping.kind]
+        target = self.lab.invocations.resolve(body.get("FunctionName") or mapping.function_arn)
+        settings = engine.settings(body, mapping.settings)
+        engine.check_function(mapping.source_arn, target.spec.timeout)  # re-checked on every update
         if "FunctionName" in body:
-            target = self.lab.invocations.resolve(body["FunctionName"])
-            self._check_role(target.fn.role, self.engines[mapping.kind], mapping.source_arn)
-            mapping.function_arn = target.invoked_arn
-        settings = self.engines[mapping.kind].settings(body, mapping.settings)
-        self.engines[mapping.kind].check_destination(
-            self.lab.invocations.resolve(mapping.function_arn).fn.role, settings
-        )
+            self._check_role(target.fn.role, engine, mapping.source_arn)
+        engine.check_destination(target.fn.role, settings)
+        mapping.function_arn = target.invoked_arn
         mapping.settings = settings
         mapping.last_modified = self._now()
         was = mapping.enabled

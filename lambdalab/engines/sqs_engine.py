@@ -62,6 +62,11 @@ class SqsEngine:
     def check_destination(self, role_arn: str, settings: dict[str, Any]) -> None:
         """SQS mappings have no on-failure destination (the queue's redrive policy is the DLQ)."""
 
+    def check_function(self, source_arn: str, function_timeout: int) -> None:
+        """The queue's visibility timeout must be at least the function's timeout (checked on create and update)."""
+        queue = find_queue(self.lab.account_id, source_arn)
+        sqs_settings.check_visibility_timeout(int(queue.visibility_timeout), function_timeout)
+
     def __init__(self, lab: Lab) -> None:
         self.lab = lab
         #: virtual seconds one invocation occupies a concurrency slot

@@ -13,7 +13,14 @@ ScalingConfig.MaximumConcurrency       (none)     2-1000
 Stream-only settings (StartingPosition, ParallelizationFactor, retries, record age,
 bisect, destinations, tumbling windows) are refused for a queue.
 
+The function's timeout must not exceed the queue's visibility timeout. "Lambda
+validates this requirement when you create or update an event source mapping"
+(services-sqs-configure): CreateEventSourceMapping and UpdateEventSourceMapping
+check it (:func:`check_visibility_timeout`); UpdateFunctionConfiguration and
+SQS SetQueueAttributes do not, so a mapping can end up breaking the rule later.
+
 https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html
+https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
 https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html
 """
 
@@ -96,6 +103,14 @@ def settings(body: dict[str, Any], current: dict[str, Any] | None, *, fifo: bool
         else:
             out.pop("ScalingConfig", None)  # an empty value removes the configuration
     return out
+
+
+def check_visibility_timeout(visibility_timeout: int, function_timeout: int) -> None:
+    """Lambda refuses a mapping whose queue would hide a message for less time than the function may run."""
+    if visibility_timeout < function_timeout:
+        raise invalid_parameter(
+            f"Queue visibility timeout: {visibility_timeout} seconds is less than Function timeout: {function_timeout} seconds"
+        )
 
 
 def _int(value: Any, field: str, low: int, high: int) -> int:

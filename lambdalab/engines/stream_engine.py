@@ -111,6 +111,9 @@ class StreamEngine:
             raise invalid_parameter(f"Stream not found: {arn}")
         return stream_settings.settings(self.source_kind, arn, body, current)
 
+    def check_function(self, source_arn: str, function_timeout: int) -> None:
+        """A stream has no visibility timeout: any function timeout will do."""
+
     def check_destination(self, role_arn: str, settings: dict[str, Any]) -> None:
         """The execution role must be allowed to send to the on-failure destination."""
         arn = stream_settings.on_failure(settings)

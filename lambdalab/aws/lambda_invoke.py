@@ -144,7 +144,7 @@ class InvokeService:
         request_id: str | None = None,
     ) -> InvokeResult:
         """Execute one invocation in the runtime; log it to CloudWatch Logs and the trace."""
-        from ..runtime.types import InvokeResult, RuntimeFailure
+        from ..runtime.types import RuntimeFailure
 
         request_id = request_id or self.lab.new_id()
         try:
@@ -158,17 +158,6 @@ class InvokeService:
         except RuntimeFailure as err:
             self.lab.trace.add("invoke-refused", target.spec.function_name, (request_id,), code=err.code, source=source)
             raise AwsError(err.code, err.message, err.status) from err
-        if len(result.payload) > SYNC_LIMIT:
-            message = f"Response payload size exceeded maximum allowed payload size ({SYNC_LIMIT} bytes)."
-            body = json.dumps({"errorMessage": message, "errorType": "Function.ResponseSizeTooLarge"}).encode()
-            result = InvokeResult(
-                **{
-                    **result.__dict__,
-                    "payload": body,
-                    "function_error": "Unhandled",
-                    "error_type": "Function.ResponseSizeTooLarge",
-                }
-            )
         self._write_logs(target, result)
         self.lab.trace.add(
             "invoke",
@@ -194,6 +183,7 @@ class InvokeService:
         """Lambda writes logs with the execution role's permissions; without them they are lost."""
         from moto.logs.models import logs_backends
 
+        from ..runtime.output import event_messages
         from . import iam_policy
 
         logs = logs_backends[self.lab.account_id][self.lab.region]
@@ -215,7 +205,9 @@ class InvokeService:
         if stream not in logs.groups[group].streams:
             logs.create_log_stream(group, stream)
         stamp = int(self.lab.clock.now.timestamp() * 1000)
-        events = [{"timestamp": stamp, "message": line} for line in result.log.splitlines() if line]
+        events = [
+            {"timestamp": stamp, "message": m} for line in result.log.splitlines() if line for m in event_messages(line)
+        ]
         if events:
             logs.put_log_events(group, stream, events)
 

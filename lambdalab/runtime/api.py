@@ -12,6 +12,15 @@ https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html :
 
 A small HTTP/1.1 server with keep-alive and TCP_NODELAY (without it a warm
 invoke waits for delayed ACKs: 40 ms instead of a fraction of one).
+
+A runtime's answer may be at most :data:`MAX_PAYLOAD` bytes (6 MB and 100 bytes,
+the limit of AWS's own Runtime API: ``interop.MaxPayloadSize`` in
+https://github.com/aws/aws-lambda-runtime-interface-emulator).  A larger one is
+refused without being read: the runtime gets ``413 RequestEntityTooLarge`` and
+the invocation fails with ``Function.ResponseSizeTooLarge``, "Response payload
+size (N bytes) exceeded maximum allowed payload size (6291556 bytes)." AWS's
+runtime interface clients raise when their answer is refused and the runtime
+exits, so the environment is discarded.
 """
 
 from __future__ import annotations
@@ -27,7 +36,10 @@ from dataclasses import dataclass, field
 from lambdalab.runtime.realtime import epoch_ms_at
 
 PREFIX = "/2018-06-01/runtime"
+MAX_PAYLOAD = 6 * 1024 * 1024 + 100  # 6291556 bytes
 _POLL = 0.25  # seconds between checks of "closed" while a thread waits
+_MAX_HEADER_LINES = 100
+_LINE = 65536
 
 
 @dataclass
@@ -45,6 +57,8 @@ class Invocation:
     kind: str | None = None  # "response" or "error"
     body: bytes = b""
     error_type: str | None = None
+    #: the size of an answer refused for being larger than MAX_PAYLOAD
+    refused_size: int | None = None
     done: threading.Event = field(default_factory=threading.Event)
 
 
@@ -150,8 +164,11 @@ class RuntimeApiServer:
                 request = _read_request(reader, conn)
                 if request is None:
                     return
-                method, path, headers, body = request
-                status, out_headers, out_body = self._route(method, path, headers, body)
+                if request.size > MAX_PAYLOAD:
+                    self._refuse(request)
+                    _write_response(conn, *_too_large(), close=True)
+                    return  # the rest of the body stays unread: the connection goes
+                status, out_headers, out_body = self._route(request.method, request.path, request.headers, request.body)
                 if status == 0:  # closed while waiting
                     return
                 _write_response(conn, status, out_headers, out_body)
@@ -183,6 +200,28 @@ class RuntimeApiServer:
                 return self._finish(parts[2], parts[3], headers, body)
         return _json(404, {"errorMessage": f"Unknown route {method} {path}", "errorType": "NotFound"})
 
+    def _refuse(self, request: _Request) -> None:
+        """An answer too large to accept: the invocation fails as AWS's does."""
+        route = request.path.split("?", 1)[0][len(PREFIX) :]
+        if route == "/init/error":
+            self.init_error = (b"", "Runtime.Unknown")
+            self._wake()
+            return
+        parts = route.split("/")
+        if request.method != "POST" or len(parts) != 4 or parts[3] not in ("response", "error"):
+            return
+        message = (
+            f"Response payload size ({request.size} bytes) exceeded maximum allowed payload size ({MAX_PAYLOAD} bytes)."
+        )
+        doc = {"errorMessage": message, "errorType": "Function.ResponseSizeTooLarge"}
+        with self._lock:
+            inv = self._current
+            if inv is None or inv.request_id != parts[2] or inv.done.is_set():
+                return
+            self._current = None
+        inv.refused_size = request.size
+        self._complete(inv, "error", json.dumps(doc).encode(), "Function.ResponseSizeTooLarge")
+
     def _next(self) -> tuple[int, dict[str, str], bytes]:
         while not self._closed.is_set():
             try:
@@ -213,62 +252,107 @@ class RuntimeApiServer:
             if inv is None or inv.request_id != request_id or inv.done.is_set():
                 return _json(400, {"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"})
             self._current = None
+        error_type = headers.get("lambda-runtime-function-error-type") if kind == "error" else None
+        self._complete(inv, kind, body, error_type)
+        return _json(202, {"status": "OK"})
+
+    def _complete(self, inv: Invocation, kind: str, body: bytes, error_type: str | None) -> None:
         inv.finished_at = time.monotonic()
         inv.kind = kind
         inv.body = body
-        if kind == "error":
-            inv.error_type = headers.get("lambda-runtime-function-error-type")
+        inv.error_type = error_type
         inv.done.set()
         self._wake()
-        return _json(202, {"status": "OK"})
 
 
 def _json(status: int, doc: object) -> tuple[int, dict[str, str], bytes]:
     return status, {"Content-Type": "application/json"}, json.dumps(doc).encode()
 
 
-_REASONS = {200: "OK", 202: "Accepted", 400: "Bad Request", 404: "Not Found"}
+def _too_large() -> tuple[int, dict[str, str], bytes]:
+    return _json(
+        413,
+        {
+            "errorMessage": f"Exceeded maximum allowed payload size ({MAX_PAYLOAD} bytes).",
+            "errorType": "RequestEntityTooLarge",
+        },
+    )
 
 
-def _write_response(conn: socket.socket, status: int, headers: dict[str, str], body: bytes) -> None:
+_REASONS = {200: "OK", 202: "Accepted", 400: "Bad Request", 404: "Not Found", 413: "Request Entity Too Large"}
+
+
+def _write_response(
+    conn: socket.socket, status: int, headers: dict[str, str], body: bytes, *, close: bool = False
+) -> None:
     head = [f"HTTP/1.1 {status} {_REASONS.get(status, 'OK')}"]
     head += [f"{k}: {v}" for k, v in headers.items()]
     head.append(f"Content-Length: {len(body)}")
+    if close:
+        head.append("Connection: close")
     conn.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
 
 
-def _read_request(reader, conn: socket.socket) -> tuple[str, str, dict[str, str], bytes] | None:  # type: ignore[no-untyped-def]
-    line = reader.readline(65537)
+@dataclass
+class _Request:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    size: int  # the body's size: as announced, or as counted for a chunked body
+
+
+def _read_request(reader, conn: socket.socket) -> _Request | None:  # type: ignore[no-untyped-def]
+    """One request; a body larger than MAX_PAYLOAD is counted, never kept."""
+    line = reader.readline(_LINE)
     while line in (b"\r\n", b"\n"):
-        line = reader.readline(65537)
+        line = reader.readline(_LINE)
     if not line:
         return None
     parts = line.decode("latin-1").split()
     if len(parts) < 2:
         raise ValueError("bad request line")
-    method, path = parts[0], parts[1]
     headers: dict[str, str] = {}
-    while True:
-        hline = reader.readline(65537)
+    for _ in range(_MAX_HEADER_LINES):
+        hline = reader.readline(_LINE)
         if not hline:
             return None
         if hline in (b"\r\n", b"\n"):
             break
         name, _, value = hline.decode("latin-1").partition(":")
         headers[name.strip().lower()] = value.strip()
+    else:
+        raise ValueError("too many header lines")
     if headers.get("expect", "").lower() == "100-continue":
         conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
     if "chunked" in headers.get("transfer-encoding", "").lower():
-        chunks = []
-        while True:
-            size = int(reader.readline().split(b";")[0].strip() or b"0", 16)
-            if size == 0:
-                while reader.readline() not in (b"\r\n", b"\n", b""):
-                    pass
-                break
-            chunks.append(reader.read(size))
-            reader.readline()
-        body = b"".join(chunks)
+        body, size = _read_chunked(reader)
     else:
-        body = reader.read(int(headers.get("content-length", "0") or 0))
-    return method, path, headers, body
+        size = int(headers.get("content-length", "0") or 0)
+        if size < 0:
+            raise ValueError("negative Content-Length")
+        body = reader.read(size) if size <= MAX_PAYLOAD else b""
+    return _Request(parts[0], parts[1], headers, body, size)
+
+
+def _read_chunked(reader) -> tuple[bytes, int]:  # type: ignore[no-untyped-def]
+    """A chunked body: kept while it fits in MAX_PAYLOAD, only counted beyond."""
+    kept = bytearray()
+    size = 0
+    while True:
+        length = int(reader.readline(_LINE).split(b";")[0].strip() or b"0", 16)
+        if length == 0:
+            while reader.readline(_LINE) not in (b"\r\n", b"\n", b""):
+                pass
+            return bytes(kept), size
+        while length:
+            chunk = reader.read(min(length, _LINE))
+            if not chunk:
+                raise ValueError("connection closed inside a chunk")
+            length -= len(chunk)
+            size += len(chunk)
+            if size <= MAX_PAYLOAD:
+                kept += chunk
+            elif kept:
+                kept = bytearray()  # too large: count the rest, keep nothing
+        reader.readline(_LINE)

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from lambdalab.runtime.api import Invocation, RuntimeApiServer
 from lambdalab.runtime.launchers import Launch
+from lambdalab.runtime.output import CappedOutput
 from lambdalab.runtime.realtime import iso_now
 
 #: how long Lambda lets the init phase run before the timeout clock starts
@@ -129,9 +130,9 @@ class Environment:
         cold = self.invocations == 0
         self.invocations += 1
         began = time.monotonic()
-        out = bytearray()
+        out = CappedOutput()
         if cold and self._notice:
-            out += (self._notice + "\n").encode()
+            out.append((self._notice + "\n").encode())
         fd = self.proc.stdout.fileno()
         self.api.offer(inv)
         sel = selectors.DefaultSelector()
@@ -189,7 +190,7 @@ class Environment:
             error_type = "Sandbox.Timedout"
             message = f"RequestId: {rid} Error: Task timed out after {inv.timeout:.2f} seconds"
             body = _error_doc(error_type, message)
-            out += f"{_ensure_nl(out)}{iso_now()} {rid} Task timed out after {inv.timeout:.2f} seconds\n".encode()
+            out.append(f"{_ensure_nl(out)}{iso_now()} {rid} Task timed out after {inv.timeout:.2f} seconds\n".encode())
             # the function is stopped at its deadline: that is the duration AWS reports and bills
             end = min(time.monotonic(), start_of_invoke + inv.timeout)
         elif kind in ("oom", "exit"):
@@ -202,16 +203,16 @@ class Environment:
                 reason = f"exit status {code}"
             message = f"RequestId: {rid} Error: Runtime exited with error: {reason}"
             body = _error_doc(error_type, message)
-            out += f"{_ensure_nl(out)}{message}\n{error_type}\n".encode()
+            out.append(f"{_ensure_nl(out)}{message}\n{error_type}\n".encode())
             end = time.monotonic()
-        if kind not in ("response", "error"):
-            self.kill()
+        if kind not in ("response", "error") or inv.refused_size is not None:
+            self.kill()  # a runtime whose answer was refused exits (awslambdaric raises): start afresh
         memory = min(self.max_rss_mb, self.memory_size) if kind != "oom" else self.memory_size
         return Outcome(
             kind=kind,
             body=body,
             error_type=error_type,
-            output=out.decode("utf-8", errors="replace"),
+            output=out.text(),
             duration_ms=max(0.0, (end - start_of_invoke) * 1000) if inv.delivered_at else (end - began) * 1000,
             init_duration_ms=init_ms,
             max_memory_mb=max(memory, 1),
@@ -252,7 +253,7 @@ class Environment:
         self.api.close()
 
 
-def _read_into(fd: int, out: bytearray) -> bool:
+def _read_into(fd: int, out: CappedOutput) -> bool:
     """Read what is available; False at end of file."""
     while True:
         try:
@@ -263,10 +264,10 @@ def _read_into(fd: int, out: bytearray) -> bool:
             return False
         if not chunk:
             return False
-        out += chunk
+        out.append(chunk)
 
 
-def _ensure_nl(out: bytearray) -> str:
+def _ensure_nl(out: CappedOutput) -> str:
     return "\n" if out and not out.endswith(b"\n") else ""
 
 

@@ -19,9 +19,9 @@ CODE = "def handler(event, context):\n    if event['fail']:\n        raise Runti
 
 
 def queue_bodies(lab, name):
-    from moto.sqs.models import sqs_backends
+    from lambdalab.aws.moto_sqs import MotoSqs
 
-    return [m.body for m in sqs_backends[lab.account_id][lab.region].get_queue(name)._messages]
+    return MotoSqs(lab.account_id).bodies(lab.arn("sqs", name))
 
 
 def test_a_thousand_events_each_end_in_exactly_one_place():

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from lambdalab.aws import moto_sqs
 from lambdalab.engines import sqs_batching, sqs_errors, sqs_scaling, sqs_settings
 from lambdalab.errors import AwsError
 
@@ -69,8 +70,8 @@ def test_throttle_returns_every_message() -> None:
 
 
 def test_redrive_after_max_receive_count() -> None:
-    assert [sqs_errors.should_redrive(n, 3) for n in range(5)] == [False, False, False, True, True]
-    assert not sqs_errors.should_redrive(99, None)
+    assert [moto_sqs.should_redrive(n, 3) for n in range(5)] == [False, False, False, True, True]
+    assert not moto_sqs.should_redrive(99, None)
 
 
 # -- scaling ----------------------------------------------------------------------------

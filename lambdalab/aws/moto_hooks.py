@@ -20,9 +20,11 @@ from functools import cache
 from typing import Any
 
 from ..errors import LabError
+from . import moto_needs, moto_sqs
+from .moto_needs import MOTO_RANGE
 
-#: moto versions these hooks were written and tested against
-MOTO_RANGE = (">=5.2.1", "<5.3")
+#: the adapters that read moto's private state; :func:`self_test` checks what each needs
+ADAPTERS = (moto_sqs,)
 
 #: AWS managed policies a Lambda learner meets; the lab loads only these
 #: (loading all of them costs seconds at start).
@@ -86,23 +88,13 @@ _POINTS: list[tuple[str, str, tuple[str, ...]]] = [
 ]
 
 
-def _resolve(module: str, path: str) -> tuple[Any, str, Any]:
-    import importlib
-
-    obj: Any = importlib.import_module(module)
-    parts = path.split(".")
-    for part in parts[:-1]:
-        obj = getattr(obj, part)
-    return obj, parts[-1], getattr(obj, parts[-1])
-
-
 def self_test() -> None:
-    """Fail loudly if a hook point moved in the installed moto."""
+    """Fail loudly if a hook point, or a name an adapter reads, moved in the installed moto."""
     import moto
 
     for module, path, params in _POINTS:
         try:
-            _, _, target = _resolve(module, path)
+            target = moto_needs.resolve(module, path)
         except (ImportError, AttributeError) as err:
             raise LabError(
                 f"moto {moto.__version__} has no {module}.{path} ({err}); lambdalab's hooks "
@@ -117,6 +109,8 @@ def self_test() -> None:
                     f"moto {moto.__version__}: {module}.{path} lost parameters {missing}; "
                     f"lambdalab's hooks need moto{','.join(MOTO_RANGE)}."
                 )
+    for adapter in ADAPTERS:
+        moto_needs.check(adapter.NEEDS)
 
 
 _installed = False
@@ -204,7 +198,7 @@ def install() -> None:
         original_add_message(self, message)
         hook = _sinks.get("sqs-message")
         if hook:
-            hook(self)
+            hook(self.queue_arn)
 
     patch(sqm.Queue, "add_message", add_message)
 

@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..aws import backends, iam_policy
+from ..aws.moto_sqs import MotoSqs, SendFailed
 from .async_policy import DELIVERY_ACTIONS, destination_kind
 
 if TYPE_CHECKING:
@@ -115,6 +116,7 @@ class Deliverer:
     def __init__(self, lab: Lab, submit_event: Any) -> None:
         self.lab = lab
         self.submit_event = submit_event  # the async engine's submit, for Lambda destinations
+        self.sqs = MotoSqs(lab.account_id)
 
     def check_permission(self, role_arn: str, arn: str, kind: str) -> None:
         action = DELIVERY_ACTIONS[kind]
@@ -181,31 +183,11 @@ class Deliverer:
             self._call("sns", "publish", **kwargs)
 
     def _sqs_send(self, arn: str, body: str, attributes: dict[str, dict[str, str]] | None) -> None:
-        """SendMessage straight into moto's SQS backend, in process.
-
-        moto's own ``send_message`` recomputes every queue attribute (a scan of all
-        messages) per message; a thousand records would cost seconds.  This does what
-        it does for a standard queue: a message, marked sent, appended.
-        """
-        from moto.moto_api._internal import mock_random
-        from moto.sqs.models import MAXIMUM_MESSAGE_LENGTH, Message, sqs_backends
-
-        _, _, _, region, account, name = arn.split(":", 5)
+        """SendMessage in process (moto's own costs a scan of the queue per message)."""
         try:
-            queue = sqs_backends[account][region].get_queue(name)
-        except Exception as err:  # noqa: BLE001 - moto's QueueDoesNotExist
-            raise DeliveryFailed(
-                f"AWS.SimpleQueueService.NonExistentQueue: The specified queue {arn} does not exist."
-            ) from err
-        if queue.fifo_queue:
-            raise DeliveryFailed(f"{arn} is a FIFO queue: Lambda sends records to standard queues only")
-        if len(body.encode()) > MAXIMUM_MESSAGE_LENGTH:
-            raise DeliveryFailed(f"InvalidParameterValue: the record is longer than {MAXIMUM_MESSAGE_LENGTH} bytes")
-        message = Message(str(mock_random.uuid4()), body, None)
-        if attributes:
-            message.message_attributes = attributes
-        message.mark_sent(delay_seconds=int(getattr(queue, "delay_seconds", 0) or 0))
-        queue.add_message(message)
+            self.sqs.send(arn, body, attributes)
+        except SendFailed as err:
+            raise DeliveryFailed(str(err)) from err
 
     def _call(self, service: str, operation: str, **kwargs: Any) -> Any:
         from botocore.exceptions import ClientError

@@ -36,6 +36,7 @@ from collections import Counter, deque
 from typing import TYPE_CHECKING, Any
 
 from ..aws import moto_hooks
+from ..aws.moto_sqs import MotoSqs, SqsMessage
 from ..errors import AwsError
 from . import filters, sqs_batching, sqs_errors, sqs_scaling, sqs_settings
 from .sqs_poller import Poller, describe_body, find_queue
@@ -78,6 +79,8 @@ class SqsEngine:
         self.runners: dict[str, MappingRunner] = {}
         self.in_flight: Counter[str] = Counter()  # per function, across mappings
         self._batches = itertools.count(1)
+        #: the lab's view of SQS's stored queues (and which messages its pollers hold)
+        self.sqs = MotoSqs(lab.account_id)
         moto_hooks.set_sink("sqs-message", self._message_added)
         lab.on_close(lambda: moto_hooks.set_sink("sqs-message", None))
 
@@ -87,8 +90,8 @@ class SqsEngine:
     # -- SourceEngine -----------------------------------------------------------------
     def settings(self, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
         arn = body.get("EventSourceArn") or self._source_of(current)
-        queue = find_queue(self.lab.account_id, arn)
-        return sqs_settings.settings(body, current, fifo=bool(queue.fifo_queue))
+        queue = find_queue(self.sqs, arn)
+        return sqs_settings.settings(body, current, fifo=self.sqs.is_fifo(queue))
 
     def start(self, mapping: Mapping) -> None:
         runner = MappingRunner(self, mapping)
@@ -116,9 +119,9 @@ class SqsEngine:
                 return mapping.source_arn
         return ""
 
-    def _message_added(self, queue: Any) -> None:
+    def _message_added(self, queue_arn: str) -> None:
         for runner in list(self.runners.values()):
-            if runner.poller.queue is queue:
+            if runner.poller.arn == queue_arn:
                 runner.wake(0.0)
 
 
@@ -137,7 +140,7 @@ class MappingRunner:
         self.report_failures = sqs_settings.reports_item_failures(settings)
         self.patterns = sqs_settings.patterns(settings)
         self.max_concurrency = sqs_settings.max_concurrency(settings)
-        self.poller = Poller(find_queue(self.lab.account_id, mapping.source_arn), self.lab.region)
+        self.poller = Poller(engine.sqs, mapping.source_arn, self.lab.region)
         self.in_flight = 0
         self.open: sqs_batching.OpenBatch | None = None
         self.ready: deque[tuple[sqs_batching.OpenBatch, str]] = deque()
@@ -147,8 +150,8 @@ class MappingRunner:
         self.stopped = False
         self._timer: Timer | None = None
         self._timer_busy = False
-        #: id(message) -> when (ms since the epoch) the running batch holding it settles
-        self._settles: dict[int, float] = {}
+        #: message id -> when (ms since the epoch) the running batch holding it settles
+        self._settles: dict[str, float] = {}
 
     # -- scheduling ----------------------------------------------------------------------
     def wake(self, delay: float, *, busy: bool = True) -> None:
@@ -221,7 +224,7 @@ class MappingRunner:
             self._gather(got, now)
         self._schedule(now, received_any, capacity_bound)
 
-    def _gather(self, got: list[Any], now: float) -> None:
+    def _gather(self, got: list[SqsMessage], now: float) -> None:
         trace = self.lab.trace
         trace.add(
             "sqs-receive",
@@ -233,7 +236,7 @@ class MappingRunner:
             bodies=[describe_body(m.body) for m in got],
             groups=[m.group_id for m in got] if self.poller.fifo else None,
         )
-        dropped: list[Any] = []
+        dropped: list[SqsMessage] = []
         for message in got:
             rec = self.poller.record(message)
             if self.patterns and not filters.matches_any(self.patterns, sqs_batching.filter_view(rec)):
@@ -321,12 +324,12 @@ class MappingRunner:
         self.engine.in_flight[self.function] += 1
         settles_ms = (lab.clock.start.timestamp() + started + seconds) * 1000
         for message, _ in batch.handles:
-            self._settles[id(message)] = settles_ms
+            self._settles[message.id] = settles_ms
         trace.add("sqs-concurrency", self.function, (), mapping=self.uuid, in_flight=self.in_flight, batch=batch_id)
 
         def finish() -> None:
             for message, _ in batch.handles:
-                self._settles.pop(id(message), None)
+                self._settles.pop(message.id, None)
             self.in_flight -= 1
             self.engine.in_flight[self.function] -= 1
             self._settle(batch, batch_id, verdict, started, request_id)
@@ -362,11 +365,11 @@ class MappingRunner:
         if verdict.retry:
             self._returned([by_id[i][0] for i in verdict.retry], batch_id)
 
-    def _returned(self, messages: list[Any], batch_id: str | None) -> None:
+    def _returned(self, messages: list[SqsMessage], batch_id: str | None) -> None:
         if not messages:
             return
         start = self.lab.clock.start.timestamp()
-        at = max(m.visible_at for m in messages) / 1000.0 - start
+        at = self.poller.visible_at(messages) / 1000.0 - start
         self.lab.trace.add(
             "sqs-returned",
             self.function,
@@ -376,14 +379,14 @@ class MappingRunner:
             visible_at=round(max(at, self.lab.clock.t), 3),
         )
 
-    def _redriven(self, message: Any) -> None:
-        dlq = self.poller.queue.dead_letter_queue
+    def _redriven(self, message: SqsMessage) -> None:
+        dlq = self.poller.dead_letter_arn
         self.lab.trace.add(
             "sqs-redrive",
             self.function,
             (message.id,),
             mapping=self.uuid,
             queue=self.poller.arn,
-            dlq=dlq.queue_arn if dlq is not None else None,
+            dlq=dlq,
             receive_count=message.approximate_receive_count,
         )

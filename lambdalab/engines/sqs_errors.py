@@ -90,8 +90,3 @@ def parse_item_failures(payload: bytes | None, ids: tuple[str, ...]) -> tuple[li
         if ident not in out:
             out.append(ident)
     return out, ""
-
-
-def should_redrive(receive_count: int, max_receive_count: int | None) -> bool:
-    """SQS moves a message to the dead-letter queue when a receive would exceed maxReceiveCount."""
-    return max_receive_count is not None and receive_count >= max_receive_count

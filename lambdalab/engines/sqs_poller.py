@@ -1,231 +1,80 @@
-"""Reading an SQS queue for a mapping, in-process, on virtual time.
+"""Lambda's poller for one queue of a mapping: receive, delete, and the event records.
 
-Lambda's pollers call ReceiveMessage and DeleteMessage.  moto's versions scan
-the whole queue on every call (and deep-copy every message): about 0.6 s per
-receive with 1,000 messages waiting, and a delete is linear too.  The poller
-here works on moto's stored queue directly instead, with the same effects a
-receive has in SQS (receive count, first-receive time, a new receipt handle,
-invisibility for the visibility timeout, redrive to the dead-letter queue once
-``maxReceiveCount`` is reached) but at the cost of the messages it looks at:
+The receive itself (visibility, receive count, FIFO groups, the move to the
+dead-letter queue) is SQS's and happens in process over moto's stored queue
+(:mod:`lambdalab.aws.moto_sqs`); this module is what Lambda adds: the error it gives
+for a queue it cannot read, and the record a function receives for each message.
 
-* a receive walks the queue from the front and stops once it has enough; what it
-  skips is only what is in flight or delayed ahead of them;
-* a delete rebuilds only the front of the list, up to the last message deleted.
-
-FIFO: messages of a group come in order, and a group with a message in flight
-(or waiting out its visibility timeout after a failure) is not read at all, so
-the messages behind a failed one wait for it.
-
-Never long-polls: moto's long polling blocks forever while time stands still.
-
-https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-visibility-timeout.html
-https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
+https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
+from ..aws.moto_sqs import MotoSqs, SqsMessage
 from ..errors import invalid_parameter
-from . import sqs_batching, sqs_errors
+from . import sqs_batching
 
 
-@dataclass(frozen=True)
-class QueueInfo:
-    name: str
-    arn: str
-    fifo: bool
-
-
-def find_queue(account_id: str, arn: str) -> Any:
-    """moto's queue for an ARN, or the error Lambda gives for a queue it cannot read."""
-    from moto.sqs.models import sqs_backends
-
-    parts = arn.split(":")
-    region, name = parts[3], parts[5]
-    backend = sqs_backends[account_id][region]
-    queue = backend.queues.get(name)
-    if queue is None:
+def find_queue(sqs: MotoSqs, arn: str) -> str:
+    """The queue's ARN, or the error Lambda gives for a queue it cannot read."""
+    found = sqs.queue_arn(arn)
+    if found is None:
         raise invalid_parameter(
             "Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. "
             "SQS Error Message: The specified queue does not exist."
         )
-    return queue
-
-
-def mark_received(message: Any, now_ms: float, visibility_ms: int) -> None:
-    """What moto's ``Message.mark_received`` does, with a receipt handle 100x cheaper to make."""
-    if not message.approximate_first_receive_timestamp:
-        message.approximate_first_receive_timestamp = int(now_ms)
-    message.approximate_receive_count += 1
-    if visibility_ms:
-        message.visible_at = now_ms + visibility_ms
-    message._old_receipt_handles.append(message.receipt_handle)
-    message.receipt_handle = receipt_handle()
-
-
-def receipt_handle() -> str:
-    """A fresh receipt handle, from moto's seeded generator (so runs repeat)."""
-    import base64
-
-    from moto.moto_api._internal import mock_random
-
-    return "AQEB" + base64.b64encode(mock_random.getrandbits(96 * 8).to_bytes(96, "big")).decode()
-
-
-def _now_ms() -> float:
-    from moto.core.utils import unix_time_millis
-
-    return float(unix_time_millis())
+    return found
 
 
 class Poller:
-    """Receive, delete and redrive on one moto queue (the messages stay moto's)."""
+    """Receive, delete and redrive on one queue (the messages stay in moto's store)."""
 
-    def __init__(self, queue: Any, region: str) -> None:
-        self.queue = queue
+    def __init__(self, sqs: MotoSqs, arn: str, region: str) -> None:
+        self.sqs = sqs
+        self.arn = find_queue(sqs, arn)
         self.region = region
+        self.fifo = sqs.is_fifo(arn)
 
     @property
-    def fifo(self) -> bool:
-        return bool(self.queue.fifo_queue)
+    def dead_letter_arn(self) -> str | None:
+        return self.sqs.dead_letter_arn(self.arn)
 
-    @property
-    def arn(self) -> str:
-        return str(self.queue.queue_arn)
-
-    @property
-    def visibility_timeout(self) -> int:
-        return int(self.queue.visibility_timeout)
-
-    def _redrive(self) -> tuple[Any, int] | None:
-        policy = self.queue.redrive_policy
-        dlq = self.queue.dead_letter_queue
-        if not policy or dlq is None:
-            return None
-        return dlq, int(policy["maxReceiveCount"])
-
-    # -- receive ----------------------------------------------------------------
-    def receive(self, count: int) -> tuple[list[Any], list[Any]]:
+    def receive(self, count: int) -> tuple[list[SqsMessage], list[SqsMessage]]:
         """Up to ``count`` visible messages, marked received; and the messages moved to the DLQ."""
-        now = _now_ms()
-        redrive = self._redrive()
-        max_receives = redrive[1] if redrive else None
-        fifo = self.fifo
-        blocked: set[str] = set()
-        got: list[Any] = []
-        to_dlq: list[Any] = []
-        pending = self.queue.pending_messages
-        for message in self.queue._messages:
-            invisible = message.visible_at > now or message.delayed_until > now
-            group = message.group_id if fifo else None
-            if invisible:
-                if group is not None:
-                    blocked.add(group)
-                continue
-            if group is not None and group in blocked:
-                continue
-            if sqs_errors.should_redrive(message.approximate_receive_count, max_receives):
-                to_dlq.append(message)
-                continue
-            got.append(message)
-            if group is not None:
-                # the rest of this group may follow in the same batch, in order;
-                # other pollers will not see the group until this batch is settled
-                pass
-            if len(got) >= count:
-                break
-        vt_ms = self.visibility_timeout * 1000
-        for message in got:
-            mark_received(message, now, vt_ms)
-            pending.add(message)
-        if to_dlq:
-            self._remove(to_dlq)
-            for message in to_dlq:
-                message.lambdalab_gone = True
-            for message in to_dlq:
-                redrive[0].add_message(message)  # type: ignore[index]
-        return got, to_dlq
+        return self.sqs.receive(self.arn, count)
 
-    def next_visible_in(self, settled_by: dict[int, float] | None = None) -> float | None:
-        """Seconds until some message now invisible (in flight or delayed) can be received.
+    def next_visible_in(self, settled_by: dict[str, float] | None = None) -> float | None:
+        """Seconds until some message now invisible can be received (see :meth:`MotoSqs.next_visible_in`)."""
+        return self.sqs.next_visible_in(self.arn, settled_by)
 
-        ``settled_by`` maps ``id(message)`` to the time (ms) its batch settles: such a message counts only if
-        it reappears before then (otherwise the settling decides its fate, and wakes the poller itself).
-        """
-        now = _now_ms()
-        soonest: float | None = None
-        settled_by = settled_by or {}
-        for message in self.queue._messages:
-            at = max(message.visible_at, message.delayed_until)
-            if at <= now or (soonest is not None and at >= soonest):
-                continue
-            settles = settled_by.get(id(message))
-            if settles is not None and at >= settles:
-                continue
-            soonest = at
-        return None if soonest is None else (soonest - now) / 1000.0
+    def visible_at(self, messages: list[SqsMessage]) -> float:
+        """When (ms since the epoch) the last of ``messages`` is visible again."""
+        return max(self.sqs.visible_at(self.arn, m) for m in messages)
 
-    def waiting(self) -> int:
-        return len(self.queue._messages)
+    def delete(self, messages: list[tuple[SqsMessage, str]]) -> tuple[list[SqsMessage], list[SqsMessage]]:
+        """Delete (message, receipt handle) pairs; returns (deleted, already gone)."""
+        return self.sqs.delete(self.arn, [m for m, _handle in messages])
 
-    # -- delete -----------------------------------------------------------------
-    def delete(self, messages: list[tuple[Any, str]]) -> tuple[list[Any], list[Any]]:
-        """Delete (message, receipt handle) pairs; returns (deleted, already gone).
-
-        A handle made older by a later receive still deletes the message (a standard queue usually
-        does; AWS says it "might not"), so a message a second batch also holds is deleted by the first
-        to finish, and the second finds it gone.
-        """
-        done: list[Any] = []
-        gone: list[Any] = []
-        for message, _handle in messages:
-            (gone if getattr(message, "lambdalab_gone", False) else done).append(message)
-        if done:
-            self._remove(done)
-            for message in done:
-                message.lambdalab_gone = True
-                self.queue.pending_messages.discard(message)
-                self.queue.deleted_messages.update(h for h in message.all_receipt_handles if h)
-        return done, gone
-
-    def _remove(self, messages: list[Any]) -> None:
-        """Take messages out of moto's list, rebuilding only the part before the last of them."""
-        dead = {id(m) for m in messages}
-        stored = self.queue._messages
-        with self.queue._messages_lock:
-            left = len(dead)
-            end = 0
-            for i, message in enumerate(stored):
-                if id(message) in dead:
-                    left -= 1
-                    if left == 0:
-                        end = i + 1
-                        break
-            else:
-                end = len(stored)
-            stored[:end] = [m for m in stored[:end] if id(m) not in dead]
-
-    # -- records ----------------------------------------------------------------
-    def record(self, message: Any) -> dict[str, Any]:
+    def record(self, message: SqsMessage) -> dict[str, Any]:
         """The Lambda event record for a received message."""
         return sqs_batching.record(
             message_id=message.id,
             receipt_handle=message.receipt_handle,
             body=message.body,
             receive_count=message.approximate_receive_count,
-            sent_ms=int(message.sent_timestamp or 0),
+            sent_ms=message.sent_timestamp,
             sender_id=message.sender_id,
-            first_receive_ms=int(message.approximate_first_receive_timestamp or 0),
-            attrs=message.message_attributes or {},
+            first_receive_ms=message.approximate_first_receive_timestamp,
+            attrs=message.message_attributes,
             md5=message.body_md5,
             source_arn=self.arn,
             region=self.region,
-            group_id=message.group_id if self.fifo else None,
-            dedup_id=message.deduplication_id if self.fifo else None,
-            sequence_number=message.sequence_number if self.fifo else None,
+            group_id=message.group_id,
+            dedup_id=message.deduplication_id,
+            sequence_number=message.sequence_number,
         )
 
 

@@ -169,6 +169,11 @@ class MotoSqs:
         queue = self._queue(arn)
         return bool(queue is not None and queue.fifo_queue)
 
+    def visibility_timeout(self, arn: str) -> int:
+        """The queue's VisibilityTimeout, in seconds."""
+        queue = self._queue(arn)
+        return int(queue.visibility_timeout) if queue is not None else 0
+
     def dead_letter_arn(self, arn: str) -> str | None:
         queue = self._queue(arn)
         dlq = queue.dead_letter_queue if queue is not None else None

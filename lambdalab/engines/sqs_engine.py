@@ -65,8 +65,8 @@ class SqsEngine:
 
     def check_function(self, source_arn: str, function_timeout: int) -> None:
         """The queue's visibility timeout must be at least the function's timeout (checked on create and update)."""
-        queue = find_queue(self.lab.account_id, source_arn)
-        sqs_settings.check_visibility_timeout(int(queue.visibility_timeout), function_timeout)
+        queue = find_queue(self.sqs, source_arn)
+        sqs_settings.check_visibility_timeout(self.sqs.visibility_timeout(queue), function_timeout)
 
     def __init__(self, lab: Lab) -> None:
         self.lab = lab

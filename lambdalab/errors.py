@@ -43,3 +43,19 @@ def validation(value: object, field: str, constraint: str) -> AwsError:
         f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: {constraint}",
         400,
     )
+
+
+def range_constraint(value: float, low: float, high: float) -> str | None:
+    """AWS's constraint text for a number outside ``low``..``high`` (None when it is inside)."""
+    if value < low:
+        return f"Member must have value greater than or equal to {low}"
+    if value > high:
+        return f"Member must have value less than or equal to {high}"
+    return None
+
+
+def check_range(value: float, field: str, low: float, high: float) -> None:
+    """Raise the ``ValidationException`` AWS gives for a number outside ``low``..``high``."""
+    constraint = range_constraint(value, low, high)
+    if constraint is not None:
+        raise validation(value, field, constraint)

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lambdalab.engines import async_policy as p
+from lambdalab.engines.attempts import Outcome
 from lambdalab.engines.destinations import dlq_attributes, invocation_record, iso_millis, s3_key
 
 
@@ -22,7 +23,12 @@ def play(outcomes, *, max_retries=2, max_age=21_600):
         elif outcome != "success":
             streak += 1
         step = p.next_step(
-            outcome, function_errors=errors, backoff_streak=streak, age=t, max_retries=max_retries, max_age=max_age
+            Outcome(outcome),
+            function_errors=errors,
+            backoff_streak=streak,
+            age=t,
+            max_retries=max_retries,
+            max_age=max_age,
         )
         if step.action == "retry":
             t += step.delay

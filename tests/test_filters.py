@@ -82,3 +82,15 @@ def test_at_most_five_filters() -> None:
     with pytest.raises(FilterError, match="maximum number of filters"):
         parse_criteria(criteria)
     assert len(parse_criteria({"Filters": criteria["Filters"][:5]})) == 5
+
+
+def test_patterns_see_an_sqs_body_holding_json_as_json() -> None:
+    record = {"eventSource": "aws:sqs", "messageId": "m1", "body": '{"kind": "order"}'}
+    assert filters.view(record)["body"] == {"kind": "order"}
+    assert filters.view({**record, "body": "plain text"})["body"] == "plain text"
+    assert filters.view({**record, "body": "{broken"})["body"] == "{broken"
+
+
+def test_patterns_see_dynamodb_records_as_they_are() -> None:
+    record = {"eventSource": "aws:dynamodb", "dynamodb": {"NewImage": {"id": {"S": "1"}}}}
+    assert filters.view(record) == record

@@ -7,66 +7,58 @@ import json
 import pytest
 
 from lambdalab.aws import moto_sqs
-from lambdalab.engines import sqs_batching, sqs_errors, sqs_scaling, sqs_settings
+from lambdalab.engines import attempts, sqs_batching, sqs_errors, sqs_scaling, sqs_settings
+from lambdalab.engines.attempts import Attempt, Outcome
 from lambdalab.errors import AwsError
 
 IDS = ("m1", "m2", "m3")
 
 
-def _resp(doc: object) -> bytes:
-    return json.dumps(doc).encode()
+def _returned(doc: object) -> Attempt:
+    """A successful attempt that answered ``doc``."""
+    return Attempt(Outcome.SUCCESS, payload=json.dumps(doc).encode())
 
 
 # -- errors ---------------------------------------------------------------------------
 def test_success_deletes_the_whole_batch() -> None:
-    assert sqs_errors.decide(IDS, ok=True, payload=b"null", report_failures=False) == sqs_errors.Verdict(
-        "success", IDS, ()
-    )
+    verdict = sqs_errors.decide(IDS, _returned(None), report_failures=False)
+    assert verdict == sqs_errors.Verdict(Outcome.SUCCESS, IDS, ())
 
 
 def test_function_error_returns_every_message() -> None:
-    verdict = sqs_errors.decide(IDS, ok=False, payload=b"{}", report_failures=True, error="ValueError")
-    assert (verdict.outcome, verdict.delete, verdict.retry) == ("function-error", (), IDS)
+    attempt = Attempt(Outcome.FUNCTION_ERROR, function_error="Unhandled", error="ValueError", payload=b"{}")
+    verdict = sqs_errors.decide(IDS, attempt, report_failures=True)
+    assert (verdict.outcome, verdict.delete, verdict.retry, verdict.reason) == ("function-error", (), IDS, "ValueError")
 
 
 def test_partial_response_retries_only_the_named_messages() -> None:
-    verdict = sqs_errors.decide(
-        IDS, ok=True, payload=_resp({"batchItemFailures": [{"itemIdentifier": "m2"}]}), report_failures=True
-    )
+    verdict = sqs_errors.decide(IDS, _returned({"batchItemFailures": [{"itemIdentifier": "m2"}]}), report_failures=True)
     assert (verdict.outcome, verdict.delete, verdict.retry) == ("partial", ("m1", "m3"), ("m2",))
 
 
 def test_partial_response_is_ignored_without_report_batch_item_failures() -> None:
     verdict = sqs_errors.decide(
-        IDS, ok=True, payload=_resp({"batchItemFailures": [{"itemIdentifier": "m2"}]}), report_failures=False
+        IDS, _returned({"batchItemFailures": [{"itemIdentifier": "m2"}]}), report_failures=False
     )
     assert verdict.outcome == "success" and verdict.delete == IDS
 
 
-@pytest.mark.parametrize("doc", [{"batchItemFailures": []}, {"batchItemFailures": None}, {}, None, "done", 3])
-def test_empty_or_null_answers_are_complete_success(doc: object) -> None:
-    assert sqs_errors.decide(IDS, ok=True, payload=_resp(doc), report_failures=True).outcome == "success"
+def test_an_invalid_partial_response_fails_the_whole_batch() -> None:
+    verdict = sqs_errors.decide(IDS, _returned({"batchItemFailures": [{"itemIdentifier": "m9"}]}), report_failures=True)
+    assert (verdict.outcome, verdict.delete, verdict.retry) == ("invalid-response", (), IDS)
+    assert verdict.reason == "itemIdentifier 'm9' is not a messageId of this batch"
 
 
 @pytest.mark.parametrize(
-    "doc",
+    ("error", "outcome"),
     [
-        {"batchItemFailures": [{"itemIdentifier": "unknown"}]},
-        {"batchItemFailures": [{"itemIdentifier": ""}]},
-        {"batchItemFailures": [{"itemIdentifier": None}]},
-        {"batchItemFailures": [{"id": "m1"}]},
-        {"batchItemFailures": "m1"},
-        {"batchItemFailures": ["m1"]},
+        (AwsError("TooManyRequestsException", "Rate Exceeded.", 429), "throttle"),
+        (AwsError("ResourceNotFoundException", "Function not found", 404), "system-error"),
     ],
 )
-def test_invalid_partial_responses_fail_the_whole_batch(doc: object) -> None:
-    verdict = sqs_errors.decide(IDS, ok=True, payload=_resp(doc), report_failures=True)
-    assert (verdict.outcome, verdict.delete, verdict.retry) == ("invalid-response", (), IDS)
-    assert verdict.reason
-
-
-def test_throttle_returns_every_message() -> None:
-    assert sqs_errors.decide(IDS, ok=False, payload=None, report_failures=True, throttled=True).outcome == "throttled"
+def test_a_refused_invocation_returns_every_message(error: AwsError, outcome: str) -> None:
+    verdict = sqs_errors.decide(IDS, attempts.refused(error), report_failures=True)
+    assert (verdict.outcome, verdict.retry, verdict.reason) == (outcome, IDS, f"{error.code}: {error.message}")
 
 
 def test_redrive_after_max_receive_count() -> None:

@@ -218,7 +218,7 @@ def test_reserved_concurrency_throttles_and_the_batch_returns(lab: lambdalab.Lab
     ids = s.send("a", "b")
     lab.run_until_idle(120)
     outcomes = [(t, r.detail["outcome"], r.ids) for r, t in ((r, r.t - s.start) for r in s.records("sqs-batch-result"))]
-    assert outcomes == [(0.0, "throttled", (ids[1],)), (1.0, "success", (ids[0],)), (11.0, "success", (ids[1],))]
+    assert outcomes == [(0.0, "throttle", (ids[1],)), (1.0, "success", (ids[0],)), (11.0, "success", (ids[1],))]
 
 
 def test_concurrency_ramps_by_five_a_second_under_a_burst(lab: lambdalab.Lab, role: str) -> None:

@@ -12,7 +12,8 @@ from lambdalab.engines import stream_batching as batching
 from lambdalab.engines import stream_errors as errors
 from lambdalab.engines import stream_records as shapes
 from lambdalab.engines import stream_settings
-from lambdalab.engines.stream_filters import matches_any
+from lambdalab.engines.attempts import Attempt, Outcome
+from lambdalab.engines.filters import matches_any, view
 from lambdalab.errors import AwsError
 from lambdalab.trace import Record
 from lambdalab.widgets.shard_view import shard_view_state
@@ -31,65 +32,79 @@ def test_backoff_doubles_to_a_minute() -> None:
 
 
 def test_success_checkpoints_the_whole_batch() -> None:
-    assert errors.next_step("success", size=5, retries_used=0, backoff_round=0) == errors.Step("done", keep=5)
+    assert errors.next_step(Outcome.SUCCESS, size=5, retries_used=0, backoff_round=0) == errors.Step("done", keep=5)
 
 
 def test_function_error_retries_forever_by_default() -> None:
-    step = errors.next_step("function-error", size=3, retries_used=500, backoff_round=500)
+    step = errors.next_step(Outcome.FUNCTION_ERROR, size=3, retries_used=500, backoff_round=500)
     assert (step.action, step.delay, step.counted) == ("retry", 60.0, True)
 
 
 def test_retry_limit_discards() -> None:
-    assert errors.next_step("function-error", size=3, retries_used=1, backoff_round=1, max_retries=2).action == "retry"
-    step = errors.next_step("function-error", size=3, retries_used=2, backoff_round=2, max_retries=2)
+    assert (
+        errors.next_step(Outcome.FUNCTION_ERROR, size=3, retries_used=1, backoff_round=1, max_retries=2).action
+        == "retry"
+    )
+    step = errors.next_step(Outcome.FUNCTION_ERROR, size=3, retries_used=2, backoff_round=2, max_retries=2)
     assert (step.action, step.condition) == ("discard", "RetryAttemptsExhausted")
 
 
 def test_zero_retries_discards_after_the_first_attempt() -> None:
     assert (
-        errors.next_step("function-error", size=1, retries_used=0, backoff_round=0, max_retries=0).action == "discard"
+        errors.next_step(Outcome.FUNCTION_ERROR, size=1, retries_used=0, backoff_round=0, max_retries=0).action
+        == "discard"
     )
 
 
 def test_bisect_splits_without_using_a_retry() -> None:
-    step = errors.next_step("function-error", size=4, retries_used=0, backoff_round=0, max_retries=0, bisect=True)
+    step = errors.next_step(Outcome.FUNCTION_ERROR, size=4, retries_used=0, backoff_round=0, max_retries=0, bisect=True)
     assert step == errors.Step("bisect")
     assert errors.halves(5) == (3, 2)
     # one record left: bisect cannot help, the retry quota applies
     assert (
-        errors.next_step("function-error", size=1, retries_used=0, backoff_round=0, max_retries=0, bisect=True).action
+        errors.next_step(
+            Outcome.FUNCTION_ERROR, size=1, retries_used=0, backoff_round=0, max_retries=0, bisect=True
+        ).action
         == "discard"
     )
 
 
 def test_partial_answer_checkpoints_before_the_lowest_failure() -> None:
-    step = errors.next_step("partial", size=5, retries_used=0, backoff_round=0, failed_from=2, bisect=True)
+    step = errors.next_step(Outcome.PARTIAL, size=5, retries_used=0, backoff_round=0, failed_from=2, bisect=True)
     assert (step.action, step.keep, step.counted) == ("retry", 2, True)
 
 
 def test_throttles_never_use_up_retries() -> None:
-    step = errors.next_step("throttle", size=5, retries_used=0, backoff_round=3, max_retries=0)
+    step = errors.next_step(Outcome.THROTTLE, size=5, retries_used=0, backoff_round=3, max_retries=0)
     assert (step.action, step.counted, step.delay) == ("retry", False, 8.0)
 
 
 @pytest.mark.parametrize(
-    ("response", "expected"),
+    ("answer", "outcome", "failed_from"),
     [
-        (None, None),
-        ({}, None),
-        ({"batchItemFailures": []}, None),
-        ({"batchItemFailures": None}, None),
-        ({"batchItemFailures": [{"itemIdentifier": "3"}, {"itemIdentifier": "2"}]}, 1),
-        ({"batchItemFailures": [{"itemIdentifier": ""}]}, 0),
-        ({"batchItemFailures": [{"itemIdentifier": None}]}, 0),
-        ({"batchItemFailures": [{"itemIdentifier": "99"}]}, 0),
-        ({"batchItemFailures": [{"id": "2"}]}, 0),
-        ({"batchItemFailures": "2"}, 0),
-        ("oops", 0),
+        ({"batchItemFailures": [{"itemIdentifier": "3"}, {"itemIdentifier": "2"}]}, Outcome.PARTIAL, 1),
+        ({"batchItemFailures": [{"itemIdentifier": "1"}]}, Outcome.FUNCTION_ERROR, None),  # nothing before it succeeded
+        ({"batchItemFailures": []}, Outcome.SUCCESS, None),
+        ({"batchItemFailures": [{"itemIdentifier": "99"}]}, Outcome.INVALID_RESPONSE, None),
     ],
 )
-def test_partial_failure_answers(response: object, expected: int | None) -> None:
-    assert errors.partial_failure(response, ["1", "2", "3"]) == expected
+def test_a_partial_answer_checkpoints_before_its_lowest_sequence_number(
+    answer: object, outcome: Outcome, failed_from: int | None
+) -> None:
+    attempt = Attempt(Outcome.SUCCESS, payload=json.dumps(answer).encode())
+    read, first = errors.read_answer(attempt, ["1", "2", "3"])
+    assert (read.outcome, first) == (outcome, failed_from)
+
+
+def test_an_invalid_answer_is_bisected_like_a_function_error() -> None:
+    step = errors.next_step(Outcome.INVALID_RESPONSE, size=4, retries_used=0, backoff_round=0, bisect=True)
+    assert step.action == "bisect"
+
+
+def test_refusals_never_use_up_retries() -> None:
+    for outcome in (Outcome.THROTTLE, Outcome.SYSTEM_ERROR):
+        step = errors.next_step(outcome, size=2, retries_used=0, backoff_round=0, max_retries=0)
+        assert (step.action, step.counted) == ("retry", False)
 
 
 def test_expired_counts_old_records_at_the_head() -> None:
@@ -340,10 +355,10 @@ def test_filters_see_kinesis_data_as_json() -> None:
         region="us-east-1",
         stream_arn=KINESIS,
     )
-    assert matches_any([{"data": {"temp": [{"numeric": [">", 30]}]}}], record)
-    assert not matches_any([{"data": {"temp": [{"numeric": ["<", 30]}]}}], record)
-    assert matches_any([{"partitionKey": ["pk"]}], record)
-    assert matches_any([], record)
+    assert matches_any([{"data": {"temp": [{"numeric": [">", 30]}]}}], view(record))
+    assert not matches_any([{"data": {"temp": [{"numeric": ["<", 30]}]}}], view(record))
+    assert matches_any([{"partitionKey": ["pk"]}], view(record))
+    assert matches_any([], view(record))
 
 
 # -- the shard view's state -------------------------------------------------------------------------

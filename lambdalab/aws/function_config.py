@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from ..errors import AwsError, invalid_parameter, validation
+from ..errors import AwsError, check_range, invalid_parameter, validation
 
 TIMEOUT_RANGE = (1, 900)
 MEMORY_RANGE = (128, 10240)
@@ -93,14 +93,10 @@ def check_handler(handler: str | None) -> None:
 
 
 def check_limits(body: Mapping[str, Any]) -> None:
-    timeout = body.get("Timeout")
-    if timeout is not None and not TIMEOUT_RANGE[0] <= timeout <= TIMEOUT_RANGE[1]:
-        side = "greater than or equal to 1" if timeout < 1 else "less than or equal to 900"
-        raise validation(timeout, "timeout", f"Member must have value {side}")
-    memory = body.get("MemorySize")
-    if memory is not None and not MEMORY_RANGE[0] <= memory <= MEMORY_RANGE[1]:
-        side = "greater than or equal to 128" if memory < 128 else "less than or equal to 10240"
-        raise validation(memory, "memorySize", f"Member must have value {side}")
+    if body.get("Timeout") is not None:
+        check_range(body["Timeout"], "timeout", *TIMEOUT_RANGE)
+    if body.get("MemorySize") is not None:
+        check_range(body["MemorySize"], "memorySize", *MEMORY_RANGE)
 
 
 def check_environment(env: Mapping[str, Any] | None) -> None:

@@ -10,7 +10,7 @@ import base64
 import binascii
 from typing import TypeVar
 
-from ..errors import invalid_parameter, validation
+from ..errors import check_range, invalid_parameter
 from .gateway import Request
 
 T = TypeVar("T")
@@ -19,9 +19,7 @@ T = TypeVar("T")
 def page(req: Request, items: list[T], *, default: int, maximum: int) -> tuple[list[T], str | None]:
     """The page of ``items`` the request's Marker and MaxItems ask for, and the next marker."""
     max_items = int(req.q("MaxItems") or default)
-    if not 1 <= max_items <= maximum:
-        side = "greater than or equal to 1" if max_items < 1 else f"less than or equal to {maximum}"
-        raise validation(max_items, "maxItems", f"Member must have value {side}")
+    check_range(max_items, "maxItems", 1, maximum)
     start = 0
     marker = req.q("Marker")
     if marker:

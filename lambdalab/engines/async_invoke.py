@@ -17,13 +17,14 @@ https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.htm
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..aws.event_invoke_config import EventInvokeConfigs
 from ..errors import AwsError
 from . import async_policy
+from .attempts import Attempt, Outcome, invoked, refused
 from .destinations import Deliverer, DeliveryFailed, dlq_attributes, invocation_record
 
 if TYPE_CHECKING:
@@ -33,18 +34,6 @@ if TYPE_CHECKING:
     from ..aws.lambda_invoke import Target
     from ..lab import Lab
     from ..runtime.types import InvokeResult
-
-
-@dataclass
-class _Last:
-    """What the latest attempt of an event answered."""
-
-    outcome: async_policy.Outcome
-    status_code: int
-    executed_version: str
-    function_error: str | None = None
-    payload: bytes | None = None
-    error_message: str = ""
 
 
 class AsyncInvokeEngine:
@@ -73,7 +62,7 @@ class AsyncInvokeEngine:
         trace = self.lab.trace
         enqueued = self.lab.clock.t
         attempts = function_errors = streak = 0
-        last: _Last | None = None
+        last: Attempt | None = None
         target: Target | None = None
         while True:
             cfg = self.configs.lookup(name, qualifier)
@@ -91,14 +80,14 @@ class AsyncInvokeEngine:
                 name,
                 (request_id,),
                 attempt=attempts,
-                outcome=last.outcome,
-                error=last.error_message[:200] or None,
+                outcome=last.outcome.value,
+                error=last.error[:200] or None,
                 version=last.executed_version,
             )
-            if last.outcome == "function-error":
+            if last.outcome is Outcome.FUNCTION_ERROR:
                 function_errors += 1
                 streak = 0
-            elif last.outcome != "success":
+            elif last.outcome is not Outcome.SUCCESS:
                 streak += 1
             step = async_policy.next_step(
                 last.outcome,
@@ -115,7 +104,7 @@ class AsyncInvokeEngine:
                     (request_id,),
                     delay=step.delay,
                     until=self.lab.clock.t + step.delay,
-                    reason=last.outcome,
+                    reason=last.outcome.value,
                 )
                 yield step.delay
                 continue
@@ -134,20 +123,15 @@ class AsyncInvokeEngine:
         assert step.condition is not None and target is not None
         self._finish(target, name, qualifier, payload, request_id, step.condition, attempts, last)
 
-    def _attempt(self, target: Target, payload: bytes, request_id: str) -> _Last:
+    def _attempt(self, target: Target, payload: bytes, request_id: str) -> Attempt:
         try:
             result: InvokeResult = self.lab.invocations.run(target, payload, source="async", request_id=request_id)
         except AwsError as err:
-            return _Last(
-                async_policy.classify(err.code, err.status),
-                err.status,
-                target.executed_version,
-                error_message=f"{err.code}: {err.message}",
-            )
-        if result.ok:
-            return _Last("success", 200, result.executed_version, payload=result.payload)
-        message = _error_message(result.payload) or (result.error_type or "Unhandled")
-        return _Last("function-error", 200, result.executed_version, result.function_error, result.payload, message)
+            return refused(err, request_id, target.executed_version)
+        attempt = invoked(result, request_id)
+        if attempt.outcome is Outcome.FUNCTION_ERROR:
+            return dataclasses.replace(attempt, error=_error_message(result.payload) or attempt.error)
+        return attempt
 
     # -- the end of an event ---------------------------------------------------------
     def _finish(
@@ -159,7 +143,7 @@ class AsyncInvokeEngine:
         request_id: str,
         condition: str,
         attempts: int,
-        last: _Last,
+        last: Attempt,
     ) -> None:
         trace = self.lab.trace
         trace.add("async-done", name, (request_id,), condition=condition, attempts=attempts)
@@ -193,8 +177,8 @@ class AsyncInvokeEngine:
             )
         dlq = getattr(target.fn, "lambdalab_dlq", None)
         if dlq and not success:
-            error_code = 200 if last.outcome == "function-error" else last.status_code
-            attrs = dlq_attributes(request_id, error_code, last.error_message or condition)
+            error_code = 200 if last.outcome is Outcome.FUNCTION_ERROR else last.status_code
+            attrs = dlq_attributes(request_id, error_code, last.error or condition)
             self._deliver(
                 name,
                 request_id,

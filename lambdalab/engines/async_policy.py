@@ -24,7 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Outcome = Literal["success", "function-error", "throttle", "system-error"]
+from ..errors import range_constraint
+from .attempts import Outcome
+
 Condition = Literal["Success", "RetriesExhausted", "EventAgeExceeded"]
 
 #: waits before the 1st and 2nd retry after a function error (AWS: "about 1 and 2 minutes")
@@ -51,13 +53,6 @@ class Step:
     action: Literal["finish", "retry", "expire"]
     delay: float = 0.0
     condition: Condition | None = None
-
-
-def classify(error_code: str | None, status: int | None = None) -> Outcome:
-    """The outcome of an attempt refused before the function ran (an AWS error code)."""
-    if error_code in ("TooManyRequestsException", "ThrottlingException"):
-        return "throttle"
-    return "system-error"
 
 
 def backoff_delay(streak: int) -> float:
@@ -93,9 +88,9 @@ def next_step(
     ``function_errors`` and ``backoff_streak`` already count this attempt;
     ``age`` is the event's age now, in seconds.
     """
-    if outcome == "success":
+    if outcome is Outcome.SUCCESS:
         return Step("finish", 0.0, "Success")
-    if outcome == "function-error":
+    if outcome is Outcome.FUNCTION_ERROR:
         if not retries_left(function_errors, max_retries):
             return Step("finish", 0.0, "RetriesExhausted")
         delay = function_error_delay(function_errors)
@@ -110,28 +105,13 @@ def next_step(
 def check_settings(max_retries: int | None, max_age: int | None) -> list[tuple[str, object, str]]:
     """Range problems of an EventInvokeConfig as (field, value, constraint) triples."""
     problems: list[tuple[str, object, str]] = []
-    if max_retries is not None:
-        if max_retries < RETRY_RANGE[0]:
-            problems.append(
-                (
-                    "maximumRetryAttempts",
-                    max_retries,
-                    f"Member must have value greater than or equal to {RETRY_RANGE[0]}",
-                )
-            )
-        elif max_retries > RETRY_RANGE[1]:
-            problems.append(
-                ("maximumRetryAttempts", max_retries, f"Member must have value less than or equal to {RETRY_RANGE[1]}")
-            )
-    if max_age is not None:
-        if max_age < AGE_RANGE[0]:
-            problems.append(
-                ("maximumEventAgeInSeconds", max_age, f"Member must have value greater than or equal to {AGE_RANGE[0]}")
-            )
-        elif max_age > AGE_RANGE[1]:
-            problems.append(
-                ("maximumEventAgeInSeconds", max_age, f"Member must have value less than or equal to {AGE_RANGE[1]}")
-            )
+    for field, value, (low, high) in (
+        ("maximumRetryAttempts", max_retries, RETRY_RANGE),
+        ("maximumEventAgeInSeconds", max_age, AGE_RANGE),
+    ):
+        constraint = None if value is None else range_constraint(value, low, high)
+        if constraint is not None:
+            problems.append((field, value, constraint))
     return problems
 
 

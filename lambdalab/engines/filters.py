@@ -19,19 +19,23 @@ numeric                ``[{"numeric": [">", 0, "<=", 5]}]``          a number in
 exists                 ``[{"exists": true}]`` / ``false``            the key is present / absent
 =====================  ===========================================  ============================
 
-This module knows nothing of SQS or streams: it matches a pattern against a plain
-record dict.  Each engine prepares the record (SQS decodes a JSON ``body``;
-Kinesis decodes ``data``) and then calls :func:`matches_any`.
+What a pattern sees of a record is :func:`view`: the record as the function
+receives it, with an SQS ``body`` that holds a JSON object or array decoded, and
+a Kinesis record's ``kinesis`` fields lifted to the top with its base64 ``data``
+decoded when it is JSON (DynamoDB records are matched as they are).
 
 https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 from collections.abc import Iterable
 from typing import Any
+
+from ..errors import invalid_parameter
 
 #: the default quota of filters per mapping (AWS raises it to 10 on request)
 MAX_FILTERS = 5
@@ -71,6 +75,25 @@ def parse_criteria(criteria: Any, *, max_filters: int = MAX_FILTERS) -> list[dic
         check_pattern(pattern)
         patterns.append(pattern)
     return patterns
+
+
+def check_criteria(criteria: Any) -> list[dict[str, Any]]:
+    """The patterns of a ``FilterCriteria``; raises the ``InvalidParameterValueException`` Lambda answers with."""
+    try:
+        return parse_criteria(criteria)
+    except FilterError as err:
+        raise invalid_parameter(str(err)) from err
+
+
+def patterns(settings: dict[str, Any]) -> list[dict[str, Any]]:
+    """The parsed patterns of a mapping's settings (its stored ``FilterCriteria``)."""
+    return parse_criteria(settings.get("FilterCriteria"))
+
+
+def stored(criteria: dict[str, Any]) -> dict[str, Any] | None:
+    """The ``FilterCriteria`` a mapping keeps and describes (None when it has no filter)."""
+    filters = criteria.get("Filters") or []
+    return {"Filters": [{"Pattern": f["Pattern"]} for f in filters]} if filters else None
 
 
 def check_pattern(pattern: Any) -> None:
@@ -124,6 +147,27 @@ def _numeric_pairs(arg: Any) -> list[tuple[str, float]]:
     if len(pairs) == 2 and "=" in (pairs[0][0], pairs[1][0]):
         raise FilterError(INVALID)
     return pairs
+
+
+# -- what a pattern sees -------------------------------------------------------------
+def view(record: dict[str, Any]) -> dict[str, Any]:
+    """The record as filter patterns see it (see the module docstring)."""
+    if record.get("eventSource") == "aws:sqs":
+        body = record.get("body")
+        if isinstance(body, str) and body[:1] in ("{", "["):
+            try:
+                return {**record, "body": json.loads(body)}
+            except ValueError:
+                pass
+        return record
+    if "kinesis" in record:
+        doc = {**record, **record["kinesis"]}
+        try:
+            doc["data"] = json.loads(base64.b64decode(record["kinesis"]["data"]))
+        except ValueError:
+            pass
+        return doc
+    return record
 
 
 # -- matching -------------------------------------------------------------------

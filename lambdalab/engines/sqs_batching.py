@@ -22,13 +22,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-PAYLOAD_LIMIT = 6 * 1024 * 1024
-_ENVELOPE = len(b'{"Records": []}')
+from . import batch_event
+from .batch_event import ENVELOPE, PAYLOAD_LIMIT, SEPARATOR
 
 
 def record_size(record: dict[str, Any]) -> int:
     """Bytes a record adds to the event (its JSON plus a separator)."""
-    return len(json.dumps(record).encode()) + 2
+    return len(json.dumps(record).encode()) + SEPARATOR
 
 
 @dataclass
@@ -38,7 +38,7 @@ class OpenBatch:
     opened_at: float
     records: list[dict[str, Any]] = field(default_factory=list)
     handles: list[Any] = field(default_factory=list)  # whatever the poller needs to delete later
-    size: int = _ENVELOPE
+    size: int = ENVELOPE
 
     def __len__(self) -> int:
         return len(self.records)
@@ -69,7 +69,7 @@ def ready(batch: OpenBatch, *, now: float, batch_size: int, window: float, paylo
 
 def event(records: list[dict[str, Any]]) -> bytes:
     """The invocation payload Lambda sends for an SQS batch."""
-    return json.dumps({"Records": records}).encode()
+    return json.dumps(batch_event.event(records)).encode()
 
 
 def message_attributes(attrs: dict[str, Any]) -> dict[str, Any]:
@@ -135,15 +135,3 @@ def record(
         "eventSourceARN": source_arn,
         "awsRegion": region,
     }
-
-
-def filter_view(rec: dict[str, Any]) -> dict[str, Any]:
-    """The record as filter patterns see it: a JSON object body is matched as JSON."""
-    view = dict(rec)
-    body = rec.get("body")
-    if isinstance(body, str) and body[:1] in ("{", "["):
-        try:
-            view["body"] = json.loads(body)
-        except ValueError:
-            pass
-    return view

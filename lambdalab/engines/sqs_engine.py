@@ -23,7 +23,7 @@ pauses for a second.  The mapping's pollers do not know about reserved concurren
 
 Trace kinds (``ids`` are message ids): ``sqs-receive``, ``sqs-filtered``,
 ``sqs-redrive``, ``sqs-batch``, ``sqs-batch-result`` (outcome: success, partial,
-function-error, invalid-response, throttled), ``sqs-deleted``, ``sqs-returned``
+function-error, invalid-response, throttle, system-error), ``sqs-deleted``, ``sqs-returned``
 (with ``visible_at``), ``sqs-already-deleted`` (a duplicate's second delete), ``sqs-scale`` (the concurrency limit).
 
 https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html
@@ -38,12 +38,14 @@ from typing import TYPE_CHECKING, Any
 from ..aws import moto_hooks
 from ..aws.moto_sqs import MotoSqs, SqsMessage
 from ..errors import AwsError
-from . import filters, sqs_batching, sqs_errors, sqs_scaling, sqs_settings
+from . import attempts, filters, sqs_batching, sqs_errors, sqs_scaling, sqs_settings
+from .attempts import Outcome
 from .sqs_poller import Poller, describe_body, find_queue
 
 if TYPE_CHECKING:
     from ..aws.event_source_mappings import Mapping
     from ..aws.gateway import Gateway
+    from ..aws.lambda_invoke import Target
     from ..clock import Timer
     from ..lab import Lab
 
@@ -138,7 +140,7 @@ class MappingRunner:
         self.batch_size = int(settings["BatchSize"])
         self.window = float(settings.get("MaximumBatchingWindowInSeconds", 0))
         self.report_failures = sqs_settings.reports_item_failures(settings)
-        self.patterns = sqs_settings.patterns(settings)
+        self.patterns = filters.patterns(settings)
         self.max_concurrency = sqs_settings.max_concurrency(settings)
         self.poller = Poller(engine.sqs, mapping.source_arn, self.lab.region)
         self.in_flight = 0
@@ -239,7 +241,7 @@ class MappingRunner:
         dropped: list[SqsMessage] = []
         for message in got:
             rec = self.poller.record(message)
-            if self.patterns and not filters.matches_any(self.patterns, sqs_batching.filter_view(rec)):
+            if self.patterns and not filters.matches_any(self.patterns, filters.view(rec)):
                 dropped.append(message)
                 continue
             size = sqs_batching.record_size(rec)
@@ -291,35 +293,23 @@ class MappingRunner:
             bytes=batch.size,
         )
         request_id = lab.new_id()
-        throttled, ok, payload, error, timed_out = False, False, None, "", False
+        target: Target | None = None
         try:
             target = lab.invocations.resolve(self.mapping.function_arn)
-        except AwsError as err:
-            target, ok, error = None, False, f"{err.code}: {err.message}"
-        if target is not None:
             reserved = target.spec.reserved_concurrency
             if reserved is not None and self.engine.in_flight[self.function] >= reserved:
-                throttled, error = True, "TooManyRequestsException: Rate Exceeded."
-            else:
-                try:
-                    result = lab.invocations.run(
-                        target, sqs_batching.event(batch.records), source="sqs", request_id=request_id
-                    )
-                except AwsError as err:
-                    throttled = err.code == "TooManyRequestsException"
-                    error = f"{err.code}: {err.message}"
-                else:
-                    ok, payload = result.ok, result.payload
-                    timed_out = result.error_type == "Sandbox.Timedout"
-                    error = "" if result.ok else (result.error_type or "Unhandled")
-        verdict = sqs_errors.decide(
-            ids, ok=ok, payload=payload, report_failures=self.report_failures, error=error, throttled=throttled
-        )
-        if throttled:
+                raise AwsError("TooManyRequestsException", "Rate Exceeded.", 429)
+            result = lab.invocations.run(target, sqs_batching.event(batch.records), source="sqs", request_id=request_id)
+        except AwsError as err:
+            attempt = attempts.refused(err, request_id)
+        else:
+            attempt = attempts.invoked(result, request_id)
+        verdict = sqs_errors.decide(ids, attempt, report_failures=self.report_failures)
+        if attempt.outcome is Outcome.THROTTLE:
             self.paused_until = started + THROTTLE_BACKOFF_SECONDS
             self._settle(batch, batch_id, verdict, started, request_id)
             return
-        seconds = self.engine.duration(self.function, target.spec.timeout, timed_out) if target else 0.0
+        seconds = self.engine.duration(self.function, target.spec.timeout, attempt.timed_out) if target else 0.0
         self.in_flight += 1
         self.engine.in_flight[self.function] += 1
         settles_ms = (lab.clock.start.timestamp() + started + seconds) * 1000
@@ -349,7 +339,7 @@ class MappingRunner:
             ids,
             mapping=self.uuid,
             batch=batch_id,
-            outcome=verdict.outcome,
+            outcome=verdict.outcome.value,
             failed=list(verdict.retry),
             reason=verdict.reason or None,
             started=started,

@@ -8,20 +8,18 @@ dead-letter queue once it has been received ``maxReceiveCount`` times.
 
 With ``FunctionResponseTypes: ["ReportBatchItemFailures"]`` the function may
 answer ``{"batchItemFailures": [{"itemIdentifier": "<messageId>"}]}``: only those
-return, the rest are deleted.  An empty or null list (or no answer at all) is a
-complete success; an identifier that is empty, missing or not in the batch, or
-an answer of the wrong shape, is a complete failure.
+return, the rest are deleted.  How that answer is read (what counts as a complete
+success or an invalid answer) is the same for every source: :mod:`.batch_response`.
 
 https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
 
-Outcome = Literal["success", "partial", "function-error", "invalid-response", "throttled"]
+from .attempts import Attempt, Outcome, with_batch_response
 
 
 @dataclass(frozen=True)
@@ -34,59 +32,14 @@ class Verdict:
     reason: str = ""
 
 
-def decide(
-    ids: tuple[str, ...] | list[str],
-    *,
-    ok: bool,
-    payload: bytes | None,
-    report_failures: bool,
-    error: str = "",
-    throttled: bool = False,
-) -> Verdict:
-    """Decide a batch from the invocation result (pure: ids in, ids out)."""
+def decide(ids: Sequence[str], attempt: Attempt, *, report_failures: bool) -> Verdict:
+    """Decide a batch from its invocation attempt (pure: ids in, ids out)."""
     ids = tuple(ids)
-    if throttled:
-        return Verdict("throttled", (), ids, error or "throttled")
-    if not ok:
-        return Verdict("function-error", (), ids, error or "function error")
-    if not report_failures:
-        return Verdict("success", ids, ())
-    failed, problem = parse_item_failures(payload, ids)
-    if problem:
-        return Verdict("invalid-response", (), ids, problem)
-    if not failed:
-        return Verdict("success", ids, ())
-    keep = set(failed)
-    return Verdict("partial", tuple(i for i in ids if i not in keep), tuple(i for i in ids if i in keep))
-
-
-def parse_item_failures(payload: bytes | None, ids: tuple[str, ...]) -> tuple[list[str], str]:
-    """The failed ids a partial batch response names, or a reason why the response is invalid."""
-    if payload is None or not payload.strip():
-        return [], ""
-    try:
-        doc: Any = json.loads(payload)
-    except ValueError:
-        return [], "the response is not JSON"
-    if doc is None or doc == {}:
-        return [], ""
-    if not isinstance(doc, dict):
-        return [], ""  # any other return value: Lambda reads no batchItemFailures from it
-    failures = doc.get("batchItemFailures")
-    if failures is None:
-        return [], ""
-    if not isinstance(failures, list):
-        return [], "batchItemFailures is not a list"
-    known = set(ids)
-    out: list[str] = []
-    for item in failures:
-        if not isinstance(item, dict) or "itemIdentifier" not in item:
-            return [], "an item of batchItemFailures has no itemIdentifier"
-        ident = item["itemIdentifier"]
-        if ident is None or ident == "":
-            return [], "an itemIdentifier is empty or null"
-        if not isinstance(ident, str) or ident not in known:
-            return [], f"itemIdentifier {ident!r} is not a messageId of this batch"
-        if ident not in out:
-            out.append(ident)
-    return out, ""
+    if report_failures:
+        attempt = with_batch_response(attempt, ids, item="messageId")
+    if attempt.outcome is Outcome.SUCCESS:
+        return Verdict(Outcome.SUCCESS, ids, ())
+    if attempt.outcome is Outcome.PARTIAL:
+        failed = set(attempt.failed)
+        return Verdict(Outcome.PARTIAL, tuple(i for i in ids if i not in failed), attempt.failed)
+    return Verdict(attempt.outcome, (), ids, attempt.error or attempt.outcome.value)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import AwsError, invalid_parameter, validation
+from ..errors import AwsError, check_range, invalid_parameter, validation
 from . import filters
 
 DEFAULT_BATCH_SIZE = 10
@@ -87,12 +87,10 @@ def settings(body: dict[str, Any], current: dict[str, Any] | None, *, fifo: bool
                 )
         out["FunctionResponseTypes"] = sorted(set(types))
     if "FilterCriteria" in body:
-        try:
-            patterns = filters.parse_criteria(body["FilterCriteria"])
-        except filters.FilterError as err:
-            raise invalid_parameter(str(err)) from err
-        if patterns:
-            out["FilterCriteria"] = {"Filters": [{"Pattern": f["Pattern"]} for f in body["FilterCriteria"]["Filters"]]}
+        filters.check_criteria(body["FilterCriteria"])
+        criteria = filters.stored(body["FilterCriteria"] or {})
+        if criteria:
+            out["FilterCriteria"] = criteria
         else:
             out.pop("FilterCriteria", None)
     if "ScalingConfig" in body:
@@ -116,16 +114,8 @@ def check_visibility_timeout(visibility_timeout: int, function_timeout: int) -> 
 def _int(value: Any, field: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise AwsError("SerializationException", f"Cannot deserialize value for {field}", 400)
-    if value < low:
-        raise validation(value, field, f"Member must have value greater than or equal to {low}")
-    if value > high:
-        raise validation(value, field, f"Member must have value less than or equal to {high}")
+    check_range(value, field, low, high)
     return value
-
-
-def patterns(mapping_settings: dict[str, Any]) -> list[dict[str, Any]]:
-    """The parsed event patterns of a mapping's settings."""
-    return filters.parse_criteria(mapping_settings.get("FilterCriteria"))
 
 
 def reports_item_failures(mapping_settings: dict[str, Any]) -> bool:

@@ -18,9 +18,8 @@ from __future__ import annotations
 import hashlib
 import math
 
-from .stream_records import PAYLOAD_LIMIT, StreamItem
-
-_ENVELOPE = len('{"Records": []}')
+from .batch_event import ENVELOPE, PAYLOAD_LIMIT, SEPARATOR
+from .stream_records import StreamItem
 
 
 def lane_of(key: str, factor: int) -> int:
@@ -40,16 +39,16 @@ def take(items: list[StreamItem], batch_size: int, *, window: int = 0, limit: in
     """How many records from the head of ``items`` make the next batch (at least one)."""
     if not items:
         return 0
-    total = _ENVELOPE + items[0].size
+    total = ENVELOPE + items[0].size
     first_window = window_of(items[0].arrival, window) if window else None
     n = 1
     while n < len(items) and n < batch_size:
         item = items[n]
-        if total + item.size + 2 > limit:
+        if total + item.size + SEPARATOR > limit:
             break
         if first_window is not None and window_of(item.arrival, window) != first_window:
             break
-        total += item.size + 2
+        total += item.size + SEPARATOR
         n += 1
     return n
 

@@ -24,6 +24,7 @@ https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import deque
 from dataclasses import dataclass, field
@@ -32,12 +33,12 @@ from typing import TYPE_CHECKING, Any
 from ..aws import backends, iam_policy
 from ..clock import Wait
 from ..errors import AwsError, invalid_parameter
+from . import batch_event, filters, stream_settings
 from . import stream_batching as batching
 from . import stream_errors as errors
 from . import stream_records as shapes
-from . import stream_settings
+from .attempts import Attempt, Outcome, invoked, refused
 from .destinations import Deliverer, DeliveryFailed
-from .stream_filters import matches_any
 from .stream_poller import DynamoDBSource, KinesisSource, open_source, start_index
 
 if TYPE_CHECKING:
@@ -73,16 +74,13 @@ class _Run:
     running: bool = True
 
 
-@dataclass
-class _Attempt:
-    outcome: errors.Outcome
-    request_id: str = ""
-    status_code: int = 200
-    executed_version: str = "$LATEST"
-    function_error: str | None = None
+@dataclass(frozen=True)
+class _Invocation:
+    """One invocation of a lane: its attempt, the event it sent, the lowest failed record of a partial answer."""
+
+    attempt: Attempt
+    event: dict[str, Any]
     failed_from: int | None = None
-    response: Any = None
-    event: dict[str, Any] | None = None
 
 
 class StreamEngine:
@@ -135,7 +133,7 @@ class StreamEngine:
         cursors = {s: saved[s] if s in saved else start_index(source, s, mapping.settings) for s in shards}
         factor = int(mapping.settings.get("ParallelizationFactor", 1))
         lanes = {s: [_Lane(s, n) for n in range(factor)] for s in shards}
-        run = _Run(mapping, source, cursors, lanes, stream_settings.filter_patterns(mapping.settings))
+        run = _Run(mapping, source, cursors, lanes, filters.patterns(mapping.settings))
         self.runs[mapping.uuid] = run
         for shard in shards:
             self.lab.clock.process(self._poll(run, shard), busy=False)
@@ -168,7 +166,9 @@ class StreamEngine:
             return
         items = run.source.read(shard, cursor, READ_LIMIT)
         run.cursors[shard] = cursor + len(items)
-        kept = [i for i in items if matches_any(run.patterns, i.record)] if run.patterns else items
+        kept = (
+            [i for i in items if filters.matches_any(run.patterns, filters.view(i.record))] if run.patterns else items
+        )
         if len(kept) < len(items):
             passed = {i.index for i in kept}
             dropped = [i.seq for i in items if i.index not in passed]
@@ -230,7 +230,7 @@ class StreamEngine:
         while pending:
             items, split = pending.pop(0)
             attempts = retries = rounds = 0
-            last: _Attempt | None = None
+            last: _Invocation | None = None
             while items:
                 lane.inflight = items + [i for sub, _ in pending for i in sub]
                 if not run.running:
@@ -244,7 +244,7 @@ class StreamEngine:
                 last = self._invoke(run, lane, items, attempts, split)
                 yield Wait(INVOKE_SECONDS)
                 step = errors.next_step(
-                    last.outcome,
+                    last.attempt.outcome,
                     size=len(items),
                     retries_used=retries,
                     backoff_round=rounds,
@@ -283,7 +283,7 @@ class StreamEngine:
                     lane=lane.number,
                     delay=step.delay,
                     until=self.lab.clock.t + step.delay,
-                    reason=last.outcome,
+                    reason=last.attempt.outcome.value,
                     retry=retries,
                 )
                 yield Wait(step.delay)
@@ -294,9 +294,9 @@ class StreamEngine:
         rounds = 0
         max_retries = int(run.mapping.settings["MaximumRetryAttempts"])
         while run.running:
-            attempt = self._invoke(run, lane, [], 1, False, final=True)
+            invocation = self._invoke(run, lane, [], 1, False, final=True)
             yield Wait(INVOKE_SECONDS)
-            if attempt.outcome == "success" or (max_retries != -1 and rounds >= max_retries):
+            if invocation.attempt.ok or (max_retries != -1 and rounds >= max_retries):
                 break
             rounds += 1
             yield Wait(errors.backoff_delay(rounds))
@@ -314,7 +314,7 @@ class StreamEngine:
     # -- one invocation ---------------------------------------------------------------------
     def _invoke(
         self, run: _Run, lane: _Lane, items: list[shapes.StreamItem], attempt: int, split: bool, final: bool = False
-    ) -> _Attempt:
+    ) -> _Invocation:
         mapping = run.mapping
         settings = mapping.settings
         records = [i.record for i in items]
@@ -329,36 +329,30 @@ class StreamEngine:
                 final=final,
             )
         else:
-            event = shapes.event(records)
+            event = batch_event.event(records)
         request_id = self.lab.new_id()
         start = self.lab.clock.t
+        failed_from: int | None = None
         try:
             target = self.lab.invocations.resolve(mapping.function_arn)
             result = self.lab.invocations.run(
                 target, json.dumps(event).encode(), source=self.source_kind, request_id=request_id
             )
         except AwsError as err:
-            out = _Attempt("throttle", request_id, err.status, "$LATEST", None, event=event)
+            tried = refused(err, request_id)
         else:
-            out = _Attempt("success", request_id, 200, result.executed_version, result.function_error, event=event)
+            tried = invoked(result, request_id)
             response = shapes.function_response(result.payload)
-            out.response = response
-            if not result.ok:
-                out.outcome = "function-error"
-            elif lane.window is not None and not (
-                isinstance(response, dict) and isinstance(response.get("state"), dict)
-            ):
-                out.outcome, out.function_error = "function-error", None  # a window answer must carry its state
-            else:
-                if lane.window is not None:
+            windowed = lane.window is not None
+            if tried.ok and windowed and not (isinstance(response, dict) and isinstance(response.get("state"), dict)):
+                # a window answer must carry its state
+                tried = dataclasses.replace(tried, outcome=Outcome.FUNCTION_ERROR, error="the answer carries no state")
+            elif tried.ok:
+                if windowed:
                     lane.state = response["state"]
                 if "ReportBatchItemFailures" in settings.get("FunctionResponseTypes", []) and items:
-                    failed = errors.partial_failure(response, [i.seq for i in items])
-                    if failed == 0:
-                        out.outcome = "function-error"
-                    elif failed is not None:
-                        out.outcome, out.failed_from = "partial", failed
-        mapping.last_result = "OK" if out.outcome == "success" else "PROBLEM: Function call failed"
+                    tried, failed_from = errors.read_answer(tried, [i.seq for i in items])
+        mapping.last_result = "OK" if tried.ok else "PROBLEM: Function call failed"
         self.lab.trace.add(
             "stream-batch",
             mapping.function_name,
@@ -370,13 +364,13 @@ class StreamEngine:
             start=start,
             duration=INVOKE_SECONDS,
             attempt=attempt,
-            outcome=out.outcome,
+            outcome=tried.outcome.value,
             split=split,
             final=final,
             request_id=request_id,
-            failed_from=out.failed_from,
+            failed_from=failed_from,
         )
-        return out
+        return _Invocation(tried, event, failed_from)
 
     def _checkpoint(self, run: _Run, lane: _Lane, items: list[shapes.StreamItem]) -> None:
         self.lab.trace.add(
@@ -396,7 +390,7 @@ class StreamEngine:
         items: list[shapes.StreamItem],
         condition: str,
         attempts: int,
-        last: _Attempt | None,
+        last: _Invocation | None,
     ) -> None:
         mapping = run.mapping
         trace = self.lab.trace
@@ -417,13 +411,13 @@ class StreamEngine:
         record = shapes.failure_record(
             kind=self.source_kind,
             timestamp=self.lab.clock.now,
-            request_id=last.request_id if last else "",
+            request_id=last.attempt.request_id if last else "",
             function_arn=mapping.function_arn,
             condition=condition,
             invoke_count=attempts,
-            status_code=last.status_code if last else 200,
-            executed_version=last.executed_version if last else "$LATEST",
-            function_error=last.function_error if last else None,
+            status_code=last.attempt.status_code if last else 200,
+            executed_version=last.attempt.executed_version if last else "$LATEST",
+            function_error=last.attempt.function_error if last else None,
             items=items,
             stream_arn=mapping.source_arn,
             payload=(last.event if last and service == "s3" else None),

@@ -13,9 +13,9 @@ The rules (Kinesis and DynamoDB Streams are handled alike):
   the poison record, which alone uses up the retries;
 - ``ReportBatchItemFailures``: the function answers ``{"batchItemFailures":
   [{"itemIdentifier": "<sequence number>"}]}``; the batch is checkpointed before
-  the lowest failed sequence number and only the rest is retried (a retry). An
-  empty list or ``null`` is a success; an empty, null or unknown identifier, or a
-  malformed answer, fails the whole batch;
+  the lowest failed sequence number and only the rest is retried (a retry).  An
+  answer naming the batch's first record fails the whole batch, and so does an
+  invalid answer (how answers are read: :mod:`.batch_response`);
 - **throttles and refusals** before the function ran are retried with the same
   backoff but never use up retries (only record age ends them);
 - a discarded batch's metadata goes to ``DestinationConfig.OnFailure`` with
@@ -32,10 +32,13 @@ https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-batchfailurereporting.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
-Outcome = Literal["success", "function-error", "partial", "throttle"]
+from .attempts import Attempt, Outcome, with_batch_response
+
 Condition = Literal["RetryAttemptsExhausted", "RecordAgeExceeded"]
 
 BACKOFF_START = 1.0
@@ -69,27 +72,15 @@ def backoff_delay(n: int) -> float:
     return min(BACKOFF_START * 2 ** (n - 1), BACKOFF_CAP)
 
 
-def partial_failure(response: Any, sequence_numbers: list[str]) -> int | None:
-    """Index of the lowest failed record in a ReportBatchItemFailures answer.
-
-    ``None``: the batch succeeded. ``0``: the whole batch failed (also for a
-    malformed answer or an identifier that is not in the batch).
-    """
-    if not isinstance(response, dict) or response.get("batchItemFailures") is None:
-        return None if response is None or isinstance(response, dict) else 0
-    failures = response["batchItemFailures"]
-    if not isinstance(failures, list):
-        return 0
-    if not failures:
-        return None
-    position = {seq: i for i, seq in enumerate(sequence_numbers)}
-    lowest: int | None = None
-    for failure in failures:
-        ident = failure.get("itemIdentifier") if isinstance(failure, dict) else None
-        if not isinstance(ident, str) or ident not in position:
-            return 0
-        lowest = position[ident] if lowest is None else min(lowest, position[ident])
-    return lowest
+def read_answer(attempt: Attempt, sequence_numbers: Sequence[str]) -> tuple[Attempt, int | None]:
+    """A ReportBatchItemFailures answer read: the attempt, and the index of the lowest failed record."""
+    attempt = with_batch_response(attempt, sequence_numbers, item="sequence number")
+    if attempt.outcome is not Outcome.PARTIAL:
+        return attempt, None
+    first = list(sequence_numbers).index(attempt.failed[0])
+    if first == 0:  # nothing before the lowest failure succeeded: the whole batch failed
+        return dataclasses.replace(attempt, outcome=Outcome.FUNCTION_ERROR), None
+    return attempt, first
 
 
 def expired(arrivals: list[float], now: float, max_age: float) -> int:
@@ -123,15 +114,15 @@ def next_step(
     the retries of any kind (for the delay); ``failed_from`` the index of the lowest
     failed record of a partial answer.
     """
-    if outcome == "success":
+    if outcome is Outcome.SUCCESS:
         return Step("done", keep=size)
-    if outcome == "throttle":
+    if outcome.refused:
         return Step("retry", delay=backoff_delay(backoff_round + 1))
     keep = 0
-    if outcome == "partial":
+    if outcome is Outcome.PARTIAL:
         keep = failed_from or 0
     rest = size - keep
-    if outcome == "function-error" and bisect and rest > 1:
+    if outcome in (Outcome.FUNCTION_ERROR, Outcome.INVALID_RESPONSE) and bisect and rest > 1:
         return Step("bisect", keep=keep)
     if max_retries != -1 and retries_used >= max_retries:
         return Step("discard", keep=keep, condition="RetryAttemptsExhausted")

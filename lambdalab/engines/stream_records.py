@@ -9,15 +9,11 @@ https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html
 from __future__ import annotations
 
 import calendar
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from .destinations import iso_millis, parse_payload
-
-#: the largest event Lambda sends to a function (synchronous invoke payload limit)
-PAYLOAD_LIMIT = 6 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -31,12 +27,6 @@ class StreamItem:
     arrival: float  # approximate arrival, epoch seconds (virtual)
     record: dict[str, Any] = field(compare=False)  # the event record the function receives
     size: int = 0  # bytes of the record as JSON
-
-
-def with_size(item: StreamItem) -> StreamItem:
-    return StreamItem(
-        item.shard, item.index, item.seq, item.key, item.arrival, item.record, len(json.dumps(item.record))
-    )
 
 
 def kinesis_record(
@@ -96,10 +86,6 @@ def epoch(when: datetime | float) -> float:
     if when.tzinfo is None:
         return calendar.timegm(when.timetuple()) + when.microsecond / 1e6
     return when.timestamp()
-
-
-def event(records: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"Records": records}
 
 
 def window_event(

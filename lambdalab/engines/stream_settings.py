@@ -12,12 +12,11 @@ https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html#services-ddb-params
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
-from ..errors import AwsError, invalid_parameter, validation
-from .stream_filters import check_criteria
+from ..errors import AwsError, check_range, invalid_parameter, validation
+from . import filters
 
 STARTING_POSITIONS = ("LATEST", "AT_TIMESTAMP", "TRIM_HORIZON")
 DEFAULT_BATCH_SIZE = 100
@@ -58,11 +57,7 @@ def settings(kind: str, source_arn: str, body: dict[str, Any], current: dict[str
             raise invalid_parameter(f"Unsupported {name} parameter for given event source mapping type.")
     for field, api_name, low, high in _RANGES:
         if field in body and body[field] is not None:
-            value = body[field]
-            if value < low:
-                raise validation(value, api_name, f"Member must have value greater than or equal to {low}")
-            if value > high:
-                raise validation(value, api_name, f"Member must have value less than or equal to {high}")
+            check_range(body[field], api_name, low, high)
     age = body.get("MaximumRecordAgeInSeconds")
     if age is not None and age != -1 and age < 60:
         raise invalid_parameter(
@@ -81,7 +76,7 @@ def settings(kind: str, source_arn: str, body: dict[str, Any], current: dict[str
     if destination is not None:
         _check_destination(destination)
     if body.get("FilterCriteria") is not None:
-        check_criteria(body["FilterCriteria"])
+        filters.check_criteria(body["FilterCriteria"])
 
     if current is None:
         out: dict[str, Any] = {}
@@ -105,8 +100,9 @@ def settings(kind: str, source_arn: str, body: dict[str, Any], current: dict[str
     if destination is not None:
         out["DestinationConfig"] = {"OnFailure": dict(destination.get("OnFailure") or {})}
     if body.get("FilterCriteria") is not None:
-        if body["FilterCriteria"].get("Filters"):
-            out["FilterCriteria"] = {"Filters": [{"Pattern": f["Pattern"]} for f in body["FilterCriteria"]["Filters"]]}
+        criteria = filters.stored(body["FilterCriteria"])
+        if criteria:
+            out["FilterCriteria"] = criteria
         else:
             out.pop("FilterCriteria", None)
     return out
@@ -168,8 +164,3 @@ def destination_service(arn: str) -> str | None:
 def on_failure(settings_: dict[str, Any]) -> str | None:
     """The on-failure destination ARN of a mapping, if any."""
     return (settings_.get("DestinationConfig") or {}).get("OnFailure", {}).get("Destination")
-
-
-def filter_patterns(settings_: dict[str, Any]) -> list[dict[str, Any]]:
-    """The mapping's filter patterns, parsed."""
-    return [json.loads(f["Pattern"]) for f in (settings_.get("FilterCriteria") or {}).get("Filters", [])]

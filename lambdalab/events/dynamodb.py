@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..engines.stream_records import dynamodb_record, event
+from ..engines.batch_event import event
+from ..engines.stream_records import dynamodb_record
 from ._common import ACCOUNT, REGION, WHEN
 
 record = dynamodb_record

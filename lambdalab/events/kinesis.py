@@ -9,7 +9,8 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from ..engines.stream_records import event, kinesis_record
+from ..engines.batch_event import event
+from ..engines.stream_records import kinesis_record
 from ._common import ACCOUNT, REGION, WHEN
 
 record = kinesis_record

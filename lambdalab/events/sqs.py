@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from ..engines.batch_event import event
 from ._common import ACCOUNT, REGION, WHEN
 
 
@@ -17,10 +18,6 @@ def record(**fields: Any) -> dict[str, Any]:
     from ..engines.sqs_batching import record as build
 
     return build(**fields)
-
-
-def event(records: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"Records": records}
 
 
 def sample() -> dict[str, Any]:

@@ -136,7 +136,7 @@ class BatchView(TraceView):
 
     _esm = """
     const OUTCOME = {"success": "#2e7d32", "partial": "#f9a825", "function-error": "#c62828",
-                     "invalid-response": "#ad1457", "throttled": "#757575"};
+                     "invalid-response": "#ad1457", "throttle": "#757575", "system-error": "#757575"};
     function render({ model, el }) {
       const NS = "http://www.w3.org/2000/svg";
       const root = document.createElement("div");

@@ -83,7 +83,8 @@ def shard_view_state(records: Iterable[Record], mapping: str | None = None) -> d
 _ESM = r"""
 function render({ model, el }) {
   const NS = "http://www.w3.org/2000/svg";
-  const colours = {"success": "#3a9d5d", "function-error": "#d64541", "partial": "#e0a526", "throttle": "#999"};
+  const colours = {"success": "#3a9d5d", "function-error": "#d64541", "invalid-response": "#d64541",
+                   "partial": "#e0a526", "throttle": "#999", "system-error": "#999"};
   function draw() {
     el.innerHTML = "";
     const lanes = model.get("lanes"), batches = model.get("batches"), waits = model.get("waits"), discards = model.get("discards");

@@ -20,11 +20,11 @@ from functools import cache
 from typing import Any
 
 from ..errors import LabError
-from . import moto_needs, moto_sqs
+from . import moto_dynamodb, moto_kinesis, moto_needs, moto_sqs
 from .moto_needs import MOTO_RANGE
 
 #: the adapters that read moto's private state; :func:`self_test` checks what each needs
-ADAPTERS = (moto_sqs,)
+ADAPTERS = (moto_sqs, moto_kinesis, moto_dynamodb)
 
 #: AWS managed policies a Lambda learner meets; the lab loads only these
 #: (loading all of them costs seconds at start).

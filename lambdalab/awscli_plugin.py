@@ -23,7 +23,10 @@ import binascii
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .credentials import Credentials
 
 CHOICES = ("base64", "raw-in-base64-out")
 _state: dict[str, str] = {}
@@ -93,12 +96,25 @@ def _decode_blob(cli_argument: Any, value: Any, **kwargs: Any) -> Any:
         ) from None
 
 
-def write_config(folder: Path | None = None, *, region: str = "us-east-1") -> Path:
-    """A CLI config file that loads this plugin; returns its path."""
+def write_config(
+    folder: Path | None = None, *, region: str = "us-east-1", credentials: Credentials | None = None
+) -> Path:
+    """A CLI config file that loads this plugin (and holds ``credentials``, readable by its owner only)."""
     folder = folder or Path(tempfile.mkdtemp(prefix="lambdalab-aws-"))
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "config"
-    path.write_text(
-        f"[default]\nregion = {region}\noutput = json\ncli_pager =\n\n[plugins]\nlambdalab = lambdalab.awscli_plugin\n"
-    )
+    keys = ""
+    if credentials is not None:
+        keys = f"aws_access_key_id = {credentials.access_key}\naws_secret_access_key = {credentials.secret_key}\n"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(
+            "[default]\n"
+            f"region = {region}\n"
+            f"{keys}"
+            "output = json\n"
+            "cli_pager =\n"
+            "\n[plugins]\n"
+            "lambdalab = lambdalab.awscli_plugin\n"
+        )
     return path

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -52,14 +53,19 @@ def serve(args: argparse.Namespace) -> int:
     from .lab import Lab
 
     with Lab() as lab:
+        from .awscli_plugin import write_config
+
+        keys = lab.credentials
         print("lambdalab is serving a local AWS. In another shell:\n")
         print(f"  export AWS_ENDPOINT_URL={lab.endpoint_url}")
         print(f"  export AWS_DEFAULT_REGION={lab.region}")
-        print("  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing")
-        from .awscli_plugin import write_config
-
+        # this lab's own keys: the endpoint refuses any other (they are in the config file too)
+        print(f"  export AWS_ACCESS_KEY_ID={keys.access_key} AWS_SECRET_ACCESS_KEY={keys.secret_key}")
+        print("  unset AWS_SESSION_TOKEN AWS_PROFILE")
         # the aws CLI (v1) plugin: --cli-binary-format, and AWS_ENDPOINT_URL for every service
-        print(f"  export AWS_CONFIG_FILE={write_config(region=lab.region)}")
+        config = write_config(region=lab.region, credentials=keys)
+        lab.on_close(lambda: shutil.rmtree(config.parent, ignore_errors=True))
+        print(f"  export AWS_CONFIG_FILE={config}")
         print(f"\nVirtual time runs at {args.speed:g}x real time. Ctrl-C stops the lab.", flush=True)
         last = time.monotonic()
         try:

@@ -10,7 +10,7 @@
      --statement-id PerMinuteScheduledEvent ...
 
 The CLI runs inside the kernel (``awscli.clidriver``: a tenth of the time of a
-subprocess) with the lab's endpoint, fake credentials and region in its environment,
+subprocess) with the lab's endpoint, credentials and region in its environment,
 in the notebook's folder (so ``file://`` and ``fileb://`` paths are relative to it),
 and the plugin that accepts AWS CLI v2's
 ``--cli-binary-format`` (:mod:`lambdalab.awscli_plugin`).  A cell may hold several
@@ -55,9 +55,8 @@ def environment(lab: Lab) -> dict[str, str]:
         _config[key] = write_config(region=lab.region)
     return {
         "AWS_ENDPOINT_URL": lab.endpoint_url,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
+        "AWS_SESSION_TOKEN": "",
+        **lab.credentials.environment(),
         "AWS_DEFAULT_REGION": lab.region,
         "AWS_REGION": lab.region,
         "AWS_CONFIG_FILE": str(_config[key]),

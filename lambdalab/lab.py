@@ -17,12 +17,12 @@ from functools import partial
 from typing import Any
 
 from .clock import EPOCH, Clock
+from .credentials import Credentials
 from .errors import LabError
 from .trace import Trace
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
-_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "aws_session_token": "testing"}
 
 _current: Lab | None = None
 _current_lock = threading.Lock()
@@ -69,6 +69,7 @@ class Lab:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         from .aws import moto_hooks
+        from .aws.auth import Keyring
         from .aws.event_source_mappings import EventSourceMappingService
         from .aws.gateway import Gateway
         from .aws.lambda_functions import FunctionService
@@ -88,7 +89,11 @@ class Lab:
         self.clock.on_move(coordinates.move_to)
         self.trace = Trace(lambda: self.clock.t)
 
-        self.gateway = Gateway(DomainDispatcherApplication(create_backend_app))
+        # random per lab: another lab's (or user's) clients cannot use this one
+        self.credentials = Credentials.random()
+        self.function_credentials = Credentials.random(temporary=True)
+        keyring = Keyring([self.credentials, self.function_credentials])
+        self.gateway = Gateway(DomainDispatcherApplication(create_backend_app), keyring)
         self.functions = FunctionService(self)
         self.functions.register(self.gateway)
         self.invocations = InvokeService(self)
@@ -128,7 +133,12 @@ class Lab:
             self._check_open()
             from .runtime import Runtime
 
-            self._runtime = Runtime(endpoint_url=self.endpoint_url, region=self.region, account_id=self.account_id)
+            self._runtime = Runtime(
+                endpoint_url=self.endpoint_url,
+                region=self.region,
+                account_id=self.account_id,
+                credentials=self.function_credentials,
+            )
             self._closers.append(self._runtime.close)
         return self._runtime
 
@@ -146,7 +156,7 @@ class Lab:
 
     # -- public surface -------------------------------------------------------------
     def client(self, service: str, **kwargs: Any) -> Any:
-        """A boto3 client for ``service`` bound to this lab (fake credentials, fixed region)."""
+        """A boto3 client for ``service`` bound to this lab (its credentials, its region)."""
         self._check_open()
         if kwargs:
             return self._make_client(service, **kwargs)
@@ -163,7 +173,7 @@ class Lab:
         # no automatic retries: a throttle must reach the learner, not be slept through
         config = Config(retries={"total_max_attempts": 1}, read_timeout=960, connect_timeout=5)
         options: dict[str, Any] = {"endpoint_url": self.endpoint_url, "config": config, "region_name": self.region}
-        options.update(_CREDENTIALS)
+        options.update(self.credentials.client_options())
         options.update(kwargs)
         return session.client(service, **options)
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import re
+import subprocess
+import time
 
 import lambdalab
 
@@ -32,3 +35,20 @@ def create_python(lab: lambdalab.Lab, role_arn: str, source: str = PY_ECHO, **ex
         **extra,
     )
     return name
+
+
+def read_exports(proc: subprocess.Popen[str], deadline: float) -> tuple[dict[str, str], list[str]]:
+    """The ``export AWS_...=...`` lines ``lambdalab server`` prints, up to its Ctrl-C line."""
+    lines: list[str] = []
+    env: dict[str, str] = {}
+    assert proc.stdout is not None
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        for key, value in re.findall(r"(AWS_[A-Z_]+)=(\S+)", line):
+            env[key] = value
+        if "Ctrl-C" in line:
+            return env, lines
+    raise AssertionError("no exports printed: " + "".join(lines))

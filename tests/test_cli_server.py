@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -12,23 +11,9 @@ import sys
 import time
 from pathlib import Path
 
+from support import read_exports
+
 AWS = str(Path(sys.executable).with_name("aws"))
-
-
-def _read_exports(proc: subprocess.Popen[str], deadline: float) -> tuple[dict[str, str], list[str]]:
-    lines: list[str] = []
-    env: dict[str, str] = {}
-    assert proc.stdout is not None
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        for key, value in re.findall(r"(AWS_[A-Z_]+)=(\S+)", line):
-            env[key] = value
-        if "Ctrl-C" in line:
-            return env, lines
-    raise AssertionError("no exports printed: " + "".join(lines))
 
 
 def _port_open(url: str) -> bool:
@@ -48,7 +33,7 @@ def test_server_answers_the_aws_cli_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     try:
-        exports, _ = _read_exports(proc, time.monotonic() + 60)
+        exports, _ = read_exports(proc, time.monotonic() + 60)
         assert set(exports) >= {
             "AWS_ENDPOINT_URL",
             "AWS_DEFAULT_REGION",
@@ -56,6 +41,9 @@ def test_server_answers_the_aws_cli_and_stops_on_ctrl_c(tmp_path: Path) -> None:
             "AWS_SECRET_ACCESS_KEY",
             "AWS_CONFIG_FILE",
         }
+        assert exports["AWS_ACCESS_KEY_ID"].startswith("AKIA") and exports["AWS_SECRET_ACCESS_KEY"] != "testing"
+        config = Path(exports["AWS_CONFIG_FILE"])
+        assert config.stat().st_mode & 0o077 == 0  # the lab's secret, readable by its owner only
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(exports, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
         # WHEN the aws CLI in another process uses the printed exports
@@ -73,6 +61,15 @@ def test_server_answers_the_aws_cli_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         assert queue.returncode == 0, queue.stderr
         assert json.loads(queue.stdout)["QueueUrl"].endswith("/123456789012/from-the-shell")
         assert listed.returncode == 0 and json.loads(listed.stdout) == {"Functions": []}
+        # the config file alone carries the keys; the old fixed keys are refused
+        bare = {k: v for k, v in env.items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+        alone = subprocess.run([AWS, "sqs", "list-queues"], env=bare, capture_output=True, text=True, timeout=60)
+        assert alone.returncode == 0, alone.stderr
+        fixed = dict(env, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+        refused = subprocess.run(
+            [AWS, "lambda", "list-functions"], env=fixed, capture_output=True, text=True, timeout=60
+        )
+        assert refused.returncode != 0 and "UnrecognizedClientException" in refused.stderr
         assert _port_open(exports["AWS_ENDPOINT_URL"])
         # WHEN Ctrl-C arrives THEN the server says so, exits with 0 and frees its port
         proc.send_signal(signal.SIGINT)
@@ -80,6 +77,7 @@ def test_server_answers_the_aws_cli_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         assert proc.returncode == 0, rest
         assert "lambdalab: stopped." in rest
         assert not _port_open(exports["AWS_ENDPOINT_URL"])
+        assert not config.exists()
     finally:
         if proc.poll() is None:
             proc.kill()

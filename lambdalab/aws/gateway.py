@@ -1,8 +1,9 @@
 """The front door of the lab's AWS endpoint: a WSGI layer in front of moto.
 
 Every request from boto3, the ``aws`` CLI or a function's own SDK arrives here.
-The gateway finds the AWS service (from the SigV4 credential scope, as AWS's
-front ends do) and the API operation (from botocore's own service model, so the
+The gateway first checks the request's SigV4 signature against the lab's own
+credentials (:mod:`lambdalab.aws.auth`), then finds the AWS service (from the
+SigV4 credential scope, as AWS's front ends do) and the API operation (from botocore's own service model, so the
 URL templates are AWS's).  A handler registered for ``(service, operation)``
 answers it, or returns ``None`` to let moto answer; anything else goes straight
 to moto.  Handlers raise :class:`~lambdalab.errors.AwsError` and the gateway
@@ -21,13 +22,16 @@ import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs, quote, unquote
 
 from ..errors import AwsError
+from .auth import AuthFailure, Keyring, error_for
+from .sigv4 import HttpRequest, Signature, split_query
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
-_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+#: the WSGI environ key under which a verified request carries its :class:`Signature`
+SIGNATURE = "lambdalab.signature"
 
 
 @dataclass
@@ -107,8 +111,9 @@ class _OperationMap:
 class Gateway:
     """WSGI middleware: lab handlers first, moto for the rest."""
 
-    def __init__(self, moto_app: WSGIApp) -> None:
+    def __init__(self, moto_app: WSGIApp, keyring: Keyring) -> None:
         self.moto_app = moto_app
+        self.keyring = keyring
         self._handlers: dict[tuple[str, str], Handler] = {}
         self._maps: dict[str, _OperationMap] = {}
         self._raw: dict[str, Callable[[dict[str, Any]], Response]] = {}
@@ -127,11 +132,15 @@ class Gateway:
     # -- WSGI ------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
+        signed = self._authenticate(environ)
+        if isinstance(signed, Response):
+            return self._write(signed, start_response)
+        environ[SIGNATURE] = signed
         if path.startswith("/_lambdalab/"):
             prefix = path.split("/")[2]
             raw = self._raw.get(prefix)
             return self._write(raw(environ) if raw else Response(404, b"not found"), start_response)
-        service = self._service(environ)
+        service = signed.service
         if service in self._maps:
             found = self._maps[service].match(environ["REQUEST_METHOD"], path)
             if found and (service, found[0]) in self._handlers:
@@ -192,17 +201,31 @@ class Gateway:
         return Response(captured["status"], body, captured["headers"])
 
     # -- helpers ---------------------------------------------------------------
-    @staticmethod
-    def _service(environ: dict[str, Any]) -> str | None:
-        auth = environ.get("HTTP_AUTHORIZATION", "")
-        hit = _SCOPE.search(auth)
-        return hit.group(1) if hit else None
+    def _authenticate(self, environ: dict[str, Any]) -> Signature | Response:
+        """The request's verified signature, or the error AWS answers an unsigned or forged one with."""
+        raw_uri = str(environ.get("RAW_URI") or environ.get("REQUEST_URI") or "")
+        raw_path = raw_uri.split("?", 1)[0] if raw_uri.startswith("/") else quote(environ.get("PATH_INFO", ""))
+        req = HttpRequest(
+            method=environ["REQUEST_METHOD"],
+            raw_path=raw_path,
+            query=split_query(environ.get("QUERY_STRING", "")),
+            headers=_headers(environ),
+            body=self._read_body(environ),
+        )
+        try:
+            return self.keyring.verify(req)
+        except AuthFailure as failure:
+            status, headers, body = error_for(failure, req)
+            return Response(status, body, headers)
 
     @staticmethod
     def _read_body(environ: dict[str, Any]) -> bytes:
+        if "lambdalab.body" in environ:
+            return bytes(environ["lambdalab.body"])
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = io.BytesIO(body)
+        environ["lambdalab.body"] = body
         return body
 
     @staticmethod
@@ -218,6 +241,8 @@ def _headers(environ: Mapping[str, Any]) -> dict[str, str]:
     out = {k[5:].replace("_", "-").lower(): str(v) for k, v in environ.items() if k.startswith("HTTP_")}
     if environ.get("CONTENT_TYPE"):
         out["content-type"] = environ["CONTENT_TYPE"]
+    if environ.get("CONTENT_LENGTH"):
+        out["content-length"] = str(environ["CONTENT_LENGTH"])
     return out
 
 

@@ -3,7 +3,8 @@
 moto stores functions, versions and aliases; this module checks each request
 the way Lambda does before moto sees it, and reports what Lambda reports after
 (``RevisionId``, ``State``, ``LastUpdateStatus``, ``DeadLetterConfig``, a
-``Code.Location`` that really downloads the package).
+``Code.Location`` that really downloads the package, presigned for ten minutes as
+S3's are).
 
 https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html
 https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
@@ -15,15 +16,22 @@ import base64
 import json
 import warnings
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from ..errors import AwsError, invalid_parameter
 from ..packaging import handler_problem
-from . import backends, function_config
-from .gateway import Gateway, Request, Response
+from . import backends, function_config, sigv4
+from .auth import AuthFailure, error_for
+from .gateway import SIGNATURE, Gateway, Request, Response
 from .pagination import page
 
 if TYPE_CHECKING:
     from ..lab import Lab
+
+
+#: how long a ``Code.Location`` URL works: "The URL is valid for 10 minutes" (API_FunctionCodeLocation)
+CODE_URL_SECONDS = 600
+_S3_GET = sigv4.HttpRequest("GET", "/", [], {}, b"")
 
 
 class LambdaLabWarning(UserWarning):
@@ -140,11 +148,23 @@ class FunctionService:
         doc = json.loads(resp.body)
         config = doc["Configuration"]
         version = config.get("Version", "$LATEST")
-        doc["Code"] = {
-            "RepositoryType": "S3",
-            "Location": f"{self.lab.endpoint_url}/_lambdalab/code/{self.lab.region}/{config['FunctionName']}/{version}",
-        }
+        doc["Code"] = {"RepositoryType": "S3", "Location": self.code_location(config["FunctionName"], version)}
         return Response.json(200, doc)
+
+    def code_location(self, name: str, version: str) -> str:
+        """A URL that downloads the package for ``CODE_URL_SECONDS`` of lab time, presigned as S3 does."""
+        path = "/_lambdalab/code/" + "/".join(quote(part, safe="") for part in (self.lab.region, name, version))
+        url = self.lab.endpoint_url
+        return sigv4.presign(
+            url,
+            path,
+            self.lab.credentials,
+            region=self.lab.region,
+            service="s3",
+            now=self.lab.clock.now,
+            expires=CODE_URL_SECONDS,
+            host=url.split("://", 1)[1],
+        )
 
     def list_functions(self, req: Request, gw: Gateway) -> Response:
         backend = backends.lambda_backend(self.lab.account_id, self.lab.region)
@@ -182,7 +202,15 @@ class FunctionService:
         return resp
 
     def download_code(self, environ: dict[str, Any]) -> Response:
-        """``Code.Location``: the package as stored (Lambda's is a presigned S3 URL)."""
+        """``Code.Location``: the package as stored, for a URL the lab presigned and that has not expired.
+
+        The gateway has checked the signature already; S3 refuses an expired one with AccessDenied.
+        """
+        signed = environ[SIGNATURE]
+        if not signed.in_query or signed.expires_at is None or signed.expired(self.lab.clock.now):
+            kind = "expired" if signed.in_query and signed.expires_at is not None else "missing"
+            status, headers, body = error_for(AuthFailure(kind), _S3_GET)
+            return Response(status, body, headers)
         parts = environ["PATH_INFO"].split("/")  # /_lambdalab/code/<region>/<name>/<version>
         if len(parts) != 6:
             return Response(404, b"not found")

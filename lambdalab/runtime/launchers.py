@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
+from lambdalab.credentials import Credentials
 from lambdalab.runtime.types import FunctionSpec, RuntimeFailure
 
 NODE_BOOTSTRAP = Path(__file__).with_name("node") / "bootstrap.mjs"
@@ -59,8 +60,11 @@ class Launch:
 class Launcher:
     """Builds launches; owns the unzipped code and the staged Python runtime dir."""
 
-    def __init__(self, root: Path, *, endpoint_url: str, region: str, python_executable: str) -> None:
+    def __init__(
+        self, root: Path, *, endpoint_url: str, region: str, python_executable: str, credentials: Credentials
+    ) -> None:
         self._root = root
+        self._credentials = credentials
         self._endpoint_url = endpoint_url
         self._region = region
         self._python = python_executable
@@ -122,9 +126,7 @@ class Launcher:
             "AWS_DEFAULT_REGION": self._region,
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
             "AWS_LAMBDA_RUNTIME_API": api_address,
-            "AWS_ACCESS_KEY_ID": "ASIALAMBDALABFAKEKEY",
-            "AWS_SECRET_ACCESS_KEY": "lambdalab/fake/secret/access/key/0000000",
-            "AWS_SESSION_TOKEN": "lambdalab-fake-session-token",
+            **self._credentials.environment(),  # the lab's function credentials, as Lambda gives a role's
             "AWS_ENDPOINT_URL": self._endpoint_url,
             "TZ": ":UTC",
             "LANG": "en_US.UTF-8",

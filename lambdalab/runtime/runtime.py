@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from lambdalab.credentials import Credentials
 from lambdalab.runtime.api import Invocation
 from lambdalab.runtime.environment import Environment, new_log_stream_name
 from lambdalab.runtime.launchers import Launcher
@@ -66,6 +67,7 @@ class Runtime:
         account_id: str,
         max_environments: int = 10,
         python_executable: str = sys.executable,
+        credentials: Credentials | None = None,
     ) -> None:
         self.endpoint_url = endpoint_url
         self.region = region
@@ -73,7 +75,11 @@ class Runtime:
         self.max_environments = max_environments
         self._root = Path(tempfile.mkdtemp(prefix="lambdalab-runtime-"))
         self._launcher = Launcher(
-            self._root, endpoint_url=endpoint_url, region=region, python_executable=python_executable
+            self._root,
+            endpoint_url=endpoint_url,
+            region=region,
+            python_executable=python_executable,
+            credentials=credentials or Credentials.random(temporary=True),
         )
         self._lock = threading.Lock()
         self._envs: list[Environment] = []

@@ -20,11 +20,11 @@ from functools import cache
 from typing import Any
 
 from ..errors import LabError
-from . import moto_dynamodb, moto_kinesis, moto_needs, moto_sqs
+from . import moto_dynamodb, moto_events, moto_kinesis, moto_needs, moto_s3, moto_sns, moto_sqs
 from .moto_needs import MOTO_RANGE
 
 #: the adapters that read moto's private state; :func:`self_test` checks what each needs
-ADAPTERS = (moto_sqs, moto_kinesis, moto_dynamodb)
+ADAPTERS = (moto_sqs, moto_kinesis, moto_dynamodb, moto_sns, moto_s3, moto_events)
 
 #: AWS managed policies a Lambda learner meets; the lab loads only these
 #: (loading all of them costs seconds at start).
@@ -59,6 +59,14 @@ def set_sink(name: str, fn: Callable[..., Any] | None) -> None:
     else:
         _sinks[name] = fn
 
+
+#: the other names the hooks read (the policies they load, the clock they read, the reset)
+NEEDS = (
+    moto_needs.Needs("moto.iam.models", "AWSManagedPolicy", ("from_data",)),
+    moto_needs.Needs("moto.iam.aws_managed_policies", "aws_managed_policies_data"),
+    moto_needs.Needs("moto.moto_api._internal.models", "moto_api_backend", ("reset",)),
+    moto_needs.Needs("moto.core.utils", "unix_time_millis"),
+)
 
 # The hook points: (module, attribute path, parameters we rely on)
 _POINTS: list[tuple[str, str, tuple[str, ...]]] = [
@@ -109,6 +117,7 @@ def self_test() -> None:
                     f"moto {moto.__version__}: {module}.{path} lost parameters {missing}; "
                     f"lambdalab's hooks need moto{','.join(MOTO_RANGE)}."
                 )
+    moto_needs.check(NEEDS)
     for adapter in ADAPTERS:
         moto_needs.check(adapter.NEEDS)
 
@@ -254,12 +263,11 @@ def _install_push_sources(patch: Callable[[Any, str, Callable[..., Any]], None])
         sink = _sinks.get("sns-lambda")
         if self.protocol != "lambda" or sink is None:
             return original_publish(self, message, message_id, subject, message_attributes, *args, **kwargs)
-        matcher = self._filter_policy_matcher
-        if matcher is not None and not matcher.matches(message_attributes, message):
+        if not moto_sns.filter_allows(self, message, message_attributes):
             return None
         if kwargs.get("message_structure") == "json":
-            message = self._parse_message_structure(message, self.protocol)
-        sink(self, message, message_id, subject, message_attributes)
+            message = moto_sns.message_for(self, message)
+        sink(moto_sns.subscription(self), message, message_id, subject, message_attributes)
         return None
 
     patch(snm.Subscription, "publish", publish)
@@ -273,7 +281,7 @@ def _install_push_sources(patch: Callable[[Any, str, Callable[..., Any]], None])
         check = _sinks.get("s3-notification-config")
         if check is not None and self.notification_configuration is not None:
             try:
-                check(self)
+                check(moto_s3.bucket(self))
             except Exception:
                 self.notification_configuration = previous
                 raise
@@ -290,7 +298,7 @@ def _install_push_sources(patch: Callable[[Any, str, Callable[..., Any]], None])
             return original_send(self, original_event, *args, **kwargs)  # type: ignore[arg-type]
         if self.event_pattern.matches_event(original_event):
             for target in lambdas:
-                sink(self, target, original_event)
+                sink(moto_events.rule(self), dict(target), original_event)
         targets = self.targets
         self.targets = [t for t in targets if t not in lambdas]
         try:
@@ -307,7 +315,7 @@ def _install_push_sources(patch: Callable[[Any, str, Callable[..., Any]], None])
         rule = original_put_rule(self, name, *args, **kwargs)
         hook = _sinks.get("events-rule")
         if hook is not None:
-            hook(rule)
+            hook(moto_events.rule(rule))
         return rule
 
     patch(evm.EventsBackend, "put_rule", put_rule)

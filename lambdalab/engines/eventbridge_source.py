@@ -18,6 +18,8 @@ from collections.abc import Generator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from ..aws import moto_events
+from ..aws.moto_events import EventRule
 from ..clock import Wait
 from ..events import eventbridge
 from . import schedules
@@ -32,7 +34,7 @@ def _when(value: Any) -> datetime:
     return datetime.fromtimestamp(float(value), UTC)
 
 
-def deliver(engine: PushSourcesEngine, rule: Any, target: dict[str, Any], original: dict[str, Any]) -> None:
+def deliver(engine: PushSourcesEngine, rule: EventRule, target: dict[str, Any], original: dict[str, Any]) -> None:
     if rule.state != "ENABLED":
         return
     event = eventbridge.event(
@@ -54,8 +56,8 @@ def deliver(engine: PushSourcesEngine, rule: Any, target: dict[str, Any], origin
         "events",
         str(target["Arn"]),
         payload,
-        source_arn=str(rule.arn),
-        account=str(rule.account_id),
+        source_arn=rule.arn,
+        account=rule.account_id,
         source_id=event["id"],
     )
 
@@ -75,62 +77,45 @@ class Schedules:
         self.engine = engine
         self._generation: dict[str, int] = {}
 
-    def rule_put(self, rule: Any) -> None:
-        arn = str(rule.arn)
+    def rule_put(self, rule: EventRule) -> None:
+        arn = rule.arn
         self._generation[arn] = self._generation.get(arn, 0) + 1
-        expression = rule.scheduled_expression
+        expression = rule.schedule_expression
         if not expression:
             return
         try:
             schedule = schedules.parse(expression)
         except schedules.ScheduleError:
-            from moto.events.exceptions import ValidationException
-
             self.engine.lab.trace.add("schedule-refused", None, rule=arn, expression=expression)
-            self._forget(rule)
-            raise ValidationException("Parameter ScheduleExpression is not valid.") from None
+            moto_events.forget(rule)  # a rule EventBridge would have refused is not kept
+            raise moto_events.validation_error("Parameter ScheduleExpression is not valid.") from None
         clock = self.engine.lab.clock
         clock.process(self._run(rule, schedule, self._generation[arn], clock.now), busy=False)
 
     def _run(
-        self, rule: Any, schedule: schedules.Schedule, generation: int, created: datetime
+        self, rule: EventRule, schedule: schedules.Schedule, generation: int, created: datetime
     ) -> Generator[Wait, None, None]:
-        arn = str(rule.arn)
+        arn = rule.arn
         lab = self.engine.lab
         while True:
             at = schedules.next_after(schedule, lab.clock.now, start=created)
             yield Wait((at - lab.clock.now).total_seconds(), busy=False)
-            if self._generation.get(arn) != generation or not self._exists(rule):
+            live = moto_events.current(rule)
+            if self._generation.get(arn) != generation or live is None:
                 return
-            if rule.state != "ENABLED":
+            if live.state != "ENABLED":
                 continue
             event_id = lab.new_id()
-            lab.trace.add("schedule", rule.name, (event_id,), rule=arn, expression=rule.scheduled_expression)
+            lab.trace.add("schedule", rule.name, (event_id,), rule=arn, expression=live.schedule_expression)
             message = {
                 "version": "0",
                 "id": event_id,
                 "detail-type": "Scheduled Event",
                 "source": "aws.events",
-                "account": str(rule.account_id),
+                "account": rule.account_id,
                 "time": lab.clock.now.timestamp(),
-                "region": str(rule.region_name),
+                "region": rule.region,
                 "resources": [arn],
                 "detail": {},
             }
-            rule.send_to_targets(message)
-
-    @staticmethod
-    def _forget(rule: Any) -> None:
-        """A rule EventBridge would have refused is not kept."""
-        from moto.events.models import events_backends
-
-        bus = events_backends[rule.account_id][rule.region_name].event_buses.get(rule.event_bus_name)
-        if bus is not None:
-            bus.rules.pop(rule.name, None)
-
-    def _exists(self, rule: Any) -> bool:
-        from moto.events.models import events_backends
-
-        backend = events_backends[rule.account_id][rule.region_name]
-        bus = backend.event_buses.get(rule.event_bus_name)
-        return bus is not None and bus.rules.get(rule.name) is rule
+            moto_events.send_to_targets(rule, message)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
+from ..aws import moto_s3
 from ..aws.lambda_policy import Caller
 from ..errors import AwsError
 from ..events import s3
@@ -25,25 +26,22 @@ if TYPE_CHECKING:
 UNABLE = "Unable to validate the following destination configurations"
 
 
-def validate(engine: PushSourcesEngine, bucket: Any) -> None:
+def validate(engine: PushSourcesEngine, bucket: moto_s3.S3Bucket) -> None:
     """Refuse a LambdaFunctionConfiguration the function's policy does not allow."""
-    from moto.s3.exceptions import InvalidArgumentError
-
-    for notification in bucket.notification_configuration.cloud_function:
-        arn = str(notification.arn)
+    for arn in bucket.function_arns:
         try:
             target = engine.lab.invocations.resolve(arn)
         except AwsError:
             engine.lab.trace.add("s3-notification-refused", arn, source_arn=bucket.arn, reason="function not found")
-            raise InvalidArgumentError(UNABLE, arn, f"Function does not exist [{arn}]") from None
+            raise moto_s3.invalid_argument(UNABLE, arn, f"Function does not exist [{arn}]") from None
         qualifier = target.invoked_arn.split(":")[7] if target.invoked_arn.count(":") >= 7 else None
-        caller = Caller(service="s3.amazonaws.com", account=str(bucket.account_id), source_arn=str(bucket.arn))
+        caller = Caller(service="s3.amazonaws.com", account=bucket.account_id, source_arn=bucket.arn)
         reason = engine.policies.check(target.spec.function_name, qualifier, caller)
         if reason:
             engine.lab.trace.add(
                 "s3-notification-refused", target.spec.function_name, source_arn=bucket.arn, reason=reason
             )
-            raise InvalidArgumentError(UNABLE, arn, f"Not authorized to invoke function [{arn}]")
+            raise moto_s3.invalid_argument(UNABLE, arn, f"Not authorized to invoke function [{arn}]")
 
 
 def deliver(

@@ -12,21 +12,22 @@ from typing import TYPE_CHECKING, Any
 from ..events import sns
 
 if TYPE_CHECKING:
+    from ..aws.moto_sns import SnsSubscription
     from .push_sources import PushSourcesEngine
 
 
 def deliver(
     engine: PushSourcesEngine,
-    subscription: Any,
+    subscription: SnsSubscription,
     message: str,
     message_id: str,
     subject: str | None,
     attributes: dict[str, Any] | None,
 ) -> None:
-    topic_arn = str(subscription.topic.arn)
+    topic_arn = subscription.topic_arn
     record = sns.record(
         topic_arn=topic_arn,
-        subscription_arn=str(subscription.arn),
+        subscription_arn=subscription.arn,
         message_id=message_id,
         message=message,
         timestamp=engine.lab.clock.now,
@@ -36,7 +37,7 @@ def deliver(
     )
     engine.push(
         "sns",
-        str(subscription.endpoint),
+        subscription.endpoint,
         sns.event([record]),
         source_arn=topic_arn,
         account=topic_arn.split(":")[4],

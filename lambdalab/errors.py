@@ -3,15 +3,32 @@
 Exception tree::
 
     LabError                      the lab was used wrongly (a second lab, a closed lab)
-    AwsError(code, message, status)
+    AwsError(code, message, status, fields=..., headers=...)
         raised inside request handlers; the gateway turns it into the HTTP error
-        response AWS sends (``x-amzn-ErrorType`` header, JSON body with ``message``),
-        so boto3 and the CLI raise exactly what they would raise against AWS.
+        response AWS sends (``x-amzn-ErrorType`` header, JSON body with ``message``
+        and any extra ``fields`` of the error's shape, extra ``headers``), so boto3
+        and the CLI raise exactly what they would raise against AWS.
 
 AWS's error shapes: https://docs.aws.amazon.com/lambda/latest/api/CommonErrors.html
+
+``TooManyRequestsException`` carries ``Reason`` (botocore's ``ThrottleReason``:
+``ReservedFunctionConcurrentInvocationLimitExceeded`` when a function with reserved
+concurrency is at its limit, 0 included; ``ConcurrentInvocationLimitExceeded`` when
+the account's unreserved concurrency is used up) and a ``Retry-After`` header
+(botocore's ``retryAfterSeconds``), as the Invoke API reference describes:
+https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html .  AWS does not
+document the header's value; the lab says 1 second, the first step of Lambda's
+own throttle backoff.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+
+#: botocore's ThrottleReason values the lab gives
+RESERVED_LIMIT = "ReservedFunctionConcurrentInvocationLimitExceeded"
+ACCOUNT_LIMIT = "ConcurrentInvocationLimitExceeded"
+RETRY_AFTER_SECONDS = 1
 
 
 class LabError(RuntimeError):
@@ -21,11 +38,23 @@ class LabError(RuntimeError):
 class AwsError(Exception):
     """An AWS API error: code, message and HTTP status, as the service returns them."""
 
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        status: int = 400,
+        *,
+        fields: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
         self.status = status
+        #: extra members of the error's body (e.g. ``Reason``)
+        self.fields = dict(fields or {})
+        #: extra response headers (e.g. ``Retry-After``)
+        self.headers = dict(headers or {})
 
 
 def invalid_parameter(message: str) -> AwsError:
@@ -59,3 +88,14 @@ def check_range(value: float, field: str, low: float, high: float) -> None:
     constraint = range_constraint(value, low, high)
     if constraint is not None:
         raise validation(value, field, constraint)
+
+
+def throttled(reason: str = RESERVED_LIMIT) -> AwsError:
+    """Lambda's answer to an invoke over a concurrency limit: 429 with its ``Reason``."""
+    return AwsError(
+        "TooManyRequestsException",
+        "Rate Exceeded.",
+        429,
+        fields={"Reason": reason},
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )

@@ -94,6 +94,7 @@ class Lab:
         self.function_credentials = Credentials.random(temporary=True)
         keyring = Keyring([self.credentials, self.function_credentials])
         self.gateway = Gateway(DomainDispatcherApplication(create_backend_app), keyring)
+        self.gateway.request_ids = self.new_id
         self.functions = FunctionService(self)
         self.functions.register(self.gateway)
         self.invocations = InvokeService(self)

@@ -56,6 +56,22 @@ def test_list_functions_pages_with_marker(lab: lambdalab.Lab, role_arn: str) -> 
     assert len(names) == len(set(names))
 
 
+def test_list_functions_returns_at_most_50_per_response_without_state(lab: lambdalab.Lab, role_arn: str) -> None:
+    """ListFunctions "returns a maximum of 50 items in each response, even if you set the number higher" and
+    leaves out State and LastUpdateStatus (https://docs.aws.amazon.com/lambda/latest/api/API_ListFunctions.html)."""
+    lam = lab.client("lambda")
+    while len(lam.list_functions(MaxItems=1000)["Functions"]) < 50 or "NextMarker" not in lam.list_functions(
+        MaxItems=1000
+    ):
+        create_python(lab, role_arn)
+    page = lam.list_functions(MaxItems=1000)
+    assert len(page["Functions"]) == 50 and "NextMarker" in page
+    listed = page["Functions"][0]
+    assert not {"State", "StateReasonCode", "LastUpdateStatus"} & set(listed)
+    got = lam.get_function(FunctionName=listed["FunctionName"])["Configuration"]
+    assert (got["State"], got["LastUpdateStatus"]) == ("Active", "Successful")
+
+
 def test_update_code_changes_sha_and_revision(lab: lambdalab.Lab, role_arn: str) -> None:
     lam = lab.client("lambda")
     name = create_python(lab, role_arn, V % 1)

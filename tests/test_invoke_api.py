@@ -108,6 +108,17 @@ def test_request_over_6_mb_is_refused(lab: lambdalab.Lab, counter: str) -> None:
     assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
 
 
+def test_event_payload_over_1_mb_is_refused_with_its_size(lab: lambdalab.Lab, counter: str) -> None:
+    """Asynchronous payloads are limited to 1 MB (gettingstarted-limits); AWS names the payload's size."""
+    big = json.dumps({"x": "a" * (1024 * 1024)}).encode()
+    with pytest.raises(ClientError) as exc:
+        lab.client("lambda").invoke(FunctionName=counter, InvocationType="Event", Payload=big)
+    assert exc.value.response["Error"]["Code"] == "RequestEntityTooLargeException"
+    assert exc.value.response["Error"]["Message"] == (
+        f"{len(big)} byte payload is too large for the Event invocation type (limit 1048576 bytes)"
+    )
+
+
 def test_body_that_is_not_json(lab: lambdalab.Lab, counter: str) -> None:
     with pytest.raises(ClientError) as exc:
         lab.client("lambda").invoke(FunctionName=counter, Payload=b"hello")
@@ -137,6 +148,32 @@ def test_reserved_concurrency_zero_throttles(lab: lambdalab.Lab, role_arn: str) 
     assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
     lam.delete_function_concurrency(FunctionName=name)
     assert lam.invoke(FunctionName=name)["StatusCode"] == 200
+
+
+def test_throttle_carries_its_reason_and_retry_after(lab: lambdalab.Lab, role_arn: str) -> None:
+    """TooManyRequestsException has ``Reason`` (ThrottleReason) and a ``Retry-After`` header (botocore's model;
+    https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html)."""
+    name = create_python(lab, role_arn, COUNTER)
+    lam = lab.client("lambda")
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
+    with pytest.raises(lam.exceptions.TooManyRequestsException) as exc:
+        lam.invoke(FunctionName=name)
+    response = exc.value.response
+    assert response["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
+    assert response["retryAfterSeconds"] == "1"
+    assert (response["Type"], response["message"]) == ("User", "Rate Exceeded.")
+
+
+def test_error_responses_carry_a_fresh_request_id(lab: lambdalab.Lab) -> None:
+    """Every response, errors included, names its own request (x-amzn-RequestId)."""
+    lam = lab.client("lambda")
+    ids = []
+    for _ in range(2):
+        with pytest.raises(ClientError) as exc:
+            lam.invoke(FunctionName="no-such-function")
+        ids.append(exc.value.response["ResponseMetadata"]["RequestId"])
+    assert ids[0] != ids[1]
+    assert all(len(i) == 36 and i != "00000000-0000-0000-0000-000000000000" for i in ids)
 
 
 def test_code_update_means_a_cold_start(lab: lambdalab.Lab, role_arn: str) -> None:

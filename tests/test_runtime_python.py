@@ -225,6 +225,7 @@ def test_reserved_concurrency_zero_throttles(rt: Runtime) -> None:
     with pytest.raises(RuntimeFailure) as err:
         call(rt, make_spec(reserved_concurrency=0))
     assert (err.value.code, err.value.message, err.value.status) == ("TooManyRequestsException", "Rate Exceeded.", 429)
+    assert err.value.reason == "ReservedFunctionConcurrentInvocationLimitExceeded"
 
 
 def test_reserved_concurrency_caps_concurrent_environments(rt: Runtime) -> None:
@@ -259,8 +260,9 @@ def test_max_environments_throttles_when_every_environment_is_busy() -> None:
         while not any(e.state == "busy" and e.pid for e in small.environments()):
             assert time.monotonic() < deadline
             time.sleep(0.01)
-        with pytest.raises(RuntimeFailure, match="Rate Exceeded"):
+        with pytest.raises(RuntimeFailure, match="Rate Exceeded") as err:
             call(small, make_spec())
+        assert err.value.reason == "ConcurrentInvocationLimitExceeded"  # the lab's limit plays the account's
         thread.join(10)
         assert call(small, make_spec()).ok  # the idle environment is evicted for a new one
 

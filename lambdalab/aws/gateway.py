@@ -19,6 +19,7 @@ import io
 import json
 import re
 import traceback
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -117,6 +118,8 @@ class Gateway:
         self._handlers: dict[tuple[str, str], Handler] = {}
         self._maps: dict[str, _OperationMap] = {}
         self._raw: dict[str, Callable[[dict[str, Any]], Response]] = {}
+        #: a fresh request id for each error response (the lab hands in its seeded ids)
+        self.request_ids: Callable[[], str] = lambda: str(uuid.uuid4())
 
     # -- registration ----------------------------------------------------------
     def route(self, service: str, operation: str, handler: Handler) -> None:
@@ -159,10 +162,12 @@ class Gateway:
                 try:
                     resp = self._handlers[(service, found[0])](req, self)
                 except AwsError as err:
-                    resp = error_response(err)
+                    resp = error_response(err, self.request_ids())
                 except Exception as err:  # noqa: BLE001 - a lab bug must not look like a network failure
                     traceback.print_exc()
-                    resp = error_response(AwsError("ServiceException", f"lambdalab internal error: {err!r}", 500))
+                    resp = error_response(
+                        AwsError("ServiceException", f"lambdalab internal error: {err!r}", 500), self.request_ids()
+                    )
                 if resp is not None:
                     return self._write(resp, start_response)
         return self.moto_app(environ, start_response)
@@ -246,11 +251,11 @@ def _headers(environ: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def error_response(err: AwsError) -> Response:
-    """The REST-JSON error document Lambda (and other REST services) send."""
+def error_response(err: AwsError, request_id: str) -> Response:
+    """The REST-JSON error document Lambda (and other REST services) send, under a request id of its own."""
     sender = "User" if err.status < 500 else "Service"
     return Response.json(
         err.status,
-        {"Type": sender, "message": err.message},
-        {"x-amzn-ErrorType": err.code, "x-amzn-RequestId": "00000000-0000-0000-0000-000000000000"},
+        {**err.fields, "Type": sender, "message": err.message},
+        {**err.headers, "x-amzn-ErrorType": err.code, "x-amzn-RequestId": request_id},
     )

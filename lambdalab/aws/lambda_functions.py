@@ -6,6 +6,10 @@ the way Lambda does before moto sees it, and reports what Lambda reports after
 ``Code.Location`` that really downloads the package, presigned for ten minutes as
 S3's are).
 
+ListFunctions returns at most 50 functions per response whatever ``MaxItems`` says, and "a subset of
+the FunctionConfiguration fields": no ``State``, ``LastUpdateStatus`` and their reasons
+(https://docs.aws.amazon.com/lambda/latest/api/API_ListFunctions.html).
+
 https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html
 https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
 """
@@ -32,6 +36,17 @@ if TYPE_CHECKING:
 #: how long a ``Code.Location`` URL works: "The URL is valid for 10 minutes" (API_FunctionCodeLocation)
 CODE_URL_SECONDS = 600
 _S3_GET = sigv4.HttpRequest("GET", "/", [], {}, b"")
+#: ListFunctions leaves these out; GetFunction gives them
+NOT_LISTED = (
+    "State",
+    "StateReason",
+    "StateReasonCode",
+    "LastUpdateStatus",
+    "LastUpdateStatusReason",
+    "LastUpdateStatusReasonCode",
+    "RuntimeVersionConfig",
+)
+LIST_PAGE = 50
 
 
 class LambdaLabWarning(UserWarning):
@@ -172,8 +187,8 @@ class FunctionService:
         configs = sorted(
             (f.get_configuration() for f in fns), key=lambda c: (c["FunctionName"], _version_key(c["Version"]))
         )
-        chunk, nxt = page(req, configs, default=50, maximum=10000)
-        out: dict[str, Any] = {"Functions": chunk}
+        chunk, nxt = page(req, configs, default=LIST_PAGE, maximum=10000, per_response=LIST_PAGE)
+        out: dict[str, Any] = {"Functions": [{k: v for k, v in c.items() if k not in NOT_LISTED} for c in chunk]}
         if nxt:
             out["NextMarker"] = nxt
         return Response.json(200, out)

@@ -4,6 +4,12 @@ moto reads ``qualifier`` in lower case (so always runs ``$LATEST``), answers
 ``Handled`` for unhandled errors and runs ``Event`` and ``DryRun`` invocations;
 the lab answers Invoke itself, the way Lambda does.
 
+Payload limits (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html): 6 MB for a
+synchronous request, 1 MB for an ``Event`` (raised from 256 KB in 2025).  AWS's pages do not quote the error
+texts; for an oversized ``Event`` the lab uses the one users have reported from AWS: ``N byte payload is too
+large for the Event invocation type (limit L bytes)`` (github.com/ASFHyP3/hyp3/issues/2241, 2024, with the old
+256 KB limit).  An oversized response is refused by the Runtime API (:mod:`lambdalab.runtime.api`).
+
 https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
 https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html
 """
@@ -16,7 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import AwsError, invalid_parameter, not_found, validation
+from ..errors import RESERVED_LIMIT, AwsError, invalid_parameter, not_found, throttled, validation
 from . import backends
 from .gateway import Gateway, Request, Response
 
@@ -24,7 +30,7 @@ if TYPE_CHECKING:
     from ..lab import Lab
     from ..runtime.types import FunctionSpec, InvokeResult
 
-SYNC_LIMIT = 6 * 1024 * 1024  # 6 MB request and response (RequestResponse)
+SYNC_LIMIT = 6 * 1024 * 1024  # 6 MB request (RequestResponse); the response limit lives in runtime/api.py
 ASYNC_LIMIT = 1024 * 1024  # 1 MB (Event), raised from 256 KB in 2025
 LOG_TAIL = 4096
 INVOCATION_TYPES = ("Event", "RequestResponse", "DryRun")
@@ -104,11 +110,16 @@ class InvokeService:
             )
         self.lab.policies.check_cross_account(req)  # another account needs a resource-policy statement
         target = self.resolve(req.params["FunctionName"], req.q("Qualifier"))
-        limit = ASYNC_LIMIT if kind == "Event" else SYNC_LIMIT
-        if len(req.body) > limit:
+        if kind == "Event" and len(req.body) > ASYNC_LIMIT:
             raise AwsError(
                 "RequestEntityTooLargeException",
-                f"Request must be smaller than {limit} bytes for the InvokeFunction operation",
+                f"{len(req.body)} byte payload is too large for the Event invocation type (limit {ASYNC_LIMIT} bytes)",
+                413,
+            )
+        if len(req.body) > SYNC_LIMIT:
+            raise AwsError(
+                "RequestEntityTooLargeException",
+                f"Request must be smaller than {SYNC_LIMIT} bytes for the InvokeFunction operation",
                 413,
             )
         payload = req.body or b"{}"
@@ -157,6 +168,8 @@ class InvokeService:
             )
         except RuntimeFailure as err:
             self.lab.trace.add("invoke-refused", target.spec.function_name, (request_id,), code=err.code, source=source)
+            if err.code == "TooManyRequestsException":
+                raise throttled(err.reason or RESERVED_LIMIT) from err
             raise AwsError(err.code, err.message, err.status) from err
         self._write_logs(target, result)
         self.lab.trace.add(

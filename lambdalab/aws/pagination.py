@@ -16,10 +16,18 @@ from .gateway import Request
 T = TypeVar("T")
 
 
-def page(req: Request, items: list[T], *, default: int, maximum: int) -> tuple[list[T], str | None]:
-    """The page of ``items`` the request's Marker and MaxItems ask for, and the next marker."""
+def page(
+    req: Request, items: list[T], *, default: int, maximum: int, per_response: int | None = None
+) -> tuple[list[T], str | None]:
+    """The page of ``items`` the request's Marker and MaxItems ask for, and the next marker.
+
+    ``per_response`` caps a page below an accepted MaxItems (ListFunctions: "returns a maximum of
+    50 items in each response, even if you set the number higher").
+    """
     max_items = int(req.q("MaxItems") or default)
     check_range(max_items, "maxItems", 1, maximum)
+    if per_response is not None:
+        max_items = min(max_items, per_response)
     start = 0
     marker = req.q("Marker")
     if marker:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lambdalab.credentials import Credentials
+from lambdalab.errors import ACCOUNT_LIMIT, RESERVED_LIMIT
 from lambdalab.runtime.api import Invocation
 from lambdalab.runtime.environment import Environment, new_log_stream_name
 from lambdalab.runtime.launchers import Launcher
@@ -38,8 +39,8 @@ from lambdalab.runtime.types import FunctionSpec, InvokeResult, RuntimeFailure
 _SPAWN_TIMEOUT = 30.0
 
 
-def _throttled() -> RuntimeFailure:
-    return RuntimeFailure("TooManyRequestsException", "Rate Exceeded.", 429)
+def _throttled(reason: str) -> RuntimeFailure:
+    return RuntimeFailure("TooManyRequestsException", "Rate Exceeded.", 429, reason)
 
 
 @dataclass(frozen=True)
@@ -212,7 +213,7 @@ class Runtime:
             if self._closed:
                 raise RuntimeFailure("ServiceException", "The runtime is closed.", 500)
             if spec.reserved_concurrency == 0:
-                raise _throttled()
+                raise _throttled(RESERVED_LIMIT)
             # environments of an older revision are never reused
             for env in self._envs:
                 if env.key[:2] == key[:2] and env.key != key:
@@ -222,7 +223,7 @@ class Runtime:
             self._envs = [e for e in self._envs if e not in to_kill]
             busy = sum(1 for e in self._envs if e.busy and e.function_name == spec.function_name)
             if spec.reserved_concurrency is not None and busy >= spec.reserved_concurrency:
-                raise _throttled()
+                raise _throttled(RESERVED_LIMIT)
             for env in sorted(self._envs, key=lambda e: -e.last_used):
                 if env.key == key and not env.busy and not env.dead and env.proc and env.proc.poll() is None:
                     env.busy = True
@@ -230,7 +231,7 @@ class Runtime:
             if len(self._envs) >= self.max_environments:
                 idle = [e for e in self._envs if not e.busy]
                 if not idle:
-                    raise _throttled()
+                    raise _throttled(ACCOUNT_LIMIT)
                 victim = min(idle, key=lambda e: e.last_used)
                 self._envs.remove(victim)
                 to_kill.append(victim)

@@ -61,11 +61,13 @@ class RuntimeFailure(Exception):
     """An invoke the runtime refused before running code (AWS error code + message).
 
     ``status`` is the HTTP status AWS answers with, e.g. 429 for
-    ``TooManyRequestsException``, 502 for ``InvalidRuntimeException``.
+    ``TooManyRequestsException``, 502 for ``InvalidRuntimeException``;
+    ``reason`` is a throttle's ``Reason`` (botocore's ``ThrottleReason``).
     """
 
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
+    def __init__(self, code: str, message: str, status: int = 400, reason: str | None = None) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
         self.status = status
+        self.reason = reason

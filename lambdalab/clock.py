@@ -4,36 +4,72 @@ A discrete-event scheduler in the simpy manner: a heap of ``(time, seq, entry)``
 where ``seq`` breaks ties so that two runs of the same notebook do the same
 things in the same order.  Engines are written as *processes*: generators that
 ``yield`` a number of seconds (or a :class:`Wait`) and are resumed by the clock
-when that much virtual time has passed.  Nothing here sleeps or starts threads.
+when that much virtual time has passed, or ``yield`` a :class:`Signal` (simpy's
+``Event``) and are resumed when something happens.  Nothing here sleeps or
+starts threads.
 
 ``run_until_idle`` stops when no *busy* entry is left.  A retry waiting its turn,
 a message inside its visibility timeout or an open batching window is busy; a
-poller that found nothing, or a recurring schedule, is not.
+poller that found nothing, or a recurring schedule, is not.  A process waiting
+only for a signal is not work either: the signal firing is (each waiting process
+resumes at that instant as a busy entry, in the order they began to wait).
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
+import math
 import threading
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
 
 #: Where virtual time starts in every lab, so that timestamps repeat run to run.
 EPOCH = datetime(2025, 1, 6, 9, 0, 0, tzinfo=UTC)
 
 
+class Signal:
+    """Something a process can wait for, that happens once (simpy's ``Event``).
+
+    ``succeed(value)`` fires it: every process waiting for it resumes at that virtual
+    instant, in the order they began to wait, and receives ``value`` from its ``yield``.
+    A process that yields a signal already fired resumes at once.  Safe to fire from
+    any thread (a function's own SDK call may be what happened).
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._waiting: list[_Pause] = []
+        self.triggered = False
+        self.value: Any = None
+
+    def succeed(self, value: Any = None) -> None:
+        """Fire the signal; a second call is a mistake (it happens once)."""
+        self._clock._fire(self, value)
+
+    def __repr__(self) -> str:
+        return f"<Signal {'fired' if self.triggered else 'waiting'}>"
+
+
 @dataclass(frozen=True)
 class Wait:
-    """What a process yields: resume me after ``seconds`` of virtual time."""
+    """What a process yields: resume me after ``seconds`` of virtual time.
+
+    ``busy=False`` when the wait is not work (an idle poll).  ``wake_on`` resumes the
+    process sooner, when the first of those signals fires; ``seconds=math.inf`` waits
+    for the signals only.
+    """
 
     seconds: float
     busy: bool = True
+    wake_on: tuple[Signal, ...] = ()
 
 
-Yielded = float | int | Wait
-Process = Generator[Yielded, None, object]
+Yielded = float | int | Wait | Signal
+Process = Generator[Yielded, Any, None]
 
 
 @dataclass(order=True)
@@ -44,6 +80,17 @@ class _Entry:
     busy: bool = field(compare=False, default=True)
     cancelled: bool = field(compare=False, default=False)
     done: bool = field(compare=False, default=False)
+
+
+@dataclass(eq=False)
+class _Pause:
+    """A process suspended at a ``yield``: resumed once, by its timeout or a signal."""
+
+    gen: Process
+    signals: tuple[Signal, ...]
+    timeout: _Entry | None = None
+    wakeup: _Entry | None = None
+    resumed: bool = False
 
 
 class Timer:
@@ -96,11 +143,14 @@ class Clock:
         """Run ``action`` after ``delay`` virtual seconds."""
         if delay < 0:
             raise ValueError("delay must be >= 0")
+        return Timer(self, self._schedule(delay, action, busy=busy))
+
+    def _schedule(self, delay: float, action: Callable[[], None], *, busy: bool) -> _Entry:
         with self._lock:
             entry = _Entry(self._t + delay, next(self._seq), action, busy)
             heapq.heappush(self._heap, entry)
             self._busy += busy
-        return Timer(self, entry)
+        return entry
 
     def _cancel(self, entry: _Entry) -> None:
         with self._lock:
@@ -110,15 +160,63 @@ class Clock:
 
     def process(self, gen: Process, *, delay: float = 0.0, busy: bool = True) -> None:
         """Start a generator process; it runs first after ``delay`` seconds."""
-        self.call_later(delay, lambda: self._step(gen), busy=busy)
+        self.call_later(delay, lambda: self._step(gen, None), busy=busy)
 
-    def _step(self, gen: Process) -> None:
+    def process_now(self, gen: Process) -> None:
+        """Run a process's first step now, in the caller; it goes on on the clock.
+
+        For a process whose first step must happen before the caller goes on (a batch
+        that takes its concurrency slot as it starts).
+        """
+        self._step(gen, None)
+
+    def signal(self) -> Signal:
+        """A new one-shot :class:`Signal` on this clock."""
+        return Signal(self)
+
+    def _step(self, gen: Process, value: Any) -> None:
         try:
-            yielded = next(gen)
+            yielded = gen.send(value)
         except StopIteration:
             return
-        wait = yielded if isinstance(yielded, Wait) else Wait(float(yielded))
-        self.call_later(wait.seconds, lambda: self._step(gen), busy=wait.busy)
+        if isinstance(yielded, Signal):
+            wait = Wait(math.inf, wake_on=(yielded,))
+        else:
+            wait = yielded if isinstance(yielded, Wait) else Wait(float(yielded))
+        pause = _Pause(gen, wait.wake_on)
+        with self._lock:
+            fired = next((s for s in wait.wake_on if s.triggered), None)
+            if fired is not None:
+                pause.wakeup = self._schedule(0.0, partial(self._resume, pause, fired.value), busy=True)
+                return
+            for signal in wait.wake_on:
+                signal._waiting.append(pause)
+            if wait.seconds != math.inf:
+                pause.timeout = self._schedule(wait.seconds, partial(self._resume, pause, None), busy=wait.busy)
+
+    def _fire(self, signal: Signal, value: Any) -> None:
+        with self._lock:
+            if signal.triggered:
+                raise RuntimeError("this signal has already fired (a Signal happens once)")
+            signal.triggered, signal.value = True, value
+            waiting, signal._waiting = signal._waiting, []
+            for pause in waiting:
+                if pause.wakeup is None and not pause.resumed:
+                    pause.wakeup = self._schedule(0.0, partial(self._resume, pause, value), busy=True)
+
+    def _resume(self, pause: _Pause, value: Any) -> None:
+        """The first of a pause's timeout and signals to come resumes it; the others are dropped."""
+        with self._lock:
+            if pause.resumed:
+                return
+            pause.resumed = True
+            for entry in (pause.timeout, pause.wakeup):
+                if entry is not None:
+                    self._cancel(entry)
+            for signal in pause.signals:
+                if pause in signal._waiting:
+                    signal._waiting.remove(pause)
+        self._step(pause.gen, value)
 
     # -- running -------------------------------------------------------------
     def pending(self) -> Iterator[float]:
@@ -175,7 +273,3 @@ class Clock:
         if self.busy():
             self._move_to(start + max_seconds)
         return self._t - start
-
-    def run_now(self) -> None:
-        """Run whatever is due at the current instant (delay 0 entries)."""
-        self._run_due(self._t, stop_when_idle=False)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from lambdalab.clock import EPOCH, Clock, Wait
+from lambdalab.clock import EPOCH, Clock, Process, Wait
 
 
 def test_processes_resume_at_exact_virtual_times() -> None:
@@ -79,3 +79,133 @@ def test_cancelled_timer_never_runs() -> None:
 def test_time_only_moves_forward() -> None:
     with pytest.raises(ValueError):
         Clock().advance(-1)
+
+
+# -- signals: waiting for something to happen ------------------------------------------------
+
+
+def test_a_signal_wakes_every_waiting_process_in_the_order_they_began_to_wait() -> None:
+    # GIVEN three processes waiting for one signal, and a fourth that fires it at t=5
+    clock = Clock()
+    arrived = clock.signal()
+    log: list[tuple[str, float, object]] = []
+
+    def waiter(name: str) -> Process:
+        got = yield arrived
+        log.append((name, clock.t, got))
+
+    def sender() -> Process:
+        yield 5
+        arrived.succeed("hello")
+
+    for name in "cab":
+        clock.process(waiter(name))
+    clock.process(sender())
+    # WHEN the clock runs
+    elapsed = clock.run_until_idle()
+    # THEN each waiter resumes at t=5 with the value, in the order it began to wait
+    assert log == [("c", 5.0, "hello"), ("a", 5.0, "hello"), ("b", 5.0, "hello")]
+    assert elapsed == 5
+
+
+def test_waiting_for_a_signal_is_not_work_but_its_firing_is() -> None:
+    # GIVEN a process waiting only for a signal
+    clock = Clock()
+    arrived = clock.signal()
+    log: list[float] = []
+
+    def waiter() -> Process:
+        yield arrived
+        log.append(clock.t)
+
+    clock.process(waiter())
+    # THEN the clock is idle: nothing scheduled, nothing to run
+    assert clock.run_until_idle() == 0 and not clock.busy() and log == []
+    # WHEN the signal fires from outside the clock (an API call)
+    clock.advance(30)
+    arrived.succeed()
+    # THEN the clock has work at this instant, and the waiter runs without time moving
+    assert clock.busy() and list(clock.pending()) == [30.0]
+    assert clock.run_until_idle() == 0
+    assert log == [30.0]
+
+
+def test_a_signal_fires_once_and_a_late_waiter_resumes_at_once() -> None:
+    clock = Clock()
+    done = clock.signal()
+    done.succeed(7)
+    with pytest.raises(RuntimeError, match="already fired"):
+        done.succeed(8)
+    log: list[tuple[float, object]] = []
+
+    def late() -> Process:
+        yield 2
+        got = yield done
+        log.append((clock.t, got))
+
+    clock.process(late())
+    assert clock.run_until_idle() == 2
+    assert log == [(2.0, 7)]
+
+
+def test_a_wait_ends_at_its_timeout_or_at_the_first_signal_whichever_comes_first() -> None:
+    # GIVEN a poller that looks every 20 s (not work) unless messages arrive sooner
+    clock = Clock()
+    signals = [clock.signal()]
+    log: list[tuple[float, object]] = []
+
+    def poller() -> Process:
+        while len(log) < 4:
+            got = yield Wait(20, busy=False, wake_on=(signals[-1],))
+            log.append((clock.t, got))
+
+    def arrive(value: str) -> None:  # a signal happens once: the next arrival is a new one
+        signals[-1].succeed(value)
+        signals.append(clock.signal())
+
+    def arrivals() -> Process:
+        yield 7
+        arrive("arrived")
+        yield 30  # t=37: the poller woke at 7, looked again at 27, now waits until 47
+        arrive("again")
+
+    clock.process(poller(), busy=False)
+    clock.process(arrivals())
+    clock.advance(100)
+    # THEN it woke at 7 (signal), 27 (timeout), 37 (signal), 57 (timeout); the cancelled timeouts never ran
+    assert log == [(7.0, "arrived"), (27.0, None), (37.0, "again"), (57.0, None)]
+    assert not clock.busy()
+
+
+def test_a_timeout_and_a_signal_at_the_same_instant_resume_the_process_once() -> None:
+    # GIVEN a process waiting 5 s or for a signal, and the signal fired at t=5 too
+    clock = Clock()
+    kick = clock.signal()
+    log: list[tuple[float, object]] = []
+
+    def waiter() -> Process:
+        got = yield Wait(5, wake_on=(kick,))
+        log.append((clock.t, got))
+        yield kick  # the signal has fired: resumes at once
+        log.append((clock.t, "again"))
+
+    clock.process(waiter())
+    clock.call_later(5, kick.succeed)
+    clock.run_until_idle()
+    # THEN the timeout, scheduled first, resumed it; the signal did not resume it twice
+    assert log == [(5.0, None), (5.0, "again")]
+
+
+def test_process_now_runs_a_process_first_step_in_the_caller() -> None:
+    clock = Clock()
+    log: list[tuple[str, float]] = []
+
+    def batch() -> Process:
+        log.append(("start", clock.t))
+        yield 3
+        log.append(("end", clock.t))
+
+    clock.process_now(batch())
+    assert log == [("start", 0.0)]
+    clock.run_until_idle()
+    assert log == [("start", 0.0), ("end", 3.0)]

@@ -1,20 +1,27 @@
 """The SQS event source mapping: Lambda polls a queue and invokes the function with batches.
 
-One :class:`MappingRunner` per enabled mapping, driven by the virtual clock.
-Each wake-up (a *pump*) does what Lambda's pollers do, in this order:
+One :class:`MappingRunner` per enabled mapping, whose :meth:`~MappingRunner.poll`
+is a process on the virtual clock.  Each time it looks (a *pump*) it does what
+Lambda's pollers do, in this order:
 
 1. start complete batches while the mapping has free concurrency (:mod:`.sqs_scaling`);
 2. close the open batch whose window has passed (:mod:`.sqs_batching`);
 3. receive more messages (:mod:`.sqs_poller`), drop those no filter matches
-   (:mod:`.filters`; they are deleted unseen) and gather the rest into batches.
+   (:mod:`.filters`; they are deleted unseen) and gather the rest into batches;
 
-An invocation really runs (``lab.invocations.run``) when its batch starts, and
-then occupies one concurrency slot for a fixed *virtual duration*: by default one
-virtual second (``engine.invocation_seconds``; ``engine.durations[name]`` sets one
-function's), never more than the function's timeout, and exactly the timeout when
-it timed out.  Measured durations would make every timeline differ run to run.
-When the slot frees, the batch is settled (:mod:`.sqs_errors`): deleted, or left
-to reappear when the visibility timeout ends.
+then it waits until the next moment something is due (a batching window closes, a
+message becomes visible again, the scaling ramp steps up), or for a signal: messages
+arrived on the queue, or one of its batches settled.  With nothing at all to do it
+looks again every :data:`IDLE_POLL_SECONDS`, a wait that does not keep the lab busy.
+
+Each batch is a process too (:meth:`~MappingRunner.batch`): the invocation really
+runs (``lab.invocations.run``) when the batch starts, and then occupies one
+concurrency slot for a fixed *virtual duration*: by default one virtual second
+(``engine.invocation_seconds``; ``engine.durations[name]`` sets one function's),
+never more than the function's timeout, and exactly the timeout when it timed out.
+Measured durations would make every timeline differ run to run.  When the slot
+frees, the batch is settled (:mod:`.sqs_errors`): deleted, or left to reappear when
+the visibility timeout ends.
 
 Reserved concurrency is applied on virtual time: a batch that would exceed it is
 throttled, its messages return after the visibility timeout, and the mapping
@@ -32,11 +39,13 @@ https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html
 from __future__ import annotations
 
 import itertools
+import math
 from collections import Counter, deque
 from typing import TYPE_CHECKING, Any
 
 from ..aws import moto_hooks
 from ..aws.moto_sqs import MotoSqs, SqsMessage
+from ..clock import Wait
 from ..errors import AwsError
 from . import attempts, filters, sqs_batching, sqs_errors, sqs_scaling, sqs_settings
 from .attempts import Outcome
@@ -46,7 +55,7 @@ if TYPE_CHECKING:
     from ..aws.event_source_mappings import Mapping
     from ..aws.gateway import Gateway
     from ..aws.lambda_invoke import Target
-    from ..clock import Timer
+    from ..clock import Process, Signal
     from ..lab import Lab
 
 #: an idle poller looks again this often (a long poll), without keeping the lab busy
@@ -83,6 +92,7 @@ class SqsEngine:
         self._batches = itertools.count(1)
         #: the lab's view of SQS's stored queues (and which messages its pollers hold)
         self.sqs = MotoSqs(lab.account_id)
+        self._arrivals: dict[str, Signal] = {}  # queue ARN -> "messages arrived", for its pollers
         moto_hooks.set_sink("sqs-message", self._message_added)
         lab.on_close(lambda: moto_hooks.set_sink("sqs-message", None))
 
@@ -98,7 +108,7 @@ class SqsEngine:
     def start(self, mapping: Mapping) -> None:
         runner = MappingRunner(self, mapping)
         self.runners[mapping.uuid] = runner
-        runner.wake(0.0)
+        self.lab.clock.process(runner.poll())
 
     def stop(self, mapping: Mapping) -> None:
         runner = self.runners.pop(mapping.uuid, None)
@@ -121,10 +131,17 @@ class SqsEngine:
                 return mapping.source_arn
         return ""
 
+    def arrival(self, queue_arn: str) -> Signal:
+        """The signal the queue's next stored message fires (one per queue, shared by its pollers)."""
+        signal = self._arrivals.get(queue_arn)
+        if signal is None:
+            signal = self._arrivals[queue_arn] = self.lab.clock.signal()
+        return signal
+
     def _message_added(self, queue_arn: str) -> None:
-        for runner in list(self.runners.values()):
-            if runner.poller.arn == queue_arn:
-                runner.wake(0.0)
+        signal = self._arrivals.pop(queue_arn, None)
+        if signal is not None:
+            signal.succeed()
 
 
 class MappingRunner:
@@ -150,30 +167,28 @@ class MappingRunner:
         self.paused_until = -1.0
         self.limit_seen = 0
         self.stopped = False
-        self._timer: Timer | None = None
-        self._timer_busy = False
+        #: fired when one of this mapping's batches settles, or the mapping stops
+        self._changed = self.lab.clock.signal()
         #: message id -> when (ms since the epoch) the running batch holding it settles
-        self._settles: dict[str, float] = {}
+        self.settling: dict[str, float] = {}
 
-    # -- scheduling ----------------------------------------------------------------------
-    def wake(self, delay: float, *, busy: bool = True) -> None:
-        """Pump after ``delay`` virtual seconds (unless an earlier wake-up will do)."""
-        if self.stopped:
-            return
-        at = self.lab.clock.t + delay
-        timer = self._timer
-        if timer is not None and not timer._entry.cancelled:
-            if timer.at <= at and (self._timer_busy or not busy):
-                return
-            timer.cancel()
-        self._timer = self.lab.clock.call_later(delay, self._pump, busy=busy)
-        self._timer_busy = busy
+    # -- the poller process ----------------------------------------------------------------
+    def poll(self) -> Process:
+        """Pump, then wait for the next thing due or for a signal; until the mapping stops."""
+        while not self.stopped:
+            arrived = self.engine.arrival(self.poller.arn)  # taken first: an arrival during the pump counts
+            self._changed = self.lab.clock.signal()
+            seconds, busy = self._pump()
+            yield Wait(seconds, busy=busy, wake_on=(arrived, self._changed))
+
+    def _nudge(self) -> None:
+        if not self._changed.triggered:
+            self._changed.succeed()
 
     def stop(self) -> None:
         """The mapping was disabled, updated or deleted: poll no more (running batches still settle)."""
         self.stopped = True
-        if self._timer is not None:
-            self._timer.cancel()
+        self._nudge()
         left = [b for b, _ in self.ready] + ([self.open] if self.open else [])
         self.ready.clear()
         self.open = None
@@ -192,18 +207,15 @@ class MappingRunner:
         return value
 
     # -- the pump ----------------------------------------------------------------------------
-    def _pump(self) -> None:
-        self._timer = None
-        if self.stopped:
-            return
+    def _pump(self) -> tuple[float, bool]:
+        """Start, close and gather batches; returns how long to wait (and whether that is work)."""
         now = self.lab.clock.t
-        received_any = False
         capacity_bound = False
         while True:
             limit = self.limit()
             while self.ready and self.in_flight < limit and now >= self.paused_until:
                 batch, reason = self.ready.popleft()
-                self._dispatch(batch, reason)
+                self.lab.clock.process_now(self.batch(batch, reason))
             if self.ready or self.in_flight >= limit or now < self.paused_until:
                 capacity_bound = True
                 break
@@ -220,11 +232,10 @@ class MappingRunner:
             if not got:
                 self.busy_since = None  # the backlog is gone: concurrency falls back to the start
                 break
-            received_any = True
             if self.busy_since is None:
                 self.busy_since = now
             self._gather(got, now)
-        self._schedule(now, received_any, capacity_bound)
+        return self._next_look(now, capacity_bound)
 
     def _gather(self, got: list[SqsMessage], now: float) -> None:
         trace = self.lab.trace
@@ -260,24 +271,29 @@ class MappingRunner:
                 self.ready.append((self.open, why))
                 self.open = None
 
-    def _schedule(self, now: float, received_any: bool, capacity_bound: bool) -> None:
+    def _next_look(self, now: float, capacity_bound: bool) -> tuple[float, bool]:
+        """Seconds until the poller must look again (``math.inf``: only a signal wakes it), and
+        whether that wait is work: an open window, a pause, a ramp step, an invisible message."""
+        due: list[float] = []
         if self.open is not None:
-            self.wake(max(0.0, self.open.opened_at + self.window - now))
+            due.append(max(0.0, self.open.opened_at + self.window - now))
         if now < self.paused_until:
-            self.wake(self.paused_until - now)
+            due.append(self.paused_until - now)
         if capacity_bound:
             if self.busy_since is not None and self.limit_seen < (self.max_concurrency or sqs_scaling.CEILING):
-                self.wake(sqs_scaling.next_step(now - self.busy_since))
-            return  # a finishing batch wakes the pump
+                due.append(sqs_scaling.next_step(now - self.busy_since))
+            return min(due, default=math.inf), True  # else a settling batch wakes the poller
         self.limit()
-        later = self.poller.next_visible_in(self._settles)
+        later = self.poller.next_visible_in(self.settling)
         if later is not None:
-            self.wake(later)  # messages waiting out a visibility timeout or a delay are work
-        elif not (self.in_flight or self.ready or self.open is not None):
-            self.wake(IDLE_POLL_SECONDS, busy=False)
+            due.append(later)  # messages waiting out a visibility timeout or a delay are work
+        elif not (due or self.in_flight or self.ready):
+            return IDLE_POLL_SECONDS, False
+        return min(due, default=math.inf), True
 
     # -- one batch --------------------------------------------------------------------------
-    def _dispatch(self, batch: sqs_batching.OpenBatch, reason: str) -> None:
+    def batch(self, batch: sqs_batching.OpenBatch, reason: str) -> Process:
+        """A batch's process: invoke, hold a concurrency slot for the virtual duration, settle."""
         lab, trace = self.lab, self.lab.trace
         ids = [r["messageId"] for r in batch.records]
         batch_id = self.engine.next_batch_id()
@@ -314,19 +330,16 @@ class MappingRunner:
         self.engine.in_flight[self.function] += 1
         settles_ms = (lab.clock.start.timestamp() + started + seconds) * 1000
         for message, _ in batch.handles:
-            self._settles[message.id] = settles_ms
+            self.settling[message.id] = settles_ms
         trace.add("sqs-concurrency", self.function, (), mapping=self.uuid, in_flight=self.in_flight, batch=batch_id)
-
-        def finish() -> None:
-            for message, _ in batch.handles:
-                self._settles.pop(message.id, None)
-            self.in_flight -= 1
-            self.engine.in_flight[self.function] -= 1
-            self._settle(batch, batch_id, verdict, started, request_id)
-            trace.add("sqs-concurrency", self.function, (), mapping=self.uuid, in_flight=self.in_flight, batch=batch_id)
-            self.wake(0.0)
-
-        lab.clock.call_later(seconds, finish)
+        yield seconds
+        for message, _ in batch.handles:
+            self.settling.pop(message.id, None)
+        self.in_flight -= 1
+        self.engine.in_flight[self.function] -= 1
+        self._settle(batch, batch_id, verdict, started, request_id)
+        trace.add("sqs-concurrency", self.function, (), mapping=self.uuid, in_flight=self.in_flight, batch=batch_id)
+        self._nudge()
 
     def _settle(
         self, batch: sqs_batching.OpenBatch, batch_id: str, verdict: sqs_errors.Verdict, started: float, request_id: str

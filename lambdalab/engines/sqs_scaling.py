@@ -25,8 +25,7 @@ import math
 
 START = 5
 CEILING = 1250  # concurrent invokes per mapping (services-sqs-scaling, Nov 2025)
-RATE_PER_MINUTE = 300  # AWS today
-RATE_PER_MINUTE_2022 = 60  # what the 2022 curriculum describes
+RATE_PER_MINUTE = 300  # AWS today (the 2022 documentation said 60)
 
 
 def ramp(

@@ -19,12 +19,12 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
+from ..deployment_package import UNZIPPED_LIMIT, PackageError, unzipped_size
 from ..errors import AwsError, check_range, invalid_parameter, validation
 
 TIMEOUT_RANGE = (1, 900)
 MEMORY_RANGE = (128, 10240)
 ZIP_LIMIT = 50 * 1024 * 1024  # direct upload
-UNZIPPED_LIMIT = 262_144_000
 ENV_LIMIT = 4096
 
 #: Environment variables Lambda sets itself and will not let a function override.
@@ -128,24 +128,27 @@ def check_role_format(role: str | None) -> None:
         raise validation(role, "role", f"Member must satisfy regular expression pattern: {_ROLE.pattern}")
 
 
-def check_zip(data: bytes, operation: str) -> zipfile.ZipFile:
-    """The deployment package must be a readable zip within Lambda's quotas."""
-    if len(data) > ZIP_LIMIT:
+def check_zip(data: bytes, operation: str, *, uploaded: bool = True) -> list[str]:
+    """The deployment package must be a readable zip within Lambda's quotas; returns its names.
+
+    ``uploaded``: the zip came in the request (50 MB zipped at most), not from S3.
+    The unzipped size is counted while inflating, never taken from the headers.
+    """
+    if uploaded and len(data) > ZIP_LIMIT:
         raise AwsError(
             "RequestEntityTooLargeException",
             f"Request must be smaller than 69905067 bytes for the {operation} operation",
             413,
         )
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        unzipped = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError) as err:
+        unzipped_size(data, UNZIPPED_LIMIT)
+        return zipfile.ZipFile(io.BytesIO(data)).namelist()
+    except PackageError as err:
+        if err.too_large:
+            raise invalid_parameter(f"Unzipped size must be smaller than {UNZIPPED_LIMIT} bytes") from err
         raise invalid_parameter(
             "Could not unzip uploaded file. Please check your file, then try to upload again."
         ) from err
-    if unzipped > UNZIPPED_LIMIT:
-        raise invalid_parameter(f"Unzipped size must be smaller than {UNZIPPED_LIMIT} bytes")
-    return archive
 
 
 def check_configuration(body: Mapping[str, Any]) -> None:

@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 from ..errors import AwsError, invalid_parameter
 from ..packaging import handler_problem
-from . import backends, function_config, sigv4
+from . import backends, function_config, moto_s3, sigv4
 from .auth import AuthFailure, error_for
 from .gateway import SIGNATURE, Gateway, Request, Response
 from .pagination import page
@@ -238,15 +238,21 @@ class FunctionService:
 
     # -- helpers ------------------------------------------------------------------
     def _package_names(self, code: dict[str, Any], operation: str) -> list[str] | None:
-        if "ZipFile" not in code:
-            return None
-        try:
-            data = base64.b64decode(code["ZipFile"])
-        except ValueError as err:
-            raise invalid_parameter(
-                "Could not unzip uploaded file. Please check your file, then try to upload again."
-            ) from err
-        return function_config.check_zip(data, operation).namelist()
+        """The package's file names, after the checks Lambda makes of a package (uploaded or in S3)."""
+        if "ZipFile" in code:
+            try:
+                data = base64.b64decode(code["ZipFile"])
+            except ValueError as err:
+                raise invalid_parameter(
+                    "Could not unzip uploaded file. Please check your file, then try to upload again."
+                ) from err
+            return function_config.check_zip(data, operation)
+        if "S3Bucket" in code or "S3Key" in code:
+            data = moto_s3.package(
+                self.lab.account_id, code.get("S3Bucket", ""), code.get("S3Key", ""), code.get("S3ObjectVersion")
+            )
+            return function_config.check_zip(data, operation, uploaded=False)
+        return None
 
     @staticmethod
     def _names_of(data: bytes) -> list[str]:

@@ -1,4 +1,5 @@
-"""S3 buckets as the lab sees them when a notification configuration is put.
+"""S3 as the lab reads it: buckets when a notification configuration is put, and
+deployment packages that CreateFunction or UpdateFunctionCode name by bucket and key.
 
 The hook in :mod:`lambdalab.aws.moto_hooks` hands the push-source engine an
 :class:`S3Bucket` value (the bucket and the functions its configuration names) instead
@@ -30,6 +31,12 @@ NEEDS = (
     ),
     Needs("moto.s3.models", "Notification", ("arn",), sample=lambda cls: cls("f", ["s3:ObjectCreated:*"])),
     Needs("moto.s3.exceptions", "InvalidArgumentError"),
+    Needs("moto.s3.models", "s3_backends"),
+    Needs("moto.s3.models", "S3Backend", ("get_object",)),
+    Needs("moto.s3.models", "FakeKey", ("value",)),
+    Needs("moto.s3.exceptions", "MissingBucket"),
+    Needs("moto.s3.exceptions", "MissingKey"),
+    Needs("moto.s3.exceptions", "MissingVersion"),
 )
 
 
@@ -54,3 +61,30 @@ def invalid_argument(message: str, name: str, value: str) -> Exception:
     from moto.s3.exceptions import InvalidArgumentError
 
     return InvalidArgumentError(message, name, value)
+
+
+def package(account_id: str, bucket: str, key: str, version: str | None = None) -> bytes:
+    """A deployment package stored in S3, or the error Lambda gives when it cannot read it.
+
+    https://docs.aws.amazon.com/lambda/latest/api/API_FunctionCode.html
+    """
+    from moto.s3.exceptions import MissingBucket, MissingKey, MissingVersion
+    from moto.s3.models import s3_backends
+
+    from ..errors import invalid_parameter
+
+    no_key = (
+        "Error occurred while GetObject. S3 Error Code: NoSuchKey. S3 Error Message: The specified key does not exist."
+    )
+    try:
+        stored = s3_backends[account_id]["aws"].get_object(bucket, key, version_id=version)
+    except MissingBucket as err:
+        raise invalid_parameter(
+            "Error occurred while GetObject. S3 Error Code: NoSuchBucket. "
+            "S3 Error Message: The specified bucket does not exist"
+        ) from err
+    except (MissingKey, MissingVersion) as err:
+        raise invalid_parameter(no_key) from err
+    if stored is None:
+        raise invalid_parameter(no_key)
+    return bytes(stored.value)

@@ -21,12 +21,11 @@ import stat
 import subprocess
 import sys
 import threading
-import zipfile
 from dataclasses import dataclass
-from io import BytesIO
 from pathlib import Path
 
 from lambdalab.credentials import Credentials
+from lambdalab.deployment_package import PackageError, extract
 from lambdalab.runtime.types import FunctionSpec, RuntimeFailure
 
 NODE_BOOTSTRAP = Path(__file__).with_name("node") / "bootstrap.mjs"
@@ -173,7 +172,11 @@ class Launcher:
                 tmp = target.with_name(target.name + ".tmp")
                 shutil.rmtree(tmp, ignore_errors=True)
                 tmp.mkdir(parents=True)
-                _unzip(spec.code_zip, tmp)
+                try:
+                    _unzip(spec.code_zip, tmp)
+                except RuntimeFailure:
+                    shutil.rmtree(tmp, ignore_errors=True)
+                    raise
                 bootstrap = tmp / "bootstrap"
                 if spec.runtime in PROVIDED and bootstrap.is_file():
                     bootstrap.chmod(bootstrap.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
@@ -199,15 +202,11 @@ class Launcher:
 
 
 def _unzip(data: bytes, target: Path) -> None:
-    with zipfile.ZipFile(BytesIO(data)) as archive:
-        for info in archive.infolist():
-            dest = (target / info.filename).resolve()
-            if not str(dest).startswith(str(target.resolve())):
-                continue  # no path traversal out of the task root
-            archive.extract(info, target)
-            mode = (info.external_attr >> 16) & 0o777
-            if mode and not info.is_dir():
-                dest.chmod(mode | stat.S_IRUSR)
+    """Lambda's /var/task: the package unzipped within the quota, names kept inside the task root."""
+    try:
+        extract(data, target)
+    except PackageError as err:
+        raise RuntimeFailure("InvalidZipFileException", "Lambda could not unzip the deployment package.", 502) from err
 
 
 def _python_version(python: str) -> str:

@@ -4,6 +4,10 @@ Every invoke, attempt, retry wait, batch and delivery is one :class:`Record`
 ``(t, kind, function, ids, detail)``, with ``t`` in virtual seconds.  Widgets
 and exercise checks read the trace and AWS state, nothing else, so what a
 learner sees is exactly what happened.
+
+The kinds and the fields of each kind's detail are :mod:`lambdalab.trace_kinds`:
+:meth:`Trace.add` is typed per kind (mypy checks every writer), and a reader
+gets a typed view of a record's detail with :meth:`Record.view`.
 """
 
 from __future__ import annotations
@@ -12,16 +16,29 @@ import html
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, TypeVar, Unpack, cast, overload
+
+from . import trace_kinds as k
+
+#: the ids of a record: request ids, message ids, a mapping's UUID, ...
+Ids = tuple[str, ...] | list[str]
+Fn = str | None  # the function a record is about
+D = TypeVar("D", bound=Mapping[str, Any])
 
 
 @dataclass(frozen=True)
 class Record:
     t: float
-    kind: str  # e.g. "invoke", "attempt", "retry-wait", "delivery", "batch"
+    kind: str  # one of lambdalab.trace_kinds
     function: str | None = None
     ids: tuple[str, ...] = ()
     detail: Mapping[str, Any] = field(default_factory=dict)
+
+    def view(self, detail: type[D]) -> D:
+        """The detail, typed as its kind's view (e.g. ``record.view(trace_kinds.AsyncAttempt)``)."""
+        if k.DETAILS.get(self.kind) is not detail:
+            raise TypeError(f"a {self.kind!r} record has no {detail.__name__} detail")
+        return cast(D, self.detail)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -42,9 +59,193 @@ class Trace:
         self._lock = threading.Lock()
         self._listeners: list[Callable[[Record], None]] = []
 
+    @overload
     def add(
-        self, kind: str, function: str | None = None, ids: tuple[str, ...] | list[str] = (), **detail: Any
-    ) -> Record:
+        self, kind: Literal["function-created"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.FunctionCreated]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["function-updated"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.FunctionUpdated]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["function-deleted"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.FunctionDeleted]
+    ) -> Record: ...
+    @overload
+    def add(self, kind: Literal["warning"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.LabWarning]) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["event-invoke-config"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.EventInvokeConfig]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["permission-added"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.PermissionAdded]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["permission-removed"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.PermissionRemoved]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["mapping-created"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.MappingCreated]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["mapping-updated"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.MappingUpdated]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["mapping-deleted"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.MappingDeleted]
+    ) -> Record: ...
+    @overload
+    def add(
+        self,
+        kind: Literal["moto-trigger-suppressed"],
+        fn: Fn = ...,
+        ids: Ids = ...,
+        /,
+        **d: Unpack[k.MotoTriggerSuppressed],
+    ) -> Record: ...
+    @overload
+    def add(self, kind: Literal["invoke"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.Invoke]) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["invoke-refused"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.InvokeRefused]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["invoke-denied"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.InvokeDenied]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["logs-dropped"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.LogsDropped]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["async-queued"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.AsyncQueued]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["async-attempt"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.AsyncAttempt]
+    ) -> Record: ...
+    @overload
+    def add(self, kind: Literal["retry-wait"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.RetryWait]) -> Record: ...
+    @overload
+    def add(self, kind: Literal["async-done"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.AsyncDone]) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["async-dropped"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.AsyncDropped]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["async-discarded"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.AsyncDiscarded]
+    ) -> Record: ...
+    @overload
+    def add(self, kind: Literal["delivery"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.Delivery]) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["delivery-failed"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.DeliveryFailed]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["sqs-receive"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.SqsReceive]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["sqs-filtered"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.SqsFiltered]
+    ) -> Record: ...
+    @overload
+    def add(self, kind: Literal["sqs-batch"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.SqsBatch]) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["sqs-batch-result"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.SqsBatchResult]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["sqs-concurrency"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.SqsConcurrency]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["sqs-deleted"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.SqsDeleted]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["sqs-already-deleted"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.SqsAlreadyDeleted]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["sqs-returned"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.SqsReturned]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["sqs-redrive"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.SqsRedrive]
+    ) -> Record: ...
+    @overload
+    def add(self, kind: Literal["sqs-scale"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.SqsScale]) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["stream-batch"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.StreamBatch]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["stream-retry-wait"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.StreamRetryWait]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["stream-bisect"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.StreamBisect]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["stream-checkpoint"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.StreamCheckpoint]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["stream-filtered"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.StreamFiltered]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["stream-discard"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.StreamDiscard]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["stream-delivery"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.StreamDelivery]
+    ) -> Record: ...
+    @overload
+    def add(
+        self,
+        kind: Literal["stream-delivery-failed"],
+        fn: Fn = ...,
+        ids: Ids = ...,
+        /,
+        **d: Unpack[k.StreamDeliveryFailed],
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["stream-window-final"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.StreamWindowFinal]
+    ) -> Record: ...
+    @overload
+    def add(self, kind: Literal["push"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.Push]) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["push-failed"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.PushFailed]
+    ) -> Record: ...
+    @overload
+    def add(
+        self,
+        kind: Literal["s3-notification-refused"],
+        fn: Fn = ...,
+        ids: Ids = ...,
+        /,
+        **d: Unpack[k.S3NotificationRefused],
+    ) -> Record: ...
+    @overload
+    def add(self, kind: Literal["schedule"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.Schedule]) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["schedule-refused"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.ScheduleRefused]
+    ) -> Record: ...
+    def add(self, kind: str, function: str | None = None, ids: Ids = (), /, **detail: Any) -> Record:
+        """Record that something of ``kind`` happened now (its detail fields: :mod:`lambdalab.trace_kinds`)."""
         record = Record(self._now(), kind, function, tuple(ids), detail)
         with self._lock:
             self._records.append(record)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .. import trace_kinds as k
 from ..packaging import zip_files, zip_folder
 from . import _shared
 from .core import Problem
@@ -80,7 +81,7 @@ class EchoPath(Problem):
     def _check(self) -> bool | str | None:
         if _config(self.lab, ECHO) is None:
             return None
-        if not self.lab.trace.where("invoke", ECHO):
+        if not self.lab.trace.where(k.INVOKE, ECHO):
             return "echo-path is deployed but has never run: invoke it once with the sample ALB event."
         lam = self.lab.client("lambda")
         response = lam.invoke(FunctionName=ECHO, Payload=json.dumps(alb_event(CHECK_PATH)))
@@ -167,9 +168,9 @@ class TimeoutAtTwoSeconds(Problem):
         for record in self.lab.trace:
             if record.function != SLOW:
                 continue
-            if record.kind == "function-updated":
+            if record.kind == k.FUNCTION_UPDATED:
                 timed_out = False
-            elif record.kind == "invoke" and record.detail.get("error") == "Sandbox.Timedout":
+            elif record.kind == k.INVOKE and record.view(k.Invoke).get("error") == "Sandbox.Timedout":
                 timed_out = True
         return timed_out
 
@@ -223,17 +224,17 @@ class SendToQueue(Problem):
         return [m["Body"] for m in found.get("Messages", [])]
 
     def _check(self) -> bool | str | None:
-        runs = self.lab.trace.where("invoke", ORDER_TAKER)
+        runs = self.lab.trace.where(k.INVOKE, ORDER_TAKER)
         if _config(self.lab, ORDER_TAKER) is None or not runs:
             return None
         bodies = self._bodies()
         if any(json.loads(body) == ORDER for body in bodies):
             return True
-        failed = [r for r in runs if r.detail.get("error")]
+        failed = [r.view(k.Invoke) for r in runs if r.view(k.Invoke).get("error")]
         if failed:
             return (
                 f"order-taker ran {len(runs)} time(s) and failed {len(failed)} time(s) "
-                f"({failed[-1].detail['error']}). Read its log group /aws/lambda/order-taker: is QUEUE_URL set?"
+                f"({failed[-1]['error']}). Read its log group /aws/lambda/order-taker: is QUEUE_URL set?"
             )
         if bodies:
             return f"The queue holds {', '.join(bodies)}, but no {json.dumps(ORDER)}: invoke with exactly that event."

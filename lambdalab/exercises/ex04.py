@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .. import trace_kinds as k
 from ..packaging import zip_files
 from . import _shared
 from .core import Problem
@@ -122,12 +123,16 @@ class FailureDestination(Problem):
             return None
         if target != _queue_arn(self.lab):
             return f"OnFailure points at {target}, not at the queue {_queue_arn(self.lab)}."
-        failed = [r for r in self.lab.trace.where("delivery-failed", FUNCTION) if r.detail.get("via") == "OnFailure"]
-        done = [r for r in self.lab.trace.where("delivery", FUNCTION) if r.detail.get("via") == "OnFailure"]
+        failed = [
+            d
+            for r in self.lab.trace.where(k.DELIVERY_FAILED, FUNCTION)
+            if (d := r.view(k.DeliveryFailed))["via"] == "OnFailure"
+        ]
+        done = [r for r in self.lab.trace.where(k.DELIVERY, FUNCTION) if r.view(k.Delivery)["via"] == "OnFailure"]
         if done:
             return True
         if failed:
-            return f"Lambda could not deliver the record: {failed[-1].detail.get('reason')}"
+            return f"Lambda could not deliver the record: {failed[-1]['reason']}"
         return (
             "The destination is set. Now invoke orders asynchronously with a failing event and run the clock "
             "(lab.run_until_idle()) so that a record is delivered."

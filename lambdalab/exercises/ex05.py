@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .. import trace_kinds as k
 from ..packaging import zip_files
 from . import _shared
 from .core import Problem
@@ -83,7 +84,7 @@ class PoisonToDeadLetterQueue(Problem):
         url, arn = _queue(self.lab, POISON_QUEUE, {"VisibilityTimeout": "10"})
         _function_with_mapping(self.lab, POISON_FUNCTION, POISON_HANDLER, arn)
         sqs = self.lab.client("sqs")
-        if not self.lab.trace.where("sqs-receive", POISON_FUNCTION):
+        if not self.lab.trace.where(k.SQS_RECEIVE, POISON_FUNCTION):
             sqs.send_message(QueueUrl=url, MessageBody="poison")
             self.lab.advance(0)
 
@@ -102,8 +103,8 @@ class PoisonToDeadLetterQueue(Problem):
         self.lab.run_until_idle(3600)
         moved = [
             r
-            for r in self.lab.trace.where("sqs-redrive", POISON_FUNCTION)
-            if r.detail.get("dlq") == policy.get("deadLetterTargetArn")
+            for r in self.lab.trace.where(k.SQS_REDRIVE, POISON_FUNCTION)
+            if r.view(k.SqsRedrive)["dlq"] == policy.get("deadLetterTargetArn")
         ]
         if not moved:
             return "The redrive policy is set, but the poison message has not reached that queue. Is its ARN right?"
@@ -166,8 +167,8 @@ class ReportBatchItemFailures(Problem):
             self.lab.advance(1)
         good, bad = (sqs.send_message(QueueUrl=url, MessageBody=b)["MessageId"] for b in ("good-check", "bad-check"))
         self.lab.advance(2)
-        deleted = {i for r in self.lab.trace.where("sqs-deleted", PARTIAL_FUNCTION) for i in r.ids}
-        returned = {i for r in self.lab.trace.where("sqs-returned", PARTIAL_FUNCTION) for i in r.ids}
+        deleted = {i for r in self.lab.trace.where(k.SQS_DELETED, PARTIAL_FUNCTION) for i in r.ids}
+        returned = {i for r in self.lab.trace.where(k.SQS_RETURNED, PARTIAL_FUNCTION) for i in r.ids}
         if good not in deleted or bad not in returned:
             return "The mapping did not keep the good message apart from the bad one; is it Enabled?"
         return True

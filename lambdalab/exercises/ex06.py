@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import trace_kinds as k
 from . import _shared
 from .core import Problem
 
@@ -111,15 +112,15 @@ class PoisonToQueue(Problem):
                 "expires from the stream (24 hours) and its shard waits all that time. Set a retry limit."
             )
         uuid = found["UUID"]
-        dropped = [r for r in self.lab.trace.where("stream-discard") if uuid in r.ids]
+        dropped = [r for r in self.lab.trace.where(k.STREAM_DISCARD) if uuid in r.ids]
         if not dropped:
             return "Nothing was given up on yet: run lab.run_until_idle() so the mapping reaches the poison record."
-        if sum(len(r.detail["seqs"]) for r in dropped) > 1:
+        if sum(len(r.view(k.StreamDiscard)["seqs"]) for r in dropped) > 1:
             return (
                 "More than the poison record was given up on: good orders went with it. "
                 "BisectBatchOnFunctionError=True splits a failing batch until only the poison record is left."
             )
-        if not any(uuid in r.ids for r in self.lab.trace.where("stream-delivery")):
+        if not any(uuid in r.ids for r in self.lab.trace.where(k.STREAM_DELIVERY)):
             return "The failure record did not reach the queue: does the role allow sqs:SendMessage?"
         return True
 
@@ -197,7 +198,11 @@ class ReadTableFromTheStart(Problem):
                 "The mapping starts at LATEST: it only sees changes made after it started, and the three profiles "
                 "were written before. Delete it and start from the oldest record instead."
             )
-        seen = sum(len(r.detail["seqs"]) for r in self.lab.trace.where("stream-checkpoint") if found["UUID"] in r.ids)
+        seen = sum(
+            len(r.view(k.StreamCheckpoint)["seqs"])
+            for r in self.lab.trace.where(k.STREAM_CHECKPOINT)
+            if found["UUID"] in r.ids
+        )
         if seen < 3:
             return f"profile-auditor has processed {seen} of the 3 records so far: run lab.run_until_idle()."
         return True

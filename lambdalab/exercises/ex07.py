@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .. import trace_kinds as k
 from . import _shared
 from .core import Problem
 
@@ -66,11 +67,11 @@ class LetTheTopicIn(Problem):
                 "SNS may invoke recorder, but the statement does not name the topic: any topic, in any account, "
                 "could invoke it. Add SourceArn (the topic's ARN)."
             )
-        before = len(self.lab.trace.where("push", RECORDER))
+        before = len(self.lab.trace.where(k.PUSH, RECORDER))
         self.lab.client("sns").publish(TopicArn=topic, Message="check()")
-        if len(self.lab.trace.where("push", RECORDER)) == before:
-            denied = self.lab.trace.where("invoke-denied", RECORDER)
-            return f"The message was not delivered: {denied[-1].detail['reason'] if denied else 'no delivery'}"
+        if len(self.lab.trace.where(k.PUSH, RECORDER)) == before:
+            denied = self.lab.trace.where(k.INVOKE_DENIED, RECORDER)
+            return f"The message was not delivered: {denied[-1].view(k.InvokeDenied)['reason'] if denied else 'no delivery'}"
         self.lab.run_until_idle()
         return True
 
@@ -127,13 +128,13 @@ class HourlySchedule(Problem):
         targets = events.list_targets_by_rule(Rule=RULE)["Targets"]
         if not any(t["Arn"].startswith(_function_arn(self.lab)) for t in targets):
             return "hourly-report has no target pointing at recorder (put_targets)."
-        before = len(self.lab.trace.where("push", RECORDER))
-        denied_before = len(self.lab.trace.where("invoke-denied", RECORDER))
+        before = len(self.lab.trace.where(k.PUSH, RECORDER))
+        denied_before = len(self.lab.trace.where(k.INVOKE_DENIED, RECORDER))
         self.lab.advance(3600)
-        if len(self.lab.trace.where("push", RECORDER)) == before:
-            denied = self.lab.trace.where("invoke-denied", RECORDER)[denied_before:]
+        if len(self.lab.trace.where(k.PUSH, RECORDER)) == before:
+            denied = self.lab.trace.where(k.INVOKE_DENIED, RECORDER)[denied_before:]
             if denied:
-                return f"The rule fired but Lambda refused it: {denied[-1].detail['reason']}. Add a permission for events.amazonaws.com."
+                return f"The rule fired but Lambda refused it: {denied[-1].view(k.InvokeDenied)['reason']}. Add a permission for events.amazonaws.com."
             return "An hour passed and recorder was not invoked."
         self.lab.run_until_idle()
         return True

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import traitlets
 
+from .. import trace_kinds as k
 from .trace_view import TraceView
 
 if TYPE_CHECKING:
@@ -28,14 +29,14 @@ if TYPE_CHECKING:
     from ..trace import Record
 
 KINDS = (
-    "sqs-receive",
-    "sqs-batch",
-    "sqs-batch-result",
-    "sqs-deleted",
-    "sqs-returned",
-    "sqs-redrive",
-    "sqs-filtered",
-    "sqs-already-deleted",
+    k.SQS_RECEIVE,
+    k.SQS_BATCH,
+    k.SQS_BATCH_RESULT,
+    k.SQS_DELETED,
+    k.SQS_RETURNED,
+    k.SQS_REDRIVE,
+    k.SQS_FILTERED,
+    k.SQS_ALREADY_DELETED,
 )
 
 
@@ -53,13 +54,12 @@ def batch_view_state(records: Iterable[Record], function: str | None = None, lim
         if r.kind not in KINDS or (function and r.function != function):
             continue
         end = max(end, r.t)
-        d = r.detail
-        if r.kind == "sqs-receive":
+        if r.kind == k.SQS_RECEIVE:
             for i, mid in enumerate(r.ids):
                 if mid not in messages:
                     if len(messages) >= limit:
                         continue
-                    bodies = d.get("bodies") or []
+                    bodies = r.view(k.SqsReceive).get("bodies") or []
                     messages[mid] = {
                         "id": mid,
                         "row": len(messages),
@@ -71,7 +71,8 @@ def batch_view_state(records: Iterable[Record], function: str | None = None, lim
                 seen = messages[mid]
                 seen["receives"] += 1
                 seen["history"].append(f"{r.t:g} s: received (receive #{seen['receives']})")
-        elif r.kind == "sqs-batch":
+        elif r.kind == k.SQS_BATCH:
+            d = r.view(k.SqsBatch)
             batches[d["batch"]] = {
                 "id": d["batch"],
                 "t": r.t,
@@ -84,47 +85,47 @@ def batch_view_state(records: Iterable[Record], function: str | None = None, lim
             for mid in r.ids:
                 if (m := row(mid)) is not None:
                     m["history"].append(f"{r.t:g} s: in batch {d['batch']} of {d.get('size')} ({d.get('reason')})")
-        elif r.kind == "sqs-batch-result":
-            b = batches.get(d["batch"])
+        elif r.kind == k.SQS_BATCH_RESULT:
+            result = r.view(k.SqsBatchResult)
+            b = batches.get(result["batch"])
             if b is not None:
                 b["end"], b["outcome"], b["failed"] = (
                     r.t,
-                    d.get("outcome"),
-                    [i for i in d.get("failed", []) if i in messages],
+                    result.get("outcome"),
+                    [i for i in result.get("failed", []) if i in messages],
                 )
             for mid in r.ids:
                 if (m := row(mid)) is not None:
-                    failed = mid in (d.get("failed") or [])
-                    what = (
-                        d.get("outcome") if not failed or d.get("outcome") != "partial" else "partial: this one failed"
-                    )
-                    m["history"].append(f"{r.t:g} s: batch {d['batch']} {what}")
-        elif r.kind in ("sqs-deleted", "sqs-redrive", "sqs-filtered", "sqs-returned", "sqs-already-deleted"):
+                    failed = mid in (result.get("failed") or [])
+                    outcome = result.get("outcome")
+                    what = outcome if not failed or outcome != "partial" else "partial: this one failed"
+                    m["history"].append(f"{r.t:g} s: batch {result['batch']} {what}")
+        elif r.kind in (k.SQS_DELETED, k.SQS_REDRIVE, k.SQS_FILTERED, k.SQS_RETURNED, k.SQS_ALREADY_DELETED):
             for mid in r.ids:
                 m = row(mid)
-                if m is None and r.kind == "sqs-filtered":
+                if m is None and r.kind == k.SQS_FILTERED:
                     continue
                 if m is None:
                     continue
-                if r.kind == "sqs-deleted":
+                if r.kind == k.SQS_DELETED:
                     m["status"] = "processed"
                     m["history"].append(f"{r.t:g} s: deleted from the queue")
                     marks.append({"kind": "deleted", "t": r.t, "row": m["row"]})
-                elif r.kind == "sqs-redrive":
+                elif r.kind == k.SQS_REDRIVE:
                     m["status"] = "in DLQ"
-                    m["history"].append(
-                        f"{r.t:g} s: moved to the dead-letter queue after {d.get('receive_count')} receives"
-                    )
+                    receives = r.view(k.SqsRedrive).get("receive_count")
+                    m["history"].append(f"{r.t:g} s: moved to the dead-letter queue after {receives} receives")
                     marks.append({"kind": "dlq", "t": r.t, "row": m["row"]})
-                elif r.kind == "sqs-filtered":
+                elif r.kind == k.SQS_FILTERED:
                     m["status"] = "filtered"
                     m["history"].append(f"{r.t:g} s: matched no filter: deleted, never invoked")
                     marks.append({"kind": "filtered", "t": r.t, "row": m["row"]})
-                elif r.kind == "sqs-returned":
+                elif r.kind == k.SQS_RETURNED:
+                    visible_at = r.view(k.SqsReturned).get("visible_at")
                     m["status"] = "waiting"
-                    m["history"].append(f"{r.t:g} s: left in the queue; visible again at {d.get('visible_at'):g} s")
-                    marks.append({"kind": "returned", "t": r.t, "until": d.get("visible_at"), "row": m["row"]})
-                    end = max(end, float(d.get("visible_at") or 0))
+                    m["history"].append(f"{r.t:g} s: left in the queue; visible again at {visible_at:g} s")
+                    marks.append({"kind": "returned", "t": r.t, "until": visible_at, "row": m["row"]})
+                    end = max(end, float(visible_at or 0))
                 else:
                     m["history"].append(f"{r.t:g} s: processed again, but another batch had already deleted it")
     rows = sorted(messages.values(), key=lambda m: m["row"])

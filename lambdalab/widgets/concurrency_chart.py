@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 import traitlets
 
+from .. import trace_kinds as k
 from .trace_view import TraceView
 
 if TYPE_CHECKING:
     from ..lab import Lab
     from ..trace import Record
 
-KINDS = ("sqs-concurrency", "sqs-scale")
+KINDS = (k.SQS_CONCURRENCY, k.SQS_SCALE)
 
 
 def concurrency_series(records: Iterable[Record], function: str | None = None) -> dict[str, Any]:
@@ -36,18 +37,20 @@ def concurrency_series(records: Iterable[Record], function: str | None = None) -
         if r.kind not in KINDS or (function and r.function != function):
             continue
         end = max(end, r.t)
-        if r.kind == "sqs-concurrency":
-            by_mapping[r.detail["mapping"]] = int(r.detail["in_flight"])
+        if r.kind == k.SQS_CONCURRENCY:
+            concurrency = r.view(k.SqsConcurrency)
+            by_mapping[concurrency["mapping"]] = int(concurrency["in_flight"])
             value = sum(by_mapping.values())
             if in_flight and in_flight[-1][0] == r.t:
                 in_flight[-1][1] = value
             else:
                 in_flight.append([r.t, value])
         else:
+            value = r.view(k.SqsScale)["limit"]
             if limit and limit[-1][0] == r.t:
-                limit[-1][1] = r.detail["limit"]
+                limit[-1][1] = value
             else:
-                limit.append([r.t, r.detail["limit"]])
+                limit.append([r.t, value])
     peak = max((v for _, v in in_flight), default=0)
     return {"in_flight": in_flight, "limit": limit, "peak": peak, "end": end}
 

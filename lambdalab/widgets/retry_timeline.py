@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING, Any
 import anywidget
 import traitlets
 
+from .. import trace_kinds as k
+
 if TYPE_CHECKING:
     from ..lab import Lab
     from ..trace import Record
 
-KINDS = ("async-queued", "async-attempt", "retry-wait", "async-done", "delivery", "delivery-failed")
+KINDS = (k.ASYNC_QUEUED, k.ASYNC_ATTEMPT, k.RETRY_WAIT, k.ASYNC_DONE, k.DELIVERY, k.DELIVERY_FAILED)
 
 
 class _Builder:
@@ -41,20 +43,28 @@ class _Builder:
         rid = r.ids[0]
         row = self._index.get(rid)
         if row is None:
-            if r.kind != "async-queued" or len(self.rows) >= self.limit:
+            if r.kind != k.ASYNC_QUEUED or len(self.rows) >= self.limit:
                 return None
             row = self._index[rid] = len(self.rows)
             self.rows.append(rid)
         item: dict[str, Any] = {"t": r.t, "kind": r.kind, "row": row, "id": rid, "function": r.function}
-        d = r.detail
-        if r.kind == "async-attempt":
-            item.update(attempt=d.get("attempt"), outcome=d.get("outcome"))
-        elif r.kind == "retry-wait":
-            item.update(until=d.get("until"), delay=d.get("delay"))
-        elif r.kind == "async-done":
-            item.update(condition=d.get("condition"), attempts=d.get("attempts"))
-        elif r.kind in ("delivery", "delivery-failed"):
-            item.update(via=d.get("via"), target=str(d.get("target", "")).split(":")[-1], reason=d.get("reason"))
+        if r.kind == k.ASYNC_ATTEMPT:
+            attempt = r.view(k.AsyncAttempt)
+            item.update(attempt=attempt.get("attempt"), outcome=attempt.get("outcome"))
+        elif r.kind == k.RETRY_WAIT:
+            wait = r.view(k.RetryWait)
+            item.update(until=wait.get("until"), delay=wait.get("delay"))
+        elif r.kind == k.ASYNC_DONE:
+            done = r.view(k.AsyncDone)
+            item.update(condition=done.get("condition"), attempts=done.get("attempts"))
+        elif r.kind == k.DELIVERY:
+            sent = r.view(k.Delivery)
+            item.update(via=sent.get("via"), target=str(sent.get("target", "")).split(":")[-1], reason=None)
+        elif r.kind == k.DELIVERY_FAILED:
+            failed = r.view(k.DeliveryFailed)
+            item.update(
+                via=failed.get("via"), target=str(failed.get("target", "")).split(":")[-1], reason=failed.get("reason")
+            )
         self.items.append(item)
         return item
 

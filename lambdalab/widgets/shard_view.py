@@ -18,12 +18,13 @@ from typing import Any
 import anywidget
 import traitlets
 
+from .. import trace_kinds as k
 from ..trace import Record
 
-_KINDS = ("stream-batch", "stream-retry-wait", "stream-discard", "stream-delivery", "stream-delivery-failed")
+_KINDS = (k.STREAM_BATCH, k.STREAM_RETRY_WAIT, k.STREAM_DISCARD, k.STREAM_DELIVERY, k.STREAM_DELIVERY_FAILED)
 
 
-def _lane_id(detail: Any) -> str:
+def _lane_id(detail: k.StreamBatch | k.StreamRetryWait | k.StreamDiscard) -> str:
     return f"{detail['shard']}#{detail.get('lane', 0)}"
 
 
@@ -37,9 +38,9 @@ def shard_view_state(records: Iterable[Record], mapping: str | None = None) -> d
     for r in records:
         if r.kind not in _KINDS or (mapping is not None and mapping not in r.ids):
             continue
-        d = r.detail
         t_end = max(t_end, r.t)
-        if r.kind == "stream-batch":
+        if r.kind == k.STREAM_BATCH:
+            d = r.view(k.StreamBatch)
             lane = _lane_id(d)
             lanes.setdefault(lane, {"id": lane, "shard": d["shard"], "lane": d.get("lane", 0)})
             seqs = d["seqs"]
@@ -59,22 +60,24 @@ def shard_view_state(records: Iterable[Record], mapping: str | None = None) -> d
                     "final": bool(d.get("final")),
                 }
             )
-        elif r.kind == "stream-retry-wait":
-            waits.append({"lane": _lane_id(d), "start": r.t, "end": d["until"]})
-            t_end = max(t_end, d["until"])
-        elif r.kind == "stream-discard":
+        elif r.kind == k.STREAM_RETRY_WAIT:
+            wait = r.view(k.StreamRetryWait)
+            waits.append({"lane": _lane_id(wait), "start": r.t, "end": wait["until"]})
+            t_end = max(t_end, wait["until"])
+        elif r.kind == k.STREAM_DISCARD:
+            discard = r.view(k.StreamDiscard)
             discards.append(
                 {
-                    "lane": _lane_id(d),
+                    "lane": _lane_id(discard),
                     "t": r.t,
-                    "first": d["seqs"][0],
-                    "last": d["seqs"][-1],
-                    "size": len(d["seqs"]),
-                    "condition": d["condition"],
+                    "first": discard["seqs"][0],
+                    "last": discard["seqs"][-1],
+                    "size": len(discard["seqs"]),
+                    "condition": discard["condition"],
                     "sent": False,
                 }
             )
-        elif r.kind == "stream-delivery" and discards:
+        elif r.kind == k.STREAM_DELIVERY and discards:
             discards[-1]["sent"] = True
     ordered = sorted(lanes.values(), key=lambda x: (x["shard"], x["lane"]))
     return {"lanes": ordered, "batches": batches, "waits": waits, "discards": discards, "t_end": t_end}

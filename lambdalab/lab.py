@@ -114,9 +114,10 @@ class Lab:
                 self.mappings.add_engine(engine)
         moto_hooks.set_sink("configuration", self.functions.configuration)
         moto_hooks.set_sink("changed", self.functions.changed)
+        moto_hooks.set_sink("published", self.functions.published)
         moto_hooks.set_sink("invoke", self.invocations.moto_invoke)
         moto_hooks.set_sink("trigger", self._moto_trigger)
-        for name in ("configuration", "changed", "invoke", "trigger"):
+        for name in ("configuration", "changed", "published", "invoke", "trigger"):
             self._closers.append(partial(moto_hooks.set_sink, name, None))
 
         self._endpoint = Endpoint(self.gateway)

@@ -66,7 +66,7 @@ def test_update_configuration_checks_the_new_role(lab: lambdalab.Lab, role_arn: 
 
 
 def test_basic_execution_managed_policy_is_available(lab: lambdalab.Lab, role_arn: str) -> None:
-    from lambdalab.aws.backends import role_policies
+    from lambdalab.aws.moto_iam import role_policies
 
     docs = role_policies(lab.account_id, role_arn)
     log_group = lab.arn("logs", "log-group:/aws/lambda/f:*")
@@ -75,7 +75,7 @@ def test_basic_execution_managed_policy_is_available(lab: lambdalab.Lab, role_ar
 
 
 def test_inline_policy_counts(lab: lambdalab.Lab, role_arn: str) -> None:
-    from lambdalab.aws.backends import role_policies
+    from lambdalab.aws.moto_iam import role_policies
 
     iam = lab.client("iam")
     role_name = role_arn.rsplit("/", 1)[-1]

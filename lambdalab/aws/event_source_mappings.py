@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import AwsError, invalid_parameter, validation
-from . import backends, iam_policy
+from . import iam_policy, moto_iam
 from .gateway import Gateway, Request, Response
 from .pagination import page
 
@@ -170,8 +170,8 @@ class EventSourceMappingService:
                 )
         settings = engine.settings(body, None)
         engine.check_function(source_arn, target.spec.timeout)
-        self._check_role(target.fn.role, engine, source_arn)
-        engine.check_destination(target.fn.role, settings)  # the role must reach an on-failure destination
+        self._check_role(target.role, engine, source_arn)
+        engine.check_destination(target.role, settings)  # the role must reach an on-failure destination
         uuid = self.lab.new_id()
         mapping = Mapping(
             uuid=uuid,
@@ -221,8 +221,8 @@ class EventSourceMappingService:
         settings = engine.settings(body, mapping.settings)
         engine.check_function(mapping.source_arn, target.spec.timeout)  # re-checked on every update
         if "FunctionName" in body:
-            self._check_role(target.fn.role, engine, mapping.source_arn)
-        engine.check_destination(target.fn.role, settings)
+            self._check_role(target.role, engine, mapping.source_arn)
+        engine.check_destination(target.role, settings)
         mapping.function_arn = target.invoked_arn
         mapping.settings = settings
         mapping.last_modified = self._now()
@@ -285,7 +285,7 @@ class EventSourceMappingService:
 
     def _check_role(self, role_arn: str, engine: SourceEngine, source_arn: str) -> None:
         """Lambda reads the source with the function's execution role: it must allow the read actions."""
-        policies = backends.role_policies(self.lab.account_id, role_arn)
+        policies = moto_iam.role_policies(self.lab.account_id, role_arn)
         missing = iam_policy.missing_actions(policies, engine.read_actions, source_arn)
         if not missing:
             return

@@ -24,9 +24,11 @@ from urllib.parse import quote
 
 from ..errors import AwsError, invalid_parameter
 from ..packaging import handler_problem
-from . import backends, function_config, moto_s3, sigv4
+from . import function_config, moto_iam, moto_s3, sigv4
 from .auth import AuthFailure, error_for
+from .function_table import FunctionTable
 from .gateway import SIGNATURE, Gateway, Request, Response
+from .moto_lambda import FunctionVersion, MotoLambda, VersionRef
 from .pagination import page
 
 if TYPE_CHECKING:
@@ -56,6 +58,9 @@ class LambdaLabWarning(UserWarning):
 class FunctionService:
     def __init__(self, lab: Lab) -> None:
         self.lab = lab
+        self.store = MotoLambda(lab.account_id, lab.region)
+        #: RevisionId and DeadLetterConfig of every version (moto keeps neither)
+        self.table = FunctionTable(lambda name: lab.arn("lambda", f"function:{name}"), lab.new_id)
 
     def register(self, gw: Gateway) -> None:
         gw.route("lambda", "CreateFunction", self.create_function)
@@ -67,13 +72,14 @@ class FunctionService:
         gw.raw("code", self.download_code)
 
     # -- hooks called by moto_hooks ----------------------------------------------
-    def configuration(self, fn: Any, config: dict[str, Any], on_create: bool) -> dict[str, Any]:
+    def configuration(self, fn: VersionRef, config: dict[str, Any], on_create: bool) -> dict[str, Any]:
         """Amend moto's GetFunctionConfiguration document with what Lambda reports."""
-        config["RevisionId"] = getattr(fn, "lambdalab_revision", None) or self._new_revision(fn)
+        name, version = fn.function_name, fn.version
+        config["RevisionId"] = self.table.revision(name, version) or self.table.new_revision(name, version)
         config["State"] = "Active"
         config["LastUpdateStatus"] = "Successful"
-        config["LoggingConfig"] = {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{fn.function_name}"}
-        dlq = getattr(fn, "lambdalab_dlq", None)
+        config["LoggingConfig"] = {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{name}"}
+        dlq = self.table.dead_letter(name, version)
         if dlq:
             config["DeadLetterConfig"] = {"TargetArn": dlq}
         for key in [k for k, v in config.items() if v is None]:
@@ -82,20 +88,21 @@ class FunctionService:
             config.pop("Layers", None)
         return config
 
-    def changed(self, fn: Any, what: str, updates: dict[str, Any] | None = None) -> None:
-        """Code or configuration changed: new RevisionId, old environments retired."""
-        if not hasattr(fn, "function_arn"):  # moto is still constructing the function
-            self._new_revision(fn)
+    def changed(self, fn: VersionRef, what: str, updates: dict[str, Any] | None, creating: bool) -> None:
+        """Code or configuration changed (or moto is creating the function): new RevisionId, old environments retired."""
+        name, version = fn.function_name, fn.version
+        if creating:
+            self.table.new_revision(name, version)
             return
         if updates and "DeadLetterConfig" in updates:
-            fn.lambdalab_dlq = (updates["DeadLetterConfig"] or {}).get("TargetArn") or None
-        self._new_revision(fn)
-        self.lab.retire(fn.function_name)
-        self.lab.trace.add("function-updated", fn.function_name, what=what)
+            self.table.set_dead_letter(name, version, (updates["DeadLetterConfig"] or {}).get("TargetArn") or None)
+        self.table.new_revision(name, version)
+        self.lab.retire(name)
+        self.lab.trace.add("function-updated", name, what=what)
 
-    def _new_revision(self, fn: Any) -> str:
-        fn.lambdalab_revision = self.lab.new_id()
-        return str(fn.lambdalab_revision)
+    def published(self, fn: VersionRef) -> None:
+        """A version was published: it keeps $LATEST's RevisionId and DeadLetterConfig."""
+        self.table.published(fn.function_name, fn.version)
 
     # -- handlers -----------------------------------------------------------------
     def create_function(self, req: Request, gw: Gateway) -> Response:
@@ -115,16 +122,17 @@ class FunctionService:
                 "Runtime and Handler are mandatory parameters for functions created with deployment packages."
             )
         names = self._package_names(code, "CreateFunction")
-        backends.check_role_assumable(self.lab.account_id, body["Role"])
+        moto_iam.check_role_assumable(self.lab.account_id, body["Role"])
         self._warn_handler(body.get("Runtime"), body.get("Handler"), names)
         resp = gw.forward(req)
         if resp.status >= 300:
             return resp
         config = json.loads(resp.body)
-        fn = backends.get_function(self.lab.account_id, self.lab.region, name.split(":")[-1])
-        if body.get("DeadLetterConfig", {}).get("TargetArn"):
-            fn.lambdalab_dlq = body["DeadLetterConfig"]["TargetArn"]
-            config["DeadLetterConfig"] = {"TargetArn": fn.lambdalab_dlq}
+        fn = self.store.get(name.split(":")[-1])
+        dlq = body.get("DeadLetterConfig", {}).get("TargetArn")
+        if dlq:
+            self.table.set_dead_letter(fn.function_name, fn.version, dlq)
+            config["DeadLetterConfig"] = {"TargetArn": dlq}
         config.update(State="Pending", StateReason="The function is being created.", StateReasonCode="Creating")
         config.pop("LastUpdateStatus", None)
         self.lab.trace.add("function-created", fn.function_name, runtime=body.get("Runtime"))
@@ -133,27 +141,27 @@ class FunctionService:
     def update_configuration(self, req: Request, gw: Gateway) -> Response:
         body = req.json()
         function_config.check_configuration(body)
-        fn = backends.get_function(self.lab.account_id, self.lab.region, req.params["FunctionName"])
+        fn = self.store.get(req.params["FunctionName"])
         self._check_revision(fn, body.get("RevisionId"))
         if "Role" in body:
-            backends.check_role_assumable(self.lab.account_id, body["Role"])
+            moto_iam.check_role_assumable(self.lab.account_id, body["Role"])
         if "Handler" in body or "Runtime" in body:
             self._warn_handler(
-                body.get("Runtime", fn.run_time), body.get("Handler", fn.handler), self._names_of(fn.code_bytes)
+                body.get("Runtime", fn.runtime), body.get("Handler", fn.handler), self._names_of(fn.code_zip)
             )
         resp = gw.forward(req)
         return self._in_progress(resp)
 
     def update_code(self, req: Request, gw: Gateway) -> Response:
         body = req.json()
-        fn = backends.get_function(self.lab.account_id, self.lab.region, req.params["FunctionName"])
+        fn = self.store.get(req.params["FunctionName"])
         self._check_revision(fn, body.get("RevisionId"))
         names = self._package_names(body, "UpdateFunctionCode")
         if names is not None:
-            self._warn_handler(fn.run_time, fn.handler, names)
+            self._warn_handler(fn.runtime, fn.handler, names)
         resp = gw.forward(req)
         if body.get("Publish") and resp.status < 300:
-            backends.lambda_backend(self.lab.account_id, self.lab.region).publish_version(fn.function_name)
+            self.store.publish(fn.function_name)
         return self._in_progress(resp)
 
     def get_function(self, req: Request, gw: Gateway) -> Response:
@@ -182,10 +190,9 @@ class FunctionService:
         )
 
     def list_functions(self, req: Request, gw: Gateway) -> Response:
-        backend = backends.lambda_backend(self.lab.account_id, self.lab.region)
-        fns = list(backend.list_functions(req.q("FunctionVersion")))
         configs = sorted(
-            (f.get_configuration() for f in fns), key=lambda c: (c["FunctionName"], _version_key(c["Version"]))
+            self.store.configurations(req.q("FunctionVersion")),
+            key=lambda c: (c["FunctionName"], _version_key(c["Version"])),
         )
         chunk, nxt = page(req, configs, default=LIST_PAGE, maximum=10000, per_response=LIST_PAGE)
         out: dict[str, Any] = {"Functions": [{k: v for k, v in c.items() if k not in NOT_LISTED} for c in chunk]}
@@ -198,10 +205,9 @@ class FunctionService:
         qualifier = req.q("Qualifier")
         if qualifier == "$LATEST":
             raise invalid_parameter("$LATEST version cannot be deleted without deleting the function.")
-        fn = backends.get_function(self.lab.account_id, self.lab.region, name, qualifier)
-        backend = backends.lambda_backend(self.lab.account_id, self.lab.region)
+        fn = self.store.get(name, qualifier)
         if qualifier:
-            aliases = [a.name for a in backend.list_aliases(fn.function_name) if a.function_version == qualifier]
+            aliases = self.store.aliases_to(fn.function_name, qualifier)
             if aliases:
                 raise AwsError(
                     "ResourceConflictException",
@@ -212,6 +218,7 @@ class FunctionService:
         if resp.status < 300:
             if not qualifier:
                 self.lab.policies.forget(fn.function_name)
+            self.table.forget(fn.function_name, qualifier)
             self.lab.retire(fn.function_name, qualifier)
             self.lab.trace.add("function-deleted", fn.function_name, qualifier=qualifier)
         return resp
@@ -231,10 +238,10 @@ class FunctionService:
             return Response(404, b"not found")
         _, _, _, region, name, version = parts
         try:
-            fn = backends.get_function(self.lab.account_id, region, name, version)
+            fn = self.store.get(name, version, region=region)
         except AwsError:
             return Response(404, b"not found")
-        return Response(200, fn.code_bytes, {"Content-Type": "application/zip"})
+        return Response(200, fn.code_zip, {"Content-Type": "application/zip"})
 
     # -- helpers ------------------------------------------------------------------
     def _package_names(self, code: dict[str, Any], operation: str) -> list[str] | None:
@@ -272,9 +279,8 @@ class FunctionService:
             warnings.warn(problem, LambdaLabWarning, stacklevel=2)
             self.lab.trace.add("warning", None, message=problem)
 
-    @staticmethod
-    def _check_revision(fn: Any, revision: str | None) -> None:
-        if revision and revision != getattr(fn, "lambdalab_revision", None):
+    def _check_revision(self, fn: FunctionVersion, revision: str | None) -> None:
+        if revision and revision != self.table.revision(fn.function_name, fn.version):
             raise AwsError(
                 "PreconditionFailedException",
                 "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id",

@@ -23,8 +23,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import RESERVED_LIMIT, AwsError, invalid_parameter, not_found, throttled, validation
-from . import backends
+from . import moto_iam
 from .gateway import Gateway, Request, Response
+from .moto_lambda import VersionRef
+from .moto_logs import MotoLogs
 
 if TYPE_CHECKING:
     from ..lab import Lab
@@ -44,10 +46,11 @@ _ARN = re.compile(
 class Target:
     """A resolved function version: what runs and under which ARN it was called."""
 
-    fn: Any  # moto's LambdaFunction for that version
     spec: FunctionSpec
     invoked_arn: str
     executed_version: str
+    role: str  # the execution role
+    dead_letter_arn: str | None = None  # DeadLetterConfig.TargetArn
 
 
 class InvokeService:
@@ -78,28 +81,29 @@ class InvokeService:
             )
         qualifier = qualifier or derived
         unqualified = self.lab.arn("lambda", f"function:{name}")
+        store, table = self.lab.functions.store, self.lab.functions.table
         try:
-            fn = backends.get_function(self.lab.account_id, self.lab.region, name, qualifier or "$LATEST")
+            fn = store.get(name, qualifier or "$LATEST")
         except AwsError as err:
             raise not_found(f"Function not found: {unqualified}{':' + qualifier if qualifier else ''}") from err
-        latest = backends.get_function(self.lab.account_id, self.lab.region, name, "$LATEST")
-        version = str(fn.version)
+        latest = store.get(name, "$LATEST")
+        version = fn.version
         spec = FunctionSpec(
             function_name=fn.function_name,
             function_arn=unqualified,
             version=version,
-            runtime=fn.run_time or "",
-            handler=fn.handler or "",
-            code_zip=fn.code_bytes,
-            code_sha256=fn.code_sha_256,
-            timeout=int(fn.timeout),
-            memory_size=int(fn.memory_size),
-            environment=dict(fn.environment_vars or {}),
-            revision_id=str(getattr(fn, "lambdalab_revision", "")),
+            runtime=fn.runtime,
+            handler=fn.handler,
+            code_zip=fn.code_zip,
+            code_sha256=fn.code_sha256,
+            timeout=fn.timeout,
+            memory_size=fn.memory_size,
+            environment=fn.environment,
+            revision_id=table.revision(fn.function_name, version) or "",
             reserved_concurrency=latest.reserved_concurrency,
         )
         invoked = unqualified + (f":{qualifier}" if qualifier else "")
-        return Target(fn, spec, invoked, version)
+        return Target(spec, invoked, version, fn.role, table.dead_letter(fn.function_name, version))
 
     # -- the API ------------------------------------------------------------------
     def invoke(self, req: Request, gw: Gateway) -> Response:
@@ -183,9 +187,9 @@ class InvokeService:
         )
         return result
 
-    def moto_invoke(self, fn: Any, body: Any, request_headers: Any, response_headers: Any) -> str:
+    def moto_invoke(self, fn: VersionRef, body: Any, request_headers: Any, response_headers: Any) -> str:
         """moto's own ``LambdaFunction.invoke`` path, executed for real."""
-        target = self.resolve(fn.function_name, str(fn.version))
+        target = self.resolve(fn.function_name, fn.version)
         payload = body.encode() if isinstance(body, str) else (body or b"{}")
         result = self.run(target, payload, source="moto")
         if result.function_error:
@@ -194,35 +198,28 @@ class InvokeService:
 
     def _write_logs(self, target: Target, result: InvokeResult) -> None:
         """Lambda writes logs with the execution role's permissions; without them they are lost."""
-        from moto.logs.models import logs_backends
-
         from ..runtime.output import event_messages
         from . import iam_policy
 
-        logs = logs_backends[self.lab.account_id][self.lab.region]
+        logs = MotoLogs(self.lab.account_id, self.lab.region)
         group = f"/aws/lambda/{target.spec.function_name}"
         env = getattr(result, "environment_id", None) or target.spec.revision_id
         day = self.lab.clock.now.strftime("%Y/%m/%d")
         stream = f"{day}/[{result.executed_version}]{env.replace('-', '')[:32]}"
-        policies = backends.role_policies(self.lab.account_id, target.fn.role)
+        policies = moto_iam.role_policies(self.lab.account_id, target.role)
         group_arn = self.lab.arn("logs", f"log-group:{group}")
         needed = [("logs:CreateLogStream", f"{group_arn}:*"), ("logs:PutLogEvents", f"{group_arn}:log-stream:{stream}")]
-        if group not in logs.groups:
+        if not logs.has_group(group):
             needed.insert(0, ("logs:CreateLogGroup", f"{group_arn}:*"))
         denied = [action for action, arn in needed if not iam_policy.is_allowed(policies, action, arn)]
         if denied:
             self.lab.trace.add("logs-dropped", target.spec.function_name, (result.request_id,), missing=denied)
             return
-        if group not in logs.groups:
-            logs.create_log_group(group, {})
-        if stream not in logs.groups[group].streams:
-            logs.create_log_stream(group, stream)
         stamp = int(self.lab.clock.now.timestamp() * 1000)
         events = [
             {"timestamp": stamp, "message": m} for line in result.log.splitlines() if line for m in event_messages(line)
         ]
-        if events:
-            logs.put_log_events(group, stream, events)
+        logs.write(group, stream, events)
 
 
 def check_json(payload: bytes) -> None:

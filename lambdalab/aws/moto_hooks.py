@@ -20,11 +20,11 @@ from functools import cache
 from typing import Any
 
 from ..errors import LabError
-from . import moto_dynamodb, moto_events, moto_kinesis, moto_needs, moto_s3, moto_sns, moto_sqs
+from . import moto_dynamodb, moto_events, moto_iam, moto_kinesis, moto_lambda, moto_needs, moto_s3, moto_sns, moto_sqs
 from .moto_needs import MOTO_RANGE
 
 #: the adapters that read moto's private state; :func:`self_test` checks what each needs
-ADAPTERS = (moto_sqs, moto_kinesis, moto_dynamodb, moto_sns, moto_s3, moto_events)
+ADAPTERS = (moto_lambda, moto_iam, moto_sqs, moto_kinesis, moto_dynamodb, moto_sns, moto_s3, moto_events)
 
 #: AWS managed policies a Lambda learner meets; the lab loads only these
 #: (loading all of them costs seconds at start).
@@ -74,6 +74,7 @@ _POINTS: list[tuple[str, str, tuple[str, ...]]] = [
     ("moto.awslambda.models", "LambdaFunction.invoke", ("self", "body", "request_headers", "response_headers")),
     ("moto.awslambda.models", "LambdaFunction._set_function_code", ("self", "updated_spec")),
     ("moto.awslambda.models", "LambdaFunction.update_configuration", ("self", "config_updates")),
+    ("moto.awslambda.models", "LambdaStorage.publish_version", ("self", "name_or_arn")),
     ("moto.awslambda.models", "LambdaBackend.send_sqs_batch", ("self", "function_arn", "messages", "queue_arn")),
     ("moto.awslambda.models", "LambdaBackend.send_kinesis_message", ("self",)),
     ("moto.awslambda.models", "LambdaBackend.send_dynamodb_items", ("self",)),
@@ -117,9 +118,14 @@ def self_test() -> None:
                     f"moto {moto.__version__}: {module}.{path} lost parameters {missing}; "
                     f"lambdalab's hooks need moto{','.join(MOTO_RANGE)}."
                 )
-    moto_needs.check(NEEDS)
-    for adapter in ADAPTERS:
-        moto_needs.check(adapter.NEEDS)
+    saved = dict(_sinks)
+    _sinks.clear()  # the sample objects the checks build must not reach a lab
+    try:
+        moto_needs.check(NEEDS)
+        for adapter in ADAPTERS:
+            moto_needs.check(adapter.NEEDS)
+    finally:
+        _sinks.update(saved)
 
 
 _installed = False
@@ -145,7 +151,7 @@ def install() -> None:
     def get_configuration(self: Any, on_create: bool = False) -> dict[str, Any]:
         config = original_config(self, on_create)
         extra = _sinks.get("configuration")
-        return extra(self, config, on_create) if extra else config
+        return extra(moto_lambda.ref(self), config, on_create) if extra else config
 
     patch(lm.LambdaFunction, "get_configuration", get_configuration)
 
@@ -155,8 +161,8 @@ def install() -> None:
     def _set_function_code(self: Any, updated_spec: dict[str, Any]) -> None:
         original_set_code(self, updated_spec)
         hook = _sinks.get("changed")
-        if hook:
-            hook(self, "code")
+        if hook:  # moto sets the code while it constructs the function, before its ARN
+            hook(moto_lambda.ref(self), "code", None, not hasattr(self, "function_arn"))
 
     patch(lm.LambdaFunction, "_set_function_code", _set_function_code)
 
@@ -166,7 +172,7 @@ def install() -> None:
         original_update(self, config_updates)
         hook = _sinks.get("changed")
         if hook:
-            hook(self, "configuration", config_updates)
+            hook(moto_lambda.ref(self), "configuration", config_updates, False)
         return self.get_configuration()
 
     patch(lm.LambdaFunction, "update_configuration", update_configuration)
@@ -176,9 +182,21 @@ def install() -> None:
         run = _sinks.get("invoke")
         if run is None:
             raise LabError("no lab is running to execute this function")
-        return run(self, body, request_headers, response_headers)
+        return run(moto_lambda.ref(self), body, request_headers, response_headers)
 
     patch(lm.LambdaFunction, "invoke", invoke)
+
+    #    and a published version keeps what $LATEST has in the lab's tables
+    original_publish_version = lm.LambdaStorage.publish_version
+
+    def publish_version(self: Any, name_or_arn: str, *args: Any, **kwargs: Any) -> Any:
+        published = original_publish_version(self, name_or_arn, *args, **kwargs)
+        hook = _sinks.get("published")
+        if hook and published is not None:
+            hook(moto_lambda.ref(published))
+        return published
+
+    patch(lm.LambdaStorage, "publish_version", publish_version)
 
     # 4. moto's own triggers: never fire a function from inside another service's API
     def trigger(kind: str) -> Callable[..., Any]:

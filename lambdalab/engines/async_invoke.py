@@ -149,7 +149,7 @@ class AsyncInvokeEngine:
         trace.add("async-done", name, (request_id,), condition=condition, attempts=attempts)
         success = condition == "Success"
         cfg = self.configs.lookup(name, qualifier)
-        role = str(target.fn.role)
+        role = target.role
         destination = (cfg.on_success if success else cfg.on_failure) if cfg else None
         if destination:
             record = invocation_record(
@@ -175,7 +175,7 @@ class AsyncInvokeEngine:
                     destination, record, role_arn=role, function_name=name, success=success
                 ),
             )
-        dlq = getattr(target.fn, "lambdalab_dlq", None)
+        dlq = target.dead_letter_arn
         if dlq and not success:
             error_code = 200 if last.outcome is Outcome.FUNCTION_ERROR else last.status_code
             attrs = dlq_attributes(request_id, error_code, last.error or condition)

@@ -25,7 +25,7 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ..aws import backends, iam_policy
+from ..aws import iam_policy, moto_iam
 from ..aws.moto_sqs import MotoSqs, SendFailed
 from .async_policy import DELIVERY_ACTIONS, destination_kind
 
@@ -123,7 +123,7 @@ class Deliverer:
         resource = arn
         if kind == "s3":
             resource = f"{arn}/aws/lambda/async/*"
-        policies = backends.role_policies(self.lab.account_id, role_arn)
+        policies = moto_iam.role_policies(self.lab.account_id, role_arn)
         allowed = iam_policy.is_allowed(policies, action, resource)
         if kind == "s3" and not allowed:  # a policy on arn:aws:s3:::bucket/* allows the object
             allowed = iam_policy.is_allowed(policies, action, f"{arn}/aws/lambda/async/x")

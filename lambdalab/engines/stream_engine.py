@@ -30,7 +30,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..aws import backends, iam_policy
+from ..aws import iam_policy, moto_iam
 from ..clock import Wait
 from ..errors import AwsError, invalid_parameter
 from . import batch_event, filters, stream_settings
@@ -120,13 +120,13 @@ class StreamEngine:
             return
         action, family = stream_settings.DESTINATION_ACTIONS[service]
         resource = f"{arn}/*" if service == "s3" else arn
-        if not iam_policy.is_allowed(backends.role_policies(self.lab.account_id, role_arn), action, resource):
+        if not iam_policy.is_allowed(moto_iam.role_policies(self.lab.account_id, role_arn), action, resource):
             raise invalid_parameter(
                 f"The function execution role does not have permissions to call {action.split(':')[1]} on {family}"
             )
 
     def start(self, mapping: Mapping) -> None:
-        role = str(self.lab.invocations.resolve(mapping.function_arn).fn.role)
+        role = str(self.lab.invocations.resolve(mapping.function_arn).role)
         source = open_source(self.lab, self.source_kind, mapping.source_arn, role)
         shards = source.shards()
         saved = self.resume.get(mapping.uuid, {})
@@ -423,7 +423,7 @@ class StreamEngine:
             payload=(last.event if last and service == "s3" else None),
         )
         try:
-            role = str(self.lab.invocations.resolve(mapping.function_arn).fn.role)
+            role = str(self.lab.invocations.resolve(mapping.function_arn).role)
             if service == "s3":
                 self.deliverer.check_permission(role, arn, "s3")
                 key = shapes.s3_key(mapping.uuid, items[0].shard, self.lab.clock.now, self.lab.new_id())

@@ -1,0 +1,68 @@
+"""What Lambda reports of a function version that moto does not keep, in the lab's own table.
+
+``RevisionId`` changes with every code or configuration change (and guards updates
+that name an older one); ``DeadLetterConfig`` moto drops.  A published version keeps
+what ``$LATEST`` had when it was published.  Rows are keyed by the version's ARN.
+
+https://docs.aws.amazon.com/lambda/latest/api/API_FunctionConfiguration.html
+https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html#invocation-dlq
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+
+@dataclass(frozen=True)
+class FunctionRow:
+    revision_id: str
+    dead_letter_arn: str | None = None
+
+
+class FunctionTable:
+    """RevisionId and DeadLetterConfig of every function version of one account and region."""
+
+    def __init__(self, function_arn: Callable[[str], str], new_id: Callable[[], str]) -> None:
+        self._arn = function_arn  # name -> unqualified function ARN
+        self._new_id = new_id
+        self._rows: dict[str, FunctionRow] = {}
+
+    def _key(self, name: str, version: str) -> str:
+        return f"{self._arn(name)}:{version}"
+
+    def revision(self, name: str, version: str) -> str | None:
+        row = self._rows.get(self._key(name, version))
+        return row.revision_id if row is not None else None
+
+    def new_revision(self, name: str, version: str) -> str:
+        """A fresh RevisionId for the version (its code or configuration changed)."""
+        key = self._key(name, version)
+        row = self._rows.get(key)
+        revision = self._new_id()
+        self._rows[key] = replace(row, revision_id=revision) if row is not None else FunctionRow(revision)
+        return revision
+
+    def dead_letter(self, name: str, version: str) -> str | None:
+        row = self._rows.get(self._key(name, version))
+        return row.dead_letter_arn if row is not None else None
+
+    def set_dead_letter(self, name: str, version: str, arn: str | None) -> None:
+        key = self._key(name, version)
+        row = self._rows.get(key) or FunctionRow("")
+        self._rows[key] = replace(row, dead_letter_arn=arn)
+
+    def published(self, name: str, version: str) -> None:
+        """A version was published: it keeps what ``$LATEST`` has now (once)."""
+        key, latest = self._key(name, version), self._rows.get(self._key(name, "$LATEST"))
+        if key not in self._rows and latest is not None:
+            self._rows[key] = latest
+
+    def forget(self, name: str, version: str | None = None) -> None:
+        """The function (every version) or one version was deleted."""
+        if version is not None:
+            self._rows.pop(self._key(name, version), None)
+            return
+        prefix = self._arn(name) + ":"
+        for key in [k for k in self._rows if k.startswith(prefix)]:
+            del self._rows[key]

@@ -66,8 +66,6 @@ class Lab:
     # -- start-up -----------------------------------------------------------------
     def _start(self, start: datetime) -> None:
         time_machine = _import_time_machine()
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-
         from .aws import moto_hooks
         from .aws.auth import Keyring
         from .aws.event_source_mappings import EventSourceMappingService
@@ -75,7 +73,7 @@ class Lab:
         from .aws.lambda_functions import FunctionService
         from .aws.lambda_invoke import InvokeService
         from .aws.lambda_policy import PolicyService
-        from .aws.server import Endpoint
+        from .aws.server import Endpoint, moto_app
 
         moto_hooks.install()
         moto_hooks.reset()
@@ -93,7 +91,7 @@ class Lab:
         self.credentials = Credentials.random()
         self.function_credentials = Credentials.random(temporary=True)
         keyring = Keyring([self.credentials, self.function_credentials])
-        self.gateway = Gateway(DomainDispatcherApplication(create_backend_app), keyring)
+        self.gateway = Gateway(moto_app(), keyring)
         self.gateway.request_ids = self.new_id
         self.functions = FunctionService(self)
         self.functions.register(self.gateway)

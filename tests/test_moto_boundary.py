@@ -3,6 +3,8 @@ notices when a private name the hooks or adapters rely on moves."""
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -43,3 +45,50 @@ def test_the_self_test_names_a_hook_point_that_moved(monkeypatch: pytest.MonkeyP
     monkeypatch.delattr(moto.events.models.EventsBackend, "put_rule")
     with pytest.raises(LabError, match=r"EventsBackend\.put_rule"):
         moto_hooks.self_test()
+
+
+PACKAGE = Path(__file__).resolve().parent.parent / "lambdalab"
+
+
+def _imports_moto(path: Path) -> list[int]:
+    """Lines of ``path`` that import moto (any form, at any depth: module level, functions, TYPE_CHECKING)."""
+    lines = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            names = [node.module or ""]
+        else:
+            continue
+        if any(name == "moto" or name.startswith("moto.") for name in names):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_no_module_outside_aws_imports_moto() -> None:
+    outside = {
+        str(path.relative_to(PACKAGE.parent)): lines
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if PACKAGE / "aws" not in path.parents and (lines := _imports_moto(path))
+    }
+    assert outside == {}
+
+
+def test_the_walk_sees_every_form_of_import(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import moto\nimport os, moto.sqs\nfrom moto.sqs import models\n"
+        "def f():\n    from moto import mock_aws\nfrom motor import x\nfrom . import moto\n"
+    )
+    assert _imports_moto(probe) == [1, 2, 3, 5]
+
+
+def test_every_aws_module_that_imports_moto_is_checked_by_the_self_test() -> None:
+    checked = {adapter.__name__.rsplit(".", 1)[1] for adapter in moto_hooks.ADAPTERS}
+    unchecked = [
+        path.stem
+        for path in sorted((PACKAGE / "aws").glob("*.py"))
+        if _imports_moto(path) and path.stem not in checked | {"moto_hooks", "moto_needs"}
+    ]
+    assert unchecked == []
+    assert all(adapter.NEEDS for adapter in moto_hooks.ADAPTERS)

@@ -20,11 +20,34 @@ from functools import cache
 from typing import Any
 
 from ..errors import LabError
-from . import moto_dynamodb, moto_events, moto_iam, moto_kinesis, moto_lambda, moto_needs, moto_s3, moto_sns, moto_sqs
+from . import (
+    moto_dynamodb,
+    moto_events,
+    moto_iam,
+    moto_kinesis,
+    moto_lambda,
+    moto_logs,
+    moto_needs,
+    moto_s3,
+    moto_sns,
+    moto_sqs,
+    server,
+)
 from .moto_needs import MOTO_RANGE
 
 #: the adapters that read moto's private state; :func:`self_test` checks what each needs
-ADAPTERS = (moto_lambda, moto_iam, moto_sqs, moto_kinesis, moto_dynamodb, moto_sns, moto_s3, moto_events)
+ADAPTERS = (
+    server,
+    moto_lambda,
+    moto_iam,
+    moto_logs,
+    moto_sqs,
+    moto_kinesis,
+    moto_dynamodb,
+    moto_sns,
+    moto_s3,
+    moto_events,
+)
 
 #: AWS managed policies a Lambda learner meets; the lab loads only these
 #: (loading all of them costs seconds at start).

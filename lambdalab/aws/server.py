@@ -1,5 +1,5 @@
-"""The lab's AWS endpoint: moto's WSGI application behind the lab's gateway,
-served by a threaded server on 127.0.0.1 and a free port.
+"""The lab's AWS endpoint: moto's WSGI application (:func:`moto_app`) behind the lab's
+gateway, served by a threaded server on 127.0.0.1 and a free port.
 
 Threaded, because a function invoked synchronously calls back into the same
 endpoint (its SDK uses ``AWS_ENDPOINT_URL``) while its invoke request waits.
@@ -14,6 +14,20 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from .gateway import Gateway
+from .moto_needs import Needs
+
+NEEDS = (
+    Needs("moto.moto_server.werkzeug_app", "DomainDispatcherApplication"),
+    Needs("moto.moto_server.werkzeug_app", "create_backend_app"),
+    Needs("moto.moto_server.werkzeug_app", "MotoRequestHandler"),
+)
+
+
+def moto_app() -> Any:
+    """moto's WSGI application: every service, dispatched by host and path as moto's server does."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    return DomainDispatcherApplication(create_backend_app)
 
 
 class Endpoint:

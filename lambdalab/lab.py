@@ -14,12 +14,15 @@ import weakref
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .clock import EPOCH, Clock
 from .credentials import Credentials
 from .errors import LabError
 from .trace import Trace
+
+if TYPE_CHECKING:
+    from .runtime.types import Runtime
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
@@ -35,11 +38,17 @@ class Lab:
 
         with lambdalab.Lab() as lab:
             lab.client("lambda").list_functions()
+
+    ``runtime`` runs the functions' code: by default execution environments as
+    subprocesses; tests pass a :class:`lambdalab.runtime.FakeRuntime` to call
+    Python functions in process instead.  The lab closes it when it closes.
     """
 
     account_id = ACCOUNT_ID
 
-    def __init__(self, *, region: str = REGION, seed: int = 0, start: datetime = EPOCH) -> None:
+    def __init__(
+        self, *, region: str = REGION, seed: int = 0, start: datetime = EPOCH, runtime: Runtime | None = None
+    ) -> None:
         global _current
         with _current_lock:
             if _current is not None:
@@ -56,6 +65,7 @@ class Lab:
         self._id_lock = threading.Lock()
         self._clients: dict[str, Any] = {}
         self._closers: list[Callable[[], None]] = []
+        self._runtime: Runtime | None = runtime
         try:
             self._start(start)
         except BaseException:
@@ -121,25 +131,27 @@ class Lab:
         self._endpoint = Endpoint(self.gateway)
         self._closers.append(self._endpoint.stop)
         self.endpoint_url = self._endpoint.url
-        self._runtime: Any = None
+        if self._runtime is not None:
+            self._closers.append(self._runtime.close)  # closed first: before the endpoint its functions call
         from .cli_magic import register_if_ipython
 
         register_if_ipython()  # %aws in a notebook
 
     @property
-    def runtime(self) -> Any:
+    def runtime(self) -> Runtime:
         """The local Lambda runtime (started on first use: most cells never need it)."""
         if self._runtime is None:
             self._check_open()
-            from .runtime import Runtime
+            from .runtime.runtime import SubprocessRuntime
 
-            self._runtime = Runtime(
+            runtime = SubprocessRuntime(
                 endpoint_url=self.endpoint_url,
                 region=self.region,
                 account_id=self.account_id,
                 credentials=self.function_credentials,
             )
-            self._closers.append(self._runtime.close)
+            self._closers.append(runtime.close)
+            self._runtime = runtime
         return self._runtime
 
     def retire(self, function_name: str, version: str | None = None) -> None:

@@ -11,7 +11,7 @@ import threading
 import pytest
 from runtime_support import ACCOUNT, REGION, call, spec, zip_dir, zip_files
 
-from lambdalab.runtime import FunctionSpec, InvokeResult, Runtime
+from lambdalab.runtime import FunctionSpec, InvokeResult, SubprocessRuntime
 
 NODE_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\t(?P<rid>[^\t]+)\t(?P<level>[A-Z]+)\t(?P<msg>.*)$")
 
@@ -23,14 +23,14 @@ def make_spec(handler: str, code: bytes, runtime: str = "nodejs20.x", **kw: obje
 
 
 @pytest.fixture(scope="module")
-def rt() -> Runtime:
-    runtime = Runtime(endpoint_url="http://127.0.0.1:5999", region=REGION, account_id=ACCOUNT)
+def rt() -> SubprocessRuntime:
+    runtime = SubprocessRuntime(endpoint_url="http://127.0.0.1:5999", region=REGION, account_id=ACCOUNT)
     yield runtime
     runtime.close()
 
 
 @needs_node
-def test_classic_callback_handler_runs_unchanged(rt: Runtime) -> None:
+def test_classic_callback_handler_runs_unchanged(rt: SubprocessRuntime) -> None:
     result = call(rt, make_spec("index.handler", zip_dir("node_classic")), {"name": "Ada"})
     body = json.loads(result.payload)
     assert result.ok
@@ -42,7 +42,7 @@ def test_classic_callback_handler_runs_unchanged(rt: Runtime) -> None:
 
 
 @needs_node
-def test_async_esm_handler_context_and_warm_globals(rt: Runtime) -> None:
+def test_async_esm_handler_context_and_warm_globals(rt: SubprocessRuntime) -> None:
     spec = make_spec("index.handler", zip_dir("node_esm"), memory_size=256, timeout=4)
     first, second = call(rt, spec, {"a": 1}), call(rt, spec, {"a": 2})
     one, two = json.loads(first.payload), json.loads(second.payload)
@@ -60,13 +60,13 @@ def test_async_esm_handler_context_and_warm_globals(rt: Runtime) -> None:
 
 
 @needs_node
-def test_commonjs_cjs_handler_returning_a_promise(rt: Runtime) -> None:
+def test_commonjs_cjs_handler_returning_a_promise(rt: SubprocessRuntime) -> None:
     result = call(rt, make_spec("index.handler", zip_dir("node_cjs")), [1, 2])
     assert json.loads(result.payload) == {"kind": "cjs", "echo": [1, 2]}
 
 
 @needs_node
-def test_node_client_context(rt: Runtime) -> None:
+def test_node_client_context(rt: SubprocessRuntime) -> None:
     cc = base64.b64encode(json.dumps({"custom": {"k": "v"}}).encode()).decode()
     body = json.loads(call(rt, make_spec("index.handler", zip_dir("node_esm")), client_context=cc).payload)
     assert body["clientContext"] == {"custom": {"k": "v"}}
@@ -77,7 +77,7 @@ def test_node_client_context(rt: Runtime) -> None:
     ("handler", "error_type", "message"),
     [("index.boom", "TypeError", "bad things"), ("index.callbackError", "Error", "via callback")],
 )
-def test_node_unhandled_error_shape(rt: Runtime, handler: str, error_type: str, message: str) -> None:
+def test_node_unhandled_error_shape(rt: SubprocessRuntime, handler: str, error_type: str, message: str) -> None:
     result = call(rt, make_spec(handler, zip_dir("node_errors")))
     doc = json.loads(result.payload)
     assert result.function_error == "Unhandled" and result.error_type == error_type
@@ -87,7 +87,7 @@ def test_node_unhandled_error_shape(rt: Runtime, handler: str, error_type: str, 
 
 
 @needs_node
-def test_node_init_errors(rt: Runtime) -> None:
+def test_node_init_errors(rt: SubprocessRuntime) -> None:
     missing = call(rt, make_spec("nothere.handler", zip_dir("node_classic")))
     doc = json.loads(missing.payload)
     assert missing.error_type == "Runtime.ImportModuleError"
@@ -98,7 +98,7 @@ def test_node_init_errors(rt: Runtime) -> None:
 
 
 @needs_node
-def test_node_process_exit_is_an_exit_error(rt: Runtime) -> None:
+def test_node_process_exit_is_an_exit_error(rt: SubprocessRuntime) -> None:
     result = call(rt, make_spec("index.exit", zip_dir("node_errors")))
     assert json.loads(result.payload) == {
         "errorType": "Runtime.ExitError",
@@ -108,7 +108,7 @@ def test_node_process_exit_is_an_exit_error(rt: Runtime) -> None:
 
 
 @needs_node
-def test_node_timeout_and_other_major_version_notice(rt: Runtime) -> None:
+def test_node_timeout_and_other_major_version_notice(rt: SubprocessRuntime) -> None:
     spec = make_spec("index.sleepy", zip_dir("node_esm"), runtime="nodejs8.10", timeout=1)
     result = call(rt, spec, {"ms": 5000, "id": 1})
     assert result.error_type == "Sandbox.Timedout"
@@ -116,7 +116,7 @@ def test_node_timeout_and_other_major_version_notice(rt: Runtime) -> None:
 
 
 @needs_node
-def test_node_concurrent_invokes_are_not_mixed(rt: Runtime) -> None:
+def test_node_concurrent_invokes_are_not_mixed(rt: SubprocessRuntime) -> None:
     spec = make_spec("index.sleepy", zip_dir("node_esm"))
     results: dict[int, InvokeResult] = {}
 
@@ -132,7 +132,7 @@ def test_node_concurrent_invokes_are_not_mixed(rt: Runtime) -> None:
     assert len({json.loads(r.payload)["pid"] for r in results.values()}) == 8
 
 
-def test_provided_shell_bootstrap_with_curl(rt: Runtime) -> None:
+def test_provided_shell_bootstrap_with_curl(rt: SubprocessRuntime) -> None:
     if shutil.which("curl") is None:
         pytest.skip("curl is not installed")
     spec = make_spec("function.handler", zip_dir("provided_shell"), runtime="provided.al2023")
@@ -143,7 +143,7 @@ def test_provided_shell_bootstrap_with_curl(rt: Runtime) -> None:
     assert '{"n": 2}' in second.log
 
 
-def test_provided_without_bootstrap_is_an_invalid_entrypoint(rt: Runtime) -> None:
+def test_provided_without_bootstrap_is_an_invalid_entrypoint(rt: SubprocessRuntime) -> None:
     spec = make_spec("function.handler", zip_files({"function.sh": "true\n"}), runtime="provided.al2")
     result = call(rt, spec)
     assert result.function_error == "Unhandled" and result.error_type == "Runtime.InvalidEntrypoint"

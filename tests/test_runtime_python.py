@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from runtime_support import ACCOUNT, ENDPOINT, REGION, call, spec, zip_dir
 
-from lambdalab.runtime import FunctionSpec, InvokeResult, Runtime, RuntimeFailure
+from lambdalab.runtime import FunctionSpec, InvokeResult, RuntimeFailure, SubprocessRuntime
 
 
 def make_spec(handler: str = "app.handler", code: str = "python_basic", **kw: object) -> FunctionSpec:
@@ -29,13 +29,13 @@ def make_spec(handler: str = "app.handler", code: str = "python_basic", **kw: ob
 
 
 @pytest.fixture(scope="module")
-def rt() -> Runtime:
-    runtime = Runtime(endpoint_url=ENDPOINT, region=REGION, account_id=ACCOUNT, max_environments=10)
+def rt() -> SubprocessRuntime:
+    runtime = SubprocessRuntime(endpoint_url=ENDPOINT, region=REGION, account_id=ACCOUNT, max_environments=10)
     yield runtime
     runtime.close()
 
 
-def test_python_handler_receives_event_and_context(rt: Runtime) -> None:
+def test_python_handler_receives_event_and_context(rt: SubprocessRuntime) -> None:
     spec = make_spec(memory_size=256, timeout=5)
     result = call(rt, spec, {"hello": "world"}, log_stream_name="2025/01/06/[$LATEST]abc")
     body = json.loads(result.payload)
@@ -51,7 +51,7 @@ def test_python_handler_receives_event_and_context(rt: Runtime) -> None:
     assert 4000 < body["remaining_ms"] <= 5000
 
 
-def test_deadline_is_real_time_even_when_the_host_clock_is_virtual(rt: Runtime) -> None:
+def test_deadline_is_real_time_even_when_the_host_clock_is_virtual(rt: SubprocessRuntime) -> None:
     time_machine = pytest.importorskip("time_machine")
     spec = make_spec(timeout=3)
     with time_machine.travel(datetime(2025, 1, 6, 9, 0, tzinfo=UTC), tick=False):
@@ -59,7 +59,7 @@ def test_deadline_is_real_time_even_when_the_host_clock_is_virtual(rt: Runtime) 
     assert 2000 < body["remaining_ms"] <= 3000
 
 
-def test_globals_persist_while_warm_and_init_duration_only_on_cold_start(rt: Runtime) -> None:
+def test_globals_persist_while_warm_and_init_duration_only_on_cold_start(rt: SubprocessRuntime) -> None:
     spec = make_spec()
     first, second, third = (call(rt, spec) for _ in range(3))
     counts = [json.loads(r.payload)["count"] for r in (first, second, third)]
@@ -72,7 +72,7 @@ def test_globals_persist_while_warm_and_init_duration_only_on_cold_start(rt: Run
         assert "Init Duration" not in warm.log and "init: module loaded" not in warm.log
 
 
-def test_log_is_start_output_end_report(rt: Runtime) -> None:
+def test_log_is_start_output_end_report(rt: SubprocessRuntime) -> None:
     spec = make_spec(handler="app.log_json", memory_size=128)
     result = call(rt, spec, {"x": 1})
     rid = result.request_id
@@ -87,14 +87,14 @@ def test_log_is_start_output_end_report(rt: Runtime) -> None:
     assert result.billed_duration_ms >= result.duration_ms and result.max_memory_used_mb > 0
 
 
-def test_new_python_minor_runs_on_the_kit_interpreter_with_a_notice(rt: Runtime) -> None:
+def test_new_python_minor_runs_on_the_kit_interpreter_with_a_notice(rt: SubprocessRuntime) -> None:
     other = "python3.99"
     result = call(rt, make_spec(runtime=other))
     assert result.ok
     assert f"lambdalab: {other} is not installed here" in result.log.splitlines()[1]
 
 
-def test_unhandled_error_has_aws_shape(rt: Runtime) -> None:
+def test_unhandled_error_has_aws_shape(rt: SubprocessRuntime) -> None:
     result = call(rt, make_spec(handler="app.boom"), {"why": "testing"})
     doc = json.loads(result.payload)
     assert result.function_error == "Unhandled" and result.error_type == "ValueError"
@@ -114,14 +114,14 @@ def test_unhandled_error_has_aws_shape(rt: Runtime) -> None:
         ("app.nope", "Runtime.HandlerNotFound", "Handler 'nope' missing on module 'app'"),
     ],
 )
-def test_init_errors_are_forwarded(rt: Runtime, handler: str, error_type: str, message: str) -> None:
+def test_init_errors_are_forwarded(rt: SubprocessRuntime, handler: str, error_type: str, message: str) -> None:
     result = call(rt, make_spec(handler=handler))
     doc = json.loads(result.payload)
     assert result.function_error == "Unhandled" and result.error_type == error_type
     assert doc["errorType"] == error_type and doc["errorMessage"] == message
 
 
-def test_timeout_kills_the_environment_and_next_invoke_is_cold(rt: Runtime) -> None:
+def test_timeout_kills_the_environment_and_next_invoke_is_cold(rt: SubprocessRuntime) -> None:
     spec = make_spec(handler="app.sleepy", timeout=1)
     warm = call(rt, spec, {"seconds": 0})
     result = call(rt, spec, {"seconds": 30})
@@ -138,7 +138,7 @@ def test_timeout_kills_the_environment_and_next_invoke_is_cold(rt: Runtime) -> N
     assert after.ok and after.init_duration_ms is not None
 
 
-def test_memory_overuse_is_killed_as_out_of_memory(rt: Runtime) -> None:
+def test_memory_overuse_is_killed_as_out_of_memory(rt: SubprocessRuntime) -> None:
     result = call(rt, make_spec(handler="app.hog", memory_size=128), {"mb": 300})
     rid = result.request_id
     assert json.loads(result.payload) == {
@@ -149,7 +149,7 @@ def test_memory_overuse_is_killed_as_out_of_memory(rt: Runtime) -> None:
     assert "Max Memory Used: 128 MB" in result.log and "Runtime.OutOfMemory" in result.log
 
 
-def test_crash_reports_exit_error(rt: Runtime) -> None:
+def test_crash_reports_exit_error(rt: SubprocessRuntime) -> None:
     result = call(rt, make_spec(handler="app.crash"))
     rid = result.request_id
     assert json.loads(result.payload) == {
@@ -159,14 +159,14 @@ def test_crash_reports_exit_error(rt: Runtime) -> None:
     assert "about to exit" in result.log and "Runtime.ExitError" in result.log
 
 
-def test_non_serialisable_result_is_a_marshal_error(rt: Runtime) -> None:
+def test_non_serialisable_result_is_a_marshal_error(rt: SubprocessRuntime) -> None:
     result = call(rt, make_spec(handler="app.unserialisable"))
     doc = json.loads(result.payload)
     assert result.function_error == "Unhandled" and doc["errorType"] == "Runtime.MarshalError"
     assert "Unable to marshal response" in doc["errorMessage"]
 
 
-def test_client_context_reaches_the_handler(rt: Runtime) -> None:
+def test_client_context_reaches_the_handler(rt: SubprocessRuntime) -> None:
     cc = {"custom": {"k": "v"}, "env": {"platform": "lab"}, "client": {"installation_id": "i-1"}}
     encoded = base64.b64encode(json.dumps(cc).encode()).decode()
     body = json.loads(call(rt, make_spec(handler="app.client_context"), client_context=encoded).payload)
@@ -174,7 +174,9 @@ def test_client_context_reaches_the_handler(rt: Runtime) -> None:
     assert body["installation_id"] == "i-1"
 
 
-def test_function_sees_lambda_variables_and_nothing_of_the_host(rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_function_sees_lambda_variables_and_nothing_of_the_host(
+    rt: SubprocessRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HOST_SECRET", "do-not-leak")
     spec = make_spec(handler="app.environ", environment={"MY_SETTING": "1", "AWS_REGION": "evil"})
     env = json.loads(call(rt, spec).payload)
@@ -198,7 +200,7 @@ def test_function_sees_lambda_variables_and_nothing_of_the_host(rt: Runtime, mon
     assert not set(env) & {"HOME", "VIRTUAL_ENV", "PYTEST_CURRENT_TEST"}
 
 
-def test_concurrent_invokes_each_get_their_own_environment(rt: Runtime) -> None:
+def test_concurrent_invokes_each_get_their_own_environment(rt: SubprocessRuntime) -> None:
     spec = make_spec(handler="app.sleepy")
     results: dict[int, InvokeResult] = {}
 
@@ -221,14 +223,14 @@ def test_concurrent_invokes_each_get_their_own_environment(rt: Runtime) -> None:
     assert len(pids) == 8
 
 
-def test_reserved_concurrency_zero_throttles(rt: Runtime) -> None:
+def test_reserved_concurrency_zero_throttles(rt: SubprocessRuntime) -> None:
     with pytest.raises(RuntimeFailure) as err:
         call(rt, make_spec(reserved_concurrency=0))
     assert (err.value.code, err.value.message, err.value.status) == ("TooManyRequestsException", "Rate Exceeded.", 429)
     assert err.value.reason == "ReservedFunctionConcurrentInvocationLimitExceeded"
 
 
-def test_reserved_concurrency_caps_concurrent_environments(rt: Runtime) -> None:
+def test_reserved_concurrency_caps_concurrent_environments(rt: SubprocessRuntime) -> None:
     spec = make_spec(handler="app.sleepy", reserved_concurrency=1)
     call(rt, spec, {"seconds": 0})  # warm one environment first
     started = threading.Event()
@@ -252,7 +254,7 @@ def test_reserved_concurrency_caps_concurrent_environments(rt: Runtime) -> None:
 
 
 def test_max_environments_throttles_when_every_environment_is_busy() -> None:
-    with Runtime(endpoint_url=ENDPOINT, region=REGION, account_id=ACCOUNT, max_environments=1) as small:
+    with SubprocessRuntime(endpoint_url=ENDPOINT, region=REGION, account_id=ACCOUNT, max_environments=1) as small:
         spec = make_spec(handler="app.sleepy")
         thread = threading.Thread(target=call, args=(small, spec, {"seconds": 1}))
         thread.start()
@@ -267,7 +269,7 @@ def test_max_environments_throttles_when_every_environment_is_busy() -> None:
         assert call(small, make_spec()).ok  # the idle environment is evicted for a new one
 
 
-def test_retire_and_new_revision_start_cold(rt: Runtime) -> None:
+def test_retire_and_new_revision_start_cold(rt: SubprocessRuntime) -> None:
     spec = make_spec(revision_id="r1")
     pid1 = json.loads(call(rt, spec).payload)["pid"]
     rt.retire(spec.function_name)
@@ -282,7 +284,7 @@ def test_retire_and_new_revision_start_cold(rt: Runtime) -> None:
     assert [e.revision_id for e in rt.environments() if e.function_name == spec.function_name] == ["r2"]
 
 
-def test_unsupported_runtime_is_refused_with_a_clear_message(rt: Runtime) -> None:
+def test_unsupported_runtime_is_refused_with_a_clear_message(rt: SubprocessRuntime) -> None:
     with pytest.raises(RuntimeFailure) as err:
         call(rt, make_spec(runtime="java21"))
     assert err.value.code == "InvalidRuntimeException" and "java21" in err.value.message
@@ -290,10 +292,10 @@ def test_unsupported_runtime_is_refused_with_a_clear_message(rt: Runtime) -> Non
 
 def test_close_leaves_no_processes_threads_or_listening_sockets() -> None:
     before = set(threading.enumerate())
-    runtime = Runtime(endpoint_url=ENDPOINT, region=REGION, account_id=ACCOUNT)
+    runtime = SubprocessRuntime(endpoint_url=ENDPOINT, region=REGION, account_id=ACCOUNT)
     results = [call(runtime, make_spec()) for _ in range(2)]
     pids = [json.loads(r.payload)["pid"] for r in results]
-    ports = [env.api.port for env in runtime._envs]
+    ports = [env.api.port for env in runtime._pool.snapshot()]
     assert all(_alive(p) for p in pids) and set(ports) <= _listening_ports()
     runtime.close()
     assert not any(_alive(p) for p in pids)
@@ -306,8 +308,8 @@ PARENT = textwrap.dedent(
     """
     import json, sys, time, uuid
     sys.path.insert(0, {tests!r})
-    from test_runtime_python import make_spec, call, Runtime
-    rt = Runtime(endpoint_url="http://127.0.0.1:1", region="us-east-1", account_id="123456789012")
+    from test_runtime_python import make_spec, call, SubprocessRuntime
+    rt = SubprocessRuntime(endpoint_url="http://127.0.0.1:1", region="us-east-1", account_id="123456789012")
     pid = json.loads(call(rt, make_spec()).payload)["pid"]
     print(pid, flush=True)
     time.sleep(60)

@@ -90,7 +90,7 @@ _SCENARIO = """
 import base64, json, sys
 import botocore.exceptions
 import lambdalab
-from lambdalab.runtime import Runtime, RuntimeFailure
+from lambdalab.runtime import RuntimeFailure, SubprocessRuntime
 from support import LAMBDA_TRUST
 from runtime_support import spec, call
 
@@ -113,7 +113,7 @@ with lambdalab.Lab() as lab:
             out[how] = "accepted"
         except botocore.exceptions.ClientError as err:
             out[how] = [err.response["Error"]["Code"], err.response["Error"]["Message"]]
-    with Runtime(endpoint_url=lab.endpoint_url, region=lab.region, account_id=lab.account_id) as rt:
+    with SubprocessRuntime(endpoint_url=lab.endpoint_url, region=lab.region, account_id=lab.account_id) as rt:
         try:
             call(rt, spec("app.handler", bomb, "python3.12"))
             out["invoke"] = "ran"

@@ -33,6 +33,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from lambdalab.runtime.outcome import response_too_large
 from lambdalab.runtime.realtime import epoch_ms_at
 
 PREFIX = "/2018-06-01/runtime"
@@ -210,17 +211,13 @@ class RuntimeApiServer:
         parts = route.split("/")
         if request.method != "POST" or len(parts) != 4 or parts[3] not in ("response", "error"):
             return
-        message = (
-            f"Response payload size ({request.size} bytes) exceeded maximum allowed payload size ({MAX_PAYLOAD} bytes)."
-        )
-        doc = {"errorMessage": message, "errorType": "Function.ResponseSizeTooLarge"}
         with self._lock:
             inv = self._current
             if inv is None or inv.request_id != parts[2] or inv.done.is_set():
                 return
             self._current = None
         inv.refused_size = request.size
-        self._complete(inv, "error", json.dumps(doc).encode(), "Function.ResponseSizeTooLarge")
+        self._complete(inv, "error", response_too_large(request.size, MAX_PAYLOAD), "Function.ResponseSizeTooLarge")
 
     def _next(self) -> tuple[int, dict[str, str], bytes]:
         while not self._closed.is_set():

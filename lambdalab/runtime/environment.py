@@ -22,13 +22,13 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from lambdalab.runtime.api import Invocation, RuntimeApiServer
 from lambdalab.runtime.launchers import Launch
+from lambdalab.runtime.outcome import Outcome, error_type_of, exited, timed_out
 from lambdalab.runtime.output import CappedOutput
-from lambdalab.runtime.realtime import iso_now
+from lambdalab.runtime.pool import EnvironmentKey
 
 #: how long Lambda lets the init phase run before the timeout clock starts
 INIT_LIMIT = 10.0
@@ -37,14 +37,6 @@ _FAMILY_REFRESH = 0.5  # seconds between looks for the environment's child proce
 _PR_SET_PDEATHSIG = 1
 _libc = ctypes.CDLL(None, use_errno=True)
 _prctl = _libc.prctl
-_SIGNAL_TEXT = {
-    signal.SIGKILL: "killed",
-    signal.SIGTERM: "terminated",
-    signal.SIGSEGV: "segmentation fault",
-    signal.SIGABRT: "aborted",
-    signal.SIGINT: "interrupt",
-    signal.SIGBUS: "bus error",
-}
 
 
 def _child_setup() -> None:  # runs in the child between fork and exec
@@ -53,23 +45,10 @@ def _child_setup() -> None:  # runs in the child between fork and exec
         os._exit(1)
 
 
-@dataclass
-class Outcome:
-    """What happened to one invocation inside an environment."""
-
-    kind: str  # "response", "error", "init_error", "timeout", "oom", "exit"
-    body: bytes
-    error_type: str | None
-    output: str
-    duration_ms: float
-    init_duration_ms: float | None
-    max_memory_mb: int
-
-
 class Environment:
     """A runtime process plus the Runtime API server it talks to."""
 
-    def __init__(self, key: tuple[str, str, str], memory_size: int, timeout: float) -> None:
+    def __init__(self, key: EnvironmentKey, memory_size: int, timeout: float) -> None:
         self.key = key
         self.memory_size = memory_size
         self.timeout = timeout
@@ -79,7 +58,7 @@ class Environment:
         self.dead = False
         self.retired = False
         self.invocations = 0
-        self.last_used = time.monotonic()
+        self.last_used = 0
         self.max_rss_mb = 0
         self._family: list[int] = []
         self._family_at = -1e9
@@ -97,6 +76,10 @@ class Environment:
     @property
     def pid(self) -> int | None:
         return self.proc.pid if self.proc else None
+
+    def alive(self) -> bool:
+        """Started, not killed, and its process still runs."""
+        return not self.dead and self.proc is not None and self.proc.poll() is None
 
     def rss_mb(self) -> int:
         return _memory_kb(self.pid, "VmRSS") // 1024 if self.pid and not self.dead else 0
@@ -185,25 +168,17 @@ class Environment:
             assert self.api.init_error is not None
             body, error_type = self.api.init_error
         if kind in ("error", "init_error"):
-            error_type = _error_type_of(body) or error_type
+            error_type = error_type_of(body) or error_type
         elif kind == "timeout":
-            error_type = "Sandbox.Timedout"
-            message = f"RequestId: {rid} Error: Task timed out after {inv.timeout:.2f} seconds"
-            body = _error_doc(error_type, message)
-            out.append(f"{_ensure_nl(out)}{iso_now()} {rid} Task timed out after {inv.timeout:.2f} seconds\n".encode())
+            failure = timed_out(rid, inv.timeout)
+            error_type, body = failure.error_type, failure.body
+            out.append(f"{_ensure_nl(out)}{failure.log}".encode())
             # the function is stopped at its deadline: that is the duration AWS reports and bills
             end = min(time.monotonic(), start_of_invoke + inv.timeout)
         elif kind in ("oom", "exit"):
-            error_type = "Runtime.OutOfMemory" if kind == "oom" else "Runtime.ExitError"
-            code = self.proc.returncode
-            if kind == "oom" or code is None or code < 0:
-                sig = signal.Signals(-code) if code is not None and code < 0 else signal.SIGKILL
-                reason = f"signal: {_SIGNAL_TEXT.get(sig, sig.name.lower())}"
-            else:
-                reason = f"exit status {code}"
-            message = f"RequestId: {rid} Error: Runtime exited with error: {reason}"
-            body = _error_doc(error_type, message)
-            out.append(f"{_ensure_nl(out)}{message}\n{error_type}\n".encode())
+            failure = exited(rid, self.proc.returncode, out_of_memory=kind == "oom")
+            error_type, body = failure.error_type, failure.body
+            out.append(f"{_ensure_nl(out)}{failure.log}".encode())
             end = time.monotonic()
         if kind not in ("response", "error") or inv.refused_size is not None:
             self.kill()  # a runtime whose answer was refused exits (awslambdaric raises): start afresh
@@ -269,23 +244,6 @@ def _read_into(fd: int, out: CappedOutput) -> bool:
 
 def _ensure_nl(out: CappedOutput) -> str:
     return "\n" if out and not out.endswith(b"\n") else ""
-
-
-def _error_doc(error_type: str, message: str) -> bytes:
-    import json
-
-    return json.dumps({"errorType": error_type, "errorMessage": message}).encode()
-
-
-def _error_type_of(body: bytes) -> str | None:
-    import json
-
-    try:
-        doc = json.loads(body)
-    except ValueError:
-        return None
-    value = doc.get("errorType") if isinstance(doc, dict) else None
-    return value if isinstance(value, str) else None
 
 
 def _memory_kb(pid: int | None, field: str) -> int:

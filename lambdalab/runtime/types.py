@@ -4,12 +4,21 @@ The runtime knows nothing of moto: the lab hands it a :class:`FunctionSpec`
 (what Lambda knows about one published version of a function) and gets back an
 :class:`InvokeResult` (what the Invoke API reports).  See
 https://docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html
+
+:class:`Runtime` is the protocol every runtime satisfies, the way httpx's
+transports do: :class:`lambdalab.runtime.SubprocessRuntime` runs real code in
+execution environments, :class:`lambdalab.runtime.FakeRuntime` calls Python
+functions in process (for tests), and the lab takes either.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -71,3 +80,62 @@ class RuntimeFailure(Exception):
         self.message = message
         self.status = status
         self.reason = reason
+
+
+@dataclass(frozen=True)
+class EnvironmentInfo:
+    """A snapshot of one execution environment, for notebooks."""
+
+    function_name: str
+    version: str
+    revision_id: str
+    pid: int | None  # None for an environment with no process (the fake's)
+    state: str  # "busy" or "warm"
+    invocations: int
+    rss_mb: int
+    max_memory_used_mb: int
+
+
+class Runtime(Protocol):
+    """What runs function code for the lab: Lambda's data plane, behind the Invoke API."""
+
+    def invoke(
+        self,
+        spec: FunctionSpec,
+        payload: bytes,
+        *,
+        request_id: str,
+        invoked_function_arn: str,
+        client_context: str | None = None,
+        log_stream_name: str | None = None,
+    ) -> InvokeResult:
+        """Run one invocation to completion (safe to call from many threads).
+
+        A function that fails is a result (``function_error``, ``error_type``); an invoke
+        refused before code runs, a throttle for example, raises :class:`RuntimeFailure`.
+        """
+        ...
+
+    def retire(self, function_name: str, version: str | None = None) -> None:
+        """Discard a function's environments (all versions when ``version`` is None); the next invoke is cold."""
+        ...
+
+    def environments(self) -> list[EnvironmentInfo]:
+        """One row per execution environment."""
+        ...
+
+    def close(self) -> None:
+        """Release everything; later invokes fail with ``ServiceException``."""
+        ...
+
+
+def client_context_json(value: str | None) -> str | None:
+    """The Invoke API's ClientContext (base64 of a JSON document; JSON text is accepted too) as JSON text."""
+    if value is None:
+        return None
+    try:
+        text = base64.b64decode(value, validate=True).decode()
+        json.loads(text)
+        return text
+    except (binascii.Error, ValueError):
+        return value

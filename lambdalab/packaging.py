@@ -6,8 +6,9 @@ entries with fixed timestamps and permissions, so the same sources always give
 the same bytes and the same ``CodeSha256``.
 
 :func:`handler_problem` tells whether the handler setting can find its file in
-the package.  Lambda accepts such a package and fails only when the function
-runs (``Runtime.ImportModuleError``); the lab warns at deploy time as well.
+the package (its runtime's family knows the file names).  Lambda accepts such a
+package and fails only when the function runs (``Runtime.ImportModuleError``);
+the lab warns at deploy time as well.
 
 https://docs.aws.amazon.com/lambda/latest/dg/configuration-function-zip.html
 https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html
@@ -20,6 +21,8 @@ import os
 import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+
+from .runtime.families import family_of
 
 _FIXED_TIME = (2025, 1, 1, 0, 0, 0)
 
@@ -64,40 +67,13 @@ def zip_folder(folder: str | os.PathLike[str]) -> bytes:
     return buf.getvalue()
 
 
-def _module_candidates(runtime: str, module: str) -> list[str]:
-    if runtime.startswith("python"):
-        return [f"{module}.py", f"{module}/__init__.py"]
-    if runtime.startswith("nodejs"):
-        return [f"{module}.js", f"{module}.mjs", f"{module}.cjs"]
-    return []
-
-
 def handler_problem(runtime: str | None, handler: str | None, names: Iterable[str]) -> str | None:
-    """Why this package's handler setting will not be found, or None if it looks right."""
+    """Why this package's handler setting will not be found, or None if it looks right.
+
+    The runtime's family knows which file the handler names (:mod:`lambdalab.runtime.families`);
+    a runtime the lab cannot run gets no hint.
+    """
     if not runtime or not handler:
         return None
-    files = set(names)
-    if runtime.startswith("provided"):
-        if "bootstrap" not in files:
-            return (
-                "A custom runtime needs an executable file named 'bootstrap' at the top of the .zip; "
-                f"this package has {sorted(files)}. Lambda will fail with Runtime.InvalidEntrypoint."
-            )
-        return None
-    if "." not in handler:
-        return (
-            f"The handler '{handler}' has no dot: Lambda expects '<file>.<function>', for example "
-            "'index.handler'. Invocations will fail with Runtime.MalformedHandlerName."
-        )
-    module = handler.rsplit(".", 1)[0]
-    candidates = _module_candidates(runtime, module)
-    if not candidates or any(c in files for c in candidates):
-        return None
-    nested = [n for n in files if any(n.endswith("/" + c) for c in candidates)]
-    where = f" It is inside a folder ({nested[0]}): zip the file itself, not its folder (zip -j)." if nested else ""
-    kind = "Node.js looks for" if runtime.startswith("nodejs") else "Python imports"
-    return (
-        f"The handler '{handler}' names the file '{module}', but the package has no "
-        f"{' or '.join(candidates)} at its top level ({kind} {candidates[0]}).{where} "
-        "AWS accepts this package and every invocation then fails with Runtime.ImportModuleError."
-    )
+    family = family_of(runtime)
+    return family.package_problem(handler, set(names)) if family else None

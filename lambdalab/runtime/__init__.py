@@ -13,7 +13,8 @@ execution environment is a process speaking the Lambda Runtime API
 - ``outcome``     how an invocation's outcome is reported (shared by both)
 - ``environment`` one environment: process, output, timeout, memory, crashes
 - ``api``         the Runtime API HTTP server of one environment
-- ``launchers``   per-runtime command line and Lambda's environment variables
+- ``launchers``   an environment's command line and Lambda's environment variables
+- ``families``    one object per kind of runtime (python3.x, nodejsNN.x, provided.*)
 - ``logs``        START / END / REPORT lines
 - ``realtime``    the real clock (the lab's own clock is virtual)
 - ``node/bootstrap.mjs`` the Node.js runtime interface client
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from lambdalab.runtime.runtime import SubprocessRuntime
     from lambdalab.runtime.types import EnvironmentInfo, FunctionSpec, InvokeResult, Runtime, RuntimeFailure
 
-#: where each name lives: importing the package stays cheap (a module is imported when a name is first used)
+#: where each name lives: importing the package stays cheap (the packaging hints need only ``families``)
 _HOMES = {
     "EnvironmentInfo": "types",
     "FunctionSpec": "types",

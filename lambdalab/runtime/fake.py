@@ -38,13 +38,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lambdalab.runtime.api import MAX_PAYLOAD
+from lambdalab.runtime.families import PYTHON
 from lambdalab.runtime.outcome import Outcome, exited, response_too_large, result_of, timed_out
 from lambdalab.runtime.output import CappedOutput
 from lambdalab.runtime.pool import EnvironmentKey, Pool
 from lambdalab.runtime.types import EnvironmentInfo, FunctionSpec, InvokeResult, client_context_json
 
-#: awslambdaric writes non-ASCII text unescaped on these runtimes, escaped on older ones
-_UNESCAPED = ("python3.12", "python3.13", "python3.14", "python3.15")
 #: a Lambda handler: ``handler(event, context) -> result``
 Handler = Callable[[Any, "FakeContext"], Any]
 
@@ -270,7 +269,7 @@ def _marshal(value: Any, runtime: str) -> bytes:
     if isinstance(value, bytes):
         return value
     try:
-        return json.dumps(value, ensure_ascii=runtime not in _UNESCAPED).encode()
+        return json.dumps(value, ensure_ascii=PYTHON.escapes_non_ascii(runtime)).encode()
     except (TypeError, ValueError) as err:
         raise _MarshalFailure(f"Unable to marshal response: {err}") from err
 

@@ -1,11 +1,9 @@
-"""How each Lambda runtime starts: command line, environment variables, task root.
+"""How an execution environment starts: command line, environment variables, task root.
 
-- ``python3.x`` runs AWS's own runtime interface client, ``python -m awslambdaric
-  <handler>`` (https://docs.aws.amazon.com/lambda/latest/dg/python-image.html).
-- ``nodejs*`` runs our small bootstrap, ``node/bootstrap.mjs``
-  (https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html).
-- ``provided.al2023`` / ``provided.al2`` runs the package's own ``bootstrap``
-  (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html).
+What differs per runtime (the interpreter or launcher, the runtime directory) is
+the runtime's family's (:mod:`.families`); the launcher adds what every
+environment shares and answers the families' questions about this machine
+(where ``node`` is, which Python runs functions).
 
 An environment sees only the variables Lambda defines
 (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime)
@@ -26,9 +24,9 @@ from pathlib import Path
 
 from lambdalab.credentials import Credentials
 from lambdalab.deployment_package import PackageError, extract
+from lambdalab.runtime.families import Family, cannot_run, family_of
 from lambdalab.runtime.types import FunctionSpec, RuntimeFailure
 
-NODE_BOOTSTRAP = Path(__file__).with_name("node") / "bootstrap.mjs"
 #: the packages AWS ships in /var/runtime for Python (plus awslambdaric's own needs)
 _PYTHON_RUNTIME_PACKAGES = (
     "awslambdaric",
@@ -43,7 +41,6 @@ _PYTHON_RUNTIME_PACKAGES = (
     "urllib3",
     "six",
 )
-PROVIDED = ("provided", "provided.al2", "provided.al2023")
 
 
 @dataclass(frozen=True)
@@ -57,45 +54,36 @@ class Launch:
 
 
 class Launcher:
-    """Builds launches; owns the unzipped code and the staged Python runtime dir."""
+    """Builds launches; owns the unzipped code and the staged Python runtime dir (a :class:`.families.Host`)."""
 
     def __init__(
         self, root: Path, *, endpoint_url: str, region: str, python_executable: str, credentials: Credentials
     ) -> None:
-        self._root = root
+        self.root = root
         self._credentials = credentials
         self._endpoint_url = endpoint_url
         self._region = region
-        self._python = python_executable
+        self.python = python_executable
         self._lock = threading.Lock()
         self._node: tuple[str, int] | None | bool = False  # False = not looked up yet
-        self._python_version = _python_version(python_executable)
+        self.python_version = _python_version(python_executable)
         self._python_runtime_dir: Path | None = None
 
     # -- checks ------------------------------------------------------------
+    def family(self, runtime: str) -> Family:
+        """The family of ``runtime``; RuntimeFailure when this machine cannot run it."""
+        family = family_of(runtime)
+        why = cannot_run(runtime) if family is None else family.unavailable(runtime, self)
+        if family is None or why is not None:
+            raise RuntimeFailure("InvalidRuntimeException", why or cannot_run(runtime), 502)
+        return family
+
     def check(self, runtime: str) -> None:
         """Raise RuntimeFailure when this machine cannot run ``runtime``."""
-        if runtime.startswith("python3"):
-            return
-        if runtime.startswith("nodejs"):
-            if self._find_node() is None:
-                raise RuntimeFailure(
-                    "InvalidRuntimeException",
-                    f"The runtime {runtime} needs Node.js, which is not installed on this machine "
-                    "(no 'node' executable on PATH). Install Node.js to run this function.",
-                    502,
-                )
-            return
-        if runtime in PROVIDED:
-            return
-        raise RuntimeFailure(
-            "InvalidRuntimeException",
-            f"The runtime {runtime} cannot run in lambdalab: this machine runs python3.x, "
-            "nodejs*.x (with Node.js installed) and provided.al2/provided.al2023 functions.",
-            502,
-        )
+        self.family(runtime)
 
-    def _find_node(self) -> tuple[str, int] | None:
+    def node(self) -> tuple[str, int] | None:
+        """The ``node`` on PATH and its major version (looked up once)."""
         if self._node is False:
             path = shutil.which("node")
             found: tuple[str, int] | None = None
@@ -110,7 +98,7 @@ class Launcher:
 
     # -- building a launch ---------------------------------------------------
     def build(self, spec: FunctionSpec, *, api_address: str, log_stream_name: str) -> Launch:
-        self.check(spec.runtime)
+        family = self.family(spec.runtime)
         task_root = self.task_root(spec)
         env = {
             "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,
@@ -131,42 +119,18 @@ class Launcher:
             "LANG": "en_US.UTF-8",
             "PATH": "/usr/local/bin:/usr/bin:/bin",
         }
-        notice = None
-        if spec.runtime.startswith("python3"):
-            runtime_dir = self._stage_python_runtime()
-            env["LAMBDA_RUNTIME_DIR"] = str(runtime_dir)
-            env["PYTHONPATH"] = str(runtime_dir)
-            env["PATH"] = f"{Path(self._python).parent}:{env['PATH']}"
-            wanted = spec.runtime.removeprefix("python")
-            have = ".".join(self._python_version.split(".")[:2])
-            if wanted != have:
-                notice = (
-                    f"lambdalab: {spec.runtime} is not installed here; "
-                    f"running this function on Python {self._python_version}"
-                )
-            argv = [self._python, "-S", "-m", "awslambdaric", spec.handler]
-        elif spec.runtime.startswith("nodejs"):
-            node = self._find_node()
-            assert node is not None
-            env["LAMBDA_RUNTIME_DIR"] = str(NODE_BOOTSTRAP.parent)
-            env["NODE_PATH"] = str(task_root / "node_modules")
-            env["PATH"] = f"{Path(node[0]).parent}:{env['PATH']}"
-            match = re.match(r"nodejs(\d+)", spec.runtime)
-            if match and int(match.group(1)) != node[1]:
-                notice = f"lambdalab: {spec.runtime} is not installed here; running this function on Node.js {node[1]}"
-            argv = [node[0], str(NODE_BOOTSTRAP)]
-        else:
-            env["LAMBDA_RUNTIME_DIR"] = str(self._root / "provided-runtime")
-            (self._root / "provided-runtime").mkdir(exist_ok=True)
-            argv = [str(task_root / "bootstrap")]
+        start = family.start(spec.runtime, spec.handler, task_root, self)
+        env.update(start.env)
+        if start.path:
+            env["PATH"] = f"{start.path}:{env['PATH']}"
         for key, value in spec.environment.items():
             env.setdefault(str(key), str(value))  # reserved names stay Lambda's
-        return Launch(argv=argv, env=env, cwd=str(task_root), notice=notice)
+        return Launch(argv=start.argv, env=env, cwd=str(task_root), notice=start.notice)
 
     def task_root(self, spec: FunctionSpec) -> Path:
         """The package unzipped once per code SHA-256 (Lambda's /var/task)."""
         safe = re.sub(r"[^A-Za-z0-9]", "_", spec.code_sha256)[:64] or "code"
-        target = self._root / "code" / safe
+        target = self.root / "code" / safe
         with self._lock:
             if not target.exists():
                 tmp = target.with_name(target.name + ".tmp")
@@ -177,19 +141,21 @@ class Launcher:
                 except RuntimeFailure:
                     shutil.rmtree(tmp, ignore_errors=True)
                     raise
-                bootstrap = tmp / "bootstrap"
-                if spec.runtime in PROVIDED and bootstrap.is_file():
-                    bootstrap.chmod(bootstrap.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+                family = family_of(spec.runtime)
+                for name in family.executables if family else ():
+                    program = tmp / name
+                    if program.is_file():
+                        program.chmod(program.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
                 tmp.rename(target)
         return target
 
-    def _stage_python_runtime(self) -> Path:
+    def python_runtime_dir(self) -> Path:
         """A /var/runtime of symlinks: awslambdaric and the AWS SDK, nothing else of the host."""
         with self._lock:
             if self._python_runtime_dir is None:
-                target = self._root / "python-runtime"
+                target = self.root / "python-runtime"
                 target.mkdir(parents=True, exist_ok=True)
-                for entry in _site_dirs(self._python):
+                for entry in _site_dirs(self.python):
                     for child in entry.iterdir():
                         name = child.name.split(".")[0].split("-")[0]
                         if child.name.endswith((".dist-info", ".pth")) or name not in _PYTHON_RUNTIME_PACKAGES:

@@ -157,11 +157,7 @@ class SubprocessRuntime:
 
     def _entrypoint_error(self, spec: FunctionSpec, request_id: str, exc: OSError) -> InvokeResult:
         error_type = "Runtime.InvalidEntrypoint"
-        if spec.runtime.startswith("provided"):
-            detail = f"Couldn't find valid bootstrap(s): [{exc.filename or 'bootstrap'}] ({exc.strerror})"
-        else:
-            detail = str(exc)
-        message = f"RequestId: {request_id} Error: {detail}"
+        message = f"RequestId: {request_id} Error: {self._launcher.family(spec.runtime).entrypoint_error(exc)}"
         log = invocation_log(
             request_id,
             spec.version,

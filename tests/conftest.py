@@ -1,4 +1,9 @@
-"""Shared fixtures: one lab per test module (starting a lab costs most of a second)."""
+"""Shared fixtures: one lab per test module (starting a lab costs most of a second).
+
+A module marked ``pytestmark = pytest.mark.fake_runtime`` gets a lab whose functions run
+in a :class:`lambdalab.runtime.FakeRuntime` (Python callables, no subprocess): the
+engines' timeline tests.  Every other module's lab runs real function code.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +14,13 @@ import pytest
 from support import LAMBDA_TRUST
 
 import lambdalab
+from lambdalab.runtime import FakeRuntime
 
 
 @pytest.fixture(scope="module")
-def lab() -> Iterator[lambdalab.Lab]:
-    with lambdalab.Lab() as lab:
+def lab(request: pytest.FixtureRequest) -> Iterator[lambdalab.Lab]:
+    runtime = FakeRuntime() if request.node.get_closest_marker("fake_runtime") else None
+    with lambdalab.Lab(runtime=runtime) as lab:
         yield lab
 
 

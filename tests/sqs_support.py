@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from support import LAMBDA_TRUST, create_python, unique
+from support import LAMBDA_TRUST, Handler, create_python, unique
 
 import lambdalab
 
@@ -67,7 +67,7 @@ class Setup:
 def setup(
     lab: lambdalab.Lab,
     role: str,
-    source: str,
+    source: str | Handler,
     *,
     fifo: bool = False,
     visibility: int = 30,
@@ -98,5 +98,9 @@ def setup(
     return Setup(lab, fn, url, arn, uuid, dlq_url, lab.clock.t)
 
 
-OK = "def handler(event, context):\n    return None\n"
-FAIL = "def handler(event, context):\n    raise ValueError('always fails')\n"
+def OK(event: Any, context: Any) -> None:
+    return None
+
+
+def FAIL(event: Any, context: Any) -> None:
+    raise ValueError("always fails")

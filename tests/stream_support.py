@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
-from support import LAMBDA_TRUST, create_python, unique
+from support import LAMBDA_TRUST, Handler, create_python, unique
 
 import lambdalab
 
@@ -28,6 +29,26 @@ def handler(event, context):
                 raise ValueError("poison " + seq)
     return {"batchItemFailures": failures}
 """
+
+
+def handler(mode: str = "raise") -> Handler:
+    """HANDLER as a callable, for a lab on the FakeRuntime (``mode`` instead of the MODE variable)."""
+
+    def handle(event: Any, context: Any) -> dict[str, Any]:
+        failures = []
+        for r in event.get("Records", []):
+            if "kinesis" in r:
+                body, seq = base64.b64decode(r["kinesis"]["data"]).decode(), r["kinesis"]["sequenceNumber"]
+            else:
+                body, seq = json.dumps(r["dynamodb"].get("NewImage", {})), r["dynamodb"]["SequenceNumber"]
+            if "poison" in body:
+                if mode == "partial":
+                    failures.append({"itemIdentifier": seq})
+                else:
+                    raise ValueError("poison " + seq)
+        return {"batchItemFailures": failures}
+
+    return handle
 
 
 def stream_role(lab: lambdalab.Lab, name: str = "stream-reader", destinations: bool = True) -> str:
@@ -78,7 +99,12 @@ def messages(lab: lambdalab.Lab, url: str) -> list[dict[str, Any]]:
         out.extend(json.loads(m["Body"]) for m in got)
 
 
-def function(lab: lambdalab.Lab, role: str, mode: str = "raise", source: str = HANDLER) -> str:
+def function(lab: lambdalab.Lab, role: str, mode: str = "raise", source: str | Handler | None = None) -> str:
+    """A function failing on poison records: HANDLER as source code, or :func:`handler` on a FakeRuntime lab."""
+    if source is None:
+        from lambdalab.runtime import FakeRuntime
+
+        source = handler(mode) if isinstance(lab.runtime, FakeRuntime) else HANDLER
     return create_python(lab, role, source, Environment={"Variables": {"MODE": mode}})
 
 

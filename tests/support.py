@@ -6,8 +6,14 @@ import itertools
 import re
 import subprocess
 import time
+from collections.abc import Callable
+from typing import Any
 
 import lambdalab
+from lambdalab.runtime import FakeContext, FakeRuntime
+
+#: a handler for a lab on the FakeRuntime: called in process as handler(event, context)
+Handler = Callable[[Any, FakeContext], Any]
 
 LAMBDA_TRUST = {
     "Version": "2012-10-17",
@@ -24,8 +30,25 @@ def unique(prefix: str = "fn") -> str:
 PY_ECHO = "def handler(event, context):\n    return {'event': event, 'version': context.function_version}\n"
 
 
-def create_python(lab: lambdalab.Lab, role_arn: str, source: str = PY_ECHO, **extra: object) -> str:
+def echo(event: Any, context: FakeContext) -> Any:
+    """PY_ECHO as a callable."""
+    return {"event": event, "version": context.function_version}
+
+
+def create_python(lab: lambdalab.Lab, role_arn: str, source: str | Handler | None = None, **extra: object) -> str:
+    """A python3.12 function running ``source`` (its app.py), or ``source`` itself on a FakeRuntime lab.
+
+    Without ``source`` it echoes (PY_ECHO, or :func:`echo` on a FakeRuntime).
+    """
     name = str(extra.pop("FunctionName", unique()))
+    on_fake = isinstance(lab.runtime, FakeRuntime)
+    if source is None:
+        source = echo if on_fake else PY_ECHO
+    if callable(source):
+        fake(lab).handle(name, source)
+        source = "# this function runs in lambdalab's FakeRuntime\ndef handler(event, context):\n    pass\n"
+    elif on_fake:
+        raise TypeError("a lab on the FakeRuntime runs Python callables, not source text")
     lab.client("lambda").create_function(
         FunctionName=name,
         Runtime="python3.12",
@@ -35,6 +58,13 @@ def create_python(lab: lambdalab.Lab, role_arn: str, source: str = PY_ECHO, **ex
         **extra,
     )
     return name
+
+
+def fake(lab: lambdalab.Lab) -> FakeRuntime:
+    """The lab's FakeRuntime (its module is marked ``fake_runtime``)."""
+    runtime = lab.runtime
+    assert isinstance(runtime, FakeRuntime), "mark the module with pytestmark = pytest.mark.fake_runtime"
+    return runtime
 
 
 def read_exports(proc: subprocess.Popen[str], deadline: float) -> tuple[dict[str, str], list[str]]:

@@ -1,4 +1,4 @@
-"""Destinations to every target type, the dead-letter queue beside them, and the role's say."""
+"""Destinations to every target type, the dead-letter queue beside them, and the role's say (on the FakeRuntime)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,7 @@ import json
 import pytest
 from test_async_invoke import ALLOW_ALL, drain, invoke_event, make_function, make_queue
 
-import lambdalab
-
-
-@pytest.fixture(scope="module")
-def lab():
-    with lambdalab.Lab() as lab:
-        yield lab
+pytestmark = pytest.mark.fake_runtime
 
 
 def rid_of(resp):
@@ -66,7 +60,7 @@ def test_eventbridge_failure_destination(lab):
 
 def test_lambda_destination_gets_the_record_as_an_async_event(lab):
     name = make_function(lab)
-    sink = make_function(lab, code="def handler(event, context):\n    return event\n")
+    sink = make_function(lab, code=lambda event, context: event)
     url, qarn = make_queue(lab, "sink-out")
     client = lab.client("lambda")
     client.put_function_event_invoke_config(FunctionName=sink, DestinationConfig={"OnSuccess": {"Destination": qarn}})

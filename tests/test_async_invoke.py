@@ -1,6 +1,7 @@
 """Asynchronous invoke end to end: the queue, the retry timeline, event age, destinations, DLQ.
 
-Exact virtual timelines (AWS's "about 1 and 2 minutes" is exactly 60 s and 120 s here).
+Exact virtual timelines (AWS's "about 1 and 2 minutes" is exactly 60 s and 120 s here), with
+functions on the FakeRuntime; ``make_function`` deploys HANDLER's source for a lab that runs real code.
 """
 
 from __future__ import annotations
@@ -8,8 +9,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from support import create_python
 
-import lambdalab
+from lambdalab.runtime import FakeRuntime
 
 TRUST = {
     "Version": "2012-10-17",
@@ -22,6 +24,15 @@ def handler(event, context):
         raise ValueError("boom " + str(event.get("n", "")))
     return {"ok": event.get("n")}
 """
+
+
+def handler(event, context):
+    """HANDLER as a callable."""
+    if event.get("fail"):
+        raise ValueError("boom " + str(event.get("n", "")))
+    return {"ok": event.get("n")}
+
+
 ALLOW_ALL = {
     "Version": "2012-10-17",
     "Statement": [
@@ -34,31 +45,22 @@ ALLOW_ALL = {
 }
 
 
-@pytest.fixture(scope="module")
-def lab():
-    with lambdalab.Lab() as lab:
-        yield lab
+pytestmark = pytest.mark.fake_runtime
 
 
 _count = iter(range(10_000))
 
 
-def make_function(lab, *, policy=ALLOW_ALL, code=HANDLER, **kw):
+def make_function(lab, *, policy=ALLOW_ALL, code=None, **kw):
+    """A function running ``code``: by default HANDLER (its source, or ``handler`` on the FakeRuntime)."""
     n = next(_count)
     iam = lab.client("iam")
     role = iam.create_role(RoleName=f"role-{n}", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
     if policy:
         iam.put_role_policy(RoleName=f"role-{n}", PolicyName="deliver", PolicyDocument=json.dumps(policy))
-    name = f"fn-{n}"
-    lab.client("lambda").create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Handler="app.handler",
-        Role=role,
-        Code={"ZipFile": lambdalab.zip_files({"app.py": code})},
-        **kw,
-    )
-    return name
+    if code is None:
+        code = handler if isinstance(lab.runtime, FakeRuntime) else HANDLER
+    return create_python(lab, role, code, FunctionName=f"fn-{n}", **kw)
 
 
 def make_queue(lab, name):

@@ -13,9 +13,15 @@ import time
 from test_async_invoke import make_function, make_queue
 
 import lambdalab
+from lambdalab.runtime import FakeRuntime
 
 N = 1_000
-CODE = "def handler(event, context):\n    if event['fail']:\n        raise RuntimeError('no')\n    return event['n']\n"
+
+
+def CODE(event, context):
+    if event["fail"]:
+        raise RuntimeError("no")
+    return event["n"]
 
 
 def queue_bodies(lab, name):
@@ -25,7 +31,7 @@ def queue_bodies(lab, name):
 
 
 def test_a_thousand_events_each_end_in_exactly_one_place():
-    with lambdalab.Lab() as lab:
+    with lambdalab.Lab(runtime=FakeRuntime()) as lab:
         _, ok_arn = make_queue(lab, "ok")
         _, fail_arn = make_queue(lab, "failed")
         _, dlq_arn = make_queue(lab, "dead")

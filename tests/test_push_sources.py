@@ -1,9 +1,10 @@
 """SNS, S3 and EventBridge invoke functions asynchronously, in AWS's event shapes, only when
-the function's policy lets their service principal do so for that source."""
+the function's policy lets their service principal do so for that source (functions on the FakeRuntime)."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -12,7 +13,15 @@ from support import create_python
 import lambdalab
 
 ACCOUNT = "123456789012"
-RECORD = "import json\n\ndef handler(event, context):\n    print(json.dumps(event))\n    return 'ok'\n"
+pytestmark = pytest.mark.fake_runtime
+
+
+def RECORD(event: Any, context: Any) -> str:
+    return "ok"
+
+
+def FAILING(event: Any, context: Any) -> None:
+    raise ValueError("no")
 
 
 @pytest.fixture(scope="module")
@@ -214,7 +223,7 @@ def test_eventbridge_rule_pattern_and_permission(lab: lambdalab.Lab, fn: tuple[s
 
 
 def test_push_invocations_go_through_the_async_queue_with_retries(lab: lambdalab.Lab, role_arn: str) -> None:
-    failing = create_python(lab, role_arn, "def handler(event, context):\n    raise ValueError('no')\n")
+    failing = create_python(lab, role_arn, FAILING)
     arn = lab.client("lambda").get_function(FunctionName=failing)["Configuration"]["FunctionArn"]
     sns = lab.client("sns")
     topic = sns.create_topic(Name="retries")["TopicArn"]

@@ -1,5 +1,6 @@
 """Scheduled EventBridge rules on the virtual clock: exact firing times, the scheduled-event
-shape, and schedules that never keep run_until_idle busy (their invocations' retries do)."""
+shape, and schedules that never keep run_until_idle busy (their invocations' retries do); functions
+on the FakeRuntime."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from support import create_python
 
 import lambdalab
 from lambdalab.engines import schedules
+
+pytestmark = pytest.mark.fake_runtime
 
 START = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)  # a Monday
 
@@ -57,7 +60,7 @@ def test_invalid_expressions(expression: str) -> None:
 @pytest.fixture(scope="module")
 def logger(lab: lambdalab.Lab, role_arn: str) -> tuple[str, str]:
     name = create_python(
-        lab, role_arn, "def handler(event, context):\n    print(event)\n", FunctionName="LogScheduledEvent"
+        lab, role_arn, lambda event, context: context.log(f"{event}\n"), FunctionName="LogScheduledEvent"
     )
     return name, lab.client("lambda").get_function(FunctionName=name)["Configuration"]["FunctionArn"]
 
@@ -126,7 +129,10 @@ def test_hourly_cron_without_permission_is_denied_each_hour(lab: lambdalab.Lab, 
 
 
 def test_retries_of_a_scheduled_invocation_keep_the_lab_busy(lab: lambdalab.Lab, role_arn: str) -> None:
-    failing = create_python(lab, role_arn, "def handler(event, context):\n    raise RuntimeError('boom')\n")
+    def boom(event: object, context: object) -> None:
+        raise RuntimeError("boom")
+
+    failing = create_python(lab, role_arn, boom)
     arn = lab.client("lambda").get_function(FunctionName=failing)["Configuration"]["FunctionArn"]
     ev = lab.client("events")
     rule = ev.put_rule(Name="every-5", ScheduleExpression="rate(5 minutes)")["RuleArn"]

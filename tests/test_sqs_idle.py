@@ -7,6 +7,8 @@ from sqs_support import OK, setup, sqs_role
 
 import lambdalab
 
+pytestmark = pytest.mark.fake_runtime
+
 
 @pytest.fixture(scope="module")
 def role(lab: lambdalab.Lab) -> str:

@@ -1,14 +1,17 @@
-"""The SQS event source mapping end to end, on exact virtual timelines."""
+"""The SQS event source mapping end to end, on exact virtual timelines (functions on the FakeRuntime)."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 from sqs_support import FAIL, OK, setup, sqs_role
 
 import lambdalab
+
+pytestmark = pytest.mark.fake_runtime
 
 
 @pytest.fixture(scope="module")
@@ -131,11 +134,14 @@ def test_failed_batch_returns_after_visibility_timeout_then_goes_to_the_dlq(lab:
     assert s.dlq_bodies() == ["poison"] and s.waiting() == 0
 
 
-PARTIAL = """
-def handler(event, context):
-    return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"]
-                                  if r["body"].startswith("bad") and r["attributes"]["ApproximateReceiveCount"] == "1"]}
-"""
+def PARTIAL(event: Any, context: Any) -> dict[str, Any]:
+    return {
+        "batchItemFailures": [
+            {"itemIdentifier": r["messageId"]}
+            for r in event["Records"]
+            if r["body"].startswith("bad") and r["attributes"]["ApproximateReceiveCount"] == "1"
+        ]
+    }
 
 
 def test_partial_batch_response_retries_only_failed_messages(lab: lambdalab.Lab, role: str) -> None:
@@ -160,7 +166,7 @@ def test_an_invalid_partial_response_fails_the_whole_batch(lab: lambdalab.Lab, r
     s = setup(
         lab,
         role,
-        f"import json\ndef handler(event, context):\n    return json.loads({answer!r})\n",
+        lambda event, context: json.loads(answer),
         visibility=10,
         FunctionResponseTypes=["ReportBatchItemFailures"],
     )
@@ -182,14 +188,10 @@ def test_filtered_out_messages_are_deleted_without_an_invocation(lab: lambdalab.
     assert s.waiting() == 0
 
 
-ORDER = """
-import json
-def handler(event, context):
-    print(json.dumps([r["body"] for r in event["Records"]]))
+def ORDER(event: Any, context: Any) -> None:
     for r in event["Records"]:
         if r["body"] == "A1" and r["attributes"]["ApproximateReceiveCount"] == "1":
             raise ValueError("A1 fails once")
-"""
 
 
 def test_fifo_keeps_group_order_and_holds_a_group_behind_a_failure(lab: lambdalab.Lab, role: str) -> None:
@@ -242,7 +244,8 @@ def test_concurrency_ramps_by_five_a_second_under_a_burst(lab: lambdalab.Lab, ro
     assert len(started) == 200
 
 
-EVENT = "import json\ndef handler(event, context):\n    print('EVENT ' + json.dumps(event))\n"
+def EVENT(event: Any, context: Any) -> None:
+    context.log("EVENT " + json.dumps(event) + "\n")
 
 
 def test_the_function_receives_lambdas_sqs_event_shape(lab: lambdalab.Lab, role: str) -> None:

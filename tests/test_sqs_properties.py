@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,17 +15,17 @@ from support import create_python
 
 import lambdalab
 
+pytestmark = pytest.mark.fake_runtime
+
+
 # Each body says how many receives of it fail: {"g": group, "n": index, "fail": k}
-RAISE = """
-import json
-def handler(event, context):
+def RAISE(event: Any, context: Any) -> None:
     for r in event["Records"]:
         if int(r["attributes"]["ApproximateReceiveCount"]) <= json.loads(r["body"])["fail"]:
             raise ValueError("failing " + r["body"])
-"""
-PARTIAL = """
-import json
-def handler(event, context):
+
+
+def PARTIAL(event: Any, context: Any) -> dict[str, Any]:
     failed, blocked = [], set()
     for r in event["Records"]:
         body = json.loads(r["body"])
@@ -34,7 +35,8 @@ def handler(event, context):
             if group is not None:
                 blocked.add(group)  # FIFO: everything after a failure in its group must come back too
     return {"batchItemFailures": failed}
-"""
+
+
 MAX_RECEIVE = 3
 _names = itertools.count()
 

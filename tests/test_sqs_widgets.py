@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from sqs_support import setup, sqs_role
@@ -11,6 +12,8 @@ import lambdalab
 from lambdalab.trace import Record
 from lambdalab.widgets.batch_view import BatchView, batch_view_state
 from lambdalab.widgets.concurrency_chart import ConcurrencyChart, concurrency_series
+
+pytestmark = pytest.mark.fake_runtime
 
 
 def test_batch_view_state_from_records() -> None:
@@ -76,11 +79,9 @@ def role(lab: lambdalab.Lab) -> str:
     return sqs_role(lab)
 
 
-FLAKY = """
-def handler(event, context):
+def FLAKY(event: Any, context: Any) -> None:
     if any(r["body"] == "poison" for r in event["Records"]):
         raise ValueError("poison")
-"""
 
 
 def test_views_follow_the_lab(lab: lambdalab.Lab, role: str) -> None:

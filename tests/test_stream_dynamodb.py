@@ -1,8 +1,9 @@
-"""DynamoDB Streams mappings: record shapes per StreamViewType, a second consumer, errors."""
+"""DynamoDB Streams mappings: record shapes per StreamViewType, a second consumer, errors (on the FakeRuntime)."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from botocore.config import Config
@@ -12,7 +13,11 @@ from support import create_python, unique
 
 import lambdalab
 
-PRINTER = "import json\ndef handler(event, context):\n    print('EVENT' + json.dumps(event))\n    return None\n"
+pytestmark = pytest.mark.fake_runtime
+
+
+def PRINTER(event: Any, context: Any) -> None:
+    context.log("EVENT" + json.dumps(event) + "\n")
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,6 @@
 """Kinesis mappings end to end: API, ordering, retries, bisect, record age, partial answers,
-on-failure records, parallelization, starting positions, a second consumer (exact timelines).
+on-failure records, parallelization, starting positions, a second consumer (exact timelines;
+functions on the FakeRuntime).
 
 Timelines: a mapping created at t0 is Enabled at t0+1 and reads at once; every
 invocation lasts 1 virtual second; retries wait 1, 2, 4, ... seconds (cap 60).
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -16,6 +18,8 @@ from stream_support import batches, events, function, kinesis_stream, mapping, m
 from support import create_python
 
 import lambdalab
+
+pytestmark = pytest.mark.fake_runtime
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +155,9 @@ def test_at_timestamp_starts_at_the_first_record_arriving_then(lab: lambdalab.La
 
 
 def test_event_records_in_aws_shape(lab: lambdalab.Lab, role: str) -> None:
-    source = "import json\ndef handler(event, context):\n    print('EVENT' + json.dumps(event))\n    return None\n"
+    def source(event: Any, context: Any) -> None:
+        context.log("EVENT" + json.dumps(event) + "\n")
+
     stream, arn = kinesis_stream(lab)
     fn = create_python(lab, role, source)
     arrival = lab.clock.now.timestamp()
@@ -361,13 +367,11 @@ def test_filters_skip_records(lab: lambdalab.Lab, role: str) -> None:
 
 
 def test_tumbling_window_carries_state_and_ends_with_a_final_invoke(lab: lambdalab.Lab, role: str) -> None:
-    source = (
-        "def handler(event, context):\n"
-        "    state = dict(event['state'])\n"
-        "    state['n'] = state.get('n', 0) + len(event['Records'])\n"
-        "    print('WINDOW', event['window']['start'], event['isFinalInvokeForWindow'], state['n'])\n"
-        "    return {'state': state}\n"
-    )
+    def source(event: Any, context: Any) -> dict[str, Any]:
+        state = dict(event["state"])
+        state["n"] = state.get("n", 0) + len(event["Records"])
+        return {"state": state}
+
     stream, arn = kinesis_stream(lab)
     lab.advance(60 - lab.clock.now.timestamp() % 60)  # at the start of a minute
     put(lab, stream, [("a", "1"), ("a", "2")])

@@ -11,6 +11,8 @@ from stream_support import function, kinesis_stream, mapping, messages, put, que
 
 import lambdalab
 
+pytestmark = pytest.mark.fake_runtime
+
 
 @pytest.fixture(scope="module")
 def setup(lab: lambdalab.Lab) -> dict[str, str]:

@@ -7,15 +7,10 @@ import json
 import pytest
 from test_async_invoke import invoke_event, make_function, make_queue
 
-import lambdalab
 from lambdalab.trace import Record
 from lambdalab.widgets import RetryTimeline, timeline_items
 
-
-@pytest.fixture(scope="module")
-def lab():
-    with lambdalab.Lab() as lab:
-        yield lab
+pytestmark = pytest.mark.fake_runtime
 
 
 def test_items_from_records_without_a_lab():

@@ -160,7 +160,11 @@ def test_partial_batch_response_retries_only_failed_messages(lab: lambdalab.Lab,
 
 @pytest.mark.parametrize(
     "answer",
-    ['{"batchItemFailures": [{"itemIdentifier": "not-in-batch"}]}', '{"batchItemFailures": [{"itemIdentifier": ""}]}'],
+    [
+        '{"batchItemFailures": [{"itemIdentifier": "not-in-batch"}]}',
+        '{"batchItemFailures": [{"itemIdentifier": ""}]}',
+        '"done"',  # not an object: no batchItemFailures can be read from it
+    ],
 )
 def test_an_invalid_partial_response_fails_the_whole_batch(lab: lambdalab.Lab, role: str, answer: str) -> None:
     s = setup(
@@ -174,6 +178,22 @@ def test_an_invalid_partial_response_fails_the_whole_batch(lab: lambdalab.Lab, r
     lab.advance(5)
     [result] = s.records("sqs-batch-result")
     assert (result.detail["outcome"], result.detail["failed"]) == ("invalid-response", ids)
+
+
+@pytest.mark.parametrize("answer", ['""', "[]", "null", "{}"])
+def test_an_empty_answer_is_a_complete_success(lab: lambdalab.Lab, role: str, answer: str) -> None:
+    s = setup(
+        lab,
+        role,
+        lambda event, context: json.loads(answer),
+        visibility=10,
+        FunctionResponseTypes=["ReportBatchItemFailures"],
+    )
+    ids = s.send("x", "y")
+    lab.advance(5)
+    [result] = s.records("sqs-batch-result")
+    assert result.detail["outcome"] == "success"
+    assert [list(r.ids) for r in s.records("sqs-deleted")] == [list(ids)]
 
 
 def test_filtered_out_messages_are_deleted_without_an_invocation(lab: lambdalab.Lab, role: str) -> None:

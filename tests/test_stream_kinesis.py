@@ -310,6 +310,26 @@ def test_partial_answer_retries_from_the_lowest_failure(lab: lambdalab.Lab, role
     assert [(t, d["seqs"]) for t, d in events(lab, uuid, "stream-discard", t0)] == [(4.0, ["3", "4"])]
 
 
+@pytest.mark.parametrize(
+    ("answer", "outcome"),
+    [
+        ("", "success"),
+        ([], "success"),
+        ("done", "invalid-response"),
+        ({"batchItemFailures": [{"itemIdentifier": "9"}]}, "invalid-response"),
+    ],
+)
+def test_an_answer_is_read_as_for_sqs(lab: lambdalab.Lab, role: str, answer: Any, outcome: str) -> None:
+    stream, arn = kinesis_stream(lab)
+    put(lab, stream, [("a", "ok"), ("a", "ok")])
+    fn = function(lab, role, source=lambda event, context: answer)
+    uuid, t0 = mapping(lab, fn, arn, MaximumRetryAttempts=0, FunctionResponseTypes=["ReportBatchItemFailures"])
+    lab.run_until_idle(600)
+    assert [(t, seqs, got) for t, _, seqs, got in batches(lab, uuid, t0)] == [(1.0, ["1", "2"], outcome)]
+    kept = "stream-checkpoint" if outcome == "success" else "stream-discard"
+    assert [(t, d["seqs"]) for t, d in events(lab, uuid, kept, t0)] == [(2.0, ["1", "2"])]
+
+
 def test_s3_destination_gets_the_record_and_the_payload(lab: lambdalab.Lab, role: str) -> None:
     stream, arn = kinesis_stream(lab)
     lab.client("s3").create_bucket(Bucket="stream-failures")

@@ -5,31 +5,20 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_async_invoke import ALLOW_ALL, drain, invoke_event, make_function, make_queue
+from async_support import drain, invoke_event, make_function, make_queue, request_id, topic_to_queue
+
+import lambdalab
 
 pytestmark = pytest.mark.fake_runtime
 
 
-def rid_of(resp):
-    return resp["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
-
-
-def topic_to_queue(lab, name):
-    url, qarn = make_queue(lab, f"{name}-sub")
-    topic = lab.client("sns").create_topic(Name=name)["TopicArn"]
-    lab.client("sns").subscribe(
-        TopicArn=topic, Protocol="sqs", Endpoint=qarn, Attributes={"RawMessageDelivery": "true"}
-    )
-    return topic, url
-
-
-def test_sns_success_destination(lab):
+def test_sns_success_destination(lab: lambdalab.Lab) -> None:
     name = make_function(lab)
     topic, url = topic_to_queue(lab, "ok-topic")
     lab.client("lambda").put_function_event_invoke_config(
         FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": topic}}
     )
-    rid = rid_of(invoke_event(lab, name, {"n": 5}))
+    rid = request_id(invoke_event(lab, name, {"n": 5}))
     lab.run_until_idle()
     (msg,) = drain(lab, url)
     record = json.loads(msg["Body"])
@@ -38,7 +27,7 @@ def test_sns_success_destination(lab):
     assert [r.detail["via"] for r in lab.trace.where("delivery") if r.ids == (rid,)] == ["OnSuccess"]
 
 
-def test_eventbridge_failure_destination(lab):
+def test_eventbridge_failure_destination(lab: lambdalab.Lab) -> None:
     name = make_function(lab)
     url, qarn = make_queue(lab, "bus-sink")
     events = lab.client("events")
@@ -48,7 +37,7 @@ def test_eventbridge_failure_destination(lab):
     lab.client("lambda").put_function_event_invoke_config(
         FunctionName=name, MaximumRetryAttempts=0, DestinationConfig={"OnFailure": {"Destination": bus}}
     )
-    rid = rid_of(invoke_event(lab, name, {"fail": 1}))
+    rid = request_id(invoke_event(lab, name, {"fail": 1}))
     lab.run_until_idle()
     (msg,) = drain(lab, url)
     event = json.loads(msg["Body"])
@@ -58,7 +47,7 @@ def test_eventbridge_failure_destination(lab):
     assert event["detail"]["requestContext"]["condition"] == "RetriesExhausted"
 
 
-def test_lambda_destination_gets_the_record_as_an_async_event(lab):
+def test_lambda_destination_gets_the_record_as_an_async_event(lab: lambdalab.Lab) -> None:
     name = make_function(lab)
     sink = make_function(lab, code=lambda event, context: event)
     url, qarn = make_queue(lab, "sink-out")
@@ -67,7 +56,7 @@ def test_lambda_destination_gets_the_record_as_an_async_event(lab):
     client.put_function_event_invoke_config(
         FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": lab.arn("lambda", f"function:{sink}")}}
     )
-    rid = rid_of(invoke_event(lab, name, {"n": 9}))
+    rid = request_id(invoke_event(lab, name, {"n": 9}))
     lab.run_until_idle()
     (msg,) = drain(lab, url)
     outer = json.loads(msg["Body"])
@@ -76,7 +65,7 @@ def test_lambda_destination_gets_the_record_as_an_async_event(lab):
     assert [r.function for r in lab.trace.where("async-queued")][-1] == sink
 
 
-def test_s3_failure_destination_writes_the_record_under_aws_lambda_async(lab):
+def test_s3_failure_destination_writes_the_record_under_aws_lambda_async(lab: lambdalab.Lab) -> None:
     name = make_function(lab)
     s3 = lab.client("s3")
     s3.create_bucket(Bucket="failures")
@@ -85,7 +74,7 @@ def test_s3_failure_destination_writes_the_record_under_aws_lambda_async(lab):
         MaximumRetryAttempts=0,
         DestinationConfig={"OnFailure": {"Destination": "arn:aws:s3:::failures"}},
     )
-    rid = rid_of(invoke_event(lab, name, {"fail": 1}))
+    rid = request_id(invoke_event(lab, name, {"fail": 1}))
     lab.run_until_idle()
     (obj,) = s3.list_objects_v2(Bucket="failures")["Contents"]
     day = lab.clock.now.strftime("%Y/%m/%d")
@@ -94,26 +83,26 @@ def test_s3_failure_destination_writes_the_record_under_aws_lambda_async(lab):
     assert record["requestContext"]["requestId"] == rid
 
 
-def test_s3_destination_without_the_bucket_fails_visibly(lab):
+def test_s3_destination_without_the_bucket_fails_visibly(lab: lambdalab.Lab) -> None:
     name = make_function(lab)
     lab.client("lambda").put_function_event_invoke_config(
         FunctionName=name,
         MaximumRetryAttempts=0,
         DestinationConfig={"OnFailure": {"Destination": "arn:aws:s3:::no-such-bucket"}},
     )
-    rid = rid_of(invoke_event(lab, name, {"fail": 1}))
+    rid = request_id(invoke_event(lab, name, {"fail": 1}))
     lab.run_until_idle()
     (failed,) = [r for r in lab.trace.where("delivery-failed") if r.ids == (rid,)]
     assert "NoSuchBucket" in failed.detail["reason"]
 
 
-def test_without_permission_the_delivery_fails_and_the_trace_says_why(lab):
+def test_without_permission_the_delivery_fails_and_the_trace_says_why(lab: lambdalab.Lab) -> None:
     name = make_function(lab, policy=None)
     url, arn = make_queue(lab, "forbidden")
     lab.client("lambda").put_function_event_invoke_config(
         FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": arn}}
     )
-    rid = rid_of(invoke_event(lab, name, {"n": 1}))
+    rid = request_id(invoke_event(lab, name, {"n": 1}))
     lab.run_until_idle()
     assert drain(lab, url) == []
     (failed,) = [r for r in lab.trace.where("delivery-failed") if r.ids == (rid,)]
@@ -121,14 +110,14 @@ def test_without_permission_the_delivery_fails_and_the_trace_says_why(lab):
     assert "sqs:SendMessage" in failed.detail["reason"] and arn in failed.detail["reason"]
 
 
-def test_dlq_and_failure_destination_both_receive(lab):
+def test_dlq_and_failure_destination_both_receive(lab: lambdalab.Lab) -> None:
     dlq_url, dlq_arn = make_queue(lab, "dead-letters")
     dest_url, dest_arn = make_queue(lab, "on-failure")
     name = make_function(lab, DeadLetterConfig={"TargetArn": dlq_arn})
     lab.client("lambda").put_function_event_invoke_config(
         FunctionName=name, MaximumRetryAttempts=1, DestinationConfig={"OnFailure": {"Destination": dest_arn}}
     )
-    rid = rid_of(invoke_event(lab, name, {"fail": True, "n": 42}))
+    rid = request_id(invoke_event(lab, name, {"fail": True, "n": 42}))
     lab.run_until_idle()
     (dead,) = drain(lab, dlq_url)
     assert json.loads(dead["Body"]) == {"fail": True, "n": 42}
@@ -143,7 +132,7 @@ def test_dlq_and_failure_destination_both_receive(lab):
     assert sorted(r.detail["via"] for r in lab.trace.where("delivery") if r.ids == (rid,)) == ["DLQ", "OnFailure"]
 
 
-def test_sns_dead_letter_topic(lab):
+def test_sns_dead_letter_topic(lab: lambdalab.Lab) -> None:
     topic, url = topic_to_queue(lab, "dead-topic")
     name = make_function(lab, DeadLetterConfig={"TargetArn": topic})
     lab.client("lambda").put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0)
@@ -153,7 +142,7 @@ def test_sns_dead_letter_topic(lab):
     assert json.loads(msg["Body"]) == {"fail": True}
 
 
-def test_dlq_without_permission_fails_visibly(lab):
+def test_dlq_without_permission_fails_visibly(lab: lambdalab.Lab) -> None:
     _, dlq_arn = make_queue(lab, "dead-forbidden")
     name = make_function(
         lab,
@@ -161,13 +150,13 @@ def test_dlq_without_permission_fails_visibly(lab):
         DeadLetterConfig={"TargetArn": dlq_arn},
     )
     lab.client("lambda").put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0)
-    rid = rid_of(invoke_event(lab, name, {"fail": True}))
+    rid = request_id(invoke_event(lab, name, {"fail": True}))
     lab.run_until_idle()
     (failed,) = [r for r in lab.trace.where("delivery-failed") if r.ids == (rid,)]
     assert failed.detail["via"] == "DLQ"
 
 
-def test_record_function_arn_is_qualified_with_the_executed_version(lab):
+def test_record_function_arn_is_qualified_with_the_executed_version(lab: lambdalab.Lab) -> None:
     name = make_function(lab)
     url, arn = make_queue(lab, "versioned")
     client = lab.client("lambda")
@@ -183,7 +172,3 @@ def test_record_function_arn_is_qualified_with_the_executed_version(lab):
     record = json.loads(msg["Body"])
     assert record["requestContext"]["functionArn"] == lab.arn("lambda", f"function:{name}:1")
     assert record["responseContext"]["executedVersion"] == "1"
-
-
-def test_allow_all_policy_is_shared_with_other_tests():
-    assert ALLOW_ALL["Statement"][0]["Effect"] == "Allow"

@@ -1,7 +1,7 @@
 """Asynchronous invoke end to end: the queue, the retry timeline, event age, destinations, DLQ.
 
 Exact virtual timelines (AWS's "about 1 and 2 minutes" is exactly 60 s and 120 s here), with
-functions on the FakeRuntime; ``make_function`` deploys HANDLER's source for a lab that runs real code.
+functions on the FakeRuntime (helpers in ``async_support``).
 """
 
 from __future__ import annotations
@@ -9,97 +9,19 @@ from __future__ import annotations
 import json
 
 import pytest
-from support import create_python
+from async_support import attempt_times, drain, invoke_event, make_function, make_queue, request_id
 
-from lambdalab.runtime import FakeRuntime
-
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-}
-HANDLER = """
-import json
-def handler(event, context):
-    if event.get("fail"):
-        raise ValueError("boom " + str(event.get("n", "")))
-    return {"ok": event.get("n")}
-"""
-
-
-def handler(event, context):
-    """HANDLER as a callable."""
-    if event.get("fail"):
-        raise ValueError("boom " + str(event.get("n", "")))
-    return {"ok": event.get("n")}
-
-
-ALLOW_ALL = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Action": ["sqs:SendMessage", "sns:Publish", "lambda:InvokeFunction", "events:PutEvents", "s3:PutObject"],
-            "Resource": "*",
-        }
-    ],
-}
-
+import lambdalab
 
 pytestmark = pytest.mark.fake_runtime
 
 
-_count = iter(range(10_000))
-
-
-def make_function(lab, *, policy=ALLOW_ALL, code=None, **kw):
-    """A function running ``code``: by default HANDLER (its source, or ``handler`` on the FakeRuntime)."""
-    n = next(_count)
-    iam = lab.client("iam")
-    role = iam.create_role(RoleName=f"role-{n}", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
-    if policy:
-        iam.put_role_policy(RoleName=f"role-{n}", PolicyName="deliver", PolicyDocument=json.dumps(policy))
-    if code is None:
-        code = handler if isinstance(lab.runtime, FakeRuntime) else HANDLER
-    return create_python(lab, role, code, FunctionName=f"fn-{n}", **kw)
-
-
-def make_queue(lab, name):
-    sqs = lab.client("sqs")
-    url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    return url, arn
-
-
-def drain(lab, url):
-    sqs = lab.client("sqs")
-    out = []
-    while True:
-        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]).get(
-            "Messages", []
-        )
-        if not got:
-            return out
-        for m in got:
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-        out.extend(got)
-
-
-def invoke_event(lab, name, event, **kw):
-    return lab.client("lambda").invoke(
-        FunctionName=name, InvocationType="Event", Payload=json.dumps(event).encode(), **kw
-    )
-
-
-def attempt_times(lab, request_id):
-    return [r.t for r in lab.trace.where("async-attempt") if r.ids == (request_id,)]
-
-
-def test_event_invoke_answers_202_at_once_and_runs_when_the_clock_runs(lab):
+def test_event_invoke_answers_202_at_once_and_runs_when_the_clock_runs(lab: lambdalab.Lab) -> None:
     name = make_function(lab)
     resp = invoke_event(lab, name, {"n": 1})
     assert resp["StatusCode"] == 202
     assert resp["Payload"].read() == b""
-    rid = resp["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
+    rid = request_id(resp)
     assert attempt_times(lab, rid) == []
     start = lab.clock.t
     lab.run_until_idle()
@@ -110,13 +32,13 @@ def test_event_invoke_answers_202_at_once_and_runs_when_the_clock_runs(lab):
     assert len(invokes) == 1
 
 
-def test_failing_function_is_attempted_at_0_60_180_and_record_says_retries_exhausted(lab):
+def test_failing_function_is_attempted_at_0_60_180_and_record_says_retries_exhausted(lab: lambdalab.Lab) -> None:
     name = make_function(lab)
     url, arn = make_queue(lab, "failures-default")
     lab.client("lambda").put_function_event_invoke_config(
         FunctionName=name, DestinationConfig={"OnFailure": {"Destination": arn}}
     )
-    rid = invoke_event(lab, name, {"fail": True, "n": 7})["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
+    rid = request_id(invoke_event(lab, name, {"fail": True, "n": 7}))
     start = lab.clock.t
     lab.run_until_idle()
     assert [t - start for t in attempt_times(lab, rid)] == [0, 60, 180]
@@ -138,13 +60,13 @@ def test_failing_function_is_attempted_at_0_60_180_and_record_says_retries_exhau
     assert record["timestamp"].endswith("Z") and len(record["timestamp"]) == len("2019-11-14T18:16:05.568Z")
 
 
-def test_maximum_retry_attempts_zero_means_one_attempt(lab):
+def test_maximum_retry_attempts_zero_means_one_attempt(lab: lambdalab.Lab) -> None:
     name = make_function(lab)
     url, arn = make_queue(lab, "failures-zero")
     lab.client("lambda").put_function_event_invoke_config(
         FunctionName=name, MaximumRetryAttempts=0, DestinationConfig={"OnFailure": {"Destination": arn}}
     )
-    rid = invoke_event(lab, name, {"fail": True})["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
+    rid = request_id(invoke_event(lab, name, {"fail": True}))
     start = lab.clock.t
     lab.run_until_idle()
     assert [t - start for t in attempt_times(lab, rid)] == [0]
@@ -152,7 +74,7 @@ def test_maximum_retry_attempts_zero_means_one_attempt(lab):
     assert json.loads(msg["Body"])["requestContext"]["approximateInvokeCount"] == 1
 
 
-def test_throttled_event_backs_off_and_ends_event_age_exceeded(lab):
+def test_throttled_event_backs_off_and_ends_event_age_exceeded(lab: lambdalab.Lab) -> None:
     name = make_function(lab)
     url, arn = make_queue(lab, "failures-age")
     client = lab.client("lambda")
@@ -160,7 +82,7 @@ def test_throttled_event_backs_off_and_ends_event_age_exceeded(lab):
     client.put_function_event_invoke_config(
         FunctionName=name, MaximumEventAgeInSeconds=60, DestinationConfig={"OnFailure": {"Destination": arn}}
     )
-    rid = invoke_event(lab, name, {"n": 1})["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
+    rid = request_id(invoke_event(lab, name, {"n": 1}))
     start = lab.clock.t
     lab.run_until_idle()
     assert [t - start for t in attempt_times(lab, rid)] == [0, 1, 3, 7, 15, 31]
@@ -175,13 +97,13 @@ def test_throttled_event_backs_off_and_ends_event_age_exceeded(lab):
     client.delete_function_concurrency(FunctionName=name)
 
 
-def test_success_destination_gets_the_return_value(lab):
+def test_success_destination_gets_the_return_value(lab: lambdalab.Lab) -> None:
     name = make_function(lab)
     url, arn = make_queue(lab, "successes")
     lab.client("lambda").put_function_event_invoke_config(
         FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": arn}}
     )
-    rid = invoke_event(lab, name, {"n": 3})["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
+    rid = request_id(invoke_event(lab, name, {"n": 3}))
     lab.run_until_idle()
     (msg,) = drain(lab, url)
     record = json.loads(msg["Body"])

@@ -9,28 +9,23 @@ from __future__ import annotations
 import json
 import random
 import time
+from typing import Any
 
-from test_async_invoke import make_function, make_queue
+from async_support import make_function, make_queue, queue_bodies
 
 import lambdalab
-from lambdalab.runtime import FakeRuntime
+from lambdalab.runtime import FakeContext, FakeRuntime
 
 N = 1_000
 
 
-def CODE(event, context):
+def CODE(event: dict[str, Any], context: FakeContext) -> int:
     if event["fail"]:
         raise RuntimeError("no")
     return event["n"]
 
 
-def queue_bodies(lab, name):
-    from lambdalab.aws.moto_sqs import MotoSqs
-
-    return MotoSqs(lab.account_id).bodies(lab.arn("sqs", name))
-
-
-def test_a_thousand_events_each_end_in_exactly_one_place():
+def test_a_thousand_events_each_end_in_exactly_one_place() -> None:
     with lambdalab.Lab(runtime=FakeRuntime()) as lab:
         _, ok_arn = make_queue(lab, "ok")
         _, fail_arn = make_queue(lab, "failed")

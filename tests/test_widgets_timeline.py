@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_async_invoke import invoke_event, make_function, make_queue
+from async_support import invoke_event, make_function, make_queue
 
+import lambdalab
 from lambdalab.trace import Record
 from lambdalab.widgets import RetryTimeline, timeline_items
 
 pytestmark = pytest.mark.fake_runtime
 
 
-def test_items_from_records_without_a_lab():
+def test_items_from_records_without_a_lab() -> None:
     records = [
         Record(0, "async-queued", "f", ("a",)),
         Record(0, "async-attempt", "f", ("a",), {"attempt": 1, "outcome": "function-error"}),
@@ -37,7 +38,7 @@ def test_items_from_records_without_a_lab():
     assert items[2]["until"] == 60 and items[5]["target"] == "ok"
 
 
-def test_widget_follows_the_trace_and_the_clock(lab):
+def test_widget_follows_the_trace_and_the_clock(lab: lambdalab.Lab) -> None:
     name = make_function(lab)
     _, arn = make_queue(lab, "timeline-failed")
     lab.client("lambda").put_function_event_invoke_config(
@@ -63,7 +64,7 @@ def test_widget_follows_the_trace_and_the_clock(lab):
     json.dumps(widget.items)  # the state is plain JSON for the front end
 
 
-def test_widget_filters_by_function_and_limits_rows(lab):
+def test_widget_filters_by_function_and_limits_rows(lab: lambdalab.Lab) -> None:
     a, b = make_function(lab), make_function(lab)
     widget = RetryTimeline(lab, a, limit=2)
     for n in range(3):
@@ -74,5 +75,5 @@ def test_widget_filters_by_function_and_limits_rows(lab):
     assert {i["function"] for i in widget.items} == {a}
 
 
-def test_widget_carries_its_javascript_inline():
+def test_widget_carries_its_javascript_inline() -> None:
     assert "export default" in RetryTimeline._esm and "data-kind" in RetryTimeline._esm

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -29,29 +30,51 @@ def test_lambdalab_lab_serves_the_first_notebook_on_loopback(tmp_path: Path) -> 
         "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg"),
         "JUPYTER_TOKEN": "t0ken",
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lambdalab.cli", "lab", "--no-browser", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
+    log = tmp_path / "lab.log"  # a file, not a pipe: a pipe nobody reads fills up and stalls the server
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "lambdalab.cli", "lab", "--no-browser", "--port", str(port)],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        status = None
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                url = f"http://127.0.0.1:{port}/api/contents/00-start-here.ipynb?content=0&token=t0ken"
-                status = urllib.request.urlopen(url, timeout=2).status
-                break
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.3)
-        assert status == 200, proc.stdout.read().decode() if proc.poll() is not None else "no answer"  # type: ignore[union-attr]
+        status = _first_notebook_status(port, proc)
+        assert status == 200, (
+            f"lambdalab lab answered {status} (exit code {proc.poll()}); its output:\n"
+            + log.read_text(errors="replace")[-4000:]
+        )
         # JupyterLab listens on loopback only
         listening = subprocess.run(["ss", "-ltn"], capture_output=True, text=True).stdout if _has("ss") else ""
         for line in listening.splitlines():
             if f":{port} " in line:
                 assert "127.0.0.1:" in line, line
     finally:
+        _stop(proc)
+
+
+def _first_notebook_status(port: int, proc: subprocess.Popen[bytes], seconds: float = 60) -> int | None:
+    """The HTTP status of the first notebook once the server answers; None if it never does (or exits)."""
+    url = f"http://127.0.0.1:{port}/api/contents/00-start-here.ipynb?content=0&token=t0ken"
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            return int(urllib.request.urlopen(url, timeout=2).status)
+        except urllib.error.HTTPError as err:
+            return err.code
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.3)
+    return None
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """End the server's whole process group, without raising over the test's own failure."""
+    with contextlib.suppress(ProcessLookupError):  # the group may be gone already: the assertion says why
         os.killpg(proc.pid, signal.SIGTERM)
+    try:
         proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
 
 
 def _has(cmd: str) -> bool:

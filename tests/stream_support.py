@@ -91,7 +91,7 @@ def queue(lab: lambdalab.Lab) -> tuple[str, str]:
 
 
 def messages(lab: lambdalab.Lab, url: str) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     while True:
         got = lab.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
         if not got:

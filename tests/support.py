@@ -15,7 +15,7 @@ from lambdalab.runtime import FakeContext, FakeRuntime
 #: a handler for a lab on the FakeRuntime: called in process as handler(event, context)
 Handler = Callable[[Any, FakeContext], Any]
 
-LAMBDA_TRUST = {
+LAMBDA_TRUST: dict[str, Any] = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
 }

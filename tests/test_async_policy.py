@@ -13,9 +13,10 @@ from lambdalab.engines.attempts import Outcome
 from lambdalab.engines.destinations import dlq_attributes, invocation_record, iso_millis, s3_key
 
 
-def play(outcomes, *, max_retries=2, max_age=21_600):
-    """Run a sequence of attempt outcomes through next_step; return attempt times and the end."""
-    t, errors, streak, times = 0.0, 0, 0, []
+def play(outcomes: list[str], *, max_retries: int = 2, max_age: int = 21_600) -> tuple[list[float], str | None, float]:
+    """Run a sequence of attempt outcomes through next_step; return attempt times, the condition and the end."""
+    t, errors, streak = 0.0, 0, 0
+    times: list[float] = []
     for outcome in outcomes:
         times.append(t)
         if outcome == "function-error":
@@ -37,45 +38,45 @@ def play(outcomes, *, max_retries=2, max_age=21_600):
     raise AssertionError("ran out of outcomes")
 
 
-def test_function_errors_retry_after_60_then_120_seconds():
+def test_function_errors_retry_after_60_then_120_seconds() -> None:
     assert play(["function-error"] * 3) == ([0, 60, 180], "RetriesExhausted", 180)
 
 
-def test_zero_retries_means_one_attempt():
+def test_zero_retries_means_one_attempt() -> None:
     assert play(["function-error"], max_retries=0) == ([0], "RetriesExhausted", 0)
 
 
-def test_one_retry():
+def test_one_retry() -> None:
     assert play(["function-error"] * 2, max_retries=1) == ([0, 60], "RetriesExhausted", 60)
 
 
-def test_success_after_a_failure():
+def test_success_after_a_failure() -> None:
     assert play(["function-error", "success"]) == ([0, 60], "Success", 60)
 
 
-def test_throttles_back_off_doubling_until_the_event_is_too_old():
+def test_throttles_back_off_doubling_until_the_event_is_too_old() -> None:
     times, condition, end = play(["throttle"] * 100, max_age=60)
     assert times == [0, 1, 3, 7, 15, 31]
     assert (condition, end) == ("EventAgeExceeded", 60)
 
 
-def test_backoff_is_capped_at_five_minutes():
+def test_backoff_is_capped_at_five_minutes() -> None:
     assert [p.backoff_delay(n) for n in range(1, 12)] == [1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300]
 
 
-def test_throttles_do_not_use_up_retries():
+def test_throttles_do_not_use_up_retries() -> None:
     times, condition, _ = play(["throttle", "throttle", "function-error", "function-error", "function-error"])
     assert times == [0, 1, 3, 63, 183]
     assert condition == "RetriesExhausted"
 
 
-def test_a_retry_due_after_the_maximum_age_expires_the_event_at_that_age():
+def test_a_retry_due_after_the_maximum_age_expires_the_event_at_that_age() -> None:
     times, condition, end = play(["function-error"] * 3, max_age=100)
     assert times == [0, 60]
     assert (condition, end) == ("EventAgeExceeded", 100)
 
 
-def test_a_retry_due_exactly_at_the_maximum_age_still_runs():
+def test_a_retry_due_exactly_at_the_maximum_age_still_runs() -> None:
     times, condition, _ = play(["function-error"] * 3, max_age=60)
     assert times == [0, 60]
     assert condition == "EventAgeExceeded"
@@ -86,14 +87,14 @@ def test_a_retry_due_exactly_at_the_maximum_age_still_runs():
     st.integers(0, 2),
     st.integers(60, 21_600),
 )
-def test_every_failing_event_ends_within_its_age_and_retry_budget(outcomes, retries, age):
+def test_every_failing_event_ends_within_its_age_and_retry_budget(outcomes: list[str], retries: int, age: int) -> None:
     times, condition, end = play(outcomes, max_retries=retries, max_age=age)
     assert condition in ("RetriesExhausted", "EventAgeExceeded")
     assert end <= age
     assert sum(1 for o in outcomes[: len(times)] if o == "function-error") <= retries + 1
 
 
-def test_settings_ranges():
+def test_settings_ranges() -> None:
     assert p.check_settings(2, 60) == []
     assert [f for f, _, _ in p.check_settings(3, 59)] == ["maximumRetryAttempts", "maximumEventAgeInSeconds"]
     assert p.check_settings(-1, 21_601)[1][2] == "Member must have value less than or equal to 21600"
@@ -112,11 +113,11 @@ def test_settings_ranges():
         ("not-an-arn", None),
     ],
 )
-def test_destination_kinds(arn, kind):
+def test_destination_kinds(arn: str, kind: str | None) -> None:
     assert p.destination_kind(arn) == kind
 
 
-def test_invocation_record_shape_on_failure():
+def test_invocation_record_shape_on_failure() -> None:
     when = datetime(2019, 11, 14, 18, 16, 5, 568_000, tzinfo=UTC)
     record = invocation_record(
         timestamp=when,
@@ -142,13 +143,13 @@ def test_invocation_record_shape_on_failure():
     assert record["responseContext"]["functionError"] == "Unhandled"
 
 
-def test_s3_key_and_timestamp_format():
+def test_s3_key_and_timestamp_format() -> None:
     when = datetime(2025, 1, 6, 9, 3, 0, 5_000, tzinfo=UTC)
     assert iso_millis(when) == "2025-01-06T09:03:00.005Z"
     assert s3_key("f", when, "u") == "aws/lambda/async/f/2025/01/06/2025-01-06T09.03.00-u"
 
 
-def test_dlq_error_message_is_cut_at_one_kilobyte():
+def test_dlq_error_message_is_cut_at_one_kilobyte() -> None:
     attrs = dlq_attributes("r", 200, "x" * 5000)
     assert len(attrs["ErrorMessage"]["StringValue"]) == 1024
     assert attrs["ErrorCode"] == {"DataType": "Number", "StringValue": "200"}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 
 import pytest
 
@@ -13,7 +14,7 @@ def test_processes_resume_at_exact_virtual_times() -> None:
     clock = Clock()
     log: list[tuple[str, float]] = []
 
-    def retrying(name: str):
+    def retrying(name: str) -> Process:
         for delay in (60, 120):
             log.append((name, clock.t))
             yield delay
@@ -28,14 +29,14 @@ def test_ties_run_in_the_order_they_were_scheduled() -> None:
     clock = Clock()
     log: list[str] = []
     for name in "cab":
-        clock.call_later(5, lambda name=name: log.append(name))
+        clock.call_later(5, partial(log.append, name))
     clock.advance(5)
     assert log == ["c", "a", "b"]
 
 
 def test_advance_moves_now_even_when_nothing_is_due() -> None:
     clock = Clock()
-    seen = []
+    seen: list[datetime] = []
     clock.on_move(seen.append)
     clock.advance(90)
     assert clock.t == 90
@@ -47,7 +48,7 @@ def test_run_until_idle_ignores_entries_that_are_not_work() -> None:
     clock = Clock()
     ticks: list[float] = []
 
-    def schedule():  # a recurring schedule does not keep the lab busy
+    def schedule() -> Process:  # a recurring schedule does not keep the lab busy
         while True:
             ticks.append(clock.t)
             yield Wait(60, busy=False)

@@ -11,9 +11,9 @@ import json
 from typing import Any
 
 import stream_support
+from async_support import HANDLER, drain, invoke_event, make_function, make_queue, request_id
 from sqs_support import setup, sqs_role
 from support import create_python
-from test_async_invoke import HANDLER, drain, invoke_event, make_function, make_queue
 
 import lambdalab
 
@@ -32,7 +32,7 @@ def test_async_retries_a_real_failing_function_and_records_its_error(lab: lambda
     lab.client("lambda").put_function_event_invoke_config(
         FunctionName=name, DestinationConfig={"OnFailure": {"Destination": arn}}
     )
-    rid = invoke_event(lab, name, {"fail": True, "n": 7})["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
+    rid = request_id(invoke_event(lab, name, {"fail": True, "n": 7}))
     start = lab.clock.t
     lab.run_until_idle()
     assert [r.t - start for r in lab.trace.where("async-attempt") if r.ids == (rid,)] == [0, 60, 180]

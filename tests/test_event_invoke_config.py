@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from support import LAMBDA_TRUST
 
 import lambdalab
 
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-}
 Q = "arn:aws:sqs:us-east-1:123456789012:q"
 T = "arn:aws:sns:us-east-1:123456789012:t"
 
 
 @pytest.fixture(scope="module")
-def lab():
+def lab() -> Iterator[lambdalab.Lab]:
+    """A lab with a function ``f``, its version 1 and an alias ``live``."""
     with lambdalab.Lab() as lab:
-        role = lab.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+        role = lab.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"][
+            "Arn"
+        ]
         client = lab.client("lambda")
         client.create_function(
             FunctionName="f",
@@ -35,7 +37,8 @@ def lab():
 
 
 @pytest.fixture
-def client(lab):
+def client(lab: lambdalab.Lab) -> Iterator[Any]:
+    """The Lambda client; the configs a test put are deleted after it."""
     c = lab.client("lambda")
     yield c
     for q in ("$LATEST", "1", "live"):
@@ -45,15 +48,15 @@ def client(lab):
             pass
 
 
-def error(exc):
+def error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
     return exc.value.response["Error"]["Code"], exc.value.response["Error"]["Message"]
 
 
-def strip(resp):
+def strip(resp: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in resp.items() if k != "ResponseMetadata"}
 
 
-def test_put_answers_the_whole_config_with_a_qualified_arn(lab, client):
+def test_put_answers_the_whole_config_with_a_qualified_arn(lab: lambdalab.Lab, client: Any) -> None:
     resp = strip(
         client.put_function_event_invoke_config(
             FunctionName="f", MaximumRetryAttempts=1, DestinationConfig={"OnFailure": {"Destination": Q}}
@@ -66,7 +69,7 @@ def test_put_answers_the_whole_config_with_a_qualified_arn(lab, client):
     assert resp["LastModified"].timestamp() == pytest.approx(lab.clock.now.timestamp())
 
 
-def test_put_replaces_and_update_merges(client):
+def test_put_replaces_and_update_merges(client: Any) -> None:
     client.put_function_event_invoke_config(
         FunctionName="f",
         MaximumRetryAttempts=1,
@@ -85,7 +88,7 @@ def test_put_replaces_and_update_merges(client):
     assert strip(got) == strip(merged)
 
 
-def test_get_update_delete_without_config_is_resource_not_found(lab, client):
+def test_get_update_delete_without_config_is_resource_not_found(lab: lambdalab.Lab, client: Any) -> None:
     for call in (client.get_function_event_invoke_config, client.delete_function_event_invoke_config):
         with pytest.raises(ClientError) as exc:
             call(FunctionName="f")
@@ -98,13 +101,13 @@ def test_get_update_delete_without_config_is_resource_not_found(lab, client):
     assert error(exc)[0] == "ResourceNotFoundException"
 
 
-def test_unknown_function_is_resource_not_found(client):
+def test_unknown_function_is_resource_not_found(client: Any) -> None:
     with pytest.raises(ClientError) as exc:
         client.put_function_event_invoke_config(FunctionName="nope", MaximumRetryAttempts=1)
     assert error(exc)[0] == "ResourceNotFoundException"
 
 
-def test_configs_are_per_qualifier(lab, client):
+def test_configs_are_per_qualifier(lab: lambdalab.Lab, client: Any) -> None:
     client.put_function_event_invoke_config(FunctionName="f", MaximumRetryAttempts=0)
     client.put_function_event_invoke_config(FunctionName="f", Qualifier="1", MaximumRetryAttempts=1)
     client.put_function_event_invoke_config(FunctionName=lab.arn("lambda", "function:f:live"), MaximumRetryAttempts=2)
@@ -116,7 +119,7 @@ def test_configs_are_per_qualifier(lab, client):
     assert [c["FunctionArn"].rsplit(":", 1)[1] for c in listed] == ["$LATEST", "1", "live"]
 
 
-def test_list_paginates(client):
+def test_list_paginates(client: Any) -> None:
     for q in ("$LATEST", "1", "live"):
         client.put_function_event_invoke_config(FunctionName="f", Qualifier=q, MaximumRetryAttempts=1)
     first = client.list_function_event_invoke_configs(FunctionName="f", MaxItems=2)
@@ -142,13 +145,13 @@ def test_list_paginates(client):
         ),
     ],
 )
-def test_out_of_range_settings_are_validation_errors(client, kwargs, message):
+def test_out_of_range_settings_are_validation_errors(client: Any, kwargs: dict[str, int], message: str) -> None:
     with pytest.raises(ClientError) as exc:
         client.put_function_event_invoke_config(FunctionName="f", **kwargs)
     assert error(exc) == ("ValidationException", message)
 
 
-def test_below_minimum_age_is_refused(client):
+def test_below_minimum_age_is_refused(client: Any) -> None:
     # botocore checks the 60 s minimum itself; the lab refuses it too for other SDKs
     from lambdalab.engines.async_policy import check_settings
 
@@ -162,13 +165,13 @@ def test_below_minimum_age_is_refused(client):
         ("OnSuccess", "arn:aws:s3:::bucket"),
     ],
 )
-def test_unsupported_destinations_are_invalid_parameter_values(client, which, arn):
+def test_unsupported_destinations_are_invalid_parameter_values(client: Any, which: str, arn: str) -> None:
     with pytest.raises(ClientError) as exc:
         client.put_function_event_invoke_config(FunctionName="f", DestinationConfig={which: {"Destination": arn}})
     assert error(exc)[0] == "InvalidParameterValueException"
 
 
-def test_s3_is_accepted_on_failure(client):
+def test_s3_is_accepted_on_failure(client: Any) -> None:
     resp = client.put_function_event_invoke_config(
         FunctionName="f", DestinationConfig={"OnFailure": {"Destination": "arn:aws:s3:::bucket"}}
     )

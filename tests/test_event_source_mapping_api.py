@@ -15,7 +15,7 @@ from lambdalab.aws.event_source_mappings import Mapping
 
 class Recorder:
     source_kind = "sqs"
-    read_actions = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
+    read_actions: tuple[str, ...] = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
 
     def __init__(self) -> None:
         self.log: list[tuple[str, str]] = []

@@ -11,6 +11,7 @@ import sys
 import textwrap
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
@@ -205,7 +206,7 @@ def test_a_function_calls_the_lab_through_its_sdk(lab: lambdalab.Lab, role_arn: 
     assert lab.client("sqs").receive_message(QueueUrl=url)["Messages"][0]["Body"] == "hi"
 
 
-def test_environments_die_with_a_killed_kernel(tmp_path) -> None:
+def test_environments_die_with_a_killed_kernel(tmp_path: Path) -> None:
     script = textwrap.dedent(
         """
         import json, sys, time

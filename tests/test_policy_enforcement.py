@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -70,7 +71,7 @@ def fn(lab: lambdalab.Lab, role_arn: str) -> str:
     return create_python(lab, role_arn, FunctionName="shared")
 
 
-def other_account(lab: lambdalab.Lab, account: str = OTHER):  # noqa: ANN201
+def other_account(lab: lambdalab.Lab, account: str = OTHER) -> Any:
     """A client whose 12-digit access key id makes it a caller from ``account``."""
     return lab.client("lambda", aws_access_key_id=account, aws_secret_access_key="x")
 

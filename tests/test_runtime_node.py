@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import threading
+from collections.abc import Iterator
 
 import pytest
 from runtime_support import ACCOUNT, REGION, call, spec, zip_dir, zip_files
@@ -23,7 +24,7 @@ def make_spec(handler: str, code: bytes, runtime: str = "nodejs20.x", **kw: obje
 
 
 @pytest.fixture(scope="module")
-def rt() -> SubprocessRuntime:
+def rt() -> Iterator[SubprocessRuntime]:
     runtime = SubprocessRuntime(endpoint_url="http://127.0.0.1:5999", region=REGION, account_id=ACCOUNT)
     yield runtime
     runtime.close()

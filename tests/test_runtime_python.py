@@ -15,6 +15,7 @@ import sys
 import textwrap
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,7 +30,7 @@ def make_spec(handler: str = "app.handler", code: str = "python_basic", **kw: ob
 
 
 @pytest.fixture(scope="module")
-def rt() -> SubprocessRuntime:
+def rt() -> Iterator[SubprocessRuntime]:
     runtime = SubprocessRuntime(endpoint_url=ENDPOINT, region=REGION, account_id=ACCOUNT, max_environments=10)
     yield runtime
     runtime.close()

@@ -37,7 +37,7 @@ def _table(lab: lambdalab.Lab, view: str = "NEW_AND_OLD_IMAGES") -> tuple[str, s
     return name, str(answer["TableDescription"]["LatestStreamArn"])
 
 
-def _events(lab: lambdalab.Lab, fn: str) -> list[dict[str, object]]:
+def _events(lab: lambdalab.Lab, fn: str) -> list[dict[str, Any]]:
     logs = lab.client("logs").filter_log_events(logGroupName=f"/aws/lambda/{fn}")["events"]
     return [json.loads(e["message"][5:]) for e in logs if e["message"].startswith("EVENT")]
 

@@ -27,8 +27,6 @@ https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
 from __future__ import annotations
 
 import hmac
-import json
-import re
 from collections.abc import Iterable
 from xml.sax.saxutils import escape
 
@@ -43,8 +41,8 @@ from .sigv4 import (
     read_s3_v2_signature,
     read_signature,
 )
+from .wire_errors import document, protocol_of
 
-REQUEST_ID = "00000000-0000-0000-0000-000000000000"
 TOKEN_INVALID = "The security token included in the request is invalid."
 SIGNATURE_MISMATCH = (
     "The request signature we calculated does not match the signature you provided. "
@@ -124,41 +122,6 @@ _S3_MESSAGES = {
     "body-hash": "The provided 'x-amz-content-sha256' header does not match what was computed.",
     "expired": "Request has expired",
 }
-_SIGNING_NAMES = {"monitoring": "cloudwatch", "email": "ses", "execute-api": "apigateway", "states": "stepfunctions"}
-
-
-def protocol_of(req: HttpRequest, service: str | None) -> tuple[str, bool]:
-    """The wire protocol the client expects an error in, and whether it is SQS-style query-compatible JSON."""
-    target = req.headers.get("x-amz-target", "")
-    model = _model_metadata(service)
-    if target:
-        return "json", bool(model.get("awsQueryCompatible") is not None or target.startswith("AmazonSQS."))
-    if service == "s3":
-        return "rest-xml", False
-    if model.get("protocol") in ("query", "ec2", "rest-xml") or _has_action(req):
-        return "query", False
-    if model.get("protocol") == "rest-json" or re.match(r"^/\d{4}-\d{2}-\d{2}/", req.raw_path):
-        return "rest-json", False
-    return ("json", False) if service else ("rest-xml", False)
-
-
-def _has_action(req: HttpRequest) -> bool:
-    if req.param("Action"):
-        return True
-    return (
-        req.headers.get("content-type", "").startswith("application/x-www-form-urlencoded") and b"Action=" in req.body
-    )
-
-
-def _model_metadata(service: str | None) -> dict[str, object]:
-    if not service:
-        return {}
-    from .sdk import service_model
-
-    try:
-        return dict(service_model(_SIGNING_NAMES.get(service, service)).metadata)
-    except Exception:  # noqa: BLE001 - botocore's UnknownServiceError and the like: no model, no metadata
-        return {}
 
 
 def error_for(failure: AuthFailure, req: HttpRequest) -> tuple[int, dict[str, str], bytes]:
@@ -166,39 +129,22 @@ def error_for(failure: AuthFailure, req: HttpRequest) -> tuple[int, dict[str, st
     service = failure.service
     protocol, query_compatible = protocol_of(req, service)
     if protocol == "rest-xml":
-        return _s3_error(failure)
+        kind = failure.kind if failure.kind in _S3 else "signature"
+        status, code = _S3[kind]
+        message = failure.detail if kind == "malformed" else _S3_MESSAGES[kind]
+        extra = f"<AWSAccessKeyId>{escape(failure.access_key)}</AWSAccessKeyId>" if failure.access_key else ""
+        return document(protocol, status, code, message, service=service, s3_extra=extra)
     kind = failure.kind if failure.kind in _JSON else "signature"
     message = failure.detail if failure.kind == "malformed" else _MESSAGES[kind]
-    headers = {"x-amzn-RequestId": REQUEST_ID}
     if protocol == "query":
         status, code = _QUERY[kind]
-        namespace = str(_model_metadata(service).get("xmlNamespace") or "")
-        xmlns = f' xmlns="{escape(namespace)}"' if namespace else ""
-        body = (
-            f"<ErrorResponse{xmlns}><Error><Type>Sender</Type><Code>{code}</Code>"
-            f"<Message>{escape(message)}</Message></Error><RequestId>{REQUEST_ID}</RequestId></ErrorResponse>"
-        )
-        return status, {**headers, "Content-Type": "text/xml"}, body.encode()
+        return document(protocol, status, code, message, service=service)
     if protocol == "rest-json":
         status, code = _REST_JSON[kind]
-        headers["x-amzn-ErrorType"] = code
-        return status, {**headers, "Content-Type": "application/json"}, json.dumps({"message": message}).encode()
+        return document(protocol, status, code, message, service=service)
     status, code = _JSON[kind]
+    query_error = None
     if query_compatible:
         status, query_code = _QUERY[kind]
-        headers["x-amzn-query-error"] = f"{query_code};Sender"
-    doc = {"__type": f"com.amazon.coral.service#{code}", "message": message}
-    return status, {**headers, "Content-Type": "application/x-amz-json-1.0"}, json.dumps(doc).encode()
-
-
-def _s3_error(failure: AuthFailure) -> tuple[int, dict[str, str], bytes]:
-    kind = failure.kind if failure.kind in _S3 else "signature"
-    status, code = _S3[kind]
-    message = failure.detail if kind == "malformed" else _S3_MESSAGES[kind]
-    extra = f"<AWSAccessKeyId>{escape(failure.access_key)}</AWSAccessKeyId>" if failure.access_key else ""
-    body = (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f"<Error><Code>{code}</Code><Message>{escape(message)}</Message>{extra}"
-        f"<RequestId>{REQUEST_ID}</RequestId></Error>"
-    )
-    return status, {"Content-Type": "application/xml", "x-amz-request-id": REQUEST_ID}, body.encode()
+        query_error = f"{query_code};Sender"
+    return document(protocol, status, code, message, service=service, query_error=query_error)

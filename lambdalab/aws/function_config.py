@@ -5,6 +5,12 @@ Pure functions over the request body: each raises the :class:`AwsError` AWS
 would answer with.  botocore checks minimums on the client (Timeout >= 1,
 MemorySize >= 128); the maximums and the rest are checked by the service.
 
+One rule is the lab's own: a handler or an environment value holding a NUL byte
+(or another control character in the handler) is refused at create, in AWS's
+validation wording.  Botocore's model does not exclude them (Handler is
+``[^\\s]+``, values have no pattern), but no process can be handed them in its
+environment; what AWS does at invoke time with such a function is not documented.
+
 https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html
 https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html
 https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
@@ -52,6 +58,10 @@ _NAME = re.compile(
     r"^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?$"
 )
 _ROLE = re.compile(r"^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$")
+#: the lab's addition to the Handler pattern: control characters (NUL...) no process could be handed
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: what a process environment can hold: no NUL, no lone UTF-16 surrogates
+_PROCESS_TEXT = re.compile(r"[^\x00\ud800-\udfff]*")
 _ENV_KEY = re.compile(r"^[a-zA-Z]([a-zA-Z0-9_])+$")
 
 
@@ -88,7 +98,7 @@ def check_handler(handler: str | None) -> None:
         return
     if len(handler) > 128:
         raise validation(handler, "handler", "Member must have length less than or equal to 128")
-    if not re.fullmatch(r"[^\s]+", handler):
+    if not re.fullmatch(r"[^\s]+", handler) or _CONTROL.search(handler):
         raise validation(handler, "handler", r"Member must satisfy regular expression pattern: [^\s]+")
 
 
@@ -106,6 +116,13 @@ def check_environment(env: Mapping[str, Any] | None) -> None:
             raise validation(
                 key, "environment.variables", r"Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+"
             )
+    if any(isinstance(v, str) and not _PROCESS_TEXT.fullmatch(v) for v in variables.values()):
+        raise AwsError(
+            "ValidationException",
+            "1 validation error detected: Value at 'environment.variables' failed to satisfy constraint: "
+            "Map value must satisfy constraint: [Member must satisfy regular expression pattern: [^\\u0000]*]",
+            400,
+        )
     reserved = [k for k in variables if k in RESERVED_ENV]
     if reserved:
         raise invalid_parameter(

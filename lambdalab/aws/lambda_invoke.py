@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import RESERVED_LIMIT, AwsError, invalid_parameter, not_found, throttled, validation
-from . import moto_iam
+from . import json_documents, moto_iam
 from .gateway import Gateway, Request, Response
 from .moto_lambda import VersionRef
 from .moto_logs import MotoLogs
@@ -61,6 +61,10 @@ class InvokeService:
 
     def register(self, gw: Gateway) -> None:
         gw.route("lambda", "Invoke", self.invoke)
+        # refused before the body is read, as AWS does: a 500 MiB payload is never held
+        gw.size_check(
+            "lambda", "Invoke", lambda headers, size: payload_too_large(headers.get("x-amz-invocation-type", ""), size)
+        )
 
     # -- resolution ---------------------------------------------------------------
     def resolve(self, function_name: str, qualifier: str | None = None) -> Target:
@@ -114,18 +118,9 @@ class InvokeService:
             )
         self.lab.policies.check_cross_account(req)  # another account needs a resource-policy statement
         target = self.resolve(req.params["FunctionName"], req.q("Qualifier"))
-        if kind == "Event" and len(req.body) > ASYNC_LIMIT:
-            raise AwsError(
-                "RequestEntityTooLargeException",
-                f"{len(req.body)} byte payload is too large for the Event invocation type (limit {ASYNC_LIMIT} bytes)",
-                413,
-            )
-        if len(req.body) > SYNC_LIMIT:
-            raise AwsError(
-                "RequestEntityTooLargeException",
-                f"Request must be smaller than {SYNC_LIMIT} bytes for the InvokeFunction operation",
-                413,
-            )
+        too_large = payload_too_large(kind, len(req.body))
+        if too_large is not None:
+            raise too_large
         payload = req.body or b"{}"
         check_json(payload)
         if kind == "DryRun":
@@ -222,11 +217,28 @@ class InvokeService:
         logs.write(group, stream, events)
 
 
+def payload_too_large(kind: str, size: int) -> AwsError | None:
+    """The error for a payload over the invocation type's limit, or None."""
+    if kind == "Event" and size > ASYNC_LIMIT:
+        return AwsError(
+            "RequestEntityTooLargeException",
+            f"{size} byte payload is too large for the Event invocation type (limit {ASYNC_LIMIT} bytes)",
+            413,
+        )
+    if size > SYNC_LIMIT:
+        return AwsError(
+            "RequestEntityTooLargeException",
+            f"Request must be smaller than {SYNC_LIMIT} bytes for the InvokeFunction operation",
+            413,
+        )
+    return None
+
+
 def check_json(payload: bytes) -> None:
     """Lambda accepts any JSON document as an event, and nothing else."""
     try:
-        json.loads(payload)
-    except ValueError as err:
+        json_documents.check(payload)
+    except json_documents.DocumentError as err:
         text = payload[:64].decode(errors="replace")
         raise AwsError(
             "InvalidRequestContentException",

@@ -94,7 +94,7 @@ class SubprocessRuntime:
                 try:
                     launch = self._launcher.build(spec, api_address=env.api.address, log_stream_name=stream)
                     env.start(launch, self._spawn)
-                except OSError as exc:  # e.g. a bootstrap that cannot be executed
+                except (OSError, ValueError) as exc:  # a bootstrap that cannot run; an environment no process takes
                     env.kill()
                     return self._entrypoint_error(spec, request_id, exc)
             inv = Invocation(
@@ -155,9 +155,11 @@ class SubprocessRuntime:
     def _spawn(self, popen: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
         return self._spawner.submit(popen).result(timeout=_SPAWN_TIMEOUT)
 
-    def _entrypoint_error(self, spec: FunctionSpec, request_id: str, exc: OSError) -> InvokeResult:
+    def _entrypoint_error(self, spec: FunctionSpec, request_id: str, exc: OSError | ValueError) -> InvokeResult:
         error_type = "Runtime.InvalidEntrypoint"
-        message = f"RequestId: {request_id} Error: {self._launcher.family(spec.runtime).entrypoint_error(exc)}"
+        family = self._launcher.family(spec.runtime)
+        detail = family.entrypoint_error(exc) if isinstance(exc, OSError) else str(exc)
+        message = f"RequestId: {request_id} Error: {detail}"
         log = invocation_log(
             request_id,
             spec.version,

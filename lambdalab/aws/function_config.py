@@ -54,9 +54,6 @@ BLOCKED_RUNTIMES = {
     "provided": "provided.al2023", "java8": "java21",
 }  # fmt: skip
 
-_NAME = re.compile(
-    r"^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?$"
-)
 _ROLE = re.compile(r"^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$")
 #: the lab's addition to the Handler pattern: control characters (NUL...) no process could be handed
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -75,8 +72,10 @@ def known_runtimes() -> tuple[str, ...]:
 
 
 def check_function_name(name: str) -> None:
-    if not name or len(name) > 140 or not _NAME.match(name):
-        raise validation(name, "functionName", f"Member must satisfy regular expression pattern: {_NAME.pattern}")
+    """CreateFunction's FunctionName rules (:mod:`lambdalab.aws.function_names`)."""
+    from .function_names import check_create_name
+
+    check_create_name(name)
 
 
 def check_runtime(runtime: str | None) -> None:

@@ -26,6 +26,7 @@ from ..errors import AwsError, invalid_parameter
 from ..packaging import handler_problem
 from . import function_config, moto_iam, moto_s3, sigv4
 from .auth import AuthFailure, error_for
+from .function_names import FunctionNameGuard
 from .function_table import FunctionTable
 from .gateway import SIGNATURE, Gateway, Request, Response
 from .moto_lambda import FunctionVersion, MotoLambda, VersionRef
@@ -63,6 +64,7 @@ class FunctionService:
         self.table = FunctionTable(lambda name: lab.arn("lambda", f"function:{name}"), lab.new_id)
 
     def register(self, gw: Gateway) -> None:
+        gw.guard("lambda", FunctionNameGuard(self.lab.region, self.lab.account_id))
         gw.route("lambda", "CreateFunction", self.create_function)
         gw.route("lambda", "UpdateFunctionConfiguration", self.update_configuration)
         gw.route("lambda", "UpdateFunctionCode", self.update_code)

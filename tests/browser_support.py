@@ -17,7 +17,7 @@ import sys
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -28,10 +28,18 @@ ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]  # fmt: skip
 ERRORS = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'], .jp-RenderedText[data-mime-type='application/vnd.jupyter.error']"
-ALL_RAN = (
-    "() => { const p = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];"
-    " return p.length > 0 && p.every(e => /\\[\\d+\\]/.test(e.textContent)); }"
-)
+#: where the notebook stands: code cells, how many ran ([n]), how many wait or run ([*]), the kernel's status
+PROGRESS = """() => {
+  const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(e => e.textContent);
+  const indicator = document.querySelector('.jp-Notebook-ExecutionIndicator');
+  return {cells: prompts.length, ran: prompts.filter(t => /\\[\\d+\\]/.test(t)).length,
+          pending: prompts.filter(t => t.includes('*')).length,
+          kernel: indicator ? indicator.getAttribute('data-status') : null};
+}"""
+#: how long the notebook may go without a single cell finishing before the check gives up
+STALL_S = 600.0
+#: how long a view may take to draw once its cell has run (it is drawn as soon as it can be)
+DRAW_TIMEOUT_MS = 120_000
 
 
 def _free_port() -> int:
@@ -60,20 +68,29 @@ class Session:
         self.token = token
 
     @contextmanager
-    def notebook(self, name: str, *, timeout_s: float = 120) -> Iterator[Any]:
-        """Open ``name``, run all its cells, yield the page; screenshot at the end."""
+    def notebook(self, name: str) -> Iterator[Any]:
+        """Open ``name``, run all its cells, yield the page; screenshot at the end.
+
+        No fixed deadline: the check waits for the kernel to go idle with every cell
+        run, however long a busy machine takes, and gives up only when no cell has
+        finished for :data:`STALL_S` seconds or the kernel died.
+        """
         page = self.browser.new_page(viewport={"width": 1400, "height": 1000})
         ARTIFACTS.mkdir(exist_ok=True)
         shot = ARTIFACTS / (Path(name).stem + ".png")
         try:
             page.goto(f"{self.base}/lab/tree/{name}?reset&token={self.token}")
-            page.wait_for_selector(".jp-Notebook", timeout=60_000)
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+            page.wait_for_selector(".jp-Notebook", timeout=STALL_S * 1000)
+            _wait_for(page, lambda p: p["kernel"] == "idle", "the kernel to start")
             page.locator(".jp-Notebook").first.click()
             page.keyboard.press("Escape")
+            # the committed outputs carry execution counts: clear them, so [n] means "ran now"
+            page.get_by_role("menuitem", name="Edit", exact=True).click()
+            page.get_by_text("Clear Outputs of All Cells", exact=True).click()
+            _wait_for(page, lambda p: p["ran"] == 0, "the outputs to clear")
             page.get_by_role("menuitem", name="Run", exact=True).click()
             page.get_by_text("Run All Cells", exact=True).click()
-            page.wait_for_function(ALL_RAN, timeout=timeout_s * 1000)
+            _wait_for(page, lambda p: p["cells"] > 0 and p["ran"] == p["cells"] and p["kernel"] == "idle", "every cell")
             tracebacks = [
                 t for t in page.locator(ERRORS).all_inner_texts() if "Traceback" in t or "Error" in t.split("\n")[0]
             ]
@@ -84,6 +101,21 @@ class Session:
                 page.screenshot(path=str(shot), full_page=False)
             finally:
                 page.close()
+
+
+def _wait_for(page: Any, done: Callable[[dict[str, Any]], bool], what: str) -> None:
+    """Poll the notebook until ``done``; fail if the kernel dies or nothing moves for STALL_S seconds."""
+    last, moved = None, time.monotonic()
+    while True:
+        progress = page.evaluate(PROGRESS)
+        if done(progress):
+            return
+        assert progress["kernel"] != "dead", f"the kernel died waiting for {what}: {progress}"
+        state = (progress["ran"], progress["pending"], progress["kernel"])
+        if state != last:
+            last, moved = state, time.monotonic()
+        assert time.monotonic() - moved < STALL_S, f"no progress in {STALL_S:.0f} s waiting for {what}: {progress}"
+        page.wait_for_timeout(500)
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import ARTIFACTS, CHROMIUM, Session, session
+from browser_support import ARTIFACTS, CHROMIUM, DRAW_TIMEOUT_MS, Session, session
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed (apt-get install chromium)"
@@ -25,10 +25,11 @@ def jupyter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
 
 def test_notebook_04_draws_every_attempt_on_the_retry_timeline(jupyter: Session) -> None:
     with jupyter.notebook("04-async-invoke-and-destinations.ipynb") as page:
-        page.wait_for_selector(".lambdalab-timeline svg", timeout=15_000)
+        page.wait_for_selector(".lambdalab-timeline svg", timeout=DRAW_TIMEOUT_MS)
         assert page.locator(".lambdalab-timeline").count() == 2
         page.wait_for_function(  # 3 attempts for "flaky", 6 for "paused"
-            "() => document.querySelectorAll('.lambdalab-timeline [data-kind=attempt]').length === 9", timeout=15_000
+            "() => document.querySelectorAll('.lambdalab-timeline [data-kind=attempt]').length === 9",
+            timeout=DRAW_TIMEOUT_MS,
         )
         assert page.locator(".lambdalab-timeline [data-kind=done]").count() == 2
         page.locator(".lambdalab-timeline").first.scroll_into_view_if_needed()
@@ -37,18 +38,18 @@ def test_notebook_04_draws_every_attempt_on_the_retry_timeline(jupyter: Session)
 def test_notebook_05_draws_batches_the_dlq_and_concurrency(jupyter: Session) -> None:
     expected_batch_boxes = 3 * 3 + 3 + 1 + 1  # poison demo: 3 messages in 3 batches; partial demo: 3, then 1 and 1
     with jupyter.notebook("05-sqs-event-source-mapping.ipynb") as page:
-        page.wait_for_selector(".lambdalab-batch-view svg", timeout=15_000)
+        page.wait_for_selector(".lambdalab-batch-view svg", timeout=DRAW_TIMEOUT_MS)
         assert page.locator(".lambdalab-batch-view").count() == 2
         page.wait_for_function(
             f"() => document.querySelectorAll('.lambdalab-batch-view rect.batch').length === {expected_batch_boxes}",
-            timeout=15_000,
+            timeout=DRAW_TIMEOUT_MS,
         )
         assert page.locator(".lambdalab-batch-view .dlq").count() == 3 + 1
         assert page.locator(".lambdalab-concurrency").count() == 2
         page.wait_for_function(
             "() => [...document.querySelectorAll('.lambdalab-concurrency path.in-flight')]"
             ".every(p => (p.getAttribute('d') || '').length > 100)",
-            timeout=15_000,
+            timeout=DRAW_TIMEOUT_MS,
         )
         first = page.locator(".lambdalab-batch-view").first
         first.locator("text.message").nth(1).click()
@@ -61,10 +62,11 @@ def test_notebook_05_draws_batches_the_dlq_and_concurrency(jupyter: Session) -> 
 
 def test_notebook_06_draws_a_lane_per_shard(jupyter: Session) -> None:
     with jupyter.notebook("06-streams.ipynb") as page:
-        page.wait_for_selector("svg.lambdalab-shard-view", timeout=15_000)
+        page.wait_for_selector("svg.lambdalab-shard-view", timeout=DRAW_TIMEOUT_MS)
         assert page.locator("svg.lambdalab-shard-view").count() == 2
         page.wait_for_function(
-            "() => document.querySelectorAll('svg.lambdalab-shard-view rect.batch').length === 12", timeout=15_000
+            "() => document.querySelectorAll('svg.lambdalab-shard-view rect.batch').length === 12",
+            timeout=DRAW_TIMEOUT_MS,
         )
         assert page.locator("svg.lambdalab-shard-view polygon.discard").count() == 1
         page.locator("svg.lambdalab-shard-view").first.scroll_into_view_if_needed()

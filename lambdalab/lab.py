@@ -54,8 +54,8 @@ class Lab:
             if _current is not None:
                 raise LabError(
                     "Another Lab is already open in this Python process. moto keeps its resources "
-                    "per process and the virtual clock sets the process's time, so two labs would "
-                    "share both. Close the first one (lab.close(), or leave its `with` block) first."
+                    "and its clock per process, so two labs would share both. Close the first one "
+                    "(lab.close(), or leave its `with` block) first."
                 )
             _current = self
         self.region = region
@@ -75,8 +75,7 @@ class Lab:
 
     # -- start-up -----------------------------------------------------------------
     def _start(self, start: datetime) -> None:
-        time_machine = _import_time_machine()
-        from .aws import moto_hooks
+        from .aws import moto_clock, moto_hooks
         from .aws.auth import Keyring
         from .aws.event_source_mappings import EventSourceMappingService
         from .aws.gateway import Gateway
@@ -91,10 +90,8 @@ class Lab:
         self._closers.append(moto_hooks.reset)
 
         self.clock = Clock(start)
-        traveller = time_machine.travel(start, tick=False)
-        coordinates = traveller.start()
-        self._closers.append(traveller.stop)
-        self.clock.on_move(coordinates.move_to)
+        moto_clock.set_now(lambda: self.clock.now)  # moto's now only: the learner's own clock stays real
+        self._closers.append(partial(moto_clock.set_now, None))
         self.trace = Trace(lambda: self.clock.t)
 
         # random per lab: another lab's (or user's) clients cannot use this one
@@ -243,26 +240,6 @@ class Lab:
     def __repr__(self) -> str:
         state = "closed" if self._closed else f"{self.endpoint_url}, t={self.clock.t:g}s"
         return f"<lambdalab.Lab {state}>"
-
-
-def _import_time_machine() -> Any:
-    """time-machine, without the pytest plugin it loads when pytest is importable.
-
-    Importing pytest costs a tenth of a second of every notebook's start-up; inside a
-    test run pytest is already imported and the plugin is kept.
-    """
-    import sys
-
-    if "pytest" in sys.modules or "time_machine" in sys.modules:
-        import time_machine
-
-        return time_machine
-    sys.modules["pytest"] = None  # type: ignore[assignment]  # makes "import pytest" fail fast
-    try:
-        import time_machine
-    finally:
-        del sys.modules["pytest"]
-    return time_machine
 
 
 def _finalize(closers: list[Callable[[], None]]) -> None:

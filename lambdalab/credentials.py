@@ -27,14 +27,16 @@ class Credentials:
     access_key: str
     secret_key: str
     token: str | None = None
+    #: the account whose caller signs with these (None: the lab's own account)
+    account: str | None = None
 
     @classmethod
-    def random(cls, *, temporary: bool = False) -> Credentials:
+    def random(cls, *, temporary: bool = False, account: str | None = None) -> Credentials:
         """New credentials shaped like AWS's: ``AKIA...`` long-term, ``ASIA...`` with a token."""
         key = ("ASIA" if temporary else "AKIA") + "".join(secrets.choice(_KEY_CHARS) for _ in range(16))
         secret = "".join(secrets.choice(_SECRET_CHARS) for _ in range(40))
         token = secrets.token_urlsafe(120) if temporary else None
-        return cls(key, secret, token)
+        return cls(key, secret, token, account)
 
     def environment(self) -> dict[str, str]:
         """The variables every AWS SDK and the CLI read."""

@@ -64,6 +64,7 @@ class Lab:
         self._ids = random.Random(seed)
         self._id_lock = threading.Lock()
         self._clients: dict[str, Any] = {}
+        self._other_accounts: dict[str, Credentials] = {}
         self._closers: list[Callable[[], None]] = []
         self._runtime: Runtime | None = runtime
         try:
@@ -164,14 +165,32 @@ class Lab:
         return False
 
     # -- public surface -------------------------------------------------------------
-    def client(self, service: str, **kwargs: Any) -> Any:
-        """A boto3 client for ``service`` bound to this lab (its credentials, its region)."""
+    def client(self, service: str, *, account: str | None = None, **kwargs: Any) -> Any:
+        """A boto3 client for ``service`` bound to this lab (its credentials, its region).
+
+        ``account="111122223333"`` makes a caller from another AWS account: the lab signs
+        its requests with credentials of that account's own, so resource-based policies
+        decide what it may do (as they would for a partner's account on AWS).
+        """
         self._check_open()
+        if account is not None and account != self.account_id:
+            return self._make_client(service, **self._account_credentials(account).client_options(), **kwargs)
         if kwargs:
             return self._make_client(service, **kwargs)
         if service not in self._clients:
             self._clients[service] = self._make_client(service)
         return self._clients[service]
+
+    def _account_credentials(self, account: str) -> Credentials:
+        """Credentials that sign as a caller from ``account`` (made once per account)."""
+        if not (len(account) == 12 and account.isdigit()):
+            raise ValueError(f"an AWS account id has 12 digits, not {account!r}")
+        with self._id_lock:
+            creds = self._other_accounts.get(account)
+            if creds is None:
+                creds = self._other_accounts[account] = Credentials.random(account=account)
+                self.gateway.keyring.add(creds)
+        return creds
 
     def _make_client(self, service: str, **kwargs: Any) -> Any:
         from botocore.config import Config

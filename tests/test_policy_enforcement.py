@@ -72,8 +72,8 @@ def fn(lab: lambdalab.Lab, role_arn: str) -> str:
 
 
 def other_account(lab: lambdalab.Lab, account: str = OTHER) -> Any:
-    """A client whose 12-digit access key id makes it a caller from ``account``."""
-    return lab.client("lambda", aws_access_key_id=account, aws_secret_access_key="x")
+    """A client that signs as a caller from ``account``."""
+    return lab.client("lambda", account=account)
 
 
 def test_another_account_is_refused_without_a_statement(lab: lambdalab.Lab, fn: str) -> None:

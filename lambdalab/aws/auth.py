@@ -67,6 +67,15 @@ class Keyring:
     def __init__(self, credentials: Iterable[Credentials]) -> None:
         self._keys = {c.access_key: c for c in credentials}
 
+    def add(self, credentials: Credentials) -> None:
+        """Accept ``credentials`` too (a caller from another account, see ``Lab.client``)."""
+        self._keys[credentials.access_key] = credentials
+
+    def account_of(self, access_key: str) -> str | None:
+        """The other account a verified key signs for; None for the lab's own account."""
+        known = self._keys.get(access_key)
+        return known.account if known else None
+
     def verify(self, req: HttpRequest) -> Signature:
         """The request's signature when it holds; raises :class:`AuthFailure` otherwise."""
         try:

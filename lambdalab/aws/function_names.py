@@ -99,7 +99,7 @@ class FunctionNameGuard:
         if ref.region and ref.region != self.region:
             raise not_found(f"Functions from '{ref.region}' are not reachable in this region ('{self.region}')")
         if ref.account and ref.account != self.account_id:
-            caller = caller_account(req.headers, self.account_id)
+            caller = caller_account(req, self.account_id)
             arn = f"arn:aws:lambda:{ref.region or self.region}:{ref.account}:function:{ref.name}"
             arn += f":{ref.qualifier}" if ref.qualifier else ""
             if caller == ref.account:  # the caller's own account: it holds no functions in this lab

@@ -53,6 +53,8 @@ class Request:
     query: dict[str, list[str]]
     headers: Mapping[str, str]
     body: bytes
+    #: the other account the request's verified signature speaks for (None: the lab's own)
+    caller_account: str | None = None
 
     def json(self) -> dict[str, Any]:
         if not self.body:
@@ -179,6 +181,7 @@ class Gateway:
             query=parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True),
             headers=_headers(environ),
             body=self._read_body(environ),
+            caller_account=self.keyring.account_of(environ[SIGNATURE].access_key),
         )
         try:
             for check in guards:

@@ -11,8 +11,8 @@ function may call.  Each AddPermission adds one statement::
 moto stores these statements but never consults them; the lab answers the three
 operations itself and enforces them: SNS, S3 and EventBridge deliver only when a
 statement names their service principal (and, if it has them, the source ARN and
-account match), and a caller from another account (a 12-digit access key id, see
-:func:`caller_account`) needs a statement naming its account or organization.
+account match), and a caller from another account (credentials the lab made for that
+account, see :func:`caller_account`) needs a statement naming its account or organization.
 Callers in the function's own account are authorized by their identity policies
 (the lab lets them through).
 
@@ -40,7 +40,6 @@ _SID = re.compile(r"^[a-zA-Z0-9-_.]+$")
 _ACTION = re.compile(r"^(lambda:[*]|lambda:[a-zA-Z]+|[*])$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 _ORG = re.compile(r"^o-[a-z0-9]{10,32}$")
-_CREDENTIAL = re.compile(r"Credential=([^/]+)/")
 POLICY_LIMIT = 20 * 1024  # bytes of the whole policy document
 GONE = "The resource you requested does not exist."
 INVOKE = "lambda:InvokeFunction"
@@ -154,12 +153,10 @@ def allows(statements: list[dict[str, Any]], caller: Caller, action: str = INVOK
     return False
 
 
-def caller_account(headers: Any, own_account: str) -> str:
-    """The account a request comes from: a 12-digit access key id names another account
-    (the convention LocalStack uses too); any other key is the lab's own account."""
-    hit = _CREDENTIAL.search(headers.get("authorization", "") if hasattr(headers, "get") else "")
-    key = hit.group(1) if hit else ""
-    return key if _ACCOUNT.match(key) else own_account
+def caller_account(req: Request, own_account: str) -> str:
+    """The account a request comes from: the account of the credentials that signed it
+    (``lab.client(service, account=...)`` makes a caller from another account)."""
+    return req.caller_account or own_account
 
 
 class PolicyService:
@@ -215,7 +212,7 @@ class PolicyService:
         return f"The resource-based policy of {arn} does not allow {who}{via} to perform lambda:InvokeFunction"
 
     def check_cross_account(self, req: Request) -> None:
-        account = caller_account(req.headers, self.lab.account_id)
+        account = caller_account(req, self.lab.account_id)
         if account == self.lab.account_id:
             return
         target = self.lab.invocations.resolve(req.params["FunctionName"], req.q("Qualifier"))

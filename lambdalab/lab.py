@@ -147,6 +147,7 @@ class Lab:
                 region=self.region,
                 account_id=self.account_id,
                 credentials=self.function_credentials,
+                ids=self.new_id,
             )
             self._closers.append(runtime.close)
             self._runtime = runtime

@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 
 from lambdalab.runtime.api import MAX_PAYLOAD
-from lambdalab.runtime.output import EVENT_MESSAGE_LIMIT, CappedOutput, event_messages
+from lambdalab.runtime.output import EVENT_MESSAGE_LIMIT, CappedLog, event_messages
+from lambdalab.runtime.types import LogEvent
 
 TESTS = Path(__file__).resolve().parent
 MIB = 1024 * 1024
@@ -139,15 +140,19 @@ def test_the_runtime_api_limit_is_6_mb_and_100_bytes() -> None:
 
 
 def test_captured_output_keeps_its_head_and_tail_and_says_what_it_left_out() -> None:
-    out = CappedOutput(head=10, tail=6)
-    for piece in (b"0123456789", b"abcdefghij" * 100, b"-tail-"):
-        out.append(piece)
-    assert out.total == 1016 and out.dropped == 1000
-    text = out.text()
-    assert text.startswith("0123456789\n[lambdalab: 1,000 bytes") and text.endswith("]\n-tail-")
-    small = CappedOutput(head=10, tail=6)
-    small.append(b"hello\n")
-    assert small.text() == "hello\n" and small.endswith(b"\n")
+    out = CappedLog(head=10, tail=6)
+    out.write(b"012345678\n", 1)  # 9 bytes: fits the head
+    for _ in range(100):
+        out.write(b"abcdefghi\n", 2)
+    out.write(b"-tail-", 3)  # no line break: still an event at the end
+    events = out.events()
+    assert out.total == 9 + 900 + 6 and out.dropped == 900
+    assert events[0] == LogEvent(1, "012345678")
+    assert events[1].message.startswith("[lambdalab: 900 bytes of this invocation's output are not kept here")
+    assert events[-1] == LogEvent(3, "-tail-") and len(events) == 3
+    small = CappedLog(head=10, tail=6)
+    small.write(b"hello\n", 5)
+    assert small.events() == [LogEvent(5, "hello")] and not small.dropped
 
 
 def test_a_line_longer_than_one_log_event_becomes_several_events() -> None:

@@ -49,8 +49,9 @@ def test_log_tail_has_start_end_report_and_init_duration_on_cold_start(lab: lamb
     lam = lab.client("lambda")
     cold = base64.b64decode(lam.invoke(FunctionName=name, LogType="Tail")["LogResult"]).decode()
     warm = base64.b64decode(lam.invoke(FunctionName=name, LogType="Tail")["LogResult"]).decode()
-    assert cold.startswith("START RequestId: ") and " Version: $LATEST" in cold
-    assert "init" in cold and "call 1" in cold
+    assert "\ninit\nSTART RequestId: " in cold and " Version: $LATEST" in cold  # init output comes before START
+    assert "INIT_START" not in cold  # CloudWatch Logs only
+    assert "call 1" in cold
     assert "END RequestId: " in cold and "Init Duration: " in cold
     assert "call 2" in warm and "Init Duration" not in warm and "init\n" not in warm
 
@@ -77,7 +78,8 @@ def test_logs_land_in_cloudwatch(lab: lambdalab.Lab, role_arn: str) -> None:
         e["message"]
         for e in logs.get_log_events(logGroupName=group, logStreamName=streams[0]["logStreamName"])["events"]
     ]
-    assert messages[0].startswith("START RequestId: ")
+    assert messages[0].startswith("INIT_START Runtime Version: ")
+    assert any(m.startswith("START RequestId: ") for m in messages)
     assert any(m.startswith("REPORT RequestId: ") for m in messages)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -37,7 +38,7 @@ def rt() -> Iterator[SubprocessRuntime]:
 
 def test_python_handler_receives_event_and_context(rt: SubprocessRuntime) -> None:
     spec = make_spec(memory_size=256, timeout=5)
-    result = call(rt, spec, {"hello": "world"}, log_stream_name="2025/01/06/[$LATEST]abc")
+    result = call(rt, spec, {"hello": "world"})
     body = json.loads(result.payload)
     assert result.ok and result.executed_version == "$LATEST"
     assert body["event"] == {"hello": "world"}
@@ -47,7 +48,8 @@ def test_python_handler_receives_event_and_context(rt: SubprocessRuntime) -> Non
     assert body["memory_limit_in_mb"] == "256"
     assert body["aws_request_id"] == result.request_id
     assert body["log_group_name"] == f"/aws/lambda/{spec.function_name}"
-    assert body["log_stream_name"] == "2025/01/06/[$LATEST]abc"
+    assert body["log_stream_name"] == result.log_stream_name
+    assert re.fullmatch(r"\d{4}/\d{2}/\d{2}/\[\$LATEST\][0-9a-f]{32}", result.log_stream_name)
     assert 4000 < body["remaining_ms"] <= 5000
 
 
@@ -69,7 +71,9 @@ def test_log_is_start_output_end_report(rt: SubprocessRuntime) -> None:
     result = call(rt, spec, {"x": 1})
     rid = result.request_id
     lines = result.log.splitlines()
-    assert lines[0] == f"START RequestId: {rid} Version: $LATEST"
+    assert lines[0].startswith("INIT_START Runtime Version: python:3.11.v1\tRuntime Version ARN: arn:aws:lambda:")
+    assert lines[1] == "init: module loaded"  # printed while the module loaded: the init phase, before START
+    assert lines[2] == f"START RequestId: {rid} Version: $LATEST"
     assert '{"x": 1}' in lines
     assert lines[-2] == f"END RequestId: {rid}"
     report = result.log.splitlines()[-1]

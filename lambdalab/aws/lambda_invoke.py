@@ -192,15 +192,18 @@ class InvokeService:
         return result.payload.decode()
 
     def _write_logs(self, target: Target, result: InvokeResult) -> None:
-        """Lambda writes logs with the execution role's permissions; without them they are lost."""
-        from ..runtime.output import event_messages
+        """Lambda writes logs with the execution role's permissions; without them they are lost.
+
+        Each execution environment has its own stream (``result.log_stream_name``, the name the
+        function sees as ``context.log_stream_name``), created when the environment starts.
+        """
         from . import iam_policy
 
+        if not result.log_stream_name:
+            return
         logs = MotoLogs(self.lab.account_id, self.lab.region)
         group = f"/aws/lambda/{target.spec.function_name}"
-        env = getattr(result, "environment_id", None) or target.spec.revision_id
-        day = self.lab.clock.now.strftime("%Y/%m/%d")
-        stream = f"{day}/[{result.executed_version}]{env.replace('-', '')[:32]}"
+        stream = result.log_stream_name
         policies = moto_iam.role_policies(self.lab.account_id, target.role)
         group_arn = self.lab.arn("logs", f"log-group:{group}")
         needed = [("logs:CreateLogStream", f"{group_arn}:*"), ("logs:PutLogEvents", f"{group_arn}:log-stream:{stream}")]
@@ -210,11 +213,10 @@ class InvokeService:
         if denied:
             self.lab.trace.add("logs-dropped", target.spec.function_name, (result.request_id,), missing=denied)
             return
-        stamp = int(self.lab.clock.now.timestamp() * 1000)
-        events = [
-            {"timestamp": stamp, "message": m} for line in result.log.splitlines() if line for m in event_messages(line)
-        ]
-        logs.write(group, stream, events)
+        events = [{"timestamp": e.timestamp, "message": e.message} for e in result.log_events]
+        first = result.log_events[0] if result.log_events else None
+        started = first.timestamp if first and first.message.startswith("INIT_START Runtime Version: ") else None
+        logs.write(group, stream, events, stream_started_ms=started)
 
 
 def payload_too_large(kind: str, size: int) -> AwsError | None:

@@ -31,6 +31,7 @@ import queue
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lambdalab.runtime.outcome import response_too_large
@@ -80,6 +81,8 @@ class RuntimeApiServer:
         self._conns: set[socket.socket] = set()
         self._threads: list[threading.Thread] = []
         self.init_error: tuple[bytes, str] | None = None
+        #: called as an invocation is handed out, before its clock starts (the log reads the init output)
+        self.before_delivery: Callable[[], None] | None = None
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
@@ -225,6 +228,8 @@ class RuntimeApiServer:
                 inv = self._offers.get(timeout=_POLL)
             except queue.Empty:
                 continue
+            if self.before_delivery is not None:
+                self.before_delivery()  # what the runtime wrote until now comes before START
             now = time.monotonic()
             inv.delivered_at = now
             with self._lock:

@@ -8,8 +8,9 @@ https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html
 The process runs in its own session (so the whole process group can be killed)
 and receives SIGKILL when the thread that spawned it dies (PR_SET_PDEATHSIG):
 the runtime spawns from one long-lived thread, so that means when the lab's
-process dies.  Output (stdout and stderr, merged) is read by the invoking
-thread until the runtime posts its answer, then drained.
+process dies.  Its output (stdout and stderr merged, and the telemetry pipe of
+the managed runtimes) goes to the environment's :class:`~.log_stream.LogStream`,
+read by the invoking thread until the runtime posts its answer, then drained.
 """
 
 from __future__ import annotations
@@ -20,15 +21,17 @@ import selectors
 import signal
 import subprocess
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 from lambdalab.runtime.api import Invocation, RuntimeApiServer
 from lambdalab.runtime.launchers import Launch
+from lambdalab.runtime.log_stream import LogStream
 from lambdalab.runtime.outcome import Outcome, error_type_of, exited, timed_out
-from lambdalab.runtime.output import CappedOutput
 from lambdalab.runtime.pool import EnvironmentKey
+from lambdalab.runtime.realtime import epoch_ms_at, iso_at
+from lambdalab.runtime.telemetry import FD_VARIABLE
+from lambdalab.runtime.types import LogEvent
 
 #: how long Lambda lets the init phase run before the timeout clock starts
 INIT_LIMIT = 10.0
@@ -62,7 +65,7 @@ class Environment:
         self.max_rss_mb = 0
         self._family: list[int] = []
         self._family_at = -1e9
-        self._notice: str | None = None
+        self.log: LogStream | None = None
         self._killed = False
 
     @property
@@ -85,41 +88,58 @@ class Environment:
         return _memory_kb(self.pid, "VmRSS") // 1024 if self.pid and not self.dead else 0
 
     def start(
-        self, launch: Launch, spawn: Callable[[Callable[[], subprocess.Popen[bytes]]], subprocess.Popen[bytes]]
+        self,
+        launch: Launch,
+        spawn: Callable[[Callable[[], subprocess.Popen[bytes]]], subprocess.Popen[bytes]],
+        log: LogStream,
+        init_start: str,
     ) -> None:
-        """Start the runtime process (through ``spawn``, the runtime's spawner thread)."""
-        self._notice = launch.notice
+        """Start the runtime process (through ``spawn``, the runtime's spawner thread) writing to ``log``."""
+        self.log = log
+        log.add(LogEvent(log.started_ms, init_start))
+        if launch.notice:
+            log.add(LogEvent(log.started_ms, launch.notice))
+        out_r, out_w = os.pipe()
+        frames_r, frames_w = os.pipe() if launch.telemetry else (None, None)
+        env = dict(launch.env)
+        if frames_w is not None:
+            env[FD_VARIABLE] = str(frames_w)
 
         def popen() -> subprocess.Popen[bytes]:
             return subprocess.Popen(
                 launch.argv,
-                env=launch.env,
+                env=env,
                 cwd=launch.cwd,
                 stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
+                stdout=out_w,
+                stderr=out_w,
                 start_new_session=True,
                 preexec_fn=_child_setup,
                 close_fds=True,
+                pass_fds=(frames_w,) if frames_w is not None else (),
             )
 
-        self.proc = spawn(popen)
-        assert self.proc.stdout is not None
-        os.set_blocking(self.proc.stdout.fileno(), False)
+        log.attach(out_r, frames_r)
+        self.api.before_delivery = log.deliver
+        try:
+            self.proc = spawn(popen)
+        finally:
+            for fd in (out_w, frames_w):
+                if fd is not None:
+                    os.close(fd)
 
     def run(self, inv: Invocation) -> Outcome:
         """Deliver ``inv`` and wait (never forever) for the answer, a crash, the timeout or OOM."""
-        assert self.proc is not None and self.proc.stdout is not None
+        assert self.proc is not None and self.log is not None
+        log = self.log
         cold = self.invocations == 0
         self.invocations += 1
         began = time.monotonic()
-        out = CappedOutput()
-        if cold and self._notice:
-            out.append((self._notice + "\n").encode())
-        fd = self.proc.stdout.fileno()
+        log.before_start = []
         self.api.offer(inv)
         sel = selectors.DefaultSelector()
-        sel.register(fd, selectors.EVENT_READ)
+        for fd in log.fds:
+            sel.register(fd, selectors.EVENT_READ)
         sel.register(self.api.wake_fd, selectors.EVENT_READ)
         kind = ""
         last_memory_check = began  # the first look at memory comes one poll interval in
@@ -145,11 +165,10 @@ class Environment:
                         kind = "oom"
                         break
                 for key, _ in sel.select(timeout=max(0.0, min(_MEMORY_POLL, deadline - now))):
-                    if key.fd == fd:
-                        if not _read_into(fd, out):
-                            sel.unregister(fd)
-                    else:
+                    if key.fd == self.api.wake_fd:
                         self.api.clear_wake()
+                    elif not log.pump(key.fd):
+                        sel.unregister(key.fd)
         finally:
             sel.close()
         end = inv.finished_at or time.monotonic()
@@ -161,7 +180,7 @@ class Environment:
             self.proc.wait(timeout=2)
         if kind not in ("timeout", "oom"):
             self._observe_memory()
-        _read_into(fd, out)
+        log.drain()
         body, error_type = inv.body, inv.error_type
         rid = inv.request_id
         if kind == "init_error":
@@ -170,24 +189,32 @@ class Environment:
         if kind in ("error", "init_error"):
             error_type = error_type_of(body) or error_type
         elif kind == "timeout":
-            failure = timed_out(rid, inv.timeout)
-            error_type, body = failure.error_type, failure.body
-            out.append(f"{_ensure_nl(out)}{failure.log}".encode())
             # the function is stopped at its deadline: that is the duration AWS reports and bills
             end = min(time.monotonic(), start_of_invoke + inv.timeout)
+            failure = timed_out(rid, inv.timeout, iso_at(end))
+            error_type, body = failure.error_type, failure.body
+            log.add(LogEvent(epoch_ms_at(end), failure.message))
         elif kind in ("oom", "exit"):
             failure = exited(rid, self.proc.returncode, out_of_memory=kind == "oom")
             error_type, body = failure.error_type, failure.body
-            out.append(f"{_ensure_nl(out)}{failure.log}".encode())
             end = time.monotonic()
+            log.add(LogEvent(epoch_ms_at(end), failure.message))
         if kind not in ("response", "error") or inv.refused_size is not None:
             self.kill()  # a runtime whose answer was refused exits (awslambdaric raises): start afresh
         memory = min(self.max_rss_mb, self.memory_size) if kind != "oom" else self.memory_size
+        if inv.delivered_at is None:  # never got to run: everything belongs before START
+            before, events = log.next_phase(), []
+        else:
+            before, events = log.before_start, log.next_phase()
         return Outcome(
             kind=kind,
             body=body,
             error_type=error_type,
-            output=out.text(),
+            before_start=tuple(before),
+            events=tuple(events),
+            delivered=inv.delivered_at is not None,
+            started_ms=epoch_ms_at(start_of_invoke),
+            ended_ms=epoch_ms_at(end),
             duration_ms=max(0.0, (end - start_of_invoke) * 1000) if inv.delivered_at else (end - began) * 1000,
             init_duration_ms=init_ms,
             max_memory_mb=max(memory, 1),
@@ -223,27 +250,9 @@ class Environment:
                 self.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:  # pragma: no cover
                 pass
-            if self.proc.stdout is not None:
-                self.proc.stdout.close()
+        if self.log is not None:
+            self.log.close()
         self.api.close()
-
-
-def _read_into(fd: int, out: CappedOutput) -> bool:
-    """Read what is available; False at end of file."""
-    while True:
-        try:
-            chunk = os.read(fd, 65536)
-        except BlockingIOError:
-            return True
-        except OSError:
-            return False
-        if not chunk:
-            return False
-        out.append(chunk)
-
-
-def _ensure_nl(out: CappedOutput) -> str:
-    return "\n" if out and not out.endswith(b"\n") else ""
 
 
 def _memory_kb(pid: int | None, field: str) -> int:
@@ -273,8 +282,3 @@ def _family(pid: int) -> list[int]:
         except (OSError, ValueError):
             continue
     return seen
-
-
-def new_log_stream_name(version: str, date: str) -> str:
-    """``2025/01/06/[$LATEST]0123456789abcdef0123456789abcdef`` as Lambda names streams."""
-    return f"{date}/[{version}]{uuid.uuid4().hex}"

@@ -39,10 +39,11 @@ from typing import Any
 
 from lambdalab.runtime.api import MAX_PAYLOAD
 from lambdalab.runtime.families import PYTHON
+from lambdalab.runtime.log_stream import now_ms
 from lambdalab.runtime.outcome import Outcome, exited, response_too_large, result_of, timed_out
-from lambdalab.runtime.output import CappedOutput
+from lambdalab.runtime.output import CappedLog
 from lambdalab.runtime.pool import EnvironmentKey, Pool
-from lambdalab.runtime.types import EnvironmentInfo, FunctionSpec, InvokeResult, client_context_json
+from lambdalab.runtime.types import EnvironmentInfo, FunctionSpec, InvokeResult, LogEvent, client_context_json
 
 #: a Lambda handler: ``handler(event, context) -> result``
 Handler = Callable[[Any, "FakeContext"], Any]
@@ -121,13 +122,18 @@ class _Environment:
     last_used: int = 0
     dead: bool = False
     invocations: int = 0
+    #: the environment's log stream (a fake one: no date, a serial number for an id)
+    log_stream_name: str = ""
 
     def alive(self) -> bool:
         return not self.dead
 
 
+_serials = iter(range(1, 1 << 62))
+
+
 def _new_environment(key: EnvironmentKey, spec: FunctionSpec) -> _Environment:
-    return _Environment(key)
+    return _Environment(key, log_stream_name=f"fake/[{spec.version}]{next(_serials):032x}")
 
 
 class FakeRuntime:
@@ -165,7 +171,6 @@ class FakeRuntime:
         request_id: str,
         invoked_function_arn: str,
         client_context: str | None = None,
-        log_stream_name: str | None = None,
     ) -> InvokeResult:
         with self._handlers_lock:
             handler = self._handlers.get(spec.function_name)
@@ -187,7 +192,7 @@ class FakeRuntime:
                 memory_limit_in_mb=str(spec.memory_size),
                 aws_request_id=request_id,
                 log_group_name=f"/aws/lambda/{spec.function_name}",
-                log_stream_name=log_stream_name or f"fake/[{spec.version}]{'0' * 32}",
+                log_stream_name=env.log_stream_name,
                 timeout_ms=spec.timeout * 1000,
                 client_context=_client_context(client_context),
             )
@@ -197,7 +202,7 @@ class FakeRuntime:
         finally:
             if self._pool.release(env):
                 env.dead = True
-        return result_of(spec, request_id, outcome)
+        return result_of(spec, request_id, outcome, env.log_stream_name)
 
     def retire(self, function_name: str, version: str | None = None) -> None:
         for env in self._pool.retire(function_name, version):
@@ -232,6 +237,7 @@ class FakeRuntime:
         self.calls.append((spec.function_name, rid, event))
         duration = self.duration_ms
         kind, error_type = "response", None
+        last: str | None = None  # the platform's or the runtime's closing log event, if any
         try:
             body = _marshal(handler(event, context), spec.runtime)
             if len(body) > MAX_PAYLOAD:  # the Runtime API refuses it; the runtime exits
@@ -240,23 +246,29 @@ class FakeRuntime:
         except SandboxTimeout:
             failure = timed_out(rid, float(spec.timeout))
             kind, error_type, body, duration = "timeout", failure.error_type, failure.body, spec.timeout * 1000.0
-            context.output.append(_line_break(context.output) + failure.log)
+            last = failure.message
         except (RuntimeExit, OutOfMemory) as exc:
             oom = isinstance(exc, OutOfMemory)
             failure = exited(rid, None if oom else getattr(exc, "status", 1), out_of_memory=oom)
             kind, error_type, body = ("oom" if oom else "exit"), failure.error_type, failure.body
-            context.output.append(_line_break(context.output) + failure.log)
+            last = failure.message
         except Exception as exc:  # noqa: BLE001 - the function's own error, reported as Lambda does
             doc = _error_document(exc, rid)
             kind, error_type, body = "error", doc["errorType"], json.dumps(doc).encode()
-            context.output.append(_line_break(context.output) + _error_log(doc))
-        output = CappedOutput()  # what the lab keeps of a long output, as for real code
-        output.append("".join(context.output).encode())
+            last = _error_log(doc)
+        at = now_ms()
+        output = CappedLog()  # what the lab keeps of a long output, as for real code
+        output.write("".join(context.output).encode(), at)
+        output.flush()
+        if last is not None:
+            output.add(LogEvent(at, last))
         outcome = Outcome(
             kind="error" if kind == "refused" else kind,
             body=body,
             error_type=error_type,
-            output=output.text(),
+            events=tuple(output.events()),
+            started_ms=at,
+            ended_ms=at,
             duration_ms=duration,
             init_duration_ms=self.init_duration_ms if cold else None,
             max_memory_mb=spec.memory_size if kind == "oom" else min(self.max_memory_used_mb, spec.memory_size),
@@ -297,7 +309,7 @@ def _error_document(exc: BaseException, request_id: str) -> dict[str, Any]:
 
 
 def _error_log(doc: dict[str, Any]) -> str:
-    """awslambdaric's text-format error line: ``[ERROR] Type: message``, the traceback, lines joined by CR."""
+    """awslambdaric's text-format error record: ``[ERROR] Type: message`` and the traceback, one log event."""
     lines = [
         f"[ERROR] {doc['errorType']}: {doc['errorMessage']}" if doc["errorMessage"] else f"[ERROR] {doc['errorType']}"
     ]
@@ -306,8 +318,4 @@ def _error_log(doc: dict[str, Any]) -> str:
         for line in element.splitlines():
             stripped = line.lstrip(" ")
             lines.append("\u00a0" * (len(line) - len(stripped)) + stripped)
-    return "\r".join(lines) + "\n"
-
-
-def _line_break(output: list[str]) -> str:
-    return "\n" if output and not output[-1].endswith("\n") else ""
+    return "\n".join(lines)

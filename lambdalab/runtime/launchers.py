@@ -51,6 +51,8 @@ class Launch:
     env: dict[str, str]
     cwd: str
     notice: str | None = None  # one line for the first invocation's log
+    #: a managed runtime gets a telemetry descriptor for framed log records (custom runtimes do not)
+    telemetry: bool = False
 
 
 class Launcher:
@@ -125,7 +127,8 @@ class Launcher:
             env["PATH"] = f"{start.path}:{env['PATH']}"
         for key, value in spec.environment.items():
             env.setdefault(str(key), str(value))  # reserved names stay Lambda's
-        return Launch(argv=start.argv, env=env, cwd=str(task_root), notice=start.notice)
+        managed = family.name in ("python", "nodejs")
+        return Launch(argv=start.argv, env=env, cwd=str(task_root), notice=start.notice, telemetry=managed)
 
     def task_root(self, spec: FunctionSpec) -> Path:
         """The package unzipped once per code SHA-256 (Lambda's /var/task)."""

@@ -1,28 +1,77 @@
-"""The platform lines Lambda wraps around an invocation's output.
+"""The platform lines Lambda writes around a function's own output.
 
-Every invocation's log is ``START``, the function's output, ``END`` and a
-``REPORT`` line with duration, billed duration (rounded up to 1 ms), memory
-and, after a cold start, ``Init Duration``.  See
-https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html and
+A new execution environment's log stream opens with ``INIT_START`` (the runtime
+version that runs it: runtime-management-identify); what the function prints while
+its module loads (the init phase) comes next, before the first ``START``.  Every
+invocation is ``START``, the function's output, ``END`` and ``REPORT``: duration,
+billed duration, memory and, after a cold start, ``Init Duration``.
+
+- **Init is billed** (since 1 August 2025, for ``.zip`` functions on managed runtimes too:
+  AWS Compute Blog, "AWS Lambda standardizes billing for INIT Phase"): on a cold start
+  ``Billed Duration`` is ``Init Duration`` plus ``Duration``, rounded up to the next
+  millisecond.  Custom runtimes and container images were always billed so.
+- **REPORT says how it ended** when the platform ended it: ``Status: timeout`` after a
+  timeout (the ``Task timed out after N.NN seconds`` line still comes first), and
+  ``Status: error`` with ``Error Type: Runtime.<...>`` when the runtime failed (it
+  exited, ran out of memory, could not start).  A handler that raised has no Status.
+- **A failed init** is reported by ``INIT_REPORT Init Duration: ... Phase: init
+  Status: error Error Type: ...`` (``Status: timeout`` after the 10 s init limit), not
+  by a REPORT whose Init Duration is its Duration.  AWS then tries the init once more
+  in the invoke phase (a second ``INIT_REPORT`` with ``Phase: invoke``); the lab does
+  not: it reports the invocation failed with the first init's error.
+
+Each line is one CloudWatch Logs event.  The exact forms follow logs users have
+published from AWS (e.g. ``INIT_START Runtime Version: python:3.13.v14\\tRuntime Version
+ARN: arn:aws:lambda:eu-south-1::runtime:7b62...`` on runtime-management-identify).
+The lab's runtime versions are its own: ``v1`` of each runtime, with an ARN made from
+the runtime's name.
+
+https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html
+https://docs.aws.amazon.com/lambda/latest/dg/runtime-management-identify.html
 https://docs.aws.amazon.com/lambda/latest/dg/python-logging.html
+https://aws.amazon.com/blogs/compute/aws-lambda-standardizes-billing-for-init-phase/
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+import re
+
+from .types import LogEvent
 
 
-def billed_ms(duration_ms: float) -> int:
-    """Lambda bills in 1 ms steps, rounding up (never less than 1 ms)."""
-    return max(1, math.ceil(duration_ms - 1e-9))
+def billed_ms(duration_ms: float, init_duration_ms: float | None = None) -> int:
+    """Lambda bills in 1 ms steps, rounding up (never less than 1 ms); a cold start's init is billed too."""
+    return max(1, math.ceil(duration_ms + (init_duration_ms or 0.0) - 1e-9))
+
+
+def runtime_version(runtime: str, region: str) -> tuple[str, str]:
+    """The lab's version of ``runtime`` and its ARN: ``("python:3.12.v1", "arn:aws:lambda:<region>::runtime:<hex>")``."""
+    match = re.fullmatch(r"(python|nodejs|provided|java|dotnet|ruby)\.?(.*?)(\.x)?", runtime)
+    family, number = (match.group(1), match.group(2)) if match else (runtime, "")
+    name = f"{family}:{number}.v1" if number else f"{family}.v1"
+    digest = hashlib.sha256(f"lambdalab runtime {runtime} v1".encode()).hexdigest()
+    return name, f"arn:aws:lambda:{region}::runtime:{digest}"
+
+
+def init_start_line(runtime: str, region: str) -> str:
+    version, arn = runtime_version(runtime, region)
+    return f"INIT_START Runtime Version: {version}\tRuntime Version ARN: {arn}"
+
+
+def init_report_line(init_duration_ms: float, *, status: str, error_type: str | None) -> str:
+    """A failed init: ``INIT_REPORT Init Duration: 12.34 ms  Phase: init  Status: error  Error Type: ...``."""
+    text = f"INIT_REPORT Init Duration: {init_duration_ms:.2f} ms\tPhase: init\tStatus: {status}"
+    return text + (f"\tError Type: {error_type}" if error_type else "")
 
 
 def start_line(request_id: str, version: str) -> str:
-    return f"START RequestId: {request_id} Version: {version}\n"
+    return f"START RequestId: {request_id} Version: {version}"
 
 
 def end_line(request_id: str) -> str:
-    return f"END RequestId: {request_id}\n"
+    return f"END RequestId: {request_id}"
 
 
 def report_line(
@@ -32,39 +81,85 @@ def report_line(
     memory_size: int,
     max_memory_used: int,
     init_duration_ms: float | None,
+    status: str | None = None,
+    error_type: str | None = None,
 ) -> str:
     text = (
         f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
-        f"Billed Duration: {billed_ms(duration_ms)} ms\tMemory Size: {memory_size} MB\t"
+        f"Billed Duration: {billed_ms(duration_ms, init_duration_ms)} ms\tMemory Size: {memory_size} MB\t"
         f"Max Memory Used: {max_memory_used} MB\t"
     )
     if init_duration_ms is not None:
         text += f"Init Duration: {init_duration_ms:.2f} ms\t"
-    return text + "\n"
+    if status:
+        text += f"Status: {status}\t"
+        if error_type:
+            text += f"Error Type: {error_type}\t"
+    return text
 
 
-def invocation_log(
+def timeout_line(stamp: str, request_id: str, timeout: float) -> str:
+    """``2025-01-06T09:00:03.012Z <request id> Task timed out after 3.00 seconds``."""
+    return f"{stamp} {request_id} Task timed out after {timeout:.2f} seconds"
+
+
+def invocation_events(
+    *,
     request_id: str,
     version: str,
-    output: str,
-    *,
-    duration_ms: float,
     memory_size: int,
     max_memory_used: int,
+    kind: str,
+    error_type: str | None,
+    delivered: bool,
+    before_start: list[LogEvent],
+    events: list[LogEvent],
+    started_ms: int,
+    ended_ms: int,
+    duration_ms: float,
     init_duration_ms: float | None,
-) -> str:
-    """The whole log of one invocation, as ``LogType=Tail`` returns it before truncation."""
-    if output and not output.endswith("\n"):
-        output += "\n"
-    return (
-        start_line(request_id, version)
-        + output
-        + end_line(request_id)
-        + report_line(
-            request_id,
-            duration_ms=duration_ms,
-            memory_size=memory_size,
-            max_memory_used=max_memory_used,
-            init_duration_ms=init_duration_ms,
-        )
+) -> tuple[list[LogEvent], float | None]:
+    """The invocation's whole log as events, and the Init Duration its REPORT shows.
+
+    ``kind`` is how it ended (``response``, ``error``, ``timeout``, ``exit``, ``oom``,
+    ``init_error``); ``delivered`` whether the runtime got the event at all (if not,
+    the init failed: an ``INIT_REPORT`` says so and the REPORT has no Init Duration).
+    Timestamps never go backwards, so CloudWatch Logs keeps this order.
+    """
+    out = list(before_start)
+    reported_init = init_duration_ms
+    if not delivered and kind in ("init_error", "timeout", "exit", "oom"):
+        init_status = "timeout" if kind == "timeout" else "error"
+        init_error = None if kind == "timeout" else error_type
+        init_report = init_report_line(init_duration_ms or duration_ms, status=init_status, error_type=init_error)
+        out.append(LogEvent(started_ms, init_report))
+        reported_init = None
+    out.append(LogEvent(started_ms, start_line(request_id, version)))
+    out.extend(events)
+    status: str | None = None
+    if kind == "timeout":
+        status = "timeout"
+    elif kind in ("exit", "oom", "init_error"):
+        status = "error"
+    out.append(LogEvent(ended_ms, end_line(request_id)))
+    report = report_line(
+        request_id,
+        duration_ms=duration_ms,
+        memory_size=memory_size,
+        max_memory_used=max_memory_used,
+        init_duration_ms=reported_init,
+        status=status,
+        error_type=error_type if status == "error" else None,
     )
+    out.append(LogEvent(ended_ms, report))
+    return _in_order(out), reported_init
+
+
+def _in_order(events: list[LogEvent]) -> list[LogEvent]:
+    """The same events, each stamped no earlier than the one before it."""
+    out: list[LogEvent] = []
+    last = 0
+    for event in events:
+        last = max(last, event.timestamp)
+        out.append(event if event.timestamp == last else LogEvent(last, event.message))
+    return out

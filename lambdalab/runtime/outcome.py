@@ -1,8 +1,9 @@
 """What one invocation did in its execution environment, and how Lambda reports it.
 
 An :class:`Outcome` is the environment's account (a response, an error, a
-timeout, a crash); :func:`result_of` turns it into the :class:`InvokeResult`
-the Invoke API answers with, its log wrapped in START / END / REPORT.  The
+timeout, a crash) with the log events it wrote; :func:`result_of` turns it into
+the :class:`InvokeResult` the Invoke API answers with, its log wrapped in START /
+END / REPORT (and INIT_REPORT after a failed init: :func:`.logs.invocation_events`).  The
 failure texts below are the ones Lambda writes when the function itself could
 not answer: the timeout
 (https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-invocation.html),
@@ -16,9 +17,10 @@ import json
 import signal
 from dataclasses import dataclass
 
-from lambdalab.runtime.logs import billed_ms, invocation_log
+from lambdalab.runtime.logs import billed_ms, invocation_events, timeout_line
+from lambdalab.runtime.output import as_text
 from lambdalab.runtime.realtime import iso_now
-from lambdalab.runtime.types import FunctionSpec, InvokeResult
+from lambdalab.runtime.types import FunctionSpec, InvokeResult, LogEvent
 
 #: what a signal that ended a runtime process is called in "Runtime exited with error: signal: ..."
 _SIGNAL_TEXT = {
@@ -38,22 +40,36 @@ class Outcome:
     kind: str  # "response", "error", "init_error", "timeout", "oom", "exit"
     body: bytes
     error_type: str | None
-    output: str  # what the function and its runtime wrote, failure lines included
     duration_ms: float
     init_duration_ms: float | None  # set on a cold start only
     max_memory_mb: int
+    #: what the runtime wrote before the invocation reached it (a cold start's INIT_START and init output)
+    before_start: tuple[LogEvent, ...] = ()
+    #: what it wrote during the invocation, the platform's timeout or exit line included
+    events: tuple[LogEvent, ...] = ()
+    #: whether the runtime got the invocation at all (not: its init failed)
+    delivered: bool = True
+    #: real time (epoch ms) the invocation started (or failed before it could) and ended
+    started_ms: int = 0
+    ended_ms: int = 0
 
 
-def result_of(spec: FunctionSpec, request_id: str, outcome: Outcome) -> InvokeResult:
-    """The Invoke API's view of an outcome."""
+def result_of(spec: FunctionSpec, request_id: str, outcome: Outcome, log_stream_name: str = "") -> InvokeResult:
+    """The Invoke API's view of an outcome, with its log for the environment's stream ``log_stream_name``."""
     function_error = None if outcome.kind == "response" else "Unhandled"
-    log = invocation_log(
-        request_id,
-        spec.version,
-        outcome.output,
-        duration_ms=outcome.duration_ms,
+    events, reported_init = invocation_events(
+        request_id=request_id,
+        version=spec.version,
         memory_size=spec.memory_size,
         max_memory_used=outcome.max_memory_mb,
+        kind=outcome.kind,
+        error_type=outcome.error_type,
+        delivered=outcome.delivered,
+        before_start=list(outcome.before_start),
+        events=list(outcome.events),
+        started_ms=outcome.started_ms,
+        ended_ms=outcome.ended_ms,
+        duration_ms=outcome.duration_ms,
         init_duration_ms=outcome.init_duration_ms,
     )
     return InvokeResult(
@@ -62,12 +78,19 @@ def result_of(spec: FunctionSpec, request_id: str, outcome: Outcome) -> InvokeRe
         executed_version=spec.version,
         function_error=function_error,
         error_type=outcome.error_type if function_error else None,
-        log=log,
+        log=as_text(_without_init_start(events)),
+        log_events=tuple(events),
+        log_stream_name=log_stream_name,
         duration_ms=outcome.duration_ms,
-        billed_duration_ms=billed_ms(outcome.duration_ms),
+        billed_duration_ms=billed_ms(outcome.duration_ms, reported_init),
         max_memory_used_mb=outcome.max_memory_mb,
         init_duration_ms=outcome.init_duration_ms,
     )
+
+
+def _without_init_start(events: list[LogEvent]) -> list[LogEvent]:
+    """The log ``LogType=Tail`` reads: INIT_START goes to CloudWatch Logs only (runtime-management-identify)."""
+    return events[1:] if events and events[0].message.startswith("INIT_START Runtime Version: ") else events
 
 
 def error_doc(error_type: str, message: str) -> bytes:
@@ -97,14 +120,14 @@ class Failure:
 
     error_type: str
     body: bytes
-    log: str  # appended to the invocation's output
+    message: str  # one log event of the platform's
 
 
-def timed_out(request_id: str, timeout: float) -> Failure:
-    """The function ran past its timeout; Lambda stops it and discards the environment."""
+def timed_out(request_id: str, timeout: float, stamp: str | None = None) -> Failure:
+    """The function ran past its timeout; Lambda stops it (at ``stamp``) and discards the environment."""
     error_type = "Sandbox.Timedout"
     body = error_doc(error_type, f"RequestId: {request_id} Error: Task timed out after {timeout:.2f} seconds")
-    return Failure(error_type, body, f"{iso_now()} {request_id} Task timed out after {timeout:.2f} seconds\n")
+    return Failure(error_type, body, timeout_line(stamp or iso_now(), request_id, timeout))
 
 
 def exited(request_id: str, returncode: int | None, *, out_of_memory: bool = False) -> Failure:
@@ -116,4 +139,4 @@ def exited(request_id: str, returncode: int | None, *, out_of_memory: bool = Fal
     else:
         reason = f"exit status {returncode}"
     message = f"RequestId: {request_id} Error: Runtime exited with error: {reason}"
-    return Failure(error_type, error_doc(error_type, message), f"{message}\n{error_type}\n")
+    return Failure(error_type, error_doc(error_type, message), f"{message}\n{error_type}")

@@ -25,10 +25,14 @@ def epoch_ms_at(monotonic_time: float) -> int:
 
 def iso_now() -> str:
     """Real time as Lambda prints it in logs: ``2025-01-06T09:00:00.123Z``."""
-    dt = datetime.fromtimestamp(epoch_seconds(), UTC)
+    return _iso(epoch_seconds())
+
+
+def iso_at(monotonic_time: float) -> str:
+    """The real time of a :func:`time.monotonic` instant, as Lambda prints it in logs."""
+    return _iso(epoch_seconds() + (monotonic_time - time.monotonic()))
+
+
+def _iso(seconds: float) -> str:
+    dt = datetime.fromtimestamp(seconds, UTC)
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
-
-
-def log_date() -> str:
-    """Today's real date as a log stream name starts: ``2025/01/06``."""
-    return datetime.fromtimestamp(epoch_seconds(), UTC).strftime("%Y/%m/%d")

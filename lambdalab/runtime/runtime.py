@@ -24,13 +24,14 @@ from pathlib import Path
 
 from lambdalab.credentials import Credentials
 from lambdalab.runtime.api import Invocation
-from lambdalab.runtime.environment import Environment, new_log_stream_name
+from lambdalab.runtime.environment import Environment
 from lambdalab.runtime.launchers import Launcher
-from lambdalab.runtime.logs import invocation_log
-from lambdalab.runtime.outcome import error_doc, result_of
+from lambdalab.runtime.log_stream import LogStream, now_ms, stream_name
+from lambdalab.runtime.logs import init_start_line
+from lambdalab.runtime.outcome import Outcome, error_doc, result_of
 from lambdalab.runtime.pool import EnvironmentKey, Pool
-from lambdalab.runtime.realtime import epoch_seconds, log_date
-from lambdalab.runtime.types import EnvironmentInfo, FunctionSpec, InvokeResult, client_context_json
+from lambdalab.runtime.realtime import epoch_seconds
+from lambdalab.runtime.types import EnvironmentInfo, FunctionSpec, InvokeResult, LogEvent, client_context_json
 
 _SPAWN_TIMEOUT = 30.0
 
@@ -47,10 +48,13 @@ class SubprocessRuntime:
         max_environments: int = 10,
         python_executable: str = sys.executable,
         credentials: Credentials | None = None,
+        ids: Callable[[], str] | None = None,
     ) -> None:
         self.endpoint_url = endpoint_url
         self.region = region
         self.account_id = account_id
+        #: where log stream ids come from (the lab hands in its seeded ids)
+        self._ids = ids or (lambda: str(uuid.uuid4()))
         self._root = Path(tempfile.mkdtemp(prefix="lambdalab-runtime-"))
         self._launcher = Launcher(
             self._root,
@@ -77,7 +81,6 @@ class SubprocessRuntime:
         request_id: str,
         invoked_function_arn: str,
         client_context: str | None = None,
-        log_stream_name: str | None = None,
     ) -> InvokeResult:
         """Run one invocation to completion (blocking; safe to call from many threads).
 
@@ -89,14 +92,15 @@ class SubprocessRuntime:
         for old in to_kill:
             old.kill()
         try:
-            if env.proc is None:
-                stream = log_stream_name or new_log_stream_name(spec.version, log_date())
+            if env.proc is None:  # a new environment, with a log stream of its own
+                started = now_ms()
+                log = LogStream(stream_name(spec.version, started, self._ids().replace("-", "")[:32]), started)
                 try:
-                    launch = self._launcher.build(spec, api_address=env.api.address, log_stream_name=stream)
-                    env.start(launch, self._spawn)
+                    launch = self._launcher.build(spec, api_address=env.api.address, log_stream_name=log.name)
+                    env.start(launch, self._spawn, log, init_start_line(spec.runtime, self.region))
                 except (OSError, ValueError) as exc:  # a bootstrap that cannot run; an environment no process takes
                     env.kill()
-                    return self._entrypoint_error(spec, request_id, exc)
+                    return self._entrypoint_error(spec, request_id, exc, log)
             inv = Invocation(
                 request_id=request_id,
                 payload=payload,
@@ -112,7 +116,7 @@ class SubprocessRuntime:
         finally:
             if self._pool.release(env):
                 env.kill()
-        return result_of(spec, request_id, outcome)
+        return result_of(spec, request_id, outcome, env.log.name if env.log else "")
 
     def retire(self, function_name: str, version: str | None = None) -> None:
         """Discard the environments of a function (all versions when ``version`` is None).
@@ -155,31 +159,29 @@ class SubprocessRuntime:
     def _spawn(self, popen: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
         return self._spawner.submit(popen).result(timeout=_SPAWN_TIMEOUT)
 
-    def _entrypoint_error(self, spec: FunctionSpec, request_id: str, exc: OSError | ValueError) -> InvokeResult:
+    def _entrypoint_error(
+        self, spec: FunctionSpec, request_id: str, exc: OSError | ValueError, log: LogStream
+    ) -> InvokeResult:
+        """The runtime could not even start: its init fails at once (a bootstrap that cannot run)."""
         error_type = "Runtime.InvalidEntrypoint"
         family = self._launcher.family(spec.runtime)
         detail = family.entrypoint_error(exc) if isinstance(exc, OSError) else str(exc)
         message = f"RequestId: {request_id} Error: {detail}"
-        log = invocation_log(
-            request_id,
-            spec.version,
-            f"{message}\n{error_type}\n",
-            duration_ms=0.0,
-            memory_size=spec.memory_size,
-            max_memory_used=1,
-            init_duration_ms=0.0,
-        )
-        return InvokeResult(
-            request_id=request_id,
-            payload=error_doc(error_type, message),
-            executed_version=spec.version,
-            function_error="Unhandled",
+        ended = now_ms()
+        outcome = Outcome(
+            kind="init_error",
+            body=error_doc(error_type, message),
             error_type=error_type,
-            log=log,
-            billed_duration_ms=0,
-            max_memory_used_mb=1,
+            duration_ms=0.0,
             init_duration_ms=0.0,
+            max_memory_mb=1,
+            before_start=tuple(log.next_phase()),
+            events=(LogEvent(ended, f"{message}\n{error_type}"),),
+            delivered=False,
+            started_ms=ended,
+            ended_ms=ended,
         )
+        return result_of(spec, request_id, outcome, log.name)
 
 
 def _new_environment(key: EnvironmentKey, spec: FunctionSpec) -> Environment:

@@ -43,6 +43,14 @@ class FunctionSpec:
 
 
 @dataclass(frozen=True)
+class LogEvent:
+    """One CloudWatch Logs event: when (epoch milliseconds, on the function's clock) and what."""
+
+    timestamp: int
+    message: str
+
+
+@dataclass(frozen=True)
 class InvokeResult:
     """The outcome of one invocation, in the Invoke API's terms."""
 
@@ -53,8 +61,12 @@ class InvokeResult:
     function_error: str | None = None
     #: for failures, the errorType (e.g. "Sandbox.Timedout", "Runtime.ExitError")
     error_type: str | None = None
-    #: the invocation's whole log text: START ... END ... REPORT ... lines included
+    #: the invocation's log as text: [INIT_START ...] START ... END ... REPORT ... (LogType=Tail reads its end)
     log: str = ""
+    #: the same log as CloudWatch Logs events, for the stream of the environment that ran it
+    log_events: tuple[LogEvent, ...] = ()
+    #: that environment's log stream (``context.log_stream_name``), e.g. ``2025/01/06/[$LATEST]<32 hex>``
+    log_stream_name: str = ""
     duration_ms: float = 0.0
     billed_duration_ms: int = 0
     max_memory_used_mb: int = 0
@@ -107,7 +119,6 @@ class Runtime(Protocol):
         request_id: str,
         invoked_function_arn: str,
         client_context: str | None = None,
-        log_stream_name: str | None = None,
     ) -> InvokeResult:
         """Run one invocation to completion (safe to call from many threads).
 

@@ -36,11 +36,31 @@ function call(method, route, body = '', headers = {}) {
   });
 }
 
-// console.* lines as Lambda prints them: "<ISO time>\t<request id>\t<LEVEL>\t<message>"
+// console.* lines as Lambda prints them: "<ISO time>\t<request id>\t<LEVEL>\t<message>".  With the
+// telemetry descriptor Lambda gives managed runtimes (_LAMBDA_TELEMETRY_LOG_FD), each call is one frame:
+// type 0xA55A0003, length, timestamp in microseconds, message (big-endian), so a multi-line message
+// stays one CloudWatch Logs event; without it, lines go to stdout.
+const TELEMETRY_FD = process.env._LAMBDA_TELEMETRY_LOG_FD ? Number(process.env._LAMBDA_TELEMETRY_LOG_FD) : null;
+delete process.env._LAMBDA_TELEMETRY_LOG_FD;
+
+function writeLog(message, when = Date.now()) {
+  if (TELEMETRY_FD === null) {
+    process.stdout.write(message);
+    return;
+  }
+  const body = Buffer.from(message, 'utf8');
+  const head = Buffer.alloc(16);
+  head.writeUInt32BE(0xa55a0003, 0);
+  head.writeUInt32BE(body.length, 4);
+  head.writeBigUInt64BE(BigInt(when) * 1000n, 8);
+  fs.writeSync(TELEMETRY_FD, Buffer.concat([head, body]));
+}
+
 const LEVELS = { log: 'INFO', info: 'INFO', warn: 'WARN', error: 'ERROR', debug: 'DEBUG', trace: 'TRACE' };
 for (const [name, level] of Object.entries(LEVELS)) {
   console[name] = (...args) => {
-    process.stdout.write(`${new Date().toISOString()}\t${currentRequestId}\t${level}\t${util.format(...args)}\n`);
+    const now = new Date(); // one instant for the line's own timestamp and the event's
+    writeLog(`${now.toISOString()}\t${currentRequestId}\t${level}\t${util.format(...args)}\n`, now.getTime());
   };
 }
 

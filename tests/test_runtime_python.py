@@ -71,9 +71,11 @@ def test_log_is_start_output_end_report(rt: SubprocessRuntime) -> None:
     result = call(rt, spec, {"x": 1})
     rid = result.request_id
     lines = result.log.splitlines()
-    assert lines[0].startswith("INIT_START Runtime Version: python:3.11.v1\tRuntime Version ARN: arn:aws:lambda:")
-    assert lines[1] == "init: module loaded"  # printed while the module loaded: the init phase, before START
-    assert lines[2] == f"START RequestId: {rid} Version: $LATEST"
+    init_start = result.log_events[0].message  # in CloudWatch Logs, not in the log tail
+    assert init_start.startswith("INIT_START Runtime Version: python:3.11.v1\tRuntime Version ARN: arn:aws:lambda:")
+    assert "INIT_START" not in result.log
+    assert lines[0] == "init: module loaded"  # printed while the module loaded: the init phase, before START
+    assert lines[1] == f"START RequestId: {rid} Version: $LATEST"
     assert '{"x": 1}' in lines
     assert lines[-2] == f"END RequestId: {rid}"
     report = result.log.splitlines()[-1]
@@ -87,7 +89,7 @@ def test_new_python_minor_runs_on_the_kit_interpreter_with_a_notice(rt: Subproce
     other = "python3.99"
     result = call(rt, make_spec(runtime=other))
     assert result.ok
-    assert f"lambdalab: {other} is not installed here" in result.log.splitlines()[1]
+    assert f"lambdalab: {other} is not installed here" in result.log.splitlines()[0]
 
 
 def test_unhandled_error_has_aws_shape(rt: SubprocessRuntime) -> None:

@@ -2,7 +2,7 @@
 
 ::
 
-    %load_ext lambdalab.cli_magic          # (a Lab created in IPython loads it by itself)
+    %load_ext lambdalab.cli_magic          # (``import lambdalab`` in IPython loads it by itself)
     %aws lambda list-functions --max-items 10
     %%aws
     aws lambda add-permission \\
@@ -173,7 +173,7 @@ def load_ipython_extension(ipython: Any) -> None:
 
 
 def register_if_ipython() -> None:
-    """Load the magic when running inside IPython (a Lab calls this as it starts)."""
+    """Load the magic when running inside IPython (``import lambdalab`` calls this)."""
     if "IPython" not in sys.modules:
         return
     from IPython import get_ipython

@@ -7,22 +7,30 @@ runtime, the engines and the trace, and closes everything it started.
 
 from __future__ import annotations
 
-import random
 import threading
-import uuid
 import weakref
 from collections.abc import Callable
 from datetime import datetime
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .clock import EPOCH, Clock
 from .credentials import Credentials
 from .errors import LabError
+from .ids import SeededIds
+from .ports import Place
 from .trace import Trace
 
 if TYPE_CHECKING:
+    from .aws.clients import LabClients
+    from .aws.event_invoke_config import EventInvokeConfigs
+    from .aws.event_source_mappings import EventSourceMappingService
+    from .aws.gateway import Gateway
+    from .aws.lambda_functions import FunctionService
+    from .aws.lambda_invoke import InvokeService
+    from .aws.lambda_policy import PolicyService
+    from .engines.durations import VirtualDurations
     from .runtime.types import Runtime
+    from .wiring import OnDemandRuntime
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
@@ -42,9 +50,27 @@ class Lab:
     ``runtime`` runs the functions' code: by default execution environments as
     subprocesses; tests pass a :class:`lambdalab.runtime.FakeRuntime` to call
     Python functions in process instead.  The lab closes it when it closes.
+
+    The lab builds nothing itself: :mod:`lambdalab.wiring` builds and connects
+    its parts, and the lab exposes them.
     """
 
     account_id = ACCOUNT_ID
+
+    clock: Clock
+    """virtual time (``lab.clock.now``, ``lab.clock.t``)"""
+    trace: Trace
+    """the record of everything that happened"""
+    endpoint_url: str
+    """the lab's AWS endpoint, for the ``aws`` CLI and other SDKs"""
+    durations: VirtualDurations
+    """virtual seconds an invocation of a mapping lasts, per function (``lab.durations["fn"] = 15.0``)"""
+    gateway: Gateway
+    functions: FunctionService
+    invocations: InvokeService
+    policies: PolicyService
+    event_invoke_configs: EventInvokeConfigs
+    mappings: EventSourceMappingService
 
     def __init__(
         self, *, region: str = REGION, seed: int = 0, start: datetime = EPOCH, runtime: Runtime | None = None
@@ -60,110 +86,72 @@ class Lab:
             _current = self
         self.region = region
         self.seed = seed
+        self.place = Place(self.account_id, region)
         self._closed = False
-        self._ids = random.Random(seed)
-        self._id_lock = threading.Lock()
-        self._clients: dict[str, Any] = {}
-        self._other_accounts: dict[str, Credentials] = {}
+        self._ids = SeededIds(seed)
         self._closers: list[Callable[[], None]] = []
-        self._runtime: Runtime | None = runtime
         try:
-            self._start(start)
+            self._start(start, runtime)
         except BaseException:
             self.close()
             raise
         self._finalizer = weakref.finalize(self, _finalize, self._closers)
 
-    # -- start-up -----------------------------------------------------------------
-    def _start(self, start: datetime) -> None:
-        from .aws import moto_clock, moto_hooks
-        from .aws.auth import Keyring
-        from .aws.event_source_mappings import EventSourceMappingService
-        from .aws.gateway import Gateway
-        from .aws.lambda_functions import FunctionService
-        from .aws.lambda_invoke import InvokeService
-        from .aws.lambda_policy import PolicyService
-        from .aws.server import Endpoint, moto_app
-
-        moto_hooks.install()
-        moto_hooks.reset()
-        moto_hooks.seed(self.seed)
-        self._closers.append(moto_hooks.reset)
-
-        self.clock = Clock(start)
-        moto_clock.set_now(lambda: self.clock.now)  # moto's now only: the learner's own clock stays real
-        self._closers.append(partial(moto_clock.set_now, None))
-        self.trace = Trace(lambda: self.clock.t)
+    def _start(self, start: datetime, runtime: Runtime | None) -> None:
+        from .wiring import build
 
         # random per lab: another lab's (or user's) clients cannot use this one
         self.credentials = Credentials.random()
         self.function_credentials = Credentials.random(temporary=True)
-        keyring = Keyring([self.credentials, self.function_credentials])
-        self.gateway = Gateway(moto_app(), keyring)
-        self.gateway.request_ids = self.new_id
-        self.functions = FunctionService(self)
-        self.functions.register(self.gateway)
-        self.invocations = InvokeService(self)
-        self.invocations.register(self.gateway)
-        self.policies = PolicyService(self)
-        self.policies.register(self.gateway)
-        self.mappings = EventSourceMappingService(self)
-        self.mappings.register(self.gateway)
-        from .engines import engine_factories
+        parts = build(
+            self.place,
+            self._ids,
+            credentials=self.credentials,
+            function_credentials=self.function_credentials,
+            seed=self.seed,
+            start=start,
+            runtime=runtime,
+            on_close=self._closers.append,
+        )
+        self.clock, self.trace = parts.clock, parts.trace
+        self.gateway = parts.gateway
+        self.endpoint_url = parts.endpoint.url
+        self._clients: LabClients = parts.clients
+        self._runtime: OnDemandRuntime = parts.runtime
+        self.functions, self.invocations, self.policies = parts.functions, parts.invocations, parts.policies
+        self.event_invoke_configs, self.mappings = parts.event_invoke_configs, parts.mappings
+        self.durations = parts.durations
+        self._sqs = parts.sqs
+        self._push_sources = parts.push_sources
 
-        self.engines: dict[str, Any] = {}
-        for factory in engine_factories():
-            engine = factory(self)
-            engine.register(self.gateway)
-            self.engines[engine.name] = engine
-            if getattr(engine, "source_kind", None):
-                self.mappings.add_engine(engine)
-        moto_hooks.set_sink("configuration", self.functions.configuration)
-        moto_hooks.set_sink("changed", self.functions.changed)
-        moto_hooks.set_sink("published", self.functions.published)
-        moto_hooks.set_sink("invoke", self.invocations.moto_invoke)
-        moto_hooks.set_sink("trigger", self._moto_trigger)
-        for name in ("configuration", "changed", "published", "invoke", "trigger"):
-            self._closers.append(partial(moto_hooks.set_sink, name, None))
+    # -- knobs the notebooks turn -----------------------------------------------------------
+    @property
+    def sqs_scale_up_per_minute(self) -> int:
+        """How many concurrent batches an SQS mapping adds per minute while messages wait.
 
-        self._endpoint = Endpoint(self.gateway)
-        self._closers.append(self._endpoint.stop)
-        self.endpoint_url = self._endpoint.url
-        if self._runtime is not None:
-            self._closers.append(self._runtime.close)  # closed first: before the endpoint its functions call
-        from .cli_magic import register_if_ipython
+        AWS today: 300; the 2022 documentation said 60 (notebook 05 compares the two).
+        https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html
+        """
+        return self._sqs.rate_per_minute
 
-        register_if_ipython()  # %aws in a notebook
+    @sqs_scale_up_per_minute.setter
+    def sqs_scale_up_per_minute(self, value: int) -> None:
+        self._sqs.rate_per_minute = int(value)
+
+    @property
+    def pushed_events(self) -> dict[str, dict[str, Any] | str]:
+        """The event each SNS, S3 or EventBridge push handed to Lambda, by the ``push`` record's request id."""
+        return self._push_sources.sent
 
     @property
     def runtime(self) -> Runtime:
         """The local Lambda runtime (started on first use: most cells never need it)."""
-        if self._runtime is None:
-            self._check_open()
-            from .runtime.runtime import SubprocessRuntime
-
-            runtime = SubprocessRuntime(
-                endpoint_url=self.endpoint_url,
-                region=self.region,
-                account_id=self.account_id,
-                credentials=self.function_credentials,
-                ids=self.new_id,
-            )
-            self._closers.append(runtime.close)
-            self._runtime = runtime
-        return self._runtime
+        self._check_open()
+        return self._runtime.started()
 
     def retire(self, function_name: str, version: str | None = None) -> None:
         """Stop the warm environments of a function (after a code or configuration change)."""
-        if self._runtime is not None:
-            self._runtime.retire(function_name, version)
-
-    def _moto_trigger(self, kind: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
-        push = getattr(self, "engines", {}).get("push-sources")
-        if push is not None and push.moto_trigger(kind, args, kwargs):
-            return True
-        self.trace.add("moto-trigger-suppressed", None, source=kind)
-        return False
+        self._runtime.retire(function_name, version)
 
     # -- public surface -------------------------------------------------------------
     def client(self, service: str, *, account: str | None = None, **kwargs: Any) -> Any:
@@ -174,37 +162,7 @@ class Lab:
         decide what it may do (as they would for a partner's account on AWS).
         """
         self._check_open()
-        if account is not None and account != self.account_id:
-            return self._make_client(service, **self._account_credentials(account).client_options(), **kwargs)
-        if kwargs:
-            return self._make_client(service, **kwargs)
-        if service not in self._clients:
-            self._clients[service] = self._make_client(service)
-        return self._clients[service]
-
-    def _account_credentials(self, account: str) -> Credentials:
-        """Credentials that sign as a caller from ``account`` (made once per account)."""
-        if not (len(account) == 12 and account.isdigit()):
-            raise ValueError(f"an AWS account id has 12 digits, not {account!r}")
-        with self._id_lock:
-            creds = self._other_accounts.get(account)
-            if creds is None:
-                creds = self._other_accounts[account] = Credentials.random(account=account)
-                self.gateway.keyring.add(creds)
-        return creds
-
-    def _make_client(self, service: str, **kwargs: Any) -> Any:
-        from botocore.config import Config
-
-        from .aws.sdk import boto3_session
-
-        session = boto3_session()
-        # no automatic retries: a throttle must reach the learner, not be slept through
-        config = Config(retries={"total_max_attempts": 1}, read_timeout=960, connect_timeout=5)
-        options: dict[str, Any] = {"endpoint_url": self.endpoint_url, "config": config, "region_name": self.region}
-        options.update(self.credentials.client_options())
-        options.update(kwargs)
-        return session.client(service, **options)
+        return self._clients.client(service, account=account, **kwargs)
 
     def advance(self, seconds: float) -> None:
         """Move virtual time forward, running every retry, batch and delivery that falls due."""
@@ -218,11 +176,10 @@ class Lab:
 
     def new_id(self) -> str:
         """A UUID from the lab's seeded generator: the same sequence every run."""
-        with self._id_lock:
-            return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
+        return self._ids.new_id()
 
     def arn(self, service: str, resource: str) -> str:
-        return f"arn:aws:{service}:{self.region}:{self.account_id}:{resource}"
+        return self.place.arn(service, resource)
 
     # -- lifecycle --------------------------------------------------------------------
     def on_close(self, closer: Callable[[], None]) -> None:
@@ -239,9 +196,6 @@ class Lab:
         if self._closed:
             return
         self._closed = True
-        for client in self._clients.values():
-            client.close()
-        self._clients.clear()
         _finalize(self._closers)
         with _current_lock:
             if _current is self:

@@ -1,4 +1,8 @@
-"""The mapping resource itself: states, conflicts, role checks (with a recording source engine)."""
+"""The mapping resource itself: states, conflicts, role checks (with a recording source engine).
+
+The recorder is the SQS engine's declarations (which ARNs, which texts) with a log
+instead of pollers: the mapping service asks whatever engine is registered.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +15,14 @@ from support import LAMBDA_TRUST, create_python, unique
 
 import lambdalab
 from lambdalab.aws.event_source_mappings import Mapping
+from lambdalab.engines.sqs_engine import SqsEngine
 
 
-class Recorder:
-    source_kind = "sqs"
-    read_actions: tuple[str, ...] = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
-
-    def __init__(self) -> None:
+class Recorder(SqsEngine):
+    def __init__(self) -> None:  # no pollers: nothing of the engine's own state is used
         self.log: list[tuple[str, str]] = []
 
-    def settings(self, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
+    def settings(self, source_arn: str, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
         out = dict(current or {"BatchSize": 10, "MaximumBatchingWindowInSeconds": 0})
         out.update({k: body[k] for k in ("BatchSize",) if k in body})
         return out

@@ -30,10 +30,10 @@ def fn(lab: lambdalab.Lab, role_arn: str) -> tuple[str, str]:
     return name, lab.client("lambda").get_function(FunctionName=name)["Configuration"]["FunctionArn"]
 
 
-def received(lab: lambdalab.Lab, name: str, since: int) -> list[dict]:
+def received(lab: lambdalab.Lab, name: str, since: int) -> list[Any]:
     lab.run_until_idle()
     pushes = [r for r in lab.trace.where("push", name)][since:]
-    return [lab.engines["push-sources"].sent[r.ids[0]] for r in pushes]
+    return [lab.pushed_events[r.ids[0]] for r in pushes]
 
 
 def pushes(lab: lambdalab.Lab, name: str) -> int:

@@ -84,7 +84,7 @@ def test_per_minute_rule_invokes_every_minute_on_the_virtual_clock(lab: lambdala
     assert [r.t - t0 for r in lab.trace.where("schedule") if r.detail["rule"] == rule] == [60.0, 120.0, 180.0]
     pushed = [r for r in lab.trace.where("push", name)]
     assert [r.t - t0 for r in pushed] == [60.0, 120.0, 180.0]
-    event = lab.engines["push-sources"].sent[pushed[0].ids[0]]
+    event = lab.pushed_events[pushed[0].ids[0]]
     assert event == {
         "version": "0",
         "id": pushed[0].detail["source_id"],

@@ -244,7 +244,7 @@ def test_reserved_concurrency_throttles_and_the_batch_returns(lab: lambdalab.Lab
 
 
 def test_concurrency_ramps_by_five_a_second_under_a_burst(lab: lambdalab.Lab, role: str) -> None:
-    lab.engines["sqs"].durations["burst-fn"] = 10.0
+    lab.durations["burst-fn"] = 10.0
     from support import create_python
 
     sqs, lam = lab.client("sqs"), lab.client("lambda")
@@ -342,7 +342,7 @@ def test_a_batching_window_plus_a_long_invocation_outlasting_visibility_delivers
     # legal at creation (function timeout 20 <= visibility 30), yet window 20 s + invocation 15 s > 30 s:
     # AWS advises six times the function timeout plus the batching window for this reason
     s = setup(lab, role, OK, visibility=30, function_timeout=20, MaximumBatchingWindowInSeconds=20)
-    lab.engines["sqs"].durations[s.function] = 15.0
+    lab.durations[s.function] = 15.0
     [mid] = s.send("charge card 42")
     lab.run_until_idle(200)
     started = [(r.t - s.start, r.ids) for r in s.records("sqs-batch")]

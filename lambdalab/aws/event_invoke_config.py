@@ -19,11 +19,13 @@ from typing import TYPE_CHECKING, Any
 from ..engines import async_policy
 from ..errors import AwsError, invalid_parameter, not_found
 from .gateway import Gateway, Request, Response
-from .lambda_invoke import _ARN
 from .pagination import page
+from .targets import _ARN
 
 if TYPE_CHECKING:
-    from ..lab import Lab
+    from ..clock import Clock
+    from ..trace import Trace
+    from .targets import TargetResolver
 
 _MAX_ITEMS = 50
 
@@ -64,8 +66,8 @@ class EventInvokeConfig:
 class EventInvokeConfigs:
     """The store, keyed by (function name, qualifier), and the API handlers."""
 
-    def __init__(self, lab: Lab) -> None:
-        self.lab = lab
+    def __init__(self, clock: Clock, trace: Trace, resolver: TargetResolver) -> None:
+        self.clock, self.trace, self.resolver = clock, trace, resolver
         self._configs: dict[tuple[str, str], EventInvokeConfig] = {}
         self._lock = threading.Lock()
 
@@ -85,7 +87,7 @@ class EventInvokeConfigs:
     # -- helpers --------------------------------------------------------------------
     def _key(self, req: Request) -> tuple[str, str, str]:
         """(function name, qualifier, qualified ARN), checking the function exists."""
-        target = self.lab.invocations.resolve(req.params["FunctionName"], req.q("Qualifier"))
+        target = self.resolver.resolve(req.params["FunctionName"], req.q("Qualifier"))
         name = target.spec.function_name
         hit = _ARN.match(req.params["FunctionName"])
         derived = hit.group("qualifier") if hit else None
@@ -143,11 +145,11 @@ class EventInvokeConfigs:
         body = req.json()
         name, qualifier, arn = self._key(req)
         self._check(body)
-        cfg = EventInvokeConfig(arn, self.lab.clock.now.timestamp())
+        cfg = EventInvokeConfig(arn, self.clock.now.timestamp())
         self._apply(cfg, body)
         with self._lock:
             self._configs[(name, qualifier)] = cfg
-        self.lab.trace.add("event-invoke-config", name, qualifier=qualifier, operation="put")
+        self.trace.add("event-invoke-config", name, qualifier=qualifier, operation="put")
         return Response.json(200, cfg.as_api())
 
     def update(self, req: Request, gw: Gateway) -> Response:
@@ -159,8 +161,8 @@ class EventInvokeConfigs:
             if cfg is None:
                 raise self._missing(arn)
             self._apply(cfg, body)
-            cfg.last_modified = self.lab.clock.now.timestamp()
-        self.lab.trace.add("event-invoke-config", name, qualifier=qualifier, operation="update")
+            cfg.last_modified = self.clock.now.timestamp()
+        self.trace.add("event-invoke-config", name, qualifier=qualifier, operation="update")
         return Response.json(200, cfg.as_api())
 
     def get(self, req: Request, gw: Gateway) -> Response:
@@ -175,12 +177,12 @@ class EventInvokeConfigs:
         with self._lock:
             if self._configs.pop((name, qualifier), None) is None:
                 raise self._missing(arn)
-        self.lab.trace.add("event-invoke-config", name, qualifier=qualifier, operation="delete")
+        self.trace.add("event-invoke-config", name, qualifier=qualifier, operation="delete")
         return Response(204, b"")
 
     def list(self, req: Request, gw: Gateway) -> Response:
         hit = _ARN.match(req.params["FunctionName"])
-        target = self.lab.invocations.resolve(hit.group("name") if hit else req.params["FunctionName"])
+        target = self.resolver.resolve(hit.group("name") if hit else req.params["FunctionName"])
         name = target.spec.function_name
         with self._lock:
             keys = sorted((q for n, q in self._configs if n == name), key=_qualifier_order)

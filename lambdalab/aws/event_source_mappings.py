@@ -3,16 +3,11 @@
 A mapping is a Lambda resource that polls a queue or stream and invokes a
 function with batches.  This module owns the resource (its settings, its state
 machine, AWS's validation and the execution-role check); the polling itself is
-done by a *source engine* per kind of source (``sqs``, ``kinesis``,
-``dynamodb``) that registers itself here:
-
-    class SourceEngine(Protocol):
-        source_kind: str                       # "sqs" | "kinesis" | "dynamodb"
-        read_actions: tuple[str, ...]          # what the execution role must allow
-        def settings(self, body, current) -> dict   # validate + fill defaults (API shape)
-        def start(self, mapping) -> None       # mapping became Enabled
-        def stop(self, mapping) -> None        # mapping Disabled or deleted
-        def check_function(self, source_arn, function_timeout) -> None   # on create and update
+done by a *source engine* per kind of source, registered by :mod:`lambdalab.wiring`.
+Each engine declares itself (:class:`SourceEngine`): which ARNs it accepts, how
+AWS's messages name its family, the state reasons and error texts of its
+mappings.  This module asks the registered engines and knows no kind by name;
+a new source is one engine module plus one registration line in the wiring.
 
 moto fires functions inside ``send_message``/``put_record`` for its own mappings;
 the lab never creates moto mappings, so those triggers never fire.
@@ -32,7 +27,10 @@ from .gateway import Gateway, Request, Response
 from .pagination import page
 
 if TYPE_CHECKING:
-    from ..lab import Lab
+    from ..clock import Clock
+    from ..ports import Ids, Place
+    from ..trace import Trace
+    from .targets import TargetResolver
 
 #: seconds of virtual time a state change (Creating, Updating, Disabling...) takes
 TRANSITION_SECONDS = 1.0
@@ -49,14 +47,50 @@ _STATIC_ONLY = {
 
 
 class SourceEngine(Protocol):
-    source_kind: str
-    read_actions: tuple[str, ...]
+    """What a source engine tells the mapping service about itself, and what it does."""
 
-    def settings(self, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]: ...
+    @property
+    def source_kind(self) -> str:
+        """The mapping's kind, in the trace's ``source_kind`` ("sqs", "kinesis", "dynamodb", ...)."""
+        ...
+
+    @property
+    def read_actions(self) -> tuple[str, ...]:
+        """The actions the execution role must allow on the source."""
+        ...
+
+    @property
+    def user_reason(self) -> str:
+        """StateTransitionReason of a mapping the learner created or changed."""
+        ...
+
+    @property
+    def unavailable(self) -> str | None:
+        """Set by a stand-in for a source the lab cannot run: the error CreateEventSourceMapping answers."""
+        ...
+
+    def accepts(self, source_arn: str) -> bool:
+        """Whether ``source_arn`` names a source of this kind."""
+        ...
+
+    def duplicate_message(self, source_arn: str, function_name: str, uuid: str) -> str:
+        """AWS's ResourceConflictException text when the source and function already have a mapping."""
+        ...
+
+    def role_message(self, source_arn: str, action: str) -> str:
+        """AWS's text when the execution role may not perform ``action`` (``sqs:ReceiveMessage``...)."""
+        ...
+
+    def settings(self, source_arn: str, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
+        """Validate the request's settings and fill the defaults (API shape)."""
+        ...
+
+    def check_destination(self, role_arn: str, settings: dict[str, Any]) -> None: ...
     def start(self, mapping: Mapping) -> None: ...
     def stop(self, mapping: Mapping) -> None: ...
-    def check_destination(self, role_arn: str, settings: dict[str, Any]) -> None: ...
-    def check_function(self, source_arn: str, function_timeout: int) -> None: ...
+    def check_function(self, source_arn: str, function_timeout: int) -> None:
+        """Refuse a function the source cannot be mapped to (checked on create and on every update)."""
+        ...
 
 
 @dataclass
@@ -101,40 +135,34 @@ class Mapping:
         return doc
 
 
-def source_kind(arn: str) -> str:
-    """Which kind of source an ARN names (AWS accepts these six families)."""
-    parts = arn.split(":")
-    if len(parts) < 6 or not arn.startswith("arn:"):
-        raise validation(
-            arn,
-            "eventSourceArn",
-            "Member must satisfy regular expression pattern: arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}(-gov)?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)",
-        )
-    service = parts[2]
-    if service == "sqs":
-        return "sqs"
-    if service == "kinesis" and parts[5].startswith("stream/"):
-        return "kinesis"
-    if service == "dynamodb" and "/stream/" in parts[5]:
-        return "dynamodb"
-    if service in ("kafka", "mq"):
-        raise invalid_parameter(
-            f"The lab has no {'Kafka (Amazon MSK)' if service == 'kafka' else 'Amazon MQ'} broker to poll. "
-            "Mappings for SQS, Kinesis and DynamoDB Streams run here; the notebooks describe the others."
-        )
-    raise invalid_parameter("Unsupported event source type")
+_ARN_PATTERN = "arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}(-gov)?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)"
 
 
 class EventSourceMappingService:
-    def __init__(self, lab: Lab) -> None:
-        self.lab = lab
+    """The mapping resources of the lab, and the API handlers."""
+
+    def __init__(self, place: Place, ids: Ids, clock: Clock, trace: Trace, resolver: TargetResolver) -> None:
+        self.place, self.ids, self.clock, self.trace, self.resolver = place, ids, clock, trace, resolver
         self.mappings: dict[str, Mapping] = {}
         self.engines: dict[str, SourceEngine] = {}
 
-    name = "event-source-mappings"
-
     def add_engine(self, engine: SourceEngine) -> None:
+        """Register a source engine: its mappings are created, polled and stopped through it."""
         self.engines[engine.source_kind] = engine
+
+    def engine_for(self, source_arn: str) -> SourceEngine:
+        """The registered engine that accepts ``source_arn`` (AWS's errors when none does)."""
+        parts = source_arn.split(":")
+        if len(parts) < 6 or not source_arn.startswith("arn:"):
+            raise validation(
+                source_arn, "eventSourceArn", f"Member must satisfy regular expression pattern: {_ARN_PATTERN}"
+            )
+        for engine in self.engines.values():
+            if engine.accepts(source_arn):
+                if engine.unavailable:
+                    raise invalid_parameter(engine.unavailable)
+                return engine
+        raise invalid_parameter("Unsupported event source type")
 
     def register(self, gw: Gateway) -> None:
         gw.route("lambda", "CreateEventSourceMapping", self.create)
@@ -147,45 +175,32 @@ class EventSourceMappingService:
     def create(self, req: Request, gw: Gateway) -> Response:
         body = req.json()
         source_arn = body.get("EventSourceArn", "")
-        kind = source_kind(source_arn)
-        engine = self.engines.get(kind)
-        if engine is None:
-            raise invalid_parameter(f"Event source mappings for {kind} are not available in this lab yet.")
-        target = self.lab.invocations.resolve(body.get("FunctionName", ""))
+        engine = self.engine_for(source_arn)
+        kind = engine.source_kind
+        target = self.resolver.resolve(body.get("FunctionName", ""))
         function_arn = target.invoked_arn
         for existing in self.mappings.values():
             if existing.source_arn == source_arn and existing.function_arn == function_arn:
-                raise AwsError(
-                    "ResourceConflictException",
-                    (
-                        f'An event source mapping with {_family(kind)} arn (" {source_arn} ") and function (" {target.spec.function_name} ") '
-                        f"already exists. Please update or delete the existing mapping with UUID {existing.uuid}"
-                    )
-                    if kind == "sqs"
-                    else (
-                        f'The event source arn (" {source_arn} ") and function (" {target.spec.function_name} ") provided mapping '
-                        f"already exists. Please update or delete the existing mapping with UUID {existing.uuid}"
-                    ),
-                    409,
-                )
-        settings = engine.settings(body, None)
+                text = engine.duplicate_message(source_arn, target.spec.function_name, existing.uuid)
+                raise AwsError("ResourceConflictException", text, 409)
+        settings = engine.settings(source_arn, body, None)
         engine.check_function(source_arn, target.spec.timeout)
         self._check_role(target.role, engine, source_arn)
         engine.check_destination(target.role, settings)  # the role must reach an on-failure destination
-        uuid = self.lab.new_id()
+        uuid = self.ids.new_id()
         mapping = Mapping(
             uuid=uuid,
             kind=kind,
             function_arn=function_arn,
             source_arn=source_arn,
-            arn=self.lab.arn("lambda", f"event-source-mapping:{uuid}"),
+            arn=self.place.arn("lambda", f"event-source-mapping:{uuid}"),
             last_modified=self._now(),
             settings=settings,
             enabled=body.get("Enabled", True) is not False,
-            reason="USER_INITIATED" if kind == "sqs" else "User action",
+            reason=engine.user_reason,
         )
         self.mappings[uuid] = mapping
-        self.lab.trace.add("mapping-created", mapping.function_name, (uuid,), source=source_arn, source_kind=kind)
+        self.trace.add("mapping-created", mapping.function_name, (uuid,), source=source_arn, source_kind=kind)
         self._transition(mapping, "Creating", "Enabled" if mapping.enabled else "Disabled")
         return Response.json(202, mapping.describe())
 
@@ -199,7 +214,7 @@ class EventSourceMappingService:
             found = [m for m in found if m.source_arn == source]
         fn = req.q("FunctionName")
         if fn:
-            target = self.lab.invocations.resolve(fn)
+            target = self.resolver.resolve(fn)
             found = [m for m in found if m.function_name == target.spec.function_name]
         chunk, nxt = page(req, found, default=100, maximum=10000)
         out: dict[str, Any] = {"EventSourceMappings": [m.describe() for m in chunk]}
@@ -217,8 +232,8 @@ class EventSourceMappingService:
             )
         body = req.json()
         engine = self.engines[mapping.kind]
-        target = self.lab.invocations.resolve(body.get("FunctionName") or mapping.function_arn)
-        settings = engine.settings(body, mapping.settings)
+        target = self.resolver.resolve(body.get("FunctionName") or mapping.function_arn)
+        settings = engine.settings(mapping.source_arn, body, mapping.settings)
         engine.check_function(mapping.source_arn, target.spec.timeout)  # re-checked on every update
         if "FunctionName" in body:
             self._check_role(target.role, engine, mapping.source_arn)
@@ -235,7 +250,7 @@ class EventSourceMappingService:
             self._transition(mapping, "Enabling", "Enabled")
         else:
             self._transition(mapping, "Updating", "Enabled" if mapping.enabled else "Disabled")
-        self.lab.trace.add("mapping-updated", mapping.function_name, (mapping.uuid,), enabled=mapping.enabled)
+        self.trace.add("mapping-updated", mapping.function_name, (mapping.uuid,), enabled=mapping.enabled)
         return Response.json(202, mapping.describe())
 
     def delete(self, req: Request, gw: Gateway) -> Response:
@@ -245,7 +260,7 @@ class EventSourceMappingService:
                 "ResourceInUseException", "Cannot delete the event source mapping because it is in use.", 400
             )
         self._transition(mapping, "Deleting", None)
-        self.lab.trace.add("mapping-deleted", mapping.function_name, (mapping.uuid,))
+        self.trace.add("mapping-deleted", mapping.function_name, (mapping.uuid,))
         return Response.json(202, mapping.describe())
 
     # -- state machine ------------------------------------------------------------
@@ -271,7 +286,7 @@ class EventSourceMappingService:
                 engine.stop(mapping)
                 engine.start(mapping)
 
-        self.lab.clock.call_later(TRANSITION_SECONDS, settle)
+        self.clock.call_later(TRANSITION_SECONDS, settle)
 
     # -- helpers ------------------------------------------------------------------
     def _find(self, uuid: str) -> Mapping:
@@ -281,24 +296,12 @@ class EventSourceMappingService:
         return mapping
 
     def _now(self) -> float:
-        return round(self.lab.clock.now.timestamp(), 3)
+        return round(self.clock.now.timestamp(), 3)
 
     def _check_role(self, role_arn: str, engine: SourceEngine, source_arn: str) -> None:
         """Lambda reads the source with the function's execution role: it must allow the read actions."""
-        policies = moto_iam.role_policies(self.lab.account_id, role_arn)
+        policies = moto_iam.role_policies(self.place.account_id, role_arn)
         missing = iam_policy.missing_actions(policies, engine.read_actions, source_arn)
         if not missing:
             return
-        if engine.source_kind == "dynamodb":
-            raise invalid_parameter(
-                f"Cannot access stream {source_arn}. Please ensure the role can perform the GetRecords, "
-                "GetShardIterator, DescribeStream, and ListStreams Actions on your stream in IAM."
-            )
-        action = missing[0].split(":", 1)[1]
-        raise invalid_parameter(
-            f"The function execution role does not have permissions to call {action} on {_family(engine.source_kind)}"
-        )
-
-
-def _family(kind: str) -> str:
-    return {"sqs": "SQS", "kinesis": "Kinesis", "dynamodb": "DynamoDB"}[kind]
+        raise invalid_parameter(engine.role_message(source_arn, missing[0]))

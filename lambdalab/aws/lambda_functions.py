@@ -33,7 +33,14 @@ from .moto_lambda import FunctionVersion, MotoLambda, VersionRef
 from .pagination import page
 
 if TYPE_CHECKING:
-    from ..lab import Lab
+    from collections.abc import Callable
+
+    from ..clock import Clock
+    from ..credentials import Credentials
+    from ..ports import Ids, Place
+    from ..runtime.types import Runtime
+    from ..trace import Trace
+    from .lambda_policy import PolicyService
 
 
 #: how long a ``Code.Location`` URL works: "The URL is valid for 10 minutes" (API_FunctionCodeLocation)
@@ -57,14 +64,32 @@ class LambdaLabWarning(UserWarning):
 
 
 class FunctionService:
-    def __init__(self, lab: Lab) -> None:
-        self.lab = lab
-        self.store = MotoLambda(lab.account_id, lab.region)
+    """CreateFunction, GetFunction, Update..., DeleteFunction, and moto's configuration hooks."""
+
+    def __init__(
+        self,
+        place: Place,
+        ids: Ids,
+        clock: Clock,
+        trace: Trace,
+        runner: Runtime,
+        policies: PolicyService,
+        store: MotoLambda,
+        table: FunctionTable,
+        endpoint_url: Callable[[], str],
+        credentials: Credentials,
+    ) -> None:
+        self.place, self.ids, self.clock, self.trace = place, ids, clock, trace
+        self.runner, self.policies = runner, policies
+        self.endpoint_url = endpoint_url
+        #: what ``Code.Location`` URLs are presigned with (the lab's own credentials)
+        self.credentials = credentials
+        self.store = store
         #: RevisionId and DeadLetterConfig of every version (moto keeps neither)
-        self.table = FunctionTable(lambda name: lab.arn("lambda", f"function:{name}"), lab.new_id)
+        self.table = table
 
     def register(self, gw: Gateway) -> None:
-        gw.guard("lambda", FunctionNameGuard(self.lab.region, self.lab.account_id))
+        gw.guard("lambda", FunctionNameGuard(self.place.region, self.place.account_id))
         gw.route("lambda", "CreateFunction", self.create_function)
         gw.route("lambda", "UpdateFunctionConfiguration", self.update_configuration)
         gw.route("lambda", "UpdateFunctionCode", self.update_code)
@@ -99,8 +124,8 @@ class FunctionService:
         if updates and "DeadLetterConfig" in updates:
             self.table.set_dead_letter(name, version, (updates["DeadLetterConfig"] or {}).get("TargetArn") or None)
         self.table.new_revision(name, version)
-        self.lab.retire(name)
-        self.lab.trace.add("function-updated", name, what=what)
+        self.runner.retire(name)
+        self.trace.add("function-updated", name, what=what)
 
     def published(self, fn: VersionRef) -> None:
         """A version was published: it keeps $LATEST's RevisionId and DeadLetterConfig."""
@@ -124,7 +149,7 @@ class FunctionService:
                 "Runtime and Handler are mandatory parameters for functions created with deployment packages."
             )
         names = self._package_names(code, "CreateFunction")
-        moto_iam.check_role_assumable(self.lab.account_id, body["Role"])
+        moto_iam.check_role_assumable(self.place.account_id, body["Role"])
         self._warn_handler(body.get("Runtime"), body.get("Handler"), names)
         resp = gw.forward(req)
         if resp.status >= 300:
@@ -137,7 +162,7 @@ class FunctionService:
             config["DeadLetterConfig"] = {"TargetArn": dlq}
         config.update(State="Pending", StateReason="The function is being created.", StateReasonCode="Creating")
         config.pop("LastUpdateStatus", None)
-        self.lab.trace.add("function-created", fn.function_name, runtime=body.get("Runtime"))
+        self.trace.add("function-created", fn.function_name, runtime=body.get("Runtime"))
         return Response.json(201, config)
 
     def update_configuration(self, req: Request, gw: Gateway) -> Response:
@@ -146,7 +171,7 @@ class FunctionService:
         fn = self.store.get(req.params["FunctionName"])
         self._check_revision(fn, body.get("RevisionId"))
         if "Role" in body:
-            moto_iam.check_role_assumable(self.lab.account_id, body["Role"])
+            moto_iam.check_role_assumable(self.place.account_id, body["Role"])
         if "Handler" in body or "Runtime" in body:
             self._warn_handler(
                 body.get("Runtime", fn.runtime), body.get("Handler", fn.handler), self._names_of(fn.code_zip)
@@ -178,15 +203,15 @@ class FunctionService:
 
     def code_location(self, name: str, version: str) -> str:
         """A URL that downloads the package for ``CODE_URL_SECONDS`` of lab time, presigned as S3 does."""
-        path = "/_lambdalab/code/" + "/".join(quote(part, safe="") for part in (self.lab.region, name, version))
-        url = self.lab.endpoint_url
+        path = "/_lambdalab/code/" + "/".join(quote(part, safe="") for part in (self.place.region, name, version))
+        url = self.endpoint_url()
         return sigv4.presign(
             url,
             path,
-            self.lab.credentials,
-            region=self.lab.region,
+            self.credentials,
+            region=self.place.region,
             service="s3",
-            now=self.lab.clock.now,
+            now=self.clock.now,
             expires=CODE_URL_SECONDS,
             host=url.split("://", 1)[1],
         )
@@ -219,10 +244,10 @@ class FunctionService:
         resp = gw.forward(req)
         if resp.status < 300:
             if not qualifier:
-                self.lab.policies.forget(fn.function_name)
+                self.policies.forget(fn.function_name)
             self.table.forget(fn.function_name, qualifier)
-            self.lab.retire(fn.function_name, qualifier)
-            self.lab.trace.add("function-deleted", fn.function_name, qualifier=qualifier)
+            self.runner.retire(fn.function_name, qualifier)
+            self.trace.add("function-deleted", fn.function_name, qualifier=qualifier)
         return resp
 
     def download_code(self, environ: dict[str, Any]) -> Response:
@@ -231,7 +256,7 @@ class FunctionService:
         The gateway has checked the signature already; S3 refuses an expired one with AccessDenied.
         """
         signed = environ[SIGNATURE]
-        if not signed.in_query or signed.expires_at is None or signed.expired(self.lab.clock.now):
+        if not signed.in_query or signed.expires_at is None or signed.expired(self.clock.now):
             kind = "expired" if signed.in_query and signed.expires_at is not None else "missing"
             status, headers, body = error_for(AuthFailure(kind), _S3_GET)
             return Response(status, body, headers)
@@ -258,7 +283,7 @@ class FunctionService:
             return function_config.check_zip(data, operation)
         if "S3Bucket" in code or "S3Key" in code:
             data = moto_s3.package(
-                self.lab.account_id, code.get("S3Bucket", ""), code.get("S3Key", ""), code.get("S3ObjectVersion")
+                self.place.account_id, code.get("S3Bucket", ""), code.get("S3Key", ""), code.get("S3ObjectVersion")
             )
             return function_config.check_zip(data, operation, uploaded=False)
         return None
@@ -279,7 +304,7 @@ class FunctionService:
         problem = handler_problem(runtime, handler, names)
         if problem:
             warnings.warn(problem, LambdaLabWarning, stacklevel=2)
-            self.lab.trace.add("warning", None, message=problem)
+            self.trace.add("warning", None, message=problem)
 
     def _check_revision(self, fn: FunctionVersion, revision: str | None) -> None:
         if revision and revision != self.table.revision(fn.function_name, fn.version):

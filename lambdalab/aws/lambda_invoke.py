@@ -18,46 +18,45 @@ from __future__ import annotations
 
 import base64
 import json
-import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import RESERVED_LIMIT, AwsError, invalid_parameter, not_found, throttled, validation
+from ..errors import RESERVED_LIMIT, AwsError, invalid_parameter, throttled, validation
 from . import json_documents, moto_iam
 from .gateway import Gateway, Request, Response
 from .moto_lambda import VersionRef
 from .moto_logs import MotoLogs
 
 if TYPE_CHECKING:
-    from ..lab import Lab
-    from ..runtime.types import FunctionSpec, InvokeResult
+    from ..clock import Clock
+    from ..ports import EventQueue, Ids, Place, Target
+    from ..runtime.types import InvokeResult, Runtime
+    from ..trace import Trace
+    from .lambda_policy import PolicyService
+    from .targets import TargetResolver
 
 SYNC_LIMIT = 6 * 1024 * 1024  # 6 MB request (RequestResponse); the response limit lives in runtime/api.py
 ASYNC_LIMIT = 1024 * 1024  # 1 MB (Event), raised from 256 KB in 2025
 LOG_TAIL = 4096
 INVOCATION_TYPES = ("Event", "RequestResponse", "DryRun")
 
-_ARN = re.compile(
-    r"^(?:arn:aws[a-zA-Z-]*:lambda:(?P<region>[a-z0-9-]+):)?(?:(?P<account>\d{12}):)?(?:function:)?(?P<name>[a-zA-Z0-9-_]+)(?::(?P<qualifier>\$LATEST|[a-zA-Z0-9-_]+))?$"
-)
-
-
-@dataclass(frozen=True)
-class Target:
-    """A resolved function version: what runs and under which ARN it was called."""
-
-    spec: FunctionSpec
-    invoked_arn: str
-    executed_version: str
-    role: str  # the execution role
-    dead_letter_arn: str | None = None  # DeadLetterConfig.TargetArn
-
 
 class InvokeService:
-    def __init__(self, lab: Lab) -> None:
-        self.lab = lab
-        #: set by the async engine: submit(target, payload, request_id) for InvocationType=Event
-        self.submit_event: Any = None
+    """The Invoke API, and the one path every invocation of the lab takes to the runtime."""
+
+    def __init__(
+        self,
+        place: Place,
+        ids: Ids,
+        clock: Clock,
+        trace: Trace,
+        resolver: TargetResolver,
+        runner: Runtime,
+        policies: PolicyService,
+    ) -> None:
+        self.place, self.ids, self.clock, self.trace = place, ids, clock, trace
+        self.resolver, self.runner, self.policies = resolver, runner, policies
+        #: Lambda's asynchronous queue for InvocationType=Event (connected by :mod:`lambdalab.wiring`)
+        self.event_queue: EventQueue | None = None
 
     def register(self, gw: Gateway) -> None:
         gw.route("lambda", "Invoke", self.invoke)
@@ -66,48 +65,9 @@ class InvokeService:
             "lambda", "Invoke", lambda headers, size: payload_too_large(headers.get("x-amz-invocation-type", ""), size)
         )
 
-    # -- resolution ---------------------------------------------------------------
     def resolve(self, function_name: str, qualifier: str | None = None) -> Target:
         """Find the version a name, partial ARN or ARN (and Qualifier) refers to."""
-        from ..runtime.types import FunctionSpec
-
-        hit = _ARN.match(function_name)
-        if not hit:
-            raise validation(
-                function_name,
-                "functionName",
-                "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?",
-            )
-        name, derived = hit.group("name"), hit.group("qualifier")
-        if derived and qualifier and derived != qualifier:
-            raise invalid_parameter(
-                "The derived qualifier from the function name does not match the specified qualifier."
-            )
-        qualifier = qualifier or derived
-        unqualified = self.lab.arn("lambda", f"function:{name}")
-        store, table = self.lab.functions.store, self.lab.functions.table
-        try:
-            fn = store.get(name, qualifier or "$LATEST")
-        except AwsError as err:
-            raise not_found(f"Function not found: {unqualified}{':' + qualifier if qualifier else ''}") from err
-        latest = store.get(name, "$LATEST")
-        version = fn.version
-        spec = FunctionSpec(
-            function_name=fn.function_name,
-            function_arn=unqualified,
-            version=version,
-            runtime=fn.runtime,
-            handler=fn.handler,
-            code_zip=fn.code_zip,
-            code_sha256=fn.code_sha256,
-            timeout=fn.timeout,
-            memory_size=fn.memory_size,
-            environment=fn.environment,
-            revision_id=table.revision(fn.function_name, version) or "",
-            reserved_concurrency=latest.reserved_concurrency,
-        )
-        invoked = unqualified + (f":{qualifier}" if qualifier else "")
-        return Target(spec, invoked, version, fn.role, table.dead_letter(fn.function_name, version))
+        return self.resolver.resolve(function_name, qualifier)
 
     # -- the API ------------------------------------------------------------------
     def invoke(self, req: Request, gw: Gateway) -> Response:
@@ -116,7 +76,7 @@ class InvokeService:
             raise validation(
                 kind, "invocationType", f"Member must satisfy enum value set: [{', '.join(INVOCATION_TYPES)}]"
             )
-        self.lab.policies.check_cross_account(req)  # another account needs a resource-policy statement
+        self.policies.check_cross_account(req)  # another account needs a resource-policy statement
         target = self.resolve(req.params["FunctionName"], req.q("Qualifier"))
         too_large = payload_too_large(kind, len(req.body))
         if too_large is not None:
@@ -126,10 +86,10 @@ class InvokeService:
         if kind == "DryRun":
             return Response(204, b"")
         if kind == "Event":
-            if self.submit_event is None:
+            if self.event_queue is None:
                 raise AwsError("ServiceException", "Asynchronous invocation is not available in this lab.", 500)
-            request_id = self.lab.new_id()
-            self.submit_event(target, payload, request_id)
+            request_id = self.ids.new_id()
+            self.event_queue.submit(target, payload, request_id)
             return Response(202, b"", {"x-amzn-RequestId": request_id})
         client_context = decode_client_context(req.headers.get("x-amz-client-context"))
         result = self.run(target, payload, client_context=client_context, source="Invoke")
@@ -156,9 +116,9 @@ class InvokeService:
         """Execute one invocation in the runtime; log it to CloudWatch Logs and the trace."""
         from ..runtime.types import RuntimeFailure
 
-        request_id = request_id or self.lab.new_id()
+        request_id = request_id or self.ids.new_id()
         try:
-            result: InvokeResult = self.lab.runtime.invoke(
+            result: InvokeResult = self.runner.invoke(
                 target.spec,
                 payload,
                 request_id=request_id,
@@ -166,12 +126,12 @@ class InvokeService:
                 client_context=client_context,
             )
         except RuntimeFailure as err:
-            self.lab.trace.add("invoke-refused", target.spec.function_name, (request_id,), code=err.code, source=source)
+            self.trace.add("invoke-refused", target.spec.function_name, (request_id,), code=err.code, source=source)
             if err.code == "TooManyRequestsException":
                 raise throttled(err.reason or RESERVED_LIMIT) from err
             raise AwsError(err.code, err.message, err.status) from err
         self._write_logs(target, result)
-        self.lab.trace.add(
+        self.trace.add(
             "invoke",
             target.spec.function_name,
             (request_id,),
@@ -201,17 +161,17 @@ class InvokeService:
 
         if not result.log_stream_name:
             return
-        logs = MotoLogs(self.lab.account_id, self.lab.region)
+        logs = MotoLogs(self.place.account_id, self.place.region)
         group = f"/aws/lambda/{target.spec.function_name}"
         stream = result.log_stream_name
-        policies = moto_iam.role_policies(self.lab.account_id, target.role)
-        group_arn = self.lab.arn("logs", f"log-group:{group}")
+        policies = moto_iam.role_policies(self.place.account_id, target.role)
+        group_arn = self.place.arn("logs", f"log-group:{group}")
         needed = [("logs:CreateLogStream", f"{group_arn}:*"), ("logs:PutLogEvents", f"{group_arn}:log-stream:{stream}")]
         if not logs.has_group(group):
             needed.insert(0, ("logs:CreateLogGroup", f"{group_arn}:*"))
         denied = [action for action, arn in needed if not iam_policy.is_allowed(policies, action, arn)]
         if denied:
-            self.lab.trace.add("logs-dropped", target.spec.function_name, (result.request_id,), missing=denied)
+            self.trace.add("logs-dropped", target.spec.function_name, (result.request_id,), missing=denied)
             return
         events = [{"timestamp": e.timestamp, "message": e.message} for e in result.log_events]
         first = result.log_events[0] if result.log_events else None

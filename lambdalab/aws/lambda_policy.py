@@ -26,15 +26,19 @@ import fnmatch
 import json
 import re
 import threading
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AwsError, invalid_parameter, not_found, validation
+from ..ports import Caller
 from .gateway import Gateway, Request, Response
-from .lambda_invoke import _ARN
+from .targets import _ARN
 
 if TYPE_CHECKING:
-    from ..lab import Lab
+    from ..ports import Ids, Place
+    from ..trace import Trace
+    from .targets import TargetResolver
+
+__all__ = ["Caller", "PolicyService", "caller_account"]
 
 _SID = re.compile(r"^[a-zA-Z0-9-_.]+$")
 _ACTION = re.compile(r"^(lambda:[*]|lambda:[a-zA-Z]+|[*])$")
@@ -82,16 +86,6 @@ def statement(body: dict[str, Any], resource: str) -> dict[str, Any]:
     if condition:
         st["Condition"] = condition
     return st
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who asks to invoke: a service principal (with its source) or an account."""
-
-    service: str | None = None  # e.g. "sns.amazonaws.com"
-    account: str | None = None  # the caller's account (for a service: the source's owner)
-    source_arn: str | None = None
-    org_id: str | None = None
 
 
 def _like(pattern: str, value: str | None) -> bool:
@@ -162,8 +156,8 @@ def caller_account(req: Request, own_account: str) -> str:
 class PolicyService:
     """The store (statements per function and qualifier) and the three API handlers."""
 
-    def __init__(self, lab: Lab) -> None:
-        self.lab = lab
+    def __init__(self, place: Place, ids: Ids, trace: Trace, resolver: TargetResolver) -> None:
+        self.place, self.ids, self.trace, self.resolver = place, ids, trace, resolver
         self._policies: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._revisions: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
@@ -181,7 +175,7 @@ class PolicyService:
         hit = _ARN.match(req.params["FunctionName"])
         derived = hit.group("qualifier") if hit else None
         qualifier = req.q("Qualifier") or derived or ""
-        target = self.lab.invocations.resolve(req.params["FunctionName"], req.q("Qualifier"))
+        target = self.resolver.resolve(req.params["FunctionName"], req.q("Qualifier"))
         name = target.spec.function_name
         resource = target.spec.function_arn + (f":{qualifier}" if qualifier else "")
         return name, qualifier, resource
@@ -200,26 +194,26 @@ class PolicyService:
 
     def check(self, function_name: str, qualifier: str | None, caller: Caller) -> str | None:
         """None when the policy lets ``caller`` invoke, else the reason it does not."""
-        if caller.service is None and caller.account == self.lab.account_id:
+        if caller.service is None and caller.account == self.place.account_id:
             return None
         if caller.org_id is None and caller.account and caller.service is None:
             caller = Caller(caller.service, caller.account, caller.source_arn, self.org_of(caller.account))
         if allows(self.statements(function_name, qualifier), caller):
             return None
         who = caller.service or f"arn:aws:iam::{caller.account}:root"
-        arn = self.lab.arn("lambda", f"function:{function_name}") + (f":{qualifier}" if qualifier else "")
+        arn = self.place.arn("lambda", f"function:{function_name}") + (f":{qualifier}" if qualifier else "")
         via = f" from {caller.source_arn}" if caller.source_arn else ""
         return f"The resource-based policy of {arn} does not allow {who}{via} to perform lambda:InvokeFunction"
 
     def check_cross_account(self, req: Request) -> None:
-        account = caller_account(req, self.lab.account_id)
-        if account == self.lab.account_id:
+        account = caller_account(req, self.place.account_id)
+        if account == self.place.account_id:
             return
-        target = self.lab.invocations.resolve(req.params["FunctionName"], req.q("Qualifier"))
+        target = self.resolver.resolve(req.params["FunctionName"], req.q("Qualifier"))
         qualifier = target.invoked_arn.split(":")[7] if target.invoked_arn.count(":") >= 7 else None
         reason = self.check(target.spec.function_name, qualifier, Caller(account=account))
         if reason:
-            self.lab.trace.add("invoke-denied", target.spec.function_name, caller=account, reason=reason)
+            self.trace.add("invoke-denied", target.spec.function_name, caller=account, reason=reason)
             raise AwsError(
                 "AccessDeniedException",
                 f"User: arn:aws:iam::{account}:root is not authorized to perform: lambda:InvokeFunction on resource: "
@@ -238,7 +232,7 @@ class PolicyService:
         with self._lock:
             key = (name, qualifier)
             current = self._policies.setdefault(key, [])
-            revision = self._revisions.get(key) or self.lab.new_id()
+            revision = self._revisions.get(key) or self.ids.new_id()
             if body.get("RevisionId") and body["RevisionId"] != revision:
                 raise AwsError(
                     "PreconditionFailedException",
@@ -258,8 +252,8 @@ class PolicyService:
                     "PolicyLengthExceededException", "The final policy size (bytes) is bigger than the limit.", 400
                 )
             current.append(st)
-            self._revisions[key] = self.lab.new_id()
-        self.lab.trace.add(
+            self._revisions[key] = self.ids.new_id()
+        self.trace.add(
             "permission-added",
             name,
             (st["Sid"],),
@@ -297,8 +291,8 @@ class PolicyService:
             if len(kept) == len(current):
                 raise not_found(f"Statement {sid} is not found in resource policy.")
             self._policies[key] = kept
-            self._revisions[key] = self.lab.new_id()
-        self.lab.trace.add("permission-removed", name, (sid,), qualifier=qualifier or None)
+            self._revisions[key] = self.ids.new_id()
+        self.trace.add("permission-removed", name, (sid,), qualifier=qualifier or None)
         return Response(204, b"")
 
     def forget(self, function_name: str) -> None:

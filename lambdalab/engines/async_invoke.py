@@ -21,46 +21,42 @@ import dataclasses
 import json
 from typing import TYPE_CHECKING, Any
 
-from ..aws.event_invoke_config import EventInvokeConfigs
 from ..errors import AwsError
 from . import async_policy
 from .attempts import Attempt, Outcome, invoked, refused
-from .destinations import Deliverer, DeliveryFailed, dlq_attributes, invocation_record
+from .destinations import DeliveryFailed, dlq_attributes, invocation_record
 
 if TYPE_CHECKING:
     from collections.abc import Generator
 
-    from ..aws.gateway import Gateway
-    from ..aws.lambda_invoke import Target
-    from ..lab import Lab
+    from ..aws.event_invoke_config import EventInvokeConfigs
+    from ..clock import Clock
+    from ..ports import Invoker, Target
     from ..runtime.types import InvokeResult
+    from ..trace import Trace
+    from .destinations import Deliverer
 
 
 class AsyncInvokeEngine:
     """The asynchronous invocation queue of every function in the lab."""
 
-    name = "async-invoke"
-
-    def __init__(self, lab: Lab) -> None:
-        self.lab = lab
-        self.configs = EventInvokeConfigs(lab)
-        self.deliverer = Deliverer(lab, self.submit)
-        lab.invocations.submit_event = self.submit
-
-    def register(self, gw: Gateway) -> None:
-        self.configs.register(gw)
+    def __init__(
+        self, clock: Clock, trace: Trace, invoker: Invoker, configs: EventInvokeConfigs, deliverer: Deliverer
+    ) -> None:
+        self.clock, self.trace, self.invoker = clock, trace, invoker
+        self.configs, self.deliverer = configs, deliverer
 
     # -- the queue ------------------------------------------------------------------
     def submit(self, target: Target, payload: bytes, request_id: str) -> None:
         """Queue an event (InvocationType=Event); it runs when the clock next runs."""
         name = target.spec.function_name
         qualifier = target.invoked_arn.split(":")[7] if target.invoked_arn.count(":") >= 7 else None
-        self.lab.trace.add("async-queued", name, (request_id,), qualifier=qualifier or "$LATEST", size=len(payload))
-        self.lab.clock.process(self._event(name, qualifier, payload, request_id))
+        self.trace.add("async-queued", name, (request_id,), qualifier=qualifier or "$LATEST", size=len(payload))
+        self.clock.process(self._event(name, qualifier, payload, request_id))
 
     def _event(self, name: str, qualifier: str | None, payload: bytes, request_id: str) -> Generator[float, None, None]:
-        trace = self.lab.trace
-        enqueued = self.lab.clock.t
+        trace = self.trace
+        enqueued = self.clock.t
         attempts = function_errors = streak = 0
         last: Attempt | None = None
         target: Target | None = None
@@ -69,7 +65,7 @@ class AsyncInvokeEngine:
             max_retries = cfg.retries if cfg else async_policy.DEFAULT_MAX_RETRIES
             max_age = cfg.age if cfg else async_policy.DEFAULT_MAX_AGE
             try:
-                target = self.lab.invocations.resolve(name, qualifier)
+                target = self.invoker.resolve(name, qualifier)
             except AwsError as err:
                 trace.add("async-dropped", name, (request_id,), reason=f"{err.code}: {err.message}")
                 return
@@ -93,7 +89,7 @@ class AsyncInvokeEngine:
                 last.outcome,
                 function_errors=function_errors,
                 backoff_streak=streak,
-                age=self.lab.clock.t - enqueued,
+                age=self.clock.t - enqueued,
                 max_retries=max_retries,
                 max_age=max_age,
             )
@@ -103,7 +99,7 @@ class AsyncInvokeEngine:
                     name,
                     (request_id,),
                     delay=step.delay,
-                    until=self.lab.clock.t + step.delay,
+                    until=self.clock.t + step.delay,
                     reason=last.outcome.value,
                 )
                 yield step.delay
@@ -115,7 +111,7 @@ class AsyncInvokeEngine:
                         name,
                         (request_id,),
                         delay=step.delay,
-                        until=self.lab.clock.t + step.delay,
+                        until=self.clock.t + step.delay,
                         reason="expiring",
                     )
                     yield step.delay
@@ -125,7 +121,7 @@ class AsyncInvokeEngine:
 
     def _attempt(self, target: Target, payload: bytes, request_id: str) -> Attempt:
         try:
-            result: InvokeResult = self.lab.invocations.run(target, payload, source="async", request_id=request_id)
+            result: InvokeResult = self.invoker.run(target, payload, source="async", request_id=request_id)
         except AwsError as err:
             return refused(err, request_id, target.executed_version)
         attempt = invoked(result, request_id)
@@ -145,7 +141,7 @@ class AsyncInvokeEngine:
         attempts: int,
         last: Attempt,
     ) -> None:
-        trace = self.lab.trace
+        trace = self.trace
         trace.add("async-done", name, (request_id,), condition=condition, attempts=attempts)
         success = condition == "Success"
         cfg = self.configs.lookup(name, qualifier)
@@ -153,7 +149,7 @@ class AsyncInvokeEngine:
         destination = (cfg.on_success if success else cfg.on_failure) if cfg else None
         if destination:
             record = invocation_record(
-                timestamp=self.lab.clock.now,
+                timestamp=self.clock.now,
                 request_id=request_id,
                 function_arn=f"{target.spec.function_arn}:{last.executed_version}",
                 condition=condition,
@@ -194,11 +190,11 @@ class AsyncInvokeEngine:
         try:
             send()
         except DeliveryFailed as err:
-            self.lab.trace.add(
+            self.trace.add(
                 "delivery-failed", name, (request_id,), via=via, target=arn, condition=condition, reason=str(err)
             )
             return
-        self.lab.trace.add("delivery", name, (request_id,), via=via, target=arn, condition=condition)
+        self.trace.add("delivery", name, (request_id,), via=via, target=arn, condition=condition)
 
 
 def _error_message(payload: bytes) -> str:

@@ -30,7 +30,8 @@ from ..aws.moto_sqs import MotoSqs, SendFailed
 from .async_policy import DELIVERY_ACTIONS, destination_kind
 
 if TYPE_CHECKING:
-    from ..lab import Lab
+    from ..clock import Clock
+    from ..ports import Clients, EventQueue, Ids, Invoker, Place
 
 ERROR_MESSAGE_LIMIT = 1024
 
@@ -113,17 +114,18 @@ class DeliveryFailed(Exception):
 class Deliverer:
     """Sends records and dead letters with the lab's clients, checking the role first."""
 
-    def __init__(self, lab: Lab, submit_event: Any) -> None:
-        self.lab = lab
-        self.submit_event = submit_event  # the async engine's submit, for Lambda destinations
-        self.sqs = MotoSqs(lab.account_id)
+    def __init__(self, place: Place, ids: Ids, clock: Clock, invoker: Invoker, clients: Clients, sqs: MotoSqs) -> None:
+        self.place, self.ids, self.clock, self.invoker, self.clients = place, ids, clock, invoker, clients
+        self.sqs = sqs
+        #: Lambda's asynchronous queue, for a function as destination (connected by :mod:`lambdalab.wiring`)
+        self.queue: EventQueue | None = None
 
     def check_permission(self, role_arn: str, arn: str, kind: str) -> None:
         action = DELIVERY_ACTIONS[kind]
         resource = arn
         if kind == "s3":
             resource = f"{arn}/aws/lambda/async/*"
-        policies = moto_iam.role_policies(self.lab.account_id, role_arn)
+        policies = moto_iam.role_policies(self.place.account_id, role_arn)
         allowed = iam_policy.is_allowed(policies, action, resource)
         if kind == "s3" and not allowed:  # a policy on arn:aws:s3:::bucket/* allows the object
             allowed = iam_policy.is_allowed(policies, action, f"{arn}/aws/lambda/async/x")
@@ -144,17 +146,19 @@ class Deliverer:
             from ..errors import AwsError
 
             try:
-                target = self.lab.invocations.resolve(arn)
+                target = self.invoker.resolve(arn)
             except AwsError as err:
                 raise DeliveryFailed(f"{err.code}: {err.message}") from err
-            self.submit_event(target, body.encode(), self.lab.new_id())
+            if self.queue is None:
+                raise DeliveryFailed("Lambda destinations are not available in this lab.")
+            self.queue.submit(target, body.encode(), self.ids.new_id())
             return
         if kind == "events":
             detail = {"Source": "lambda", "DetailType": DETAIL_TYPES[success], "Detail": body, "EventBusName": arn}
             self._call("events", "put_events", Entries=[detail])
             return
         if kind == "s3":
-            key = s3_key(function_name, self.lab.clock.now, self.lab.new_id())
+            key = s3_key(function_name, self.clock.now, self.ids.new_id())
             self._call(
                 "s3",
                 "put_object",
@@ -193,7 +197,7 @@ class Deliverer:
         from botocore.exceptions import ClientError
 
         try:
-            answer = getattr(self.lab.client(service), operation)(**kwargs)
+            answer = getattr(self.clients.client(service), operation)(**kwargs)
         except ClientError as err:
             error = err.response.get("Error", {})
             raise DeliveryFailed(f"{error.get('Code')}: {error.get('Message')}") from err

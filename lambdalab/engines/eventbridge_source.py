@@ -25,7 +25,7 @@ from ..events import eventbridge
 from . import schedules
 
 if TYPE_CHECKING:
-    from .push_sources import PushSourcesEngine
+    from .push_handoff import PushHandOff
 
 
 def _when(value: Any) -> datetime:
@@ -34,18 +34,18 @@ def _when(value: Any) -> datetime:
     return datetime.fromtimestamp(float(value), UTC)
 
 
-def deliver(engine: PushSourcesEngine, rule: EventRule, target: dict[str, Any], original: dict[str, Any]) -> None:
+def deliver(engine: PushHandOff, rule: EventRule, target: dict[str, Any], original: dict[str, Any]) -> None:
     if rule.state != "ENABLED":
         return
     event = eventbridge.event(
         event_id=str(original["id"]),
         detail_type=str(original["detail-type"]),
         source=str(original["source"]),
-        time=_when(original.get("time", engine.lab.clock.now)),
+        time=_when(original.get("time", engine.clock.now)),
         detail=original.get("detail", {}),
         resources=list(original.get("resources") or []),
-        account=str(original.get("account", engine.lab.account_id)),
-        region=str(original.get("region", engine.lab.region)),
+        account=str(original.get("account", engine.place.account_id)),
+        region=str(original.get("region", engine.place.region)),
     )
     payload: dict[str, Any] | str = event
     if target.get("Input") is not None:
@@ -73,7 +73,7 @@ def _path(event: dict[str, Any], path: str) -> Any:
 class Schedules:
     """One clock process per scheduled rule; a put of the rule restarts it."""
 
-    def __init__(self, engine: PushSourcesEngine) -> None:
+    def __init__(self, engine: PushHandOff) -> None:
         self.engine = engine
         self._generation: dict[str, int] = {}
 
@@ -86,34 +86,34 @@ class Schedules:
         try:
             schedule = schedules.parse(expression)
         except schedules.ScheduleError:
-            self.engine.lab.trace.add("schedule-refused", None, rule=arn, expression=expression)
+            self.engine.trace.add("schedule-refused", None, rule=arn, expression=expression)
             moto_events.forget(rule)  # a rule EventBridge would have refused is not kept
             raise moto_events.validation_error("Parameter ScheduleExpression is not valid.") from None
-        clock = self.engine.lab.clock
+        clock = self.engine.clock
         clock.process(self._run(rule, schedule, self._generation[arn], clock.now), busy=False)
 
     def _run(
         self, rule: EventRule, schedule: schedules.Schedule, generation: int, created: datetime
     ) -> Generator[Wait, None, None]:
         arn = rule.arn
-        lab = self.engine.lab
+        clock, trace, ids = self.engine.clock, self.engine.trace, self.engine.ids
         while True:
-            at = schedules.next_after(schedule, lab.clock.now, start=created)
-            yield Wait((at - lab.clock.now).total_seconds(), busy=False)
+            at = schedules.next_after(schedule, clock.now, start=created)
+            yield Wait((at - clock.now).total_seconds(), busy=False)
             live = moto_events.current(rule)
             if self._generation.get(arn) != generation or live is None:
                 return
             if live.state != "ENABLED":
                 continue
-            event_id = lab.new_id()
-            lab.trace.add("schedule", rule.name, (event_id,), rule=arn, expression=live.schedule_expression)
+            event_id = ids.new_id()
+            trace.add("schedule", rule.name, (event_id,), rule=arn, expression=live.schedule_expression)
             message = {
                 "version": "0",
                 "id": event_id,
                 "detail-type": "Scheduled Event",
                 "source": "aws.events",
                 "account": rule.account_id,
-                "time": lab.clock.now.timestamp(),
+                "time": clock.now.timestamp(),
                 "region": rule.region,
                 "resources": [arn],
                 "detail": {},

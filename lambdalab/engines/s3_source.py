@@ -16,37 +16,33 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
 from ..aws import moto_s3
-from ..aws.lambda_policy import Caller
 from ..errors import AwsError
 from ..events import s3
+from ..ports import Caller
 
 if TYPE_CHECKING:
-    from .push_sources import PushSourcesEngine
+    from .push_handoff import PushHandOff
 
 UNABLE = "Unable to validate the following destination configurations"
 
 
-def validate(engine: PushSourcesEngine, bucket: moto_s3.S3Bucket) -> None:
+def validate(engine: PushHandOff, bucket: moto_s3.S3Bucket) -> None:
     """Refuse a LambdaFunctionConfiguration the function's policy does not allow."""
     for arn in bucket.function_arns:
         try:
-            target = engine.lab.invocations.resolve(arn)
+            target = engine.invoker.resolve(arn)
         except AwsError:
-            engine.lab.trace.add("s3-notification-refused", arn, source_arn=bucket.arn, reason="function not found")
+            engine.trace.add("s3-notification-refused", arn, source_arn=bucket.arn, reason="function not found")
             raise moto_s3.invalid_argument(UNABLE, arn, f"Function does not exist [{arn}]") from None
-        qualifier = target.invoked_arn.split(":")[7] if target.invoked_arn.count(":") >= 7 else None
+        qualifier = target.qualifier
         caller = Caller(service="s3.amazonaws.com", account=bucket.account_id, source_arn=bucket.arn)
         reason = engine.policies.check(target.spec.function_name, qualifier, caller)
         if reason:
-            engine.lab.trace.add(
-                "s3-notification-refused", target.spec.function_name, source_arn=bucket.arn, reason=reason
-            )
+            engine.trace.add("s3-notification-refused", target.spec.function_name, source_arn=bucket.arn, reason=reason)
             raise moto_s3.invalid_argument(UNABLE, arn, f"Not authorized to invoke function [{arn}]")
 
 
-def deliver(
-    engine: PushSourcesEngine, account_id: str, event_body: dict[str, Any], fn_arn: str, region_name: str
-) -> None:
+def deliver(engine: PushHandOff, account_id: str, event_body: dict[str, Any], fn_arn: str, region_name: str) -> None:
     src = event_body["Records"][0]
     obj = src["s3"]["object"]
     bucket = src["s3"]["bucket"]["name"]
@@ -57,10 +53,10 @@ def deliver(
         key=key,
         configuration_id=str(src["s3"]["configurationId"]),
         sequencer=s3.sequencer(engine.next_sequencer()),
-        event_time=engine.lab.clock.now,
+        event_time=engine.clock.now,
         size=obj.get("size"),
         etag=obj.get("eTag"),
-        request_id=engine.lab.new_id().replace("-", "")[:16].upper(),
+        request_id=engine.ids.new_id().replace("-", "")[:16].upper(),
         region=region_name,
     )
     engine.push(

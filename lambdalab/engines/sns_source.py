@@ -13,11 +13,11 @@ from ..events import sns
 
 if TYPE_CHECKING:
     from ..aws.moto_sns import SnsSubscription
-    from .push_sources import PushSourcesEngine
+    from .push_handoff import PushHandOff
 
 
 def deliver(
-    engine: PushSourcesEngine,
+    engine: PushHandOff,
     subscription: SnsSubscription,
     message: str,
     message_id: str,
@@ -30,7 +30,7 @@ def deliver(
         subscription_arn=subscription.arn,
         message_id=message_id,
         message=message,
-        timestamp=engine.lab.clock.now,
+        timestamp=engine.clock.now,
         subject=subject,
         attributes=attributes,
         region=topic_arn.split(":")[3],

@@ -15,11 +15,11 @@ arrived on the queue, or one of its batches settled.  With nothing at all to do 
 looks again every :data:`IDLE_POLL_SECONDS`, a wait that does not keep the lab busy.
 
 Each batch is a process too (:meth:`~MappingRunner.batch`): the invocation really
-runs (``lab.invocations.run``) when the batch starts, and then occupies one
-concurrency slot for a fixed *virtual duration*: by default one virtual second
-(``engine.invocation_seconds``; ``engine.durations[name]`` sets one function's),
-never more than the function's timeout, and exactly the timeout when it timed out.
-Measured durations would make every timeline differ run to run.  When the slot
+runs (through the lab's invoker) when the batch starts, and then occupies one
+concurrency slot for a fixed *virtual duration* (:mod:`.durations`: one virtual
+second unless ``lab.durations[name]`` says otherwise, never more than the
+function's timeout, exactly the timeout when it timed out).  Measured durations
+would make every timeline differ run to run.  When the slot
 frees, the batch is settled (:mod:`.sqs_errors`): deleted, or left to reappear when
 the visibility timeout ends.
 
@@ -43,8 +43,7 @@ import math
 from collections import Counter, deque
 from typing import TYPE_CHECKING, Any
 
-from ..aws import moto_hooks
-from ..aws.moto_sqs import MotoSqs, SqsMessage
+from ..aws.moto_sqs import SqsMessage
 from ..clock import Wait
 from ..errors import AwsError
 from . import attempts, filters, sqs_batching, sqs_errors, sqs_scaling, sqs_settings
@@ -53,10 +52,11 @@ from .sqs_poller import Poller, describe_body, find_queue
 
 if TYPE_CHECKING:
     from ..aws.event_source_mappings import Mapping
-    from ..aws.gateway import Gateway
-    from ..aws.lambda_invoke import Target
-    from ..clock import Process, Signal
-    from ..lab import Lab
+    from ..aws.moto_sqs import MotoSqs
+    from ..clock import Clock, Process, Signal
+    from ..ports import Ids, Invoker, Place, Target
+    from ..trace import Trace
+    from .durations import VirtualDurations
 
 #: an idle poller looks again this often (a long poll), without keeping the lab busy
 IDLE_POLL_SECONDS = 20.0
@@ -67,9 +67,45 @@ THROTTLE_BACKOFF_SECONDS = 1.0
 class SqsEngine:
     """Lambda's SQS pollers for every SQS mapping of the lab."""
 
-    name = "sqs"
     source_kind = "sqs"
     read_actions = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
+    user_reason = "USER_INITIATED"
+    unavailable = None
+
+    def __init__(
+        self,
+        place: Place,
+        ids: Ids,
+        clock: Clock,
+        trace: Trace,
+        invoker: Invoker,
+        sqs: MotoSqs,
+        durations: VirtualDurations,
+    ) -> None:
+        self.place, self.ids, self.clock, self.trace, self.invoker = place, ids, clock, trace, invoker
+        #: the lab's view of SQS's stored queues (and which messages its pollers hold)
+        self.sqs = sqs
+        #: virtual seconds an invocation occupies a concurrency slot, per function
+        self.durations = durations
+        #: how fast concurrency grows while messages wait (AWS today: 300; the 2022 text: 60)
+        self.rate_per_minute = sqs_scaling.RATE_PER_MINUTE
+        self.runners: dict[str, MappingRunner] = {}
+        self.in_flight: Counter[str] = Counter()  # per function, across mappings
+        self._batches = itertools.count(1)
+        self._arrivals: dict[str, Signal] = {}  # queue ARN -> "messages arrived", for its pollers
+
+    # -- SourceEngine: what the mapping service asks --------------------------------------
+    def accepts(self, source_arn: str) -> bool:
+        return source_arn.split(":")[2] == "sqs"
+
+    def duplicate_message(self, source_arn: str, function_name: str, uuid: str) -> str:
+        return (
+            f'An event source mapping with SQS arn (" {source_arn} ") and function (" {function_name} ") '
+            f"already exists. Please update or delete the existing mapping with UUID {uuid}"
+        )
+
+    def role_message(self, source_arn: str, action: str) -> str:
+        return f"The function execution role does not have permissions to call {action.split(':', 1)[1]} on SQS"
 
     def check_destination(self, role_arn: str, settings: dict[str, Any]) -> None:
         """SQS mappings have no on-failure destination (the queue's redrive policy is the DLQ)."""
@@ -79,36 +115,14 @@ class SqsEngine:
         queue = find_queue(self.sqs, source_arn)
         sqs_settings.check_visibility_timeout(self.sqs.visibility_timeout(queue), function_timeout)
 
-    def __init__(self, lab: Lab) -> None:
-        self.lab = lab
-        #: virtual seconds one invocation occupies a concurrency slot
-        self.invocation_seconds = 1.0
-        #: per-function override of :attr:`invocation_seconds`
-        self.durations: dict[str, float] = {}
-        #: how fast concurrency grows while messages wait (AWS today: 300; the 2022 text: 60)
-        self.rate_per_minute = sqs_scaling.RATE_PER_MINUTE
-        self.runners: dict[str, MappingRunner] = {}
-        self.in_flight: Counter[str] = Counter()  # per function, across mappings
-        self._batches = itertools.count(1)
-        #: the lab's view of SQS's stored queues (and which messages its pollers hold)
-        self.sqs = MotoSqs(lab.account_id)
-        self._arrivals: dict[str, Signal] = {}  # queue ARN -> "messages arrived", for its pollers
-        moto_hooks.set_sink("sqs-message", self._message_added)
-        lab.on_close(lambda: moto_hooks.set_sink("sqs-message", None))
-
-    def register(self, gw: Gateway) -> None:
-        """The mapping API itself lives in :mod:`lambdalab.aws.event_source_mappings`."""
-
-    # -- SourceEngine -----------------------------------------------------------------
-    def settings(self, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
-        arn = body.get("EventSourceArn") or self._source_of(current)
-        queue = find_queue(self.sqs, arn)
+    def settings(self, source_arn: str, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
+        queue = find_queue(self.sqs, source_arn)
         return sqs_settings.settings(body, current, fifo=self.sqs.is_fifo(queue))
 
     def start(self, mapping: Mapping) -> None:
         runner = MappingRunner(self, mapping)
         self.runners[mapping.uuid] = runner
-        self.lab.clock.process(runner.poll())
+        self.clock.process(runner.poll())
 
     def stop(self, mapping: Mapping) -> None:
         runner = self.runners.pop(mapping.uuid, None)
@@ -116,29 +130,18 @@ class SqsEngine:
             runner.stop()
 
     # -- helpers ------------------------------------------------------------------------
-    def duration(self, function_name: str, timeout: int, timed_out: bool) -> float:
-        """The virtual seconds an invocation takes (see the module docstring)."""
-        if timed_out:
-            return float(timeout)
-        return min(float(self.durations.get(function_name, self.invocation_seconds)), float(timeout))
-
     def next_batch_id(self) -> str:
         return f"b{next(self._batches)}"
-
-    def _source_of(self, current: dict[str, Any] | None) -> str:
-        for mapping in self.lab.mappings.mappings.values():
-            if mapping.settings is current:
-                return mapping.source_arn
-        return ""
 
     def arrival(self, queue_arn: str) -> Signal:
         """The signal the queue's next stored message fires (one per queue, shared by its pollers)."""
         signal = self._arrivals.get(queue_arn)
         if signal is None:
-            signal = self._arrivals[queue_arn] = self.lab.clock.signal()
+            signal = self._arrivals[queue_arn] = self.clock.signal()
         return signal
 
-    def _message_added(self, queue_arn: str) -> None:
+    def message_added(self, queue_arn: str) -> None:
+        """A message arrived in the queue (moto's SendMessage): its pollers look at once."""
         signal = self._arrivals.pop(queue_arn, None)
         if signal is not None:
             signal.succeed()
@@ -149,7 +152,7 @@ class MappingRunner:
 
     def __init__(self, engine: SqsEngine, mapping: Mapping) -> None:
         self.engine = engine
-        self.lab = engine.lab
+        self.clock, self.trace = engine.clock, engine.trace
         self.mapping = mapping
         self.uuid = mapping.uuid
         self.function = mapping.function_name
@@ -159,7 +162,7 @@ class MappingRunner:
         self.report_failures = sqs_settings.reports_item_failures(settings)
         self.patterns = filters.patterns(settings)
         self.max_concurrency = sqs_settings.max_concurrency(settings)
-        self.poller = Poller(engine.sqs, mapping.source_arn, self.lab.region)
+        self.poller = Poller(engine.sqs, mapping.source_arn, engine.place.region)
         self.in_flight = 0
         self.open: sqs_batching.OpenBatch | None = None
         self.ready: deque[tuple[sqs_batching.OpenBatch, str]] = deque()
@@ -168,7 +171,7 @@ class MappingRunner:
         self.limit_seen = 0
         self.stopped = False
         #: fired when one of this mapping's batches settles, or the mapping stops
-        self._changed = self.lab.clock.signal()
+        self._changed = self.clock.signal()
         #: message id -> when (ms since the epoch) the running batch holding it settles
         self.settling: dict[str, float] = {}
 
@@ -177,7 +180,7 @@ class MappingRunner:
         """Pump, then wait for the next thing due or for a signal; until the mapping stops."""
         while not self.stopped:
             arrived = self.engine.arrival(self.poller.arn)  # taken first: an arrival during the pump counts
-            self._changed = self.lab.clock.signal()
+            self._changed = self.clock.signal()
             seconds, busy = self._pump()
             yield Wait(seconds, busy=busy, wake_on=(arrived, self._changed))
 
@@ -196,26 +199,26 @@ class MappingRunner:
             self._returned([m for m, _ in batch.handles], None)
 
     def limit(self) -> int:
-        now = self.lab.clock.t
+        now = self.clock.t
         busy = 0.0 if self.busy_since is None else now - self.busy_since
         value = sqs_scaling.limit(
             busy, maximum_concurrency=self.max_concurrency, rate_per_minute=self.engine.rate_per_minute
         )
         if value != self.limit_seen:
             self.limit_seen = value
-            self.lab.trace.add("sqs-scale", self.function, (), mapping=self.uuid, limit=value)
+            self.trace.add("sqs-scale", self.function, (), mapping=self.uuid, limit=value)
         return value
 
     # -- the pump ----------------------------------------------------------------------------
     def _pump(self) -> tuple[float, bool]:
         """Start, close and gather batches; returns how long to wait (and whether that is work)."""
-        now = self.lab.clock.t
+        now = self.clock.t
         capacity_bound = False
         while True:
             limit = self.limit()
             while self.ready and self.in_flight < limit and now >= self.paused_until:
                 batch, reason = self.ready.popleft()
-                self.lab.clock.process_now(self.batch(batch, reason))
+                self.clock.process_now(self.batch(batch, reason))
             if self.ready or self.in_flight >= limit or now < self.paused_until:
                 capacity_bound = True
                 break
@@ -238,7 +241,7 @@ class MappingRunner:
         return self._next_look(now, capacity_bound)
 
     def _gather(self, got: list[SqsMessage], now: float) -> None:
-        trace = self.lab.trace
+        trace = self.trace
         trace.add(
             "sqs-receive",
             self.function,
@@ -294,10 +297,10 @@ class MappingRunner:
     # -- one batch --------------------------------------------------------------------------
     def batch(self, batch: sqs_batching.OpenBatch, reason: str) -> Process:
         """A batch's process: invoke, hold a concurrency slot for the virtual duration, settle."""
-        lab, trace = self.lab, self.lab.trace
+        trace, invoker = self.trace, self.engine.invoker
         ids = [r["messageId"] for r in batch.records]
         batch_id = self.engine.next_batch_id()
-        started = lab.clock.t
+        started = self.clock.t
         trace.add(
             "sqs-batch",
             self.function,
@@ -308,14 +311,14 @@ class MappingRunner:
             size=len(ids),
             bytes=batch.size,
         )
-        request_id = lab.new_id()
+        request_id = self.engine.ids.new_id()
         target: Target | None = None
         try:
-            target = lab.invocations.resolve(self.mapping.function_arn)
+            target = invoker.resolve(self.mapping.function_arn)
             reserved = target.spec.reserved_concurrency
             if reserved is not None and self.engine.in_flight[self.function] >= reserved:
                 raise AwsError("TooManyRequestsException", "Rate Exceeded.", 429)
-            result = lab.invocations.run(target, sqs_batching.event(batch.records), source="sqs", request_id=request_id)
+            result = invoker.run(target, sqs_batching.event(batch.records), source="sqs", request_id=request_id)
         except AwsError as err:
             attempt = attempts.refused(err, request_id)
         else:
@@ -325,10 +328,12 @@ class MappingRunner:
             self.paused_until = started + THROTTLE_BACKOFF_SECONDS
             self._settle(batch, batch_id, verdict, started, request_id)
             return
-        seconds = self.engine.duration(self.function, target.spec.timeout, attempt.timed_out) if target else 0.0
+        seconds = (
+            self.engine.durations.seconds(self.function, target.spec.timeout, attempt.timed_out) if target else 0.0
+        )
         self.in_flight += 1
         self.engine.in_flight[self.function] += 1
-        settles_ms = (lab.clock.start.timestamp() + started + seconds) * 1000
+        settles_ms = (self.clock.start.timestamp() + started + seconds) * 1000
         for message, _ in batch.handles:
             self.settling[message.id] = settles_ms
         trace.add("sqs-concurrency", self.function, (), mapping=self.uuid, in_flight=self.in_flight, batch=batch_id)
@@ -344,7 +349,7 @@ class MappingRunner:
     def _settle(
         self, batch: sqs_batching.OpenBatch, batch_id: str, verdict: sqs_errors.Verdict, started: float, request_id: str
     ) -> None:
-        trace = self.lab.trace
+        trace = self.trace
         ids = [r["messageId"] for r in batch.records]
         trace.add(
             "sqs-batch-result",
@@ -371,20 +376,20 @@ class MappingRunner:
     def _returned(self, messages: list[SqsMessage], batch_id: str | None) -> None:
         if not messages:
             return
-        start = self.lab.clock.start.timestamp()
+        start = self.clock.start.timestamp()
         at = self.poller.visible_at(messages) / 1000.0 - start
-        self.lab.trace.add(
+        self.trace.add(
             "sqs-returned",
             self.function,
             [m.id for m in messages],
             mapping=self.uuid,
             batch=batch_id,
-            visible_at=round(max(at, self.lab.clock.t), 3),
+            visible_at=round(max(at, self.clock.t), 3),
         )
 
     def _redriven(self, message: SqsMessage) -> None:
         dlq = self.poller.dead_letter_arn
-        self.lab.trace.add(
+        self.trace.add(
             "sqs-redrive",
             self.function,
             (message.id,),

@@ -38,15 +38,17 @@ from . import stream_batching as batching
 from . import stream_errors as errors
 from . import stream_records as shapes
 from .attempts import Attempt, Outcome, invoked, refused
-from .destinations import Deliverer, DeliveryFailed
-from .stream_poller import DynamoDBSource, KinesisSource, open_source, start_index
+from .destinations import DeliveryFailed
+from .stream_poller import DynamoDBSource, KinesisSource, start_index
 
 if TYPE_CHECKING:
     from collections.abc import Generator
 
     from ..aws.event_source_mappings import Mapping
-    from ..aws.gateway import Gateway
-    from ..lab import Lab
+    from ..clock import Clock
+    from ..ports import Ids, Invoker, Place
+    from ..trace import Trace
+    from .destinations import Deliverer
 
 INVOKE_SECONDS = 1.0
 POLL_SECONDS = 1.0
@@ -88,26 +90,37 @@ class StreamEngine:
 
     source_kind = ""
     read_actions: tuple[str, ...] = ()
-    name = ""
+    user_reason = "User action"
+    unavailable = None
+    #: reads the source's shards (one class per kind of stream)
+    source_class: type[KinesisSource | DynamoDBSource]
 
-    def __init__(self, lab: Lab) -> None:
-        self.lab = lab
+    def __init__(
+        self, place: Place, ids: Ids, clock: Clock, trace: Trace, invoker: Invoker, deliverer: Deliverer
+    ) -> None:
+        self.place, self.ids, self.clock, self.trace, self.invoker = place, ids, clock, trace, invoker
+        self.deliverer = deliverer
         self.runs: dict[str, _Run] = {}
         self.resume: dict[str, dict[str, int]] = {}  # mapping UUID -> shard -> index to read next
-        self.deliverer = Deliverer(lab, None)
-        lab.clock.add_busy_probe(self._unread)
 
-    def register(self, gw: Gateway) -> None:
-        """Stream mappings add no API operations of their own."""
+    # -- SourceEngine: what the mapping service asks --------------------------------------
+    def accepts(self, source_arn: str) -> bool:
+        raise NotImplementedError
+
+    def duplicate_message(self, source_arn: str, function_name: str, uuid: str) -> str:
+        return (
+            f'The event source arn (" {source_arn} ") and function (" {function_name} ") provided mapping '
+            f"already exists. Please update or delete the existing mapping with UUID {uuid}"
+        )
+
+    def role_message(self, source_arn: str, action: str) -> str:
+        raise NotImplementedError
 
     # -- the SourceEngine protocol ----------------------------------------------------
-    def settings(self, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
-        arn = body.get("EventSourceArn", "")
-        if current is None and not (KinesisSource if self.source_kind == "kinesis" else DynamoDBSource).exists(
-            self.lab, arn
-        ):
-            raise invalid_parameter(f"Stream not found: {arn}")
-        return stream_settings.settings(self.source_kind, arn, body, current)
+    def settings(self, source_arn: str, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
+        if current is None and not self.source_class.exists(self.place, source_arn):
+            raise invalid_parameter(f"Stream not found: {source_arn}")
+        return stream_settings.settings(self.source_kind, source_arn, body, current)
 
     def check_function(self, source_arn: str, function_timeout: int) -> None:
         """A stream has no visibility timeout: any function timeout will do."""
@@ -120,14 +133,14 @@ class StreamEngine:
             return
         action, family = stream_settings.DESTINATION_ACTIONS[service]
         resource = f"{arn}/*" if service == "s3" else arn
-        if not iam_policy.is_allowed(moto_iam.role_policies(self.lab.account_id, role_arn), action, resource):
+        if not iam_policy.is_allowed(moto_iam.role_policies(self.place.account_id, role_arn), action, resource):
             raise invalid_parameter(
                 f"The function execution role does not have permissions to call {action.split(':')[1]} on {family}"
             )
 
     def start(self, mapping: Mapping) -> None:
-        role = str(self.lab.invocations.resolve(mapping.function_arn).role)
-        source = open_source(self.lab, self.source_kind, mapping.source_arn, role)
+        role = str(self.invoker.resolve(mapping.function_arn).role)
+        source = self.source_class(self.place, mapping.source_arn, role)
         shards = source.shards()
         saved = self.resume.get(mapping.uuid, {})
         cursors = {s: saved[s] if s in saved else start_index(source, s, mapping.settings) for s in shards}
@@ -136,7 +149,7 @@ class StreamEngine:
         run = _Run(mapping, source, cursors, lanes, filters.patterns(mapping.settings))
         self.runs[mapping.uuid] = run
         for shard in shards:
-            self.lab.clock.process(self._poll(run, shard), busy=False)
+            self.clock.process(self._poll(run, shard), busy=False)
 
     def stop(self, mapping: Mapping) -> None:
         run = self.runs.pop(mapping.uuid, None)
@@ -152,7 +165,8 @@ class StreamEngine:
         }
 
     # -- polling ------------------------------------------------------------------------
-    def _unread(self) -> bool:
+    def has_unread(self) -> bool:
+        """Whether a running mapping has records it has not read yet (work for the clock)."""
         return any(run.source.count(s) > c for run in self.runs.values() for s, c in run.cursors.items())
 
     def _poll(self, run: _Run, shard: str) -> Generator[Wait, None, None]:
@@ -172,17 +186,15 @@ class StreamEngine:
         if len(kept) < len(items):
             passed = {i.index for i in kept}
             dropped = [i.seq for i in items if i.index not in passed]
-            self.lab.trace.add(
-                "stream-filtered", run.mapping.function_name, (run.mapping.uuid,), shard=shard, seqs=dropped
-            )
+            self.trace.add("stream-filtered", run.mapping.function_name, (run.mapping.uuid,), shard=shard, seqs=dropped)
         lanes = run.lanes[shard]
-        now = self.lab.clock.t
+        now = self.clock.t
         for item in kept:
             lanes[batching.lane_of(item.key, len(lanes))].buffer.append((item, now))
         for lane in lanes:
             if lane.buffer and not lane.active:
                 lane.active = True
-                self.lab.clock.process(self._lane(run, lane))
+                self.clock.process(self._lane(run, lane))
 
     # -- a lane: batches, one after the other -------------------------------------------------
     def _lane(self, run: _Run, lane: _Lane) -> Generator[Wait, None, None]:
@@ -207,7 +219,7 @@ class StreamEngine:
                     size,
                     float(settings["MaximumBatchingWindowInSeconds"]),
                     lane.buffer[0][1],
-                    self.lab.clock.t,
+                    self.clock.t,
                 )
                 if wait > 0:
                     yield Wait(min(wait, POLL_SECONDS))
@@ -259,7 +271,7 @@ class StreamEngine:
                     break
                 if step.action == "bisect":
                     first, _ = errors.halves(len(items))
-                    self.lab.trace.add(
+                    self.trace.add(
                         "stream-bisect",
                         run.mapping.function_name,
                         (run.mapping.uuid,),
@@ -275,14 +287,14 @@ class StreamEngine:
                     break
                 retries += step.counted
                 rounds += 1
-                self.lab.trace.add(
+                self.trace.add(
                     "stream-retry-wait",
                     run.mapping.function_name,
                     (run.mapping.uuid,),
                     shard=lane.shard,
                     lane=lane.number,
                     delay=step.delay,
-                    until=self.lab.clock.t + step.delay,
+                    until=self.clock.t + step.delay,
                     reason=last.attempt.outcome.value,
                     retry=retries,
                 )
@@ -300,7 +312,7 @@ class StreamEngine:
                 break
             rounds += 1
             yield Wait(errors.backoff_delay(rounds))
-        self.lab.trace.add(
+        self.trace.add(
             "stream-window-final",
             run.mapping.function_name,
             (run.mapping.uuid,),
@@ -330,12 +342,12 @@ class StreamEngine:
             )
         else:
             event = batch_event.event(records)
-        request_id = self.lab.new_id()
-        start = self.lab.clock.t
+        request_id = self.ids.new_id()
+        start = self.clock.t
         failed_from: int | None = None
         try:
-            target = self.lab.invocations.resolve(mapping.function_arn)
-            result = self.lab.invocations.run(
+            target = self.invoker.resolve(mapping.function_arn)
+            result = self.invoker.run(
                 target, json.dumps(event).encode(), source=self.source_kind, request_id=request_id
             )
         except AwsError as err:
@@ -353,7 +365,7 @@ class StreamEngine:
                 if "ReportBatchItemFailures" in settings.get("FunctionResponseTypes", []) and items:
                     tried, failed_from = errors.read_answer(tried, [i.seq for i in items])
         mapping.last_result = "OK" if tried.ok else "PROBLEM: Function call failed"
-        self.lab.trace.add(
+        self.trace.add(
             "stream-batch",
             mapping.function_name,
             (mapping.uuid,),
@@ -373,7 +385,7 @@ class StreamEngine:
         return _Invocation(tried, event, failed_from)
 
     def _checkpoint(self, run: _Run, lane: _Lane, items: list[shapes.StreamItem]) -> None:
-        self.lab.trace.add(
+        self.trace.add(
             "stream-checkpoint",
             run.mapping.function_name,
             (run.mapping.uuid,),
@@ -393,7 +405,7 @@ class StreamEngine:
         last: _Invocation | None,
     ) -> None:
         mapping = run.mapping
-        trace = self.lab.trace
+        trace = self.trace
         trace.add(
             "stream-discard",
             mapping.function_name,
@@ -410,7 +422,7 @@ class StreamEngine:
         service = stream_settings.destination_service(arn)
         record = shapes.failure_record(
             kind=self.source_kind,
-            timestamp=self.lab.clock.now,
+            timestamp=self.clock.now,
             request_id=last.attempt.request_id if last else "",
             function_arn=mapping.function_arn,
             condition=condition,
@@ -423,10 +435,10 @@ class StreamEngine:
             payload=(last.event if last and service == "s3" else None),
         )
         try:
-            role = str(self.lab.invocations.resolve(mapping.function_arn).role)
+            role = str(self.invoker.resolve(mapping.function_arn).role)
             if service == "s3":
                 self.deliverer.check_permission(role, arn, "s3")
-                key = shapes.s3_key(mapping.uuid, items[0].shard, self.lab.clock.now, self.lab.new_id())
+                key = shapes.s3_key(mapping.uuid, items[0].shard, self.clock.now, self.ids.new_id())
                 self.deliverer._call(
                     "s3",
                     "put_object",
@@ -460,16 +472,27 @@ class StreamEngine:
         )
 
     def _epoch(self) -> float:
-        return self.lab.clock.now.timestamp()
+        return self.clock.now.timestamp()
 
 
 class KinesisEngine(StreamEngine):
+    """Kinesis data streams (``arn:aws:kinesis:...:stream/name``)."""
+
     source_kind = "kinesis"
     read_actions = ("kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStream", "kinesis:ListShards")
-    name = "kinesis-mappings"
+    source_class = KinesisSource
+
+    def accepts(self, source_arn: str) -> bool:
+        parts = source_arn.split(":")
+        return parts[2] == "kinesis" and parts[5].startswith("stream/")
+
+    def role_message(self, source_arn: str, action: str) -> str:
+        return f"The function execution role does not have permissions to call {action.split(':', 1)[1]} on Kinesis"
 
 
 class DynamoDBStreamsEngine(StreamEngine):
+    """DynamoDB Streams (``arn:aws:dynamodb:...:table/name/stream/label``)."""
+
     source_kind = "dynamodb"
     read_actions = (
         "dynamodb:GetRecords",
@@ -477,4 +500,14 @@ class DynamoDBStreamsEngine(StreamEngine):
         "dynamodb:DescribeStream",
         "dynamodb:ListStreams",
     )
-    name = "dynamodb-mappings"
+    source_class = DynamoDBSource
+
+    def accepts(self, source_arn: str) -> bool:
+        parts = source_arn.split(":")
+        return parts[2] == "dynamodb" and "/stream/" in parts[5]
+
+    def role_message(self, source_arn: str, action: str) -> str:
+        return (
+            f"Cannot access stream {source_arn}. Please ensure the role can perform the GetRecords, "
+            "GetShardIterator, DescribeStream, and ListStreams Actions on your stream in IAM."
+        )

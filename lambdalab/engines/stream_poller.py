@@ -24,19 +24,19 @@ from ..errors import invalid_parameter
 from .stream_records import StreamItem, dynamodb_record, kinesis_record
 
 if TYPE_CHECKING:
-    from ..lab import Lab
+    from ..ports import Place
 
 
 class KinesisSource:
     kind = "kinesis"
 
-    def __init__(self, lab: Lab, arn: str, role_arn: str) -> None:
-        self.lab, self.arn, self.role_arn = lab, arn, role_arn
-        self.stream = MotoKinesis(lab.account_id, lab.region)
+    def __init__(self, place: Place, arn: str, role_arn: str) -> None:
+        self.place, self.arn, self.role_arn = place, arn, role_arn
+        self.stream = MotoKinesis(place.account_id, place.region)
 
     @staticmethod
-    def exists(lab: Lab, arn: str) -> bool:
-        return MotoKinesis(lab.account_id, lab.region).exists(arn)
+    def exists(place: Place, arn: str) -> bool:
+        return MotoKinesis(place.account_id, place.region).exists(arn)
 
     def retention(self) -> float:
         retention = self.stream.retention_seconds(self.arn)
@@ -62,7 +62,7 @@ class KinesisSource:
                 data_b64=rec.data,
                 arrival=rec.arrival,
                 role_arn=self.role_arn,
-                region=self.lab.region,
+                region=self.place.region,
                 stream_arn=self.arn,
             )
             size = (
@@ -81,13 +81,13 @@ class KinesisSource:
 class DynamoDBSource:
     kind = "dynamodb"
 
-    def __init__(self, lab: Lab, arn: str, role_arn: str) -> None:
-        self.lab, self.arn, self.role_arn = lab, arn, role_arn
-        self.stream = MotoDynamoDB(lab.account_id, lab.region)
+    def __init__(self, place: Place, arn: str, role_arn: str) -> None:
+        self.place, self.arn, self.role_arn = place, arn, role_arn
+        self.stream = MotoDynamoDB(place.account_id, place.region)
 
     @staticmethod
-    def exists(lab: Lab, arn: str) -> bool:
-        return MotoDynamoDB(lab.account_id, lab.region).exists(arn)
+    def exists(place: Place, arn: str) -> bool:
+        return MotoDynamoDB(place.account_id, place.region).exists(arn)
 
     def retention(self) -> float:
         return 24 * 3600.0
@@ -104,7 +104,7 @@ class DynamoDBSource:
     def read(self, shard: str, start: int, limit: int) -> list[StreamItem]:
         out = []
         for offset, item in enumerate(self.stream.read(self.arn, start, limit)):
-            record = dynamodb_record(item.record, region=self.lab.region, stream_arn=self.arn)
+            record = dynamodb_record(item.record, region=self.place.region, stream_arn=self.arn)
             keys = json.dumps(record["dynamodb"]["Keys"], sort_keys=True)
             out.append(
                 StreamItem(
@@ -118,10 +118,6 @@ class DynamoDBSource:
                 )
             )
         return out
-
-
-def open_source(lab: Lab, kind: str, arn: str, role_arn: str) -> KinesisSource | DynamoDBSource:
-    return KinesisSource(lab, arn, role_arn) if kind == "kinesis" else DynamoDBSource(lab, arn, role_arn)
 
 
 def start_index(source: KinesisSource | DynamoDBSource, shard: str, settings: dict[str, Any]) -> int:

@@ -45,6 +45,8 @@ def test_eventbridge_failure_destination(lab: lambdalab.Lab) -> None:
     assert event["detail-type"] == "Lambda Function Invocation Result - Failure"
     assert event["detail"]["requestContext"]["requestId"] == rid
     assert event["detail"]["requestContext"]["condition"] == "RetriesExhausted"
+    # the bus and the function that ran, as in the events AWS puts on the bus (invocation-async-retain-records)
+    assert event["resources"] == [bus, lab.arn("lambda", f"function:{name}:$LATEST")]
 
 
 def test_lambda_destination_gets_the_record_as_an_async_event(lab: lambdalab.Lab) -> None:

@@ -7,6 +7,8 @@ functions on the FakeRuntime (helpers in ``async_support``).
 from __future__ import annotations
 
 import json
+import threading
+from typing import Any
 
 import pytest
 from async_support import attempt_times, drain, invoke_event, make_function, make_queue, request_id
@@ -74,17 +76,34 @@ def test_maximum_retry_attempts_zero_means_one_attempt(lab: lambdalab.Lab) -> No
     assert json.loads(msg["Body"])["requestContext"]["approximateInvokeCount"] == 1
 
 
-def test_throttled_event_backs_off_and_ends_event_age_exceeded(lab: lambdalab.Lab) -> None:
-    name = make_function(lab)
+def test_a_throttled_event_backs_off_while_reserved_concurrency_is_used_up(lab: lambdalab.Lab) -> None:
+    """Throttles (429) are retried with a backoff from 1 s, doubling, until the event is too old
+    (invocation-async-error-handling)."""
+    entered, gate = threading.Event(), threading.Event()
+
+    def hold(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        if event.get("hold"):
+            entered.set()
+            gate.wait(30)
+        return {}
+
+    name = make_function(lab, code=hold)
     url, arn = make_queue(lab, "failures-age")
     client = lab.client("lambda")
-    client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
+    client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
     client.put_function_event_invoke_config(
         FunctionName=name, MaximumEventAgeInSeconds=60, DestinationConfig={"OnFailure": {"Destination": arn}}
     )
-    rid = request_id(invoke_event(lab, name, {"n": 1}))
-    start = lab.clock.t
-    lab.run_until_idle()
+    holder = threading.Thread(target=client.invoke, kwargs={"FunctionName": name, "Payload": b'{"hold": true}'})
+    holder.start()  # a synchronous call takes the one slot and keeps it while the clock runs
+    assert entered.wait(10)
+    try:
+        rid = request_id(invoke_event(lab, name, {"n": 1}))
+        start = lab.clock.t
+        lab.run_until_idle()
+    finally:
+        gate.set()
+        holder.join(10)
     assert [t - start for t in attempt_times(lab, rid)] == [0, 1, 3, 7, 15, 31]
     outcomes = {r.detail["outcome"] for r in lab.trace.where("async-attempt") if r.ids == (rid,)}
     assert outcomes == {"throttle"}
@@ -94,6 +113,31 @@ def test_throttled_event_backs_off_and_ends_event_age_exceeded(lab: lambdalab.La
     record = json.loads(msg["Body"])
     assert record["requestContext"]["condition"] == "EventAgeExceeded"
     assert record["responseContext"]["statusCode"] == 429
+
+
+def test_reserved_concurrency_zero_sends_events_to_the_dlq_and_destination_without_retries(lab: lambdalab.Lab) -> None:
+    """ "When you set reserved concurrency to zero for an asynchronously invoked function, Lambda begins
+    sending new events to the configured dead-letter queue or the on-failure event destination, without
+    any retries" (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html)."""
+    dlq_url, dlq_arn = make_queue(lab, "zero-dlq")
+    url, arn = make_queue(lab, "zero-failures")
+    name = make_function(lab, DeadLetterConfig={"TargetArn": dlq_arn})
+    client = lab.client("lambda")
+    client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
+    client.put_function_event_invoke_config(FunctionName=name, DestinationConfig={"OnFailure": {"Destination": arn}})
+    rid = request_id(invoke_event(lab, name, {"n": 2}))
+    start = lab.clock.t
+    lab.run_until_idle()
+    assert [t - start for t in attempt_times(lab, rid)] == [0]  # no retries, no six hours of backoff
+    (done,) = [r for r in lab.trace.where("async-done") if r.ids == (rid,)]
+    assert done.t == start and done.detail["condition"] == "RetriesExhausted"
+    (msg,) = drain(lab, url)
+    record = json.loads(msg["Body"])
+    assert record["requestContext"]["approximateInvokeCount"] == 1
+    assert record["requestPayload"] == {"n": 2} and record["responseContext"]["statusCode"] == 429
+    (dead,) = drain(lab, dlq_url)
+    assert json.loads(dead["Body"]) == {"n": 2}
+    assert dead["MessageAttributes"]["ErrorCode"]["StringValue"] == "429"
     client.delete_function_concurrency(FunctionName=name)
 
 

@@ -153,3 +153,12 @@ def test_dlq_error_message_is_cut_at_one_kilobyte() -> None:
     attrs = dlq_attributes("r", 200, "x" * 5000)
     assert len(attrs["ErrorMessage"]["StringValue"]) == 1024
     assert attrs["ErrorCode"] == {"DataType": "Number", "StringValue": "200"}
+
+
+def test_reserved_concurrency_zero_ends_a_throttled_event_at_once_without_retries() -> None:
+    """invocation-async-retain-records: with reserved concurrency 0, new events go to the DLQ or
+    on-failure destination "without any retries"; used-up concurrency above zero backs off."""
+    zero = p.next_step(Outcome.THROTTLE, function_errors=0, backoff_streak=1, age=0, reserved_concurrency=0)
+    assert (zero.action, zero.delay, zero.condition) == ("finish", 0.0, "RetriesExhausted")
+    busy = p.next_step(Outcome.THROTTLE, function_errors=0, backoff_streak=1, age=0, reserved_concurrency=1)
+    assert (busy.action, busy.delay) == ("retry", 1.0)

@@ -293,6 +293,25 @@ def test_the_function_receives_lambdas_sqs_event_shape(lab: lambdalab.Lab, role:
     assert record["receiptHandle"].startswith("AQEB")
 
 
+def test_fifo_records_always_carry_a_sequence_number_growing_in_send_order(lab: lambdalab.Lab, role: str) -> None:
+    """FIFO records carry ``SequenceNumber`` (services-sqs / with-sqs example event), also when the queue
+    deduplicates by content (no MessageDeduplicationId sent)."""
+    s = setup(lab, role, EVENT, fifo=True, BatchSize=10)
+    lab.client("sqs").set_queue_attributes(QueueUrl=s.url, Attributes={"ContentBasedDeduplication": "true"})
+    sqs = lab.client("sqs")
+    for body in ("a", "b", "c"):
+        sqs.send_message(QueueUrl=s.url, MessageBody=body, MessageGroupId="g")
+    lab.run_until_idle(60)
+    logs = lab.client("logs").filter_log_events(logGroupName=f"/aws/lambda/{s.function}")["events"]
+    records = [
+        r for e in logs if "EVENT " in e["message"] for r in json.loads(e["message"].split("EVENT ", 1)[1])["Records"]
+    ]
+    numbers = [r["attributes"]["SequenceNumber"] for r in records]
+    assert [r["body"] for r in records] == ["a", "b", "c"]
+    assert all(n.isdigit() and len(n) == 20 for n in numbers) and numbers == sorted(numbers, key=int)
+    assert {r["attributes"]["MessageGroupId"] for r in records} == {"g"}
+
+
 def test_disabling_stops_polling(lab: lambdalab.Lab, role: str) -> None:
     s = setup(lab, role, OK)
     lab.client("lambda").update_event_source_mapping(UUID=s.uuid, Enabled=False)

@@ -14,6 +14,7 @@ Tested with the moto range pinned in ``pyproject.toml``.
 from __future__ import annotations
 
 import inspect
+import itertools
 import json
 from collections.abc import Callable
 from functools import cache
@@ -156,6 +157,15 @@ def self_test() -> None:
 
 _installed = False
 
+#: SQS numbers FIFO messages with "large, non-consecutive" 128-bit numbers that grow in send order
+#: (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html);
+#: the lab's are 20 digits, 2**16 apart, from one counter for every queue of the process
+_fifo_numbers = itertools.count(1)
+
+
+def _next_fifo_sequence_number() -> str:
+    return str(18_000_000_000_000_000_000 + next(_fifo_numbers) * 65_536)
+
 
 def install() -> None:
     """Patch moto once per process (idempotent)."""
@@ -251,6 +261,8 @@ def install() -> None:
 
     def add_message(self: Any, message: Any) -> None:
         original_add_message(self, message)
+        if self.fifo_queue:  # every FIFO message gets its SequenceNumber (moto gives one only with an explicit
+            message.sequence_number = _next_fifo_sequence_number()  # dedup id, and not in send order)
         hook = _sinks.get("sqs-message")
         if hook:
             hook(self.queue_arn)

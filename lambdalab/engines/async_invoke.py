@@ -92,6 +92,7 @@ class AsyncInvokeEngine:
                 age=self.clock.t - enqueued,
                 max_retries=max_retries,
                 max_age=max_age,
+                reserved_concurrency=target.spec.reserved_concurrency,
             )
             if step.action == "retry":
                 trace.add(

@@ -7,10 +7,16 @@ What Lambda does after each attempt of an event from its asynchronous queue:
   before the first retry and "about two minutes" before the second; the lab waits
   exactly :data:`FUNCTION_ERROR_DELAYS` (60 s, then 120 s) so a timeline reads
   0, 60, 180 every run;
-- a **throttle** (``TooManyRequestsException``, e.g. reserved concurrency 0) or a
-  **system error** does not use up retries: Lambda puts the event back with a
-  backoff that starts at 1 s and doubles up to 5 minutes, until the event is too
-  old;
+- a **throttle** (``TooManyRequestsException``: the function's reserved concurrency
+  is used up) or a **system error** does not use up retries: Lambda puts the event
+  back with a backoff that starts at 1 s and doubles up to 5 minutes, until the
+  event is too old;
+- **reserved concurrency 0** is different: "When you set reserved concurrency to zero
+  for an asynchronously invoked function, Lambda begins sending new events to the
+  configured dead-letter queue or the on-failure event destination, without any
+  retries" (invocation-async-retain-records).  The event ends after its one
+  throttled attempt; the lab gives it the condition ``RetriesExhausted`` (AWS's page
+  does not show the record);
 - an event older than ``MaximumEventAgeInSeconds`` (60-21600, default 21600) is
   discarded with condition ``EventAgeExceeded``. The lab expires it at exactly
   its maximum age (a retry falling due at exactly that age still runs).
@@ -82,14 +88,18 @@ def next_step(
     age: float,
     max_retries: int = DEFAULT_MAX_RETRIES,
     max_age: float = DEFAULT_MAX_AGE,
+    reserved_concurrency: int | None = None,
 ) -> Step:
     """Decide the fate of an event after one attempt.
 
     ``function_errors`` and ``backoff_streak`` already count this attempt;
-    ``age`` is the event's age now, in seconds.
+    ``age`` is the event's age now, in seconds; ``reserved_concurrency`` is the
+    function's (None: unreserved).
     """
     if outcome is Outcome.SUCCESS:
         return Step("finish", 0.0, "Success")
+    if outcome is Outcome.THROTTLE and reserved_concurrency == 0:
+        return Step("finish", 0.0, "RetriesExhausted")  # straight to the DLQ / on-failure destination
     if outcome is Outcome.FUNCTION_ERROR:
         if not retries_left(function_errors, max_retries):
             return Step("finish", 0.0, "RetriesExhausted")

@@ -4,7 +4,8 @@
 EventInvokeConfig) receive an *invocation record*: the request, the response and
 how it ended.  SQS and SNS get it as the message, a Lambda function as its event
 (invoked asynchronously), EventBridge as the ``detail`` of an event with
-``source: "lambda"``, S3 (on failure only) as a JSON object under
+``source: "lambda"`` whose ``resources`` are the bus and the function version that
+ran (as the events users capture from AWS show), S3 (on failure only) as a JSON object under
 ``aws/lambda/async/<function>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<uuid>``.
 
 A **dead-letter queue** (``DeadLetterConfig.TargetArn`` of the function, SQS or
@@ -153,9 +154,16 @@ class Deliverer:
                 raise DeliveryFailed("Lambda destinations are not available in this lab.")
             self.queue.submit(target, body.encode(), self.ids.new_id())
             return
-        if kind == "events":
-            detail = {"Source": "lambda", "DetailType": DETAIL_TYPES[success], "Detail": body, "EventBusName": arn}
-            self._call("events", "put_events", Entries=[detail])
+        if kind == "events":  # resources: the bus and the (qualified) function, as AWS's events list them
+            function_arn = str(record.get("requestContext", {}).get("functionArn", ""))
+            entry = {
+                "Source": "lambda",
+                "DetailType": DETAIL_TYPES[success],
+                "Detail": body,
+                "EventBusName": arn,
+                "Resources": [arn, function_arn] if function_arn else [arn],
+            }
+            self._call("events", "put_events", Entries=[entry])
             return
         if kind == "s3":
             key = s3_key(function_name, self.clock.now, self.ids.new_id())

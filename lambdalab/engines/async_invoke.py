@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import AwsError
 from . import async_policy
@@ -29,19 +29,36 @@ from .destinations import DeliveryFailed, dlq_attributes, invocation_record
 if TYPE_CHECKING:
     from collections.abc import Generator
 
-    from ..aws.event_invoke_config import EventInvokeConfigs
+    from ..aws.event_invoke_config import EventInvokeConfig
     from ..clock import Clock
     from ..ports import Invoker, Target
     from ..runtime.types import InvokeResult
     from ..trace import Trace
-    from .destinations import Deliverer
+
+
+class InvokeConfigs(Protocol):
+    """The event invoke configs the engine reads (:class:`lambdalab.aws.event_invoke_config.EventInvokeConfigs`)."""
+
+    def lookup(self, function_name: str, qualifier: str | None) -> EventInvokeConfig | None: ...
+
+
+class Delivery(Protocol):
+    """Where records and dead letters go (:class:`.destinations.Deliverer`); raises DeliveryFailed."""
+
+    def send_record(
+        self, arn: str, record: dict[str, Any], *, role_arn: str, function_name: str, success: bool
+    ) -> None: ...
+
+    def send_dead_letter(
+        self, arn: str, event: bytes, attributes: dict[str, dict[str, str]], *, role_arn: str
+    ) -> None: ...
 
 
 class AsyncInvokeEngine:
     """The asynchronous invocation queue of every function in the lab."""
 
     def __init__(
-        self, clock: Clock, trace: Trace, invoker: Invoker, configs: EventInvokeConfigs, deliverer: Deliverer
+        self, clock: Clock, trace: Trace, invoker: Invoker, configs: InvokeConfigs, deliverer: Delivery
     ) -> None:
         self.clock, self.trace, self.invoker = clock, trace, invoker
         self.configs, self.deliverer = configs, deliverer

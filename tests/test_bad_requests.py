@@ -160,3 +160,20 @@ def test_unknown_operations_get_each_services_own_refusal(lab: lambdalab.Lab) ->
         )
     # and what the services do have still works
     assert lab.client("sqs").list_queues() is not None and lab.client("sns").list_topics() is not None
+
+
+def test_services_that_sign_with_another_services_name_keep_their_operations(lab: lambdalab.Lab) -> None:
+    """DynamoDB Streams signs as ``dynamodb`` and API Gateway v2 as ``apigateway`` (botocore's
+    ``signingName``): their operations are theirs, not unknown DynamoDB or API Gateway ones."""
+    streams = lab.client("dynamodbstreams")
+    assert streams.list_streams()["Streams"] == []
+    with pytest.raises(ClientError) as err:  # a real DynamoDB Streams operation, answered by moto
+        streams.describe_stream(StreamArn=lab.arn("dynamodb", "table/none/stream/2025-01-06T09:00:00"))
+    assert err.value.response["Error"]["Code"] != "UnknownOperationException"
+    assert lab.client("apigatewayv2").get_apis()["Items"] == []
+    # a target neither service has is still refused
+    status, _, body = send(
+        lab, "dynamodb", "POST", "/", b"{}",
+        {"X-Amz-Target": "DynamoDBStreams_20120810.Frobnicate", "Content-Type": "application/x-amz-json-1.0"},
+    )  # fmt: skip
+    assert (status, json.loads(body)) == (400, {"__type": "com.amazon.coral.service#UnknownOperationException"})

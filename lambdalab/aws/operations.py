@@ -82,13 +82,31 @@ def _operation_names(service: str) -> frozenset[str]:
     return frozenset(service_model(service).operation_names)
 
 
+#: services that sign with another service's name (SigV4 scope ``dynamodb`` for DynamoDB Streams,
+#: ``apigateway`` for API Gateway v2): the request's target prefix or path tells them apart
+_SHARED_SIGNING_NAMES = {"dynamodb": ("dynamodbstreams",), "apigateway": ("apigatewayv2",)}
+
+
 def operation_of(service: str | None, req: HttpRequest, path: str) -> Operation | None:
     """The operation ``req`` names; None when the lab leaves naming it to moto."""
-    metadata = model_metadata(service)
-    protocol = str(metadata.get("protocol") or "")
-    if service is None or protocol not in NAMED:
+    if service is None:
         return None
-    names = _operation_names(model_name(service))
+    named = _operation_of(model_name(service), req, path)
+    if named is not None and named.name is None:
+        for sibling in _SHARED_SIGNING_NAMES.get(service, ()):
+            found = _operation_of(sibling, req, path)
+            if found is not None and found.name is not None:
+                return found
+    return named
+
+
+def _operation_of(model: str, req: HttpRequest, path: str) -> Operation | None:
+    """The operation ``req`` names in botocore's ``model``; None when moto is left to name it."""
+    metadata = model_metadata(model)
+    protocol = str(metadata.get("protocol") or "")
+    if protocol not in NAMED:
+        return None
+    names = _operation_names(model)
     target = req.headers.get("x-amz-target", "")
     if protocol == "json" and target:
         prefix, _, name = target.partition(".")
@@ -98,7 +116,7 @@ def operation_of(service: str | None, req: HttpRequest, path: str) -> Operation 
     if protocol in ("json", "query") and action is not None:  # SQS speaks query too
         return Operation(action if action in names else None, action, {})
     if protocol == "rest-json":
-        found = route_map(model_name(service)).match(req.method, path)
+        found = route_map(model).match(req.method, path)
         return Operation(found[0], f"{req.method} {path}", found[1]) if found else Operation(None, path, {})
     return Operation(None, target or "", {})
 

@@ -39,7 +39,7 @@ from .clock import Clock
 from .engines import unavailable_sources
 from .engines.async_invoke import AsyncInvokeEngine
 from .engines.destinations import Deliverer
-from .engines.durations import VirtualDurations
+from .engines.durations import InFlight, VirtualDurations
 from .engines.push_handoff import PushHandOff
 from .engines.push_sources import PushSourcesEngine
 from .engines.sqs_engine import SqsEngine
@@ -134,10 +134,11 @@ def build(
 
     # -- the engines ----------------------------------------------------------------------------
     durations = VirtualDurations()
+    in_flight = InFlight()  # slots held on the virtual clock, per function, by every engine
     sqs_store = MotoSqs(place.account_id)  # the lab's view of SQS's queues, and the messages its pollers hold
     deliverer = Deliverer(place, ids, clock, invocations, clients, sqs_store)
-    async_invoke = AsyncInvokeEngine(clock, trace, invocations, configs, deliverer)
-    sqs = SqsEngine(place, ids, clock, trace, invocations, sqs_store, durations)
+    async_invoke = AsyncInvokeEngine(clock, trace, invocations, configs, deliverer, durations, in_flight)
+    sqs = SqsEngine(place, ids, clock, trace, invocations, sqs_store, durations, in_flight)
     kinesis = KinesisEngine(place, ids, clock, trace, invocations, deliverer)
     dynamodb_streams = DynamoDBStreamsEngine(place, ids, clock, trace, invocations, deliverer)
     push_sources = PushSourcesEngine(PushHandOff(place, ids, clock, trace, invocations, policies, async_invoke))

@@ -7,8 +7,6 @@ functions on the FakeRuntime (helpers in ``async_support``).
 from __future__ import annotations
 
 import json
-import threading
-from typing import Any
 
 import pytest
 from async_support import attempt_times, drain, invoke_event, make_function, make_queue, request_id
@@ -77,36 +75,36 @@ def test_maximum_retry_attempts_zero_means_one_attempt(lab: lambdalab.Lab) -> No
 
 
 def test_a_throttled_event_backs_off_while_reserved_concurrency_is_used_up(lab: lambdalab.Lab) -> None:
-    """Throttles (429) are retried with a backoff from 1 s, doubling, until the event is too old
-    (invocation-async-error-handling)."""
-    entered, gate = threading.Event(), threading.Event()
+    """Throttles (429) are retried with a backoff from 1 s, doubling (invocation-async-error-handling);
+    each invocation holds one of its function's slots for its virtual duration."""
+    name = make_function(lab, Timeout=30)
+    lab.client("lambda").put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
+    lab.durations[name] = 10.0
+    first, second, third = (request_id(invoke_event(lab, name, {"n": n})) for n in range(3))
+    start = lab.clock.t
+    lab.run_until_idle()
+    assert [t - start for t in attempt_times(lab, first)] == [0]  # holds the one slot until 10 s
+    assert [t - start for t in attempt_times(lab, second)] == [0, 1, 3, 7, 15]  # then holds it until 25 s
+    assert [t - start for t in attempt_times(lab, third)] == [0, 1, 3, 7, 15, 31]
+    conditions = [r.detail["condition"] for r in lab.trace.where("async-done") if r.ids[0] in (first, second, third)]
+    assert conditions == ["Success"] * 3
 
-    def hold(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        if event.get("hold"):
-            entered.set()
-            gate.wait(30)
-        return {}
 
-    name = make_function(lab, code=hold)
+def test_a_throttled_event_ends_event_age_exceeded_with_a_429_record(lab: lambdalab.Lab) -> None:
+    name = make_function(lab, Timeout=300)
     url, arn = make_queue(lab, "failures-age")
     client = lab.client("lambda")
     client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
     client.put_function_event_invoke_config(
         FunctionName=name, MaximumEventAgeInSeconds=60, DestinationConfig={"OnFailure": {"Destination": arn}}
     )
-    holder = threading.Thread(target=client.invoke, kwargs={"FunctionName": name, "Payload": b'{"hold": true}'})
-    holder.start()  # a synchronous call takes the one slot and keeps it while the clock runs
-    assert entered.wait(10)
-    try:
-        rid = request_id(invoke_event(lab, name, {"n": 1}))
-        start = lab.clock.t
-        lab.run_until_idle()
-    finally:
-        gate.set()
-        holder.join(10)
+    lab.durations[name] = 200.0  # the first event keeps the slot past the second one's maximum age
+    invoke_event(lab, name, {"n": 1})
+    rid = request_id(invoke_event(lab, name, {"n": 2}))
+    start = lab.clock.t
+    lab.run_until_idle()
     assert [t - start for t in attempt_times(lab, rid)] == [0, 1, 3, 7, 15, 31]
-    outcomes = {r.detail["outcome"] for r in lab.trace.where("async-attempt") if r.ids == (rid,)}
-    assert outcomes == {"throttle"}
+    assert {r.detail["outcome"] for r in lab.trace.where("async-attempt") if r.ids == (rid,)} == {"throttle"}
     (done,) = [r for r in lab.trace.where("async-done") if r.ids == (rid,)]
     assert done.t - start == 60 and done.detail["condition"] == "EventAgeExceeded"
     (msg,) = drain(lab, url)

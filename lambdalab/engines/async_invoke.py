@@ -5,7 +5,11 @@ Lambda's queue and runs when the lab's clock runs (``lab.advance`` or
 ``lab.run_until_idle``).  Each event is one process on the virtual clock that
 reads like the documentation: attempt, decide (:mod:`.async_policy`), wait, try
 again, and finally hand the event to its destinations and dead-letter queue
-(:mod:`.destinations`).  Every step is a trace record:
+(:mod:`.destinations`).  An attempt that runs the function then holds one of the
+function's concurrency slots for a virtual duration (``lab.durations``, one virtual
+second unless set; :mod:`.durations`); an attempt that finds the function's reserved
+concurrency used up on the virtual clock is throttled without running, as Lambda
+answers ``TooManyRequestsException`` (429).  Every step is a trace record:
 
 ``async-queued`` · ``async-attempt`` (outcome: success, function-error, throttle,
 system-error) · ``retry-wait`` (delay, until) · ``async-done`` (condition) ·
@@ -21,10 +25,11 @@ import dataclasses
 import json
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..errors import AwsError
+from ..errors import RESERVED_LIMIT, AwsError, throttled
 from . import async_policy
 from .attempts import Attempt, Outcome, invoked, refused
 from .destinations import DeliveryFailed, dlq_attributes, invocation_record
+from .durations import InFlight, VirtualDurations
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -58,10 +63,20 @@ class AsyncInvokeEngine:
     """The asynchronous invocation queue of every function in the lab."""
 
     def __init__(
-        self, clock: Clock, trace: Trace, invoker: Invoker, configs: InvokeConfigs, deliverer: Delivery
+        self,
+        clock: Clock,
+        trace: Trace,
+        invoker: Invoker,
+        configs: InvokeConfigs,
+        deliverer: Delivery,
+        durations: VirtualDurations | None = None,
+        in_flight: InFlight | None = None,
     ) -> None:
         self.clock, self.trace, self.invoker = clock, trace, invoker
         self.configs, self.deliverer = configs, deliverer
+        #: virtual seconds an invocation holds its slot, and the slots held (shared with the other engines)
+        self.durations = durations if durations is not None else VirtualDurations()
+        self.in_flight = in_flight if in_flight is not None else InFlight()
 
     # -- the queue ------------------------------------------------------------------
     def submit(self, target: Target, payload: bytes, request_id: str) -> None:
@@ -138,14 +153,27 @@ class AsyncInvokeEngine:
         self._finish(target, name, qualifier, payload, request_id, step.condition, attempts, last)
 
     def _attempt(self, target: Target, payload: bytes, request_id: str) -> Attempt:
+        name = target.spec.function_name
+        if not self.in_flight.has_room(name, target.spec.reserved_concurrency):
+            return refused(throttled(RESERVED_LIMIT), request_id, target.executed_version)  # used up on the clock
         try:
             result: InvokeResult = self.invoker.run(target, payload, source="async", request_id=request_id)
         except AwsError as err:
             return refused(err, request_id, target.executed_version)
+        self._hold(name, self.durations.seconds(name, target.spec.timeout, result.error_type == "Sandbox.Timedout"))
         attempt = invoked(result, request_id)
         if attempt.outcome is Outcome.FUNCTION_ERROR:
             return dataclasses.replace(attempt, error=_error_message(result.payload) or attempt.error)
         return attempt
+
+    def _hold(self, function_name: str, seconds: float) -> None:
+        """The invocation keeps one of the function's slots for ``seconds`` of virtual time."""
+        self.in_flight[function_name] += 1
+
+        def release() -> None:
+            self.in_flight[function_name] -= 1
+
+        self.clock.call_later(seconds, release, busy=False)  # a slot falling free is not work to wait for
 
     # -- the end of an event ---------------------------------------------------------
     def _finish(

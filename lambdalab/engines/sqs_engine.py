@@ -58,6 +58,8 @@ if TYPE_CHECKING:
     from ..trace import Trace
     from .durations import VirtualDurations
 
+from .durations import InFlight
+
 #: an idle poller looks again this often (a long poll), without keeping the lab busy
 IDLE_POLL_SECONDS = 20.0
 #: after a throttle the mapping backs off this long
@@ -81,6 +83,7 @@ class SqsEngine:
         invoker: Invoker,
         sqs: MotoSqs,
         durations: VirtualDurations,
+        in_flight: InFlight | None = None,
     ) -> None:
         self.place, self.ids, self.clock, self.trace, self.invoker = place, ids, clock, trace, invoker
         #: the lab's view of SQS's stored queues (and which messages its pollers hold)
@@ -90,7 +93,8 @@ class SqsEngine:
         #: how fast concurrency grows while messages wait (AWS today: 300; the 2022 text: 60)
         self.rate_per_minute = sqs_scaling.RATE_PER_MINUTE
         self.runners: dict[str, MappingRunner] = {}
-        self.in_flight: Counter[str] = Counter()  # per function, across mappings
+        #: slots held per function, across mappings (and the other engines that share it)
+        self.in_flight: Counter[str] = in_flight if in_flight is not None else InFlight()
         self._batches = itertools.count(1)
         self._arrivals: dict[str, Signal] = {}  # queue ARN -> "messages arrived", for its pollers
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..engines import async_policy
 from ..errors import AwsError, invalid_parameter, not_found
+from ..trace_kinds import EVENT_INVOKE_CONFIG
 from .gateway import Gateway, Request, Response
 from .pagination import page
 from .targets import _ARN
@@ -149,7 +150,7 @@ class EventInvokeConfigs:
         self._apply(cfg, body)
         with self._lock:
             self._configs[(name, qualifier)] = cfg
-        self.trace.add("event-invoke-config", name, qualifier=qualifier, operation="put")
+        self.trace.add(EVENT_INVOKE_CONFIG, name, qualifier=qualifier, operation="put")
         return Response.json(200, cfg.as_api())
 
     def update(self, req: Request, gw: Gateway) -> Response:
@@ -162,7 +163,7 @@ class EventInvokeConfigs:
                 raise self._missing(arn)
             self._apply(cfg, body)
             cfg.last_modified = self.clock.now.timestamp()
-        self.trace.add("event-invoke-config", name, qualifier=qualifier, operation="update")
+        self.trace.add(EVENT_INVOKE_CONFIG, name, qualifier=qualifier, operation="update")
         return Response.json(200, cfg.as_api())
 
     def get(self, req: Request, gw: Gateway) -> Response:
@@ -177,7 +178,7 @@ class EventInvokeConfigs:
         with self._lock:
             if self._configs.pop((name, qualifier), None) is None:
                 raise self._missing(arn)
-        self.trace.add("event-invoke-config", name, qualifier=qualifier, operation="delete")
+        self.trace.add(EVENT_INVOKE_CONFIG, name, qualifier=qualifier, operation="delete")
         return Response(204, b"")
 
     def list(self, req: Request, gw: Gateway) -> Response:

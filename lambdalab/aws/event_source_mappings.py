@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import AwsError, invalid_parameter, validation
+from ..trace_kinds import MAPPING_CREATED, MAPPING_DELETED, MAPPING_UPDATED
 from . import iam_policy, moto_iam
 from .gateway import Gateway, Request, Response
 from .pagination import page
@@ -200,7 +201,7 @@ class EventSourceMappingService:
             reason=engine.user_reason,
         )
         self.mappings[uuid] = mapping
-        self.trace.add("mapping-created", mapping.function_name, (uuid,), source=source_arn, source_kind=kind)
+        self.trace.add(MAPPING_CREATED, mapping.function_name, (uuid,), source=source_arn, source_kind=kind)
         self._transition(mapping, "Creating", "Enabled" if mapping.enabled else "Disabled")
         return Response.json(202, mapping.describe())
 
@@ -250,7 +251,7 @@ class EventSourceMappingService:
             self._transition(mapping, "Enabling", "Enabled")
         else:
             self._transition(mapping, "Updating", "Enabled" if mapping.enabled else "Disabled")
-        self.trace.add("mapping-updated", mapping.function_name, (mapping.uuid,), enabled=mapping.enabled)
+        self.trace.add(MAPPING_UPDATED, mapping.function_name, (mapping.uuid,), enabled=mapping.enabled)
         return Response.json(202, mapping.describe())
 
     def delete(self, req: Request, gw: Gateway) -> Response:
@@ -260,7 +261,7 @@ class EventSourceMappingService:
                 "ResourceInUseException", "Cannot delete the event source mapping because it is in use.", 400
             )
         self._transition(mapping, "Deleting", None)
-        self.trace.add("mapping-deleted", mapping.function_name, (mapping.uuid,))
+        self.trace.add(MAPPING_DELETED, mapping.function_name, (mapping.uuid,))
         return Response.json(202, mapping.describe())
 
     # -- state machine ------------------------------------------------------------

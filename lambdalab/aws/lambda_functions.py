@@ -24,6 +24,7 @@ from urllib.parse import quote
 
 from ..errors import AwsError, invalid_parameter
 from ..packaging import handler_problem
+from ..trace_kinds import FUNCTION_CREATED, FUNCTION_DELETED, FUNCTION_UPDATED, WARNING
 from . import function_config, moto_iam, moto_s3, sigv4
 from .auth import AuthFailure, error_for
 from .function_names import FunctionNameGuard
@@ -125,7 +126,7 @@ class FunctionService:
             self.table.set_dead_letter(name, version, (updates["DeadLetterConfig"] or {}).get("TargetArn") or None)
         self.table.new_revision(name, version)
         self.runner.retire(name)
-        self.trace.add("function-updated", name, what=what)
+        self.trace.add(FUNCTION_UPDATED, name, what=what)
 
     def published(self, fn: VersionRef) -> None:
         """A version was published: it keeps $LATEST's RevisionId and DeadLetterConfig."""
@@ -162,7 +163,7 @@ class FunctionService:
             config["DeadLetterConfig"] = {"TargetArn": dlq}
         config.update(State="Pending", StateReason="The function is being created.", StateReasonCode="Creating")
         config.pop("LastUpdateStatus", None)
-        self.trace.add("function-created", fn.function_name, runtime=body.get("Runtime"))
+        self.trace.add(FUNCTION_CREATED, fn.function_name, runtime=body.get("Runtime"))
         return Response.json(201, config)
 
     def update_configuration(self, req: Request, gw: Gateway) -> Response:
@@ -247,7 +248,7 @@ class FunctionService:
                 self.policies.forget(fn.function_name)
             self.table.forget(fn.function_name, qualifier)
             self.runner.retire(fn.function_name, qualifier)
-            self.trace.add("function-deleted", fn.function_name, qualifier=qualifier)
+            self.trace.add(FUNCTION_DELETED, fn.function_name, qualifier=qualifier)
         return resp
 
     def download_code(self, environ: dict[str, Any]) -> Response:
@@ -304,7 +305,7 @@ class FunctionService:
         problem = handler_problem(runtime, handler, names)
         if problem:
             warnings.warn(problem, LambdaLabWarning, stacklevel=2)
-            self.trace.add("warning", None, message=problem)
+            self.trace.add(WARNING, None, message=problem)
 
     def _check_revision(self, fn: FunctionVersion, revision: str | None) -> None:
         if revision and revision != self.table.revision(fn.function_name, fn.version):

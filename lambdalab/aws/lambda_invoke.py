@@ -21,6 +21,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ..errors import RESERVED_LIMIT, AwsError, invalid_parameter, throttled, validation
+from ..trace_kinds import INVOKE, INVOKE_REFUSED, LOGS_DROPPED
 from . import json_documents, moto_iam
 from .gateway import Gateway, Request, Response
 from .moto_lambda import VersionRef
@@ -126,13 +127,13 @@ class InvokeService:
                 client_context=client_context,
             )
         except RuntimeFailure as err:
-            self.trace.add("invoke-refused", target.spec.function_name, (request_id,), code=err.code, source=source)
+            self.trace.add(INVOKE_REFUSED, target.spec.function_name, (request_id,), code=err.code, source=source)
             if err.code == "TooManyRequestsException":
                 raise throttled(err.reason or RESERVED_LIMIT) from err
             raise AwsError(err.code, err.message, err.status) from err
         self._write_logs(target, result)
         self.trace.add(
-            "invoke",
+            INVOKE,
             target.spec.function_name,
             (request_id,),
             source=source,
@@ -171,7 +172,7 @@ class InvokeService:
             needed.insert(0, ("logs:CreateLogGroup", f"{group_arn}:*"))
         denied = [action for action, arn in needed if not iam_policy.is_allowed(policies, action, arn)]
         if denied:
-            self.trace.add("logs-dropped", target.spec.function_name, (result.request_id,), missing=denied)
+            self.trace.add(LOGS_DROPPED, target.spec.function_name, (result.request_id,), missing=denied)
             return
         events = [{"timestamp": e.timestamp, "message": e.message} for e in result.log_events]
         first = result.log_events[0] if result.log_events else None

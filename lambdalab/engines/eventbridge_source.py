@@ -22,6 +22,7 @@ from ..aws import moto_events
 from ..aws.moto_events import EventRule
 from ..clock import Wait
 from ..events import eventbridge
+from ..trace_kinds import SCHEDULE, SCHEDULE_REFUSED
 from . import schedules
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ class Schedules:
         try:
             schedule = schedules.parse(expression)
         except schedules.ScheduleError:
-            self.engine.trace.add("schedule-refused", None, rule=arn, expression=expression)
+            self.engine.trace.add(SCHEDULE_REFUSED, None, rule=arn, expression=expression)
             moto_events.forget(rule)  # a rule EventBridge would have refused is not kept
             raise moto_events.validation_error("Parameter ScheduleExpression is not valid.") from None
         clock = self.engine.clock
@@ -106,7 +107,7 @@ class Schedules:
             if live.state != "ENABLED":
                 continue
             event_id = ids.new_id()
-            trace.add("schedule", rule.name, (event_id,), rule=arn, expression=live.schedule_expression)
+            trace.add(SCHEDULE, rule.name, (event_id,), rule=arn, expression=live.schedule_expression)
             message = {
                 "version": "0",
                 "id": event_id,

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import AwsError
 from ..ports import Caller
+from ..trace_kinds import INVOKE_DENIED, PUSH, PUSH_FAILED
 
 if TYPE_CHECKING:
     from ..clock import Clock
@@ -67,7 +68,7 @@ class PushHandOff:
             target = self.invoker.resolve(function_arn)
         except AwsError as err:
             trace.add(
-                "push-failed",
+                PUSH_FAILED,
                 function_arn.split(":")[6] if function_arn.count(":") >= 6 else function_arn,
                 (source_id,),
                 source=source,
@@ -80,11 +81,11 @@ class PushHandOff:
             name, target.qualifier, Caller(service=SERVICE[source], account=account, source_arn=source_arn)
         )
         if reason:
-            trace.add("invoke-denied", name, (source_id,), source=source, source_arn=source_arn, reason=reason)
+            trace.add(INVOKE_DENIED, name, (source_id,), source=source, source_arn=source_arn, reason=reason)
             return None
         payload = event if isinstance(event, str) else json.dumps(event)
         request_id = self.ids.new_id()
-        trace.add("push", name, (request_id,), source=source, source_arn=source_arn, source_id=source_id)
+        trace.add(PUSH, name, (request_id,), source=source, source_arn=source_arn, source_id=source_id)
         self.sent[request_id] = json.loads(payload) if payload[:1] in ("{", "[", '"') else payload
         self.queue.submit(target, payload.encode(), request_id)
         return request_id

@@ -19,6 +19,7 @@ from ..aws import moto_s3
 from ..errors import AwsError
 from ..events import s3
 from ..ports import Caller
+from ..trace_kinds import S3_NOTIFICATION_REFUSED
 
 if TYPE_CHECKING:
     from .push_handoff import PushHandOff
@@ -32,13 +33,13 @@ def validate(engine: PushHandOff, bucket: moto_s3.S3Bucket) -> None:
         try:
             target = engine.invoker.resolve(arn)
         except AwsError:
-            engine.trace.add("s3-notification-refused", arn, source_arn=bucket.arn, reason="function not found")
+            engine.trace.add(S3_NOTIFICATION_REFUSED, arn, source_arn=bucket.arn, reason="function not found")
             raise moto_s3.invalid_argument(UNABLE, arn, f"Function does not exist [{arn}]") from None
         qualifier = target.qualifier
         caller = Caller(service="s3.amazonaws.com", account=bucket.account_id, source_arn=bucket.arn)
         reason = engine.policies.check(target.spec.function_name, qualifier, caller)
         if reason:
-            engine.trace.add("s3-notification-refused", target.spec.function_name, source_arn=bucket.arn, reason=reason)
+            engine.trace.add(S3_NOTIFICATION_REFUSED, target.spec.function_name, source_arn=bucket.arn, reason=reason)
             raise moto_s3.invalid_argument(UNABLE, arn, f"Not authorized to invoke function [{arn}]")
 
 

@@ -46,6 +46,18 @@ from typing import TYPE_CHECKING, Any
 from ..aws.moto_sqs import SqsMessage
 from ..clock import Wait
 from ..errors import AwsError
+from ..trace_kinds import (
+    SQS_ALREADY_DELETED,
+    SQS_BATCH,
+    SQS_BATCH_RESULT,
+    SQS_CONCURRENCY,
+    SQS_DELETED,
+    SQS_FILTERED,
+    SQS_RECEIVE,
+    SQS_REDRIVE,
+    SQS_RETURNED,
+    SQS_SCALE,
+)
 from . import attempts, filters, sqs_batching, sqs_errors, sqs_scaling, sqs_settings
 from .attempts import Outcome
 from .sqs_poller import Poller, describe_body, find_queue
@@ -210,7 +222,7 @@ class MappingRunner:
         )
         if value != self.limit_seen:
             self.limit_seen = value
-            self.trace.add("sqs-scale", self.function, (), mapping=self.uuid, limit=value)
+            self.trace.add(SQS_SCALE, self.function, (), mapping=self.uuid, limit=value)
         return value
 
     # -- the pump ----------------------------------------------------------------------------
@@ -247,7 +259,7 @@ class MappingRunner:
     def _gather(self, got: list[SqsMessage], now: float) -> None:
         trace = self.trace
         trace.add(
-            "sqs-receive",
+            SQS_RECEIVE,
             self.function,
             [m.id for m in got],
             mapping=self.uuid,
@@ -271,7 +283,7 @@ class MappingRunner:
             self.open.add(rec, (message, message.receipt_handle), size)
         if dropped:
             self.poller.delete([(m, m.receipt_handle) for m in dropped])
-            trace.add("sqs-filtered", self.function, [m.id for m in dropped], mapping=self.uuid)
+            trace.add(SQS_FILTERED, self.function, [m.id for m in dropped], mapping=self.uuid)
         if self.open is not None:
             why = sqs_batching.ready(self.open, now=now, batch_size=self.batch_size, window=self.window)
             if why is not None:
@@ -306,7 +318,7 @@ class MappingRunner:
         batch_id = self.engine.next_batch_id()
         started = self.clock.t
         trace.add(
-            "sqs-batch",
+            SQS_BATCH,
             self.function,
             ids,
             mapping=self.uuid,
@@ -340,14 +352,14 @@ class MappingRunner:
         settles_ms = (self.clock.start.timestamp() + started + seconds) * 1000
         for message, _ in batch.handles:
             self.settling[message.id] = settles_ms
-        trace.add("sqs-concurrency", self.function, (), mapping=self.uuid, in_flight=self.in_flight, batch=batch_id)
+        trace.add(SQS_CONCURRENCY, self.function, (), mapping=self.uuid, in_flight=self.in_flight, batch=batch_id)
         yield seconds
         for message, _ in batch.handles:
             self.settling.pop(message.id, None)
         self.in_flight -= 1
         self.engine.in_flight[self.function] -= 1
         self._settle(batch, batch_id, verdict, started, request_id)
-        trace.add("sqs-concurrency", self.function, (), mapping=self.uuid, in_flight=self.in_flight, batch=batch_id)
+        trace.add(SQS_CONCURRENCY, self.function, (), mapping=self.uuid, in_flight=self.in_flight, batch=batch_id)
         self._nudge()
 
     def _settle(
@@ -356,7 +368,7 @@ class MappingRunner:
         trace = self.trace
         ids = [r["messageId"] for r in batch.records]
         trace.add(
-            "sqs-batch-result",
+            SQS_BATCH_RESULT,
             self.function,
             ids,
             mapping=self.uuid,
@@ -371,9 +383,9 @@ class MappingRunner:
         if verdict.delete:
             done, gone = self.poller.delete([by_id[i] for i in verdict.delete])
             if done:
-                trace.add("sqs-deleted", self.function, [m.id for m in done], mapping=self.uuid, batch=batch_id)
+                trace.add(SQS_DELETED, self.function, [m.id for m in done], mapping=self.uuid, batch=batch_id)
             if gone:
-                trace.add("sqs-already-deleted", self.function, [m.id for m in gone], mapping=self.uuid, batch=batch_id)
+                trace.add(SQS_ALREADY_DELETED, self.function, [m.id for m in gone], mapping=self.uuid, batch=batch_id)
         if verdict.retry:
             self._returned([by_id[i][0] for i in verdict.retry], batch_id)
 
@@ -383,7 +395,7 @@ class MappingRunner:
         start = self.clock.start.timestamp()
         at = self.poller.visible_at(messages) / 1000.0 - start
         self.trace.add(
-            "sqs-returned",
+            SQS_RETURNED,
             self.function,
             [m.id for m in messages],
             mapping=self.uuid,
@@ -394,7 +406,7 @@ class MappingRunner:
     def _redriven(self, message: SqsMessage) -> None:
         dlq = self.poller.dead_letter_arn
         self.trace.add(
-            "sqs-redrive",
+            SQS_REDRIVE,
             self.function,
             (message.id,),
             mapping=self.uuid,

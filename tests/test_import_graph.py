@@ -84,3 +84,10 @@ def test_the_check_finds_a_loop_under_type_checking(tmp_path: Path) -> None:
 
 def test_the_lab_does_not_import_the_magic() -> None:
     assert "lambdalab.cli_magic" not in import_graph()["lambdalab.lab"]
+
+
+def test_event_shapes_do_not_import_the_engines() -> None:
+    """``events/`` builds AWS's shapes; the engines use them, never the other way round."""
+    graph = import_graph()
+    reaching = {m: sorted(d for d in deps if d.startswith("lambdalab.engines")) for m, deps in graph.items()}
+    assert {m: d for m, d in reaching.items() if m.startswith("lambdalab.events") and d} == {}

@@ -10,6 +10,7 @@ from lambdalab.aws import moto_sqs
 from lambdalab.engines import attempts, sqs_batching, sqs_errors, sqs_scaling, sqs_settings
 from lambdalab.engines.attempts import Attempt, Outcome
 from lambdalab.errors import AwsError
+from lambdalab.events import sqs as sqs_event
 
 IDS = ("m1", "m2", "m3")
 
@@ -118,7 +119,7 @@ def test_payload_limit_closes_a_batch() -> None:
 
 
 def test_record_shape_is_lambdas() -> None:
-    rec = sqs_batching.record(
+    rec = sqs_event.record(
         message_id="id",
         receipt_handle="rh",
         body="hi",

@@ -15,6 +15,7 @@ from lambdalab.engines import stream_settings
 from lambdalab.engines.attempts import Attempt, Outcome
 from lambdalab.engines.filters import matches_any, view
 from lambdalab.errors import AwsError
+from lambdalab.events import kinesis
 from lambdalab.trace import Record
 from lambdalab.widgets.shard_view import shard_view_state
 
@@ -266,7 +267,7 @@ def test_bad_filter_pattern() -> None:
 
 # -- records ------------------------------------------------------------------------------------
 def test_kinesis_record_shape() -> None:
-    record = shapes.kinesis_record(
+    record = kinesis.record(
         shard="shardId-000000000001",
         seq="7",
         partition_key="pk",
@@ -345,7 +346,7 @@ def test_failure_record_shape() -> None:
 
 def test_filters_see_kinesis_data_as_json() -> None:
     data = base64.b64encode(json.dumps({"temp": 40}).encode()).decode()
-    record = shapes.kinesis_record(
+    record = kinesis.record(
         shard="s",
         seq="1",
         partition_key="pk",

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..aws.moto_sqs import MotoSqs, SqsMessage
 from ..errors import invalid_parameter
-from . import sqs_batching
+from ..events import sqs as sqs_event
 
 
 def find_queue(sqs: MotoSqs, arn: str) -> str:
@@ -60,7 +60,7 @@ class Poller:
 
     def record(self, message: SqsMessage) -> dict[str, Any]:
         """The Lambda event record for a received message."""
-        return sqs_batching.record(
+        return sqs_event.record(
             message_id=message.id,
             receipt_handle=message.receipt_handle,
             body=message.body,

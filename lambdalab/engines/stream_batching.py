@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import math
 
-from .batch_event import ENVELOPE, PAYLOAD_LIMIT, SEPARATOR
+from ..events.batch import ENVELOPE, PAYLOAD_LIMIT, SEPARATOR
 from .stream_records import StreamItem
 
 

@@ -33,7 +33,8 @@ from typing import TYPE_CHECKING, Any
 from ..aws import iam_policy, moto_iam
 from ..clock import Wait
 from ..errors import AwsError, invalid_parameter
-from . import batch_event, filters, stream_settings
+from ..events import batch
+from . import filters, stream_settings
 from . import stream_batching as batching
 from . import stream_errors as errors
 from . import stream_records as shapes
@@ -341,7 +342,7 @@ class StreamEngine:
                 final=final,
             )
         else:
-            event = batch_event.event(records)
+            event = batch.event(records)
         request_id = self.ids.new_id()
         start = self.clock.t
         failed_from: int | None = None

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 from ..aws.moto_dynamodb import MotoDynamoDB
 from ..aws.moto_kinesis import MotoKinesis
 from ..errors import invalid_parameter
-from .stream_records import StreamItem, dynamodb_record, kinesis_record
+from ..events import dynamodb, kinesis
+from .stream_records import StreamItem
 
 if TYPE_CHECKING:
     from ..ports import Place
@@ -55,7 +56,7 @@ class KinesisSource:
         out = []
         for offset, rec in enumerate(self.stream.read(self.arn, shard, start, limit)):
             seq = rec.sequence_number
-            record = kinesis_record(
+            record = kinesis.record(
                 shard=shard,
                 seq=seq,
                 partition_key=rec.partition_key,
@@ -104,7 +105,7 @@ class DynamoDBSource:
     def read(self, shard: str, start: int, limit: int) -> list[StreamItem]:
         out = []
         for offset, item in enumerate(self.stream.read(self.arn, start, limit)):
-            record = dynamodb_record(item.record, region=self.place.region, stream_arn=self.arn)
+            record = dynamodb.record(item.record, region=self.place.region, stream_arn=self.arn)
             keys = json.dumps(record["dynamodb"]["Keys"], sort_keys=True)
             out.append(
                 StreamItem(

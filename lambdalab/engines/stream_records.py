@@ -8,7 +8,6 @@ https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -27,65 +26,6 @@ class StreamItem:
     arrival: float  # approximate arrival, epoch seconds (virtual)
     record: dict[str, Any] = field(compare=False)  # the event record the function receives
     size: int = 0  # bytes of the record as JSON
-
-
-def kinesis_record(
-    *,
-    shard: str,
-    seq: str,
-    partition_key: str,
-    data_b64: str,
-    arrival: float,
-    role_arn: str,
-    region: str,
-    stream_arn: str,
-) -> dict[str, Any]:
-    """A record of a Kinesis event (AWS's field order)."""
-    return {
-        "kinesis": {
-            "kinesisSchemaVersion": "1.0",
-            "partitionKey": partition_key,
-            "sequenceNumber": seq,
-            "data": data_b64,
-            "approximateArrivalTimestamp": round(arrival, 3),
-        },
-        "eventSource": "aws:kinesis",
-        "eventVersion": "1.0",
-        "eventID": f"{shard}:{seq}",
-        "eventName": "aws:kinesis:record",
-        "invokeIdentityArn": role_arn,
-        "awsRegion": region,
-        "eventSourceARN": stream_arn,
-    }
-
-
-def dynamodb_record(moto_record: dict[str, Any], *, region: str, stream_arn: str) -> dict[str, Any]:
-    """A record of a DynamoDB Streams event, from moto's stream record."""
-    src = moto_record["dynamodb"]
-    created = src["ApproximateCreationDateTime"]
-    image: dict[str, Any] = {"ApproximateCreationDateTime": int(epoch(created)), "Keys": src["Keys"]}
-    for name in ("NewImage", "OldImage"):
-        if name in src:
-            image[name] = src[name]
-    image.update(SequenceNumber=src["SequenceNumber"], SizeBytes=src["SizeBytes"], StreamViewType=src["StreamViewType"])
-    return {
-        "eventID": moto_record["eventID"],
-        "eventName": moto_record["eventName"],
-        "eventVersion": "1.1",
-        "eventSource": "aws:dynamodb",
-        "awsRegion": region,
-        "dynamodb": image,
-        "eventSourceARN": stream_arn,
-    }
-
-
-def epoch(when: datetime | float) -> float:
-    """Seconds since 1970 of a moto timestamp (naive datetimes are UTC)."""
-    if isinstance(when, (int, float)):
-        return float(when)
-    if when.tzinfo is None:
-        return calendar.timegm(when.timetuple()) + when.microsecond / 1e6
-    return when.timestamp()
 
 
 def window_event(

@@ -1,21 +1,49 @@
 """DynamoDB Streams: the batch a stream event source mapping sends.
 
-The record builder is the stream engine's own (:func:`lambdalab.engines.stream_records.dynamodb_record`),
-fed here with a stream record the way moto hands it over.
+:func:`record` is what the DynamoDB Streams mapping puts in its events, from a stream
+record the way moto hands it over (the engine's poller calls it).
 https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html
 """
 
 from __future__ import annotations
 
+import calendar
+from datetime import datetime
 from typing import Any
 
-from ..engines.batch_event import event
-from ..engines.stream_records import dynamodb_record
 from ._common import ACCOUNT, REGION, WHEN
-
-record = dynamodb_record
+from .batch import event
 
 __all__ = ["event", "record", "sample"]
+
+
+def record(moto_record: dict[str, Any], *, region: str, stream_arn: str) -> dict[str, Any]:
+    """A record of a DynamoDB Streams event, from moto's stream record."""
+    src = moto_record["dynamodb"]
+    created = src["ApproximateCreationDateTime"]
+    image: dict[str, Any] = {"ApproximateCreationDateTime": int(epoch(created)), "Keys": src["Keys"]}
+    for name in ("NewImage", "OldImage"):
+        if name in src:
+            image[name] = src[name]
+    image.update(SequenceNumber=src["SequenceNumber"], SizeBytes=src["SizeBytes"], StreamViewType=src["StreamViewType"])
+    return {
+        "eventID": moto_record["eventID"],
+        "eventName": moto_record["eventName"],
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": region,
+        "dynamodb": image,
+        "eventSourceARN": stream_arn,
+    }
+
+
+def epoch(when: datetime | float) -> float:
+    """Seconds since 1970 of a moto timestamp (naive datetimes are UTC)."""
+    if isinstance(when, (int, float)):
+        return float(when)
+    if when.tzinfo is None:
+        return calendar.timegm(when.timetuple()) + when.microsecond / 1e6
+    return when.timestamp()
 
 
 def sample() -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Kinesis: the batch a stream event source mapping sends.
 
-The record builder is the stream engine's own (:func:`lambdalab.engines.stream_records.kinesis_record`).
+:func:`record` is what the Kinesis mapping puts in its events (the engine's poller calls it).
 https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html
 """
 
@@ -9,13 +9,40 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from ..engines.batch_event import event
-from ..engines.stream_records import kinesis_record
 from ._common import ACCOUNT, REGION, WHEN
-
-record = kinesis_record
+from .batch import event
 
 __all__ = ["event", "record", "sample"]
+
+
+def record(
+    *,
+    shard: str,
+    seq: str,
+    partition_key: str,
+    data_b64: str,
+    arrival: float,
+    role_arn: str,
+    region: str,
+    stream_arn: str,
+) -> dict[str, Any]:
+    """A record of a Kinesis event (AWS's field order)."""
+    return {
+        "kinesis": {
+            "kinesisSchemaVersion": "1.0",
+            "partitionKey": partition_key,
+            "sequenceNumber": seq,
+            "data": data_b64,
+            "approximateArrivalTimestamp": round(arrival, 3),
+        },
+        "eventSource": "aws:kinesis",
+        "eventVersion": "1.0",
+        "eventID": f"{shard}:{seq}",
+        "eventName": "aws:kinesis:record",
+        "invokeIdentityArn": role_arn,
+        "awsRegion": region,
+        "eventSourceARN": stream_arn,
+    }
 
 
 def sample() -> dict[str, Any]:

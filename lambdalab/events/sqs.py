@@ -1,6 +1,6 @@
 """SQS: the batch an event source mapping sends (``{"Records": [...]}``).
 
-The record builder is the SQS engine's own (:func:`lambdalab.engines.sqs_batching.record`).
+:func:`record` is what the SQS mapping puts in its events (the engine's poller calls it).
 https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html
 """
 
@@ -9,15 +9,73 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from ..engines.batch_event import event
 from ._common import ACCOUNT, REGION, WHEN
+from .batch import event
 
 
-def record(**fields: Any) -> dict[str, Any]:
-    """One SQS record, exactly as Lambda builds it (see ``sqs_batching.record``)."""
-    from ..engines.sqs_batching import record as build
+def message_attributes(attrs: dict[str, Any]) -> dict[str, Any]:
+    """SQS message attributes in the lower-camel shape Lambda puts in the record."""
+    out: dict[str, Any] = {}
+    for name in sorted(attrs):
+        value = attrs[name]
+        shaped: dict[str, Any] = {}
+        if value.get("StringValue") is not None:
+            shaped["stringValue"] = value["StringValue"]
+        if value.get("BinaryValue") is not None:
+            binary = value["BinaryValue"]
+            if isinstance(binary, bytes):
+                import base64
 
-    return build(**fields)
+                binary = base64.b64encode(binary).decode()
+            shaped["binaryValue"] = binary
+        shaped["stringListValues"] = list(value.get("StringListValues") or [])
+        shaped["binaryListValues"] = list(value.get("BinaryListValues") or [])
+        shaped["dataType"] = value.get("DataType", "String")
+        out[name] = shaped
+    return out
+
+
+def record(
+    *,
+    message_id: str,
+    receipt_handle: str,
+    body: str,
+    receive_count: int,
+    sent_ms: int,
+    sender_id: str,
+    first_receive_ms: int,
+    attrs: dict[str, Any],
+    md5: str,
+    source_arn: str,
+    region: str,
+    group_id: str | None = None,
+    dedup_id: str | None = None,
+    sequence_number: str | None = None,
+) -> dict[str, Any]:
+    """One SQS record of the event, exactly as Lambda builds it."""
+    attributes = {
+        "ApproximateReceiveCount": str(receive_count),
+        "SentTimestamp": str(sent_ms),
+        "SenderId": sender_id,
+        "ApproximateFirstReceiveTimestamp": str(first_receive_ms),
+    }
+    if sequence_number is not None:
+        attributes["SequenceNumber"] = str(sequence_number)
+    if group_id is not None:
+        attributes["MessageGroupId"] = group_id
+    if dedup_id is not None:
+        attributes["MessageDeduplicationId"] = dedup_id
+    return {
+        "messageId": message_id,
+        "receiptHandle": receipt_handle,
+        "body": body,
+        "attributes": attributes,
+        "messageAttributes": message_attributes(attrs),
+        "md5OfBody": md5,
+        "eventSource": "aws:sqs",
+        "eventSourceARN": source_arn,
+        "awsRegion": region,
+    }
 
 
 def sample() -> dict[str, Any]:

@@ -64,7 +64,7 @@ class Lab:
     endpoint_url: str
     """the lab's AWS endpoint, for the ``aws`` CLI and other SDKs"""
     durations: VirtualDurations
-    """virtual seconds an invocation of a mapping lasts, per function (``lab.durations["fn"] = 15.0``)"""
+    """virtual seconds an SQS batch or async event holds a function, per function (``lab.durations["fn"] = 15.0``)"""
     gateway: Gateway
     functions: FunctionService
     invocations: InvokeService

@@ -40,10 +40,11 @@ from .engines import unavailable_sources
 from .engines.async_invoke import AsyncInvokeEngine
 from .engines.destinations import Deliverer
 from .engines.durations import InFlight, VirtualDurations
+from .engines.dynamodb_streams_engine import DynamoDBStreamsEngine
+from .engines.kinesis_engine import KinesisEngine
 from .engines.push_handoff import PushHandOff
 from .engines.push_sources import PushSourcesEngine
 from .engines.sqs_engine import SqsEngine
-from .engines.stream_engine import DynamoDBStreamsEngine, KinesisEngine
 from .trace import Trace
 
 if TYPE_CHECKING:

@@ -1,4 +1,8 @@
-"""Stream event source mappings: Kinesis Data Streams and DynamoDB Streams.
+"""Stream event source mappings: what Kinesis Data Streams and DynamoDB Streams share.
+
+Each source declares itself in its own module (:mod:`.kinesis_engine`,
+:mod:`.dynamodb_streams_engine`); discarded records go to the mapping's on-failure
+destination (:mod:`.stream_on_failure`).
 
 For each enabled mapping the engine runs, on the virtual clock, one *poller* per
 shard (it reads new records every :data:`POLL_SECONDS`, like Lambda's one GetRecords
@@ -39,7 +43,7 @@ from . import stream_batching as batching
 from . import stream_errors as errors
 from . import stream_records as shapes
 from .attempts import Attempt, Outcome, invoked, refused
-from .destinations import DeliveryFailed
+from .stream_on_failure import OnFailure
 from .stream_poller import DynamoDBSource, KinesisSource, start_index
 
 if TYPE_CHECKING:
@@ -100,7 +104,7 @@ class StreamEngine:
         self, place: Place, ids: Ids, clock: Clock, trace: Trace, invoker: Invoker, deliverer: Deliverer
     ) -> None:
         self.place, self.ids, self.clock, self.trace, self.invoker = place, ids, clock, trace, invoker
-        self.deliverer = deliverer
+        self.on_failure = OnFailure(ids, clock, trace, invoker, deliverer)
         self.runs: dict[str, _Run] = {}
         self.resume: dict[str, dict[str, int]] = {}  # mapping UUID -> shard -> index to read next
 
@@ -406,8 +410,7 @@ class StreamEngine:
         last: _Invocation | None,
     ) -> None:
         mapping = run.mapping
-        trace = self.trace
-        trace.add(
+        self.trace.add(
             "stream-discard",
             mapping.function_name,
             (mapping.uuid,),
@@ -417,98 +420,15 @@ class StreamEngine:
             condition=condition,
             attempts=attempts,
         )
-        arn = stream_settings.on_failure(mapping.settings)
-        if not arn:
-            return
-        service = stream_settings.destination_service(arn)
-        record = shapes.failure_record(
-            kind=self.source_kind,
-            timestamp=self.clock.now,
-            request_id=last.attempt.request_id if last else "",
-            function_arn=mapping.function_arn,
-            condition=condition,
-            invoke_count=attempts,
-            status_code=last.attempt.status_code if last else 200,
-            executed_version=last.attempt.executed_version if last else "$LATEST",
-            function_error=last.attempt.function_error if last else None,
-            items=items,
-            stream_arn=mapping.source_arn,
-            payload=(last.event if last and service == "s3" else None),
-        )
-        try:
-            role = str(self.invoker.resolve(mapping.function_arn).role)
-            if service == "s3":
-                self.deliverer.check_permission(role, arn, "s3")
-                key = shapes.s3_key(mapping.uuid, items[0].shard, self.clock.now, self.ids.new_id())
-                self.deliverer._call(
-                    "s3",
-                    "put_object",
-                    Bucket=arn.split(":")[-1],
-                    Key=key,
-                    Body=json.dumps(record).encode(),
-                    ContentType="application/json",
-                )
-            else:
-                self.deliverer.send_record(
-                    arn, record, role_arn=role, function_name=mapping.function_name, success=False
-                )
-        except (DeliveryFailed, AwsError) as err:
-            trace.add(
-                "stream-delivery-failed",
-                mapping.function_name,
-                (mapping.uuid,),
-                target=arn,
-                condition=condition,
-                reason=str(err),
-            )
-            return
-        trace.add(
-            "stream-delivery",
-            mapping.function_name,
-            (mapping.uuid,),
-            target=arn,
-            condition=condition,
-            shard=items[0].shard,
-            seqs=[i.seq for i in items],
+        self.on_failure.send(
+            self.source_kind,
+            mapping,
+            items,
+            condition,
+            attempts,
+            last.attempt if last else None,
+            last.event if last else None,
         )
 
     def _epoch(self) -> float:
         return self.clock.now.timestamp()
-
-
-class KinesisEngine(StreamEngine):
-    """Kinesis data streams (``arn:aws:kinesis:...:stream/name``)."""
-
-    source_kind = "kinesis"
-    read_actions = ("kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStream", "kinesis:ListShards")
-    source_class = KinesisSource
-
-    def accepts(self, source_arn: str) -> bool:
-        parts = source_arn.split(":")
-        return parts[2] == "kinesis" and parts[5].startswith("stream/")
-
-    def role_message(self, source_arn: str, action: str) -> str:
-        return f"The function execution role does not have permissions to call {action.split(':', 1)[1]} on Kinesis"
-
-
-class DynamoDBStreamsEngine(StreamEngine):
-    """DynamoDB Streams (``arn:aws:dynamodb:...:table/name/stream/label``)."""
-
-    source_kind = "dynamodb"
-    read_actions = (
-        "dynamodb:GetRecords",
-        "dynamodb:GetShardIterator",
-        "dynamodb:DescribeStream",
-        "dynamodb:ListStreams",
-    )
-    source_class = DynamoDBSource
-
-    def accepts(self, source_arn: str) -> bool:
-        parts = source_arn.split(":")
-        return parts[2] == "dynamodb" and "/stream/" in parts[5]
-
-    def role_message(self, source_arn: str, action: str) -> str:
-        return (
-            f"Cannot access stream {source_arn}. Please ensure the role can perform the GetRecords, "
-            "GetShardIterator, DescribeStream, and ListStreams Actions on your stream in IAM."
-        )

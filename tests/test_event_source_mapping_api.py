@@ -7,6 +7,7 @@ instead of pollers: the mapping service asks whatever engine is registered.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from support import LAMBDA_TRUST, create_python, unique
 
 import lambdalab
 from lambdalab.aws.event_source_mappings import Mapping
+from lambdalab.engines import unavailable_sources
 from lambdalab.engines.sqs_engine import SqsEngine
 
 
@@ -154,3 +156,76 @@ def test_list_filters_by_function_and_source(lab: lambdalab.Lab, sqs_role: str, 
         lam.get_paginator("list_event_source_mappings").paginate(FunctionName=fn, PaginationConfig={"PageSize": 1})
     )
     assert [len(p["EventSourceMappings"]) for p in pages] == [1, 1]
+
+
+class BrokerRecorder:
+    """A source the mapping service has never heard of: it declares itself, nothing else changes."""
+
+    source_kind = "mq"
+    read_actions: tuple[str, ...] = ()
+    user_reason = "USER_INITIATED"
+    unavailable = None
+
+    def __init__(self) -> None:
+        self.log: list[tuple[str, str]] = []
+
+    def accepts(self, source_arn: str) -> bool:
+        return source_arn.split(":")[2] == "mq"
+
+    def duplicate_message(self, source_arn: str, function_name: str, uuid: str) -> str:
+        return f"broker {source_arn} already maps to {function_name} ({uuid})"
+
+    def role_message(self, source_arn: str, action: str) -> str:
+        return f"no {action}"
+
+    def settings(self, source_arn: str, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
+        return {"BatchSize": int(body.get("BatchSize", 100))}
+
+    def check_function(self, source_arn: str, function_timeout: int) -> None:
+        pass
+
+    def check_destination(self, role_arn: str, settings: dict[str, Any]) -> None:
+        pass
+
+    def start(self, mapping: Mapping) -> None:
+        self.log.append(("start", mapping.uuid))
+
+    def stop(self, mapping: Mapping) -> None:
+        self.log.append(("stop", mapping.uuid))
+
+
+@pytest.fixture()
+def broker(lab: lambdalab.Lab) -> Iterator[BrokerRecorder]:
+    engine = BrokerRecorder()
+    lab.mappings.add_engine(engine)
+    yield engine
+    lab.mappings.add_engine(unavailable_sources.amazon_mq())  # the lab's own stand-in again
+
+
+BROKER = "arn:aws:mq:us-east-1:123456789012:broker:orders:b-0123abcd-4567-89ef-0123-456789abcdef"
+
+
+def test_a_source_the_lab_cannot_poll_says_so(lab: lambdalab.Lab, sqs_role: str) -> None:
+    with pytest.raises(ClientError) as exc:
+        lab.client("lambda").create_event_source_mapping(
+            FunctionName=create_python(lab, sqs_role), EventSourceArn=BROKER
+        )
+    assert exc.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert exc.value.response["Error"]["Message"].startswith("The lab has no Amazon MQ broker to poll.")
+
+
+def test_a_new_source_is_one_registration(lab: lambdalab.Lab, sqs_role: str, broker: BrokerRecorder) -> None:
+    lam = lab.client("lambda")
+    fn = create_python(lab, sqs_role)
+    created = lam.create_event_source_mapping(FunctionName=fn, EventSourceArn=BROKER, BatchSize=5)
+    assert (created["State"], created["StateTransitionReason"], created["BatchSize"]) == (
+        "Creating",
+        "USER_INITIATED",
+        5,
+    )
+    assert lab.trace.where("mapping-created", fn)[-1].detail["source_kind"] == "mq"
+    lab.advance(1)
+    assert broker.log == [("start", created["UUID"])]
+    with pytest.raises(ClientError) as exc:
+        lam.create_event_source_mapping(FunctionName=fn, EventSourceArn=BROKER)
+    assert exc.value.response["Error"]["Message"] == f"broker {BROKER} already maps to {fn} ({created['UUID']})"

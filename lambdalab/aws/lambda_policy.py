@@ -210,7 +210,7 @@ class PolicyService:
         if account == self.place.account_id:
             return
         target = self.resolver.resolve(req.params["FunctionName"], req.q("Qualifier"))
-        qualifier = target.invoked_arn.split(":")[7] if target.invoked_arn.count(":") >= 7 else None
+        qualifier = target.qualifier
         reason = self.check(target.spec.function_name, qualifier, Caller(account=account))
         if reason:
             self.trace.add("invoke-denied", target.spec.function_name, caller=account, reason=reason)

@@ -82,7 +82,7 @@ class AsyncInvokeEngine:
     def submit(self, target: Target, payload: bytes, request_id: str) -> None:
         """Queue an event (InvocationType=Event); it runs when the clock next runs."""
         name = target.spec.function_name
-        qualifier = target.invoked_arn.split(":")[7] if target.invoked_arn.count(":") >= 7 else None
+        qualifier = target.qualifier
         self.trace.add("async-queued", name, (request_id,), qualifier=qualifier or "$LATEST", size=len(payload))
         self.clock.process(self._event(name, qualifier, payload, request_id))
 

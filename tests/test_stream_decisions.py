@@ -428,3 +428,12 @@ def test_shard_view_state_from_trace_records() -> None:
     ]
     assert state["t_end"] == 4
     assert len(shard_view_state(records)["lanes"]) == 2
+
+
+def test_kinesis_sequence_numbers_reach_the_function_in_awss_56_digit_form() -> None:
+    """with-kinesis sample event: ``sequenceNumber`` like 49590338271490256608559692538361571095921575989136588898."""
+    from lambdalab.events.kinesis import sequence_number as kinesis_sequence_number
+
+    first, tenth = (kinesis_sequence_number("shardId-000000000003", n) for n in ("1", "10"))
+    assert len(first) == len(tenth) == 56 and first.startswith("49") and int(first) < int(tenth)
+    assert kinesis_sequence_number("shardId-000000000004", "1") != first  # unique across shards

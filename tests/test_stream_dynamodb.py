@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -85,6 +86,11 @@ def test_insert_modify_remove_reach_the_function_in_aws_shape(lab: lambdalab.Lab
     assert isinstance(image["ApproximateCreationDateTime"], int)
     assert records[1]["dynamodb"]["OldImage"] == {"id": {"S": "a"}, "n": {"N": "1"}}
     assert "NewImage" not in records[2]["dynamodb"] and records[2]["dynamodb"]["OldImage"]["n"] == {"N": "2"}
+    # AWS's forms (with-ddb sample event): a stream label to the millisecond, sequence numbers of 21+ digits
+    assert re.fullmatch(r".*:table/[\w-]+/stream/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}", arn)
+    assert all(
+        len(r["dynamodb"]["SequenceNumber"]) >= 21 and r["dynamodb"]["SequenceNumber"].isdigit() for r in records
+    )
 
 
 def test_keys_only_view(lab: lambdalab.Lab, role: str) -> None:

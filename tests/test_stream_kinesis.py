@@ -18,8 +18,12 @@ from stream_support import batches, events, function, kinesis_stream, mapping, m
 from support import create_python
 
 import lambdalab
+from lambdalab.events.kinesis import sequence_number as kinesis_sequence_number
 
 pytestmark = pytest.mark.fake_runtime
+
+#: the first record of shard 0, as Lambda numbers it in the event
+FIRST = "49" + "0" * 53 + "1"
 
 
 @pytest.fixture(scope="module")
@@ -172,13 +176,14 @@ def test_event_records_in_aws_shape(lab: lambdalab.Lab, role: str) -> None:
                 "kinesis": {
                     "kinesisSchemaVersion": "1.0",
                     "partitionKey": "pk",
-                    "sequenceNumber": "1",
+                    # AWS's 56-digit form (with-kinesis sample event); moto's own number is 1
+                    "sequenceNumber": FIRST,
                     "data": base64.b64encode(b"hello").decode(),
                     "approximateArrivalTimestamp": round(arrival, 3),
                 },
                 "eventSource": "aws:kinesis",
                 "eventVersion": "1.0",
-                "eventID": "shardId-000000000000:1",
+                "eventID": f"shardId-000000000000:{FIRST}",
                 "eventName": "aws:kinesis:record",
                 "invokeIdentityArn": role,
                 "awsRegion": "us-east-1",
@@ -186,6 +191,20 @@ def test_event_records_in_aws_shape(lab: lambdalab.Lab, role: str) -> None:
             }
         ]
     }
+
+
+def test_a_sequence_number_lambda_gave_reads_the_record_back_from_the_stream(lab: lambdalab.Lab) -> None:
+    """A consumer of an on-failure record can read the records back with the numbers it names."""
+    stream, _ = kinesis_stream(lab)
+    put(lab, stream, [("k", "first"), ("k", "second")])
+    kin = lab.client("kinesis")
+    it = kin.get_shard_iterator(
+        StreamName=stream,
+        ShardId="shardId-000000000000",
+        ShardIteratorType="AT_SEQUENCE_NUMBER",
+        StartingSequenceNumber=kinesis_sequence_number("shardId-000000000000", "2"),
+    )["ShardIterator"]
+    assert [r["Data"] for r in kin.get_records(ShardIterator=it)["Records"]] == [b"second"]
 
 
 # -- errors ----------------------------------------------------------------------------------------
@@ -225,8 +244,8 @@ def test_retry_limit_then_on_failure_record_and_the_shard_moves_on(lab: lambdala
         "timestamp": record["timestamp"],
         "KinesisBatchInfo": {
             "shardId": "shardId-000000000000",
-            "startSequenceNumber": "1",
-            "endSequenceNumber": "3",
+            "startSequenceNumber": kinesis_sequence_number("shardId-000000000000", "1"),
+            "endSequenceNumber": kinesis_sequence_number("shardId-000000000000", "3"),
             "approximateArrivalOfFirstRecord": stamp,
             "approximateArrivalOfLastRecord": stamp,
             "batchSize": 3,

@@ -368,7 +368,7 @@ class StreamEngine:
                 if windowed:
                     lane.state = response["state"]
                 if "ReportBatchItemFailures" in settings.get("FunctionResponseTypes", []) and items:
-                    tried, failed_from = errors.read_answer(tried, [i.seq for i in items])
+                    tried, failed_from = errors.read_answer(tried, [i.lambda_seq for i in items])
         mapping.last_result = "OK" if tried.ok else "PROBLEM: Function call failed"
         self.trace.add(
             "stream-batch",

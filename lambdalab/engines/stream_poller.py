@@ -56,9 +56,10 @@ class KinesisSource:
         out = []
         for offset, rec in enumerate(self.stream.read(self.arn, shard, start, limit)):
             seq = rec.sequence_number
+            event_seq = kinesis.sequence_number(shard, seq)
             record = kinesis.record(
                 shard=shard,
-                seq=seq,
+                seq=event_seq,
                 partition_key=rec.partition_key,
                 data_b64=rec.data,
                 arrival=rec.arrival,
@@ -69,13 +70,13 @@ class KinesisSource:
             size = (
                 len(rec.data)
                 + len(rec.partition_key)
-                + len(seq)
+                + len(event_seq)
                 + len(shard)
                 + len(self.arn)
                 + len(self.role_arn)
                 + 330
             )
-            out.append(StreamItem(shard, start + offset, seq, rec.partition_key, rec.arrival, record, size))
+            out.append(StreamItem(shard, start + offset, seq, rec.partition_key, rec.arrival, record, size, event_seq))
         return out
 
 

@@ -26,6 +26,13 @@ class StreamItem:
     arrival: float  # approximate arrival, epoch seconds (virtual)
     record: dict[str, Any] = field(compare=False)  # the event record the function receives
     size: int = 0  # bytes of the record as JSON
+    #: the sequence number as Lambda hands it to the function (AWS's form); ``seq`` is the store's
+    event_seq: str = ""
+
+    @property
+    def lambda_seq(self) -> str:
+        """The sequence number in the event, in KinesisBatchInfo and in a partial batch response."""
+        return self.event_seq or self.seq
 
 
 def window_event(
@@ -91,8 +98,8 @@ def failure_record(
         "timestamp": iso_millis(timestamp),
         info_name: {
             "shardId": items[0].shard,
-            "startSequenceNumber": items[0].seq,
-            "endSequenceNumber": items[-1].seq,
+            "startSequenceNumber": items[0].lambda_seq,
+            "endSequenceNumber": items[-1].lambda_seq,
             "approximateArrivalOfFirstRecord": iso_millis(datetime.fromtimestamp(items[0].arrival, UTC)),
             "approximateArrivalOfLastRecord": iso_millis(datetime.fromtimestamp(items[-1].arrival, UTC)),
             "batchSize": len(items),

@@ -12,7 +12,19 @@ from typing import Any
 from ._common import ACCOUNT, REGION, WHEN
 from .batch import event
 
-__all__ = ["event", "record", "sample"]
+__all__ = ["event", "record", "sample", "sequence_number"]
+
+
+def sequence_number(shard: str, position: str) -> str:
+    """A Kinesis sequence number in AWS's form (56 digits, growing within the shard) for moto's ``position``.
+
+    moto numbers a shard's records 1, 2, 3... (and so do the lab's trace and PutRecord's answer); Lambda's
+    events, ``eventID``, ``KinesisBatchInfo`` and partial batch responses carry numbers like
+    ``49590338271490256608559692538361571095921575989136588898`` (with-kinesis sample event).  The lab's:
+    ``49``, the shard's number in 14 digits, the position in 40.
+    """
+    shard_number = int(shard.rsplit("-", 1)[-1]) if shard.rsplit("-", 1)[-1].isdigit() else 0
+    return f"49{shard_number:014d}{int(position):040d}"
 
 
 def record(
@@ -26,7 +38,7 @@ def record(
     region: str,
     stream_arn: str,
 ) -> dict[str, Any]:
-    """A record of a Kinesis event (AWS's field order)."""
+    """A record of a Kinesis event (AWS's field order); ``seq`` in AWS's form (:func:`sequence_number`)."""
     return {
         "kinesis": {
             "kinesisSchemaVersion": "1.0",

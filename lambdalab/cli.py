@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 FIRST_NOTEBOOK = "00-start-here.ipynb"
+FIRST_NOTEBOOK_URL = f"/lab/tree/{FIRST_NOTEBOOK}"
 
 
 def notebooks_dir() -> Path:
@@ -37,10 +38,15 @@ def open_lab(args: argparse.Namespace) -> int:
         "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.port={args.port}",
         f"--ServerApp.root_dir={folder}",
-        FIRST_NOTEBOOK,
+        # the URL Jupyter prints and opens is the first notebook's, not the Launcher's
+        f"--LabApp.default_url={FIRST_NOTEBOOK_URL}",
     ]  # fmt: skip
     if args.no_browser:
         command.append("--no-browser")
+    print(
+        f"lambdalab: opening http://127.0.0.1:{args.port}{FIRST_NOTEBOOK_URL} (Jupyter prints it with its token)",
+        flush=True,
+    )
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # containers and CI machines often run as root
     try:

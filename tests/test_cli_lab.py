@@ -42,6 +42,10 @@ def test_lambdalab_lab_serves_the_first_notebook_on_loopback(tmp_path: Path) -> 
             f"lambdalab lab answered {status} (exit code {proc.poll()}); its output:\n"
             + log.read_text(errors="replace")[-4000:]
         )
+        # the URL Jupyter prints (and opens) is the first notebook's own, with the token (masked when it
+        # comes from JUPYTER_TOKEN), not the Launcher's
+        wanted = f"http://127.0.0.1:{port}/lab/tree/00-start-here.ipynb?token="
+        assert _wait_for_text(log, wanted), log.read_text(errors="replace")[-4000:]
         # JupyterLab listens on loopback only
         listening = subprocess.run(["ss", "-ltn"], capture_output=True, text=True).stdout if _has("ss") else ""
         for line in listening.splitlines():
@@ -63,6 +67,15 @@ def _first_notebook_status(port: int, proc: subprocess.Popen[bytes], seconds: fl
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.3)
     return None
+
+
+def _wait_for_text(log: Path, text: str, seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if text in log.read_text(errors="replace"):
+            return True
+        time.sleep(0.2)
+    return False
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:

@@ -123,7 +123,7 @@ def build(
     store = MotoLambda(place.account_id, place.region)  # moto's functions, read as values
     table = FunctionTable(lambda name: place.arn("lambda", f"function:{name}"), ids.new_id)  # RevisionId, DLQ
     resolver = TargetResolver(place, store, table)
-    policies = PolicyService(place, ids, trace, resolver)
+    policies = PolicyService(place, ids, trace, resolver, table)
     invocations = InvokeService(place, ids, clock, trace, resolver, code_runner, policies)
     functions = FunctionService(
         place, ids, clock, trace, code_runner, policies, store, table, lambda: endpoint.url, credentials

@@ -162,6 +162,38 @@ def test_revision_id_guards_concurrent_edits(lab: lambdalab.Lab, fn: str) -> Non
     assert lam.get_policy(FunctionName=fn)["RevisionId"] != revision
 
 
+def test_the_policy_revision_id_is_the_functions_and_a_permission_change_moves_it(
+    lab: lambdalab.Lab, role_arn: str
+) -> None:
+    """GetPolicy's RevisionId is the function's RevisionId; AddPermission and RemovePermission give the
+    function a new one (PreconditionFailedException: "the latest RevisionId for the Lambda function or
+    alias"; for AddPermission and RemovePermission "call GetPolicy to retrieve" it)."""
+    lam = lab.client("lambda")
+    name = create_python(lab, role_arn)
+    before = lam.get_function_configuration(FunctionName=name)["RevisionId"]
+    lam.add_permission(
+        FunctionName=name, StatementId="s3", Action="lambda:InvokeFunction", Principal="s3.amazonaws.com"
+    )
+    after = lam.get_function_configuration(FunctionName=name)["RevisionId"]
+    assert after != before and lam.get_policy(FunctionName=name)["RevisionId"] == after
+    with pytest.raises(ClientError) as err:  # the function's old RevisionId no longer guards an update
+        lam.update_function_configuration(FunctionName=name, Timeout=5, RevisionId=before)
+    assert code(err)[0] == "PreconditionFailedException"
+    lam.remove_permission(FunctionName=name, StatementId="s3", RevisionId=after)
+    assert lam.get_function_configuration(FunctionName=name)["RevisionId"] not in (before, after)
+
+
+def test_a_permission_change_keeps_the_warm_environment(lab: lambdalab.Lab, role_arn: str) -> None:
+    lam = lab.client("lambda")
+    name = create_python(lab, role_arn)
+    lam.invoke(FunctionName=name)
+    lam.add_permission(
+        FunctionName=name, StatementId="sns", Action="lambda:InvokeFunction", Principal="sns.amazonaws.com"
+    )
+    lam.invoke(FunctionName=name)
+    assert [r.detail["cold"] for r in lab.trace.where("invoke", name)] == [True, False]
+
+
 def test_remove_permission_then_an_empty_policy_is_not_found(lab: lambdalab.Lab, role_arn: str) -> None:
     lam = lab.client("lambda")
     name = create_python(lab, role_arn)

@@ -1,10 +1,16 @@
 """What Lambda reports of a function version that moto does not keep, in the lab's own table.
 
 ``RevisionId`` changes with every code or configuration change (and guards updates
-that name an older one); ``DeadLetterConfig`` moto drops.  A published version keeps
-what ``$LATEST`` had when it was published.  Rows are keyed by the version's ARN.
+that name an older one), and with every change of the version's resource-based policy:
+AddPermission and RemovePermission give the function a new RevisionId, the one GetPolicy
+reports.  A policy change does not touch the code, so the version's execution
+environments stay (:meth:`FunctionTable.environment_key` changes only with code and
+configuration).  ``DeadLetterConfig`` moto drops.  A published version keeps what
+``$LATEST`` had when it was published.  Rows are keyed by the version's ARN.
 
 https://docs.aws.amazon.com/lambda/latest/api/API_FunctionConfiguration.html
+https://docs.aws.amazon.com/lambda/latest/api/API_AddPermission.html (PreconditionFailedException: "the latest
+RevisionId for the Lambda function or alias", read with GetPolicy)
 https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html#invocation-dlq
 """
 
@@ -18,6 +24,8 @@ from dataclasses import dataclass, replace
 class FunctionRow:
     revision_id: str
     dead_letter_arn: str | None = None
+    #: the RevisionId of the last code or configuration change (what execution environments are keyed by)
+    configured_revision: str = ""
 
 
 class FunctionTable:
@@ -35,13 +43,19 @@ class FunctionTable:
         row = self._rows.get(self._key(name, version))
         return row.revision_id if row is not None else None
 
-    def new_revision(self, name: str, version: str) -> str:
-        """A fresh RevisionId for the version (its code or configuration changed)."""
+    def new_revision(self, name: str, version: str, *, policy_only: bool = False) -> str:
+        """A fresh RevisionId for the version: its code or configuration changed (or only its policy)."""
         key = self._key(name, version)
-        row = self._rows.get(key)
+        row = self._rows.get(key) or FunctionRow("")
         revision = self._new_id()
-        self._rows[key] = replace(row, revision_id=revision) if row is not None else FunctionRow(revision)
+        configured = row.configured_revision or row.revision_id if policy_only else revision
+        self._rows[key] = replace(row, revision_id=revision, configured_revision=configured)
         return revision
+
+    def environment_key(self, name: str, version: str) -> str | None:
+        """What the version's execution environments are keyed by: changes with code and configuration only."""
+        row = self._rows.get(self._key(name, version))
+        return (row.configured_revision or row.revision_id) if row is not None else None
 
     def dead_letter(self, name: str, version: str) -> str | None:
         row = self._rows.get(self._key(name, version))

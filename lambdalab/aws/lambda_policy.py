@@ -36,6 +36,7 @@ from .targets import _ARN
 if TYPE_CHECKING:
     from ..ports import Ids, Place
     from ..trace import Trace
+    from .function_table import FunctionTable
     from .targets import TargetResolver
 
 __all__ = ["Caller", "PolicyService", "caller_account"]
@@ -156,10 +157,14 @@ def caller_account(req: Request, own_account: str) -> str:
 class PolicyService:
     """The store (statements per function and qualifier) and the three API handlers."""
 
-    def __init__(self, place: Place, ids: Ids, trace: Trace, resolver: TargetResolver) -> None:
+    def __init__(
+        self, place: Place, ids: Ids, trace: Trace, resolver: TargetResolver, table: FunctionTable | None = None
+    ) -> None:
         self.place, self.ids, self.trace, self.resolver = place, ids, trace, resolver
+        #: the functions' RevisionIds: a policy change is a new RevisionId of the function version
+        self.table = table
         self._policies: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        self._revisions: dict[tuple[str, str], str] = {}
+        self._revisions: dict[tuple[str, str], str] = {}  # aliases' policies, and functions without a table
         self._lock = threading.Lock()
         #: organizations the lab knows: org id -> member accounts (AWS Organizations is not modelled)
         self.organizations: dict[str, set[str]] = {}
@@ -179,6 +184,19 @@ class PolicyService:
         name = target.spec.function_name
         resource = target.spec.function_arn + (f":{qualifier}" if qualifier else "")
         return name, qualifier, resource
+
+    def _revision(self, name: str, qualifier: str) -> str:
+        """The policy's RevisionId: the function version's own (an alias's policy keeps one of its own)."""
+        if self.table is not None and not _is_alias(qualifier):
+            return self.table.revision(name, qualifier or "$LATEST") or ""
+        return self._revisions.get((name, qualifier), "")
+
+    def _changed(self, name: str, qualifier: str) -> None:
+        """The policy changed: the function version gets a new RevisionId."""
+        if self.table is not None and not _is_alias(qualifier):
+            self.table.new_revision(name, qualifier or "$LATEST", policy_only=True)
+        else:
+            self._revisions[(name, qualifier)] = self.ids.new_id()
 
     def statements(self, function_name: str, qualifier: str | None = None) -> list[dict[str, Any]]:
         """The statements in force for a call to ``function_name`` (qualified or not)."""
@@ -232,7 +250,7 @@ class PolicyService:
         with self._lock:
             key = (name, qualifier)
             current = self._policies.setdefault(key, [])
-            revision = self._revisions.get(key) or self.ids.new_id()
+            revision = self._revision(name, qualifier)
             if body.get("RevisionId") and body["RevisionId"] != revision:
                 raise AwsError(
                     "PreconditionFailedException",
@@ -252,7 +270,7 @@ class PolicyService:
                     "PolicyLengthExceededException", "The final policy size (bytes) is bigger than the limit.", 400
                 )
             current.append(st)
-            self._revisions[key] = self.ids.new_id()
+            self._changed(name, qualifier)
         self.trace.add(
             "permission-added",
             name,
@@ -267,7 +285,7 @@ class PolicyService:
         name, qualifier, _ = self._key(req)
         with self._lock:
             current = list(self._policies.get((name, qualifier), []))
-            revision = self._revisions.get((name, qualifier), "")
+            revision = self._revision(name, qualifier)
         if not current:
             raise not_found(GONE)
         policy = json.dumps(self._document(current), separators=(",", ":"))
@@ -280,7 +298,7 @@ class PolicyService:
             key = (name, qualifier)
             current = self._policies.get(key, [])
             revision = req.q("RevisionId")
-            if revision and revision != self._revisions.get(key):
+            if revision and revision != self._revision(name, qualifier):
                 raise AwsError(
                     "PreconditionFailedException",
                     "The Revision Id provided does not match the latest Revision Id. "
@@ -291,7 +309,7 @@ class PolicyService:
             if len(kept) == len(current):
                 raise not_found(f"Statement {sid} is not found in resource policy.")
             self._policies[key] = kept
-            self._revisions[key] = self.ids.new_id()
+            self._changed(name, qualifier)
         self.trace.add("permission-removed", name, (sid,), qualifier=qualifier or None)
         return Response(204, b"")
 
@@ -331,3 +349,8 @@ class PolicyService:
         auth = body.get("FunctionUrlAuthType")
         if auth is not None and auth not in ("NONE", "AWS_IAM"):
             raise validation(auth, "functionUrlAuthType", "Member must satisfy enum value set: [NONE, AWS_IAM]")
+
+
+def _is_alias(qualifier: str) -> bool:
+    """A qualifier that names an alias (not ``$LATEST`` or a version number)."""
+    return bool(qualifier) and qualifier != "$LATEST" and not qualifier.isdigit()

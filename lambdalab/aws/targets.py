@@ -67,7 +67,7 @@ class TargetResolver:
             timeout=fn.timeout,
             memory_size=fn.memory_size,
             environment=fn.environment,
-            revision_id=table.revision(fn.function_name, version) or "",
+            revision_id=table.environment_key(fn.function_name, version) or "",
             reserved_concurrency=latest.reserved_concurrency,
         )
         invoked = unqualified + (f":{qualifier}" if qualifier else "")

@@ -87,9 +87,9 @@ LogsDropped = TypedDict("LogsDropped", {"missing": list[str]})
 
 # -- asynchronous invocation ----------------------------------------------------------------
 
-#: an event entered Lambda's asynchronous queue (``ids``: the request id)
+#: an event entered Lambda's asynchronous queue (``ids``: the request id; ``preview``: its payload's first characters)
 ASYNC_QUEUED: Final = "async-queued"
-AsyncQueued = TypedDict("AsyncQueued", {"qualifier": str, "size": int})
+AsyncQueued = TypedDict("AsyncQueued", {"qualifier": str, "size": int, "preview": str})
 
 #: one attempt of a queued event
 ASYNC_ATTEMPT: Final = "async-attempt"

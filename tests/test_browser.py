@@ -62,11 +62,11 @@ def test_notebook_05_draws_batches_the_dlq_and_concurrency(jupyter: Session) -> 
 
 def test_notebook_06_draws_a_lane_per_shard(jupyter: Session) -> None:
     with jupyter.notebook("06-streams.ipynb") as page:
-        page.wait_for_selector("svg.lambdalab-shard-view", timeout=DRAW_TIMEOUT_MS)
-        assert page.locator("svg.lambdalab-shard-view").count() == 2
+        page.wait_for_selector(".lambdalab-shard-view svg", timeout=DRAW_TIMEOUT_MS)
+        assert page.locator(".lambdalab-shard-view svg").count() == 2
         page.wait_for_function(
-            "() => document.querySelectorAll('svg.lambdalab-shard-view rect.batch').length === 12",
+            "() => document.querySelectorAll('.lambdalab-shard-view rect.batch').length === 12",
             timeout=DRAW_TIMEOUT_MS,
         )
-        assert page.locator("svg.lambdalab-shard-view polygon.discard").count() == 1
-        page.locator("svg.lambdalab-shard-view").first.scroll_into_view_if_needed()
+        assert page.locator(".lambdalab-shard-view .discard").count() == 1
+        page.locator(".lambdalab-shard-view svg").first.scroll_into_view_if_needed()

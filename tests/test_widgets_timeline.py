@@ -73,7 +73,3 @@ def test_widget_filters_by_function_and_limits_rows(lab: lambdalab.Lab) -> None:
     lab.run_until_idle()
     assert len(widget.rows) == 2
     assert {i["function"] for i in widget.items} == {a}
-
-
-def test_widget_carries_its_javascript_inline() -> None:
-    assert "export default" in RetryTimeline._esm and "data-kind" in RetryTimeline._esm

@@ -83,7 +83,10 @@ class AsyncInvokeEngine:
         """Queue an event (InvocationType=Event); it runs when the clock next runs."""
         name = target.spec.function_name
         qualifier = target.qualifier
-        self.trace.add("async-queued", name, (request_id,), qualifier=qualifier or "$LATEST", size=len(payload))
+        preview = payload[:40].decode("utf-8", "replace")
+        self.trace.add(
+            "async-queued", name, (request_id,), qualifier=qualifier or "$LATEST", size=len(payload), preview=preview
+        )
         self.clock.process(self._event(name, qualifier, payload, request_id))
 
     def _event(self, name: str, qualifier: str | None, payload: bytes, request_id: str) -> Generator[float, None, None]:

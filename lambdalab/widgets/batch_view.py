@@ -1,12 +1,13 @@
 """The batch view: SQS messages along virtual time, the batches they rode in, and how each ended.
 
-One row per message.  Each time a batch carries the message, a box spans the
-invocation (from the batch's start to its result), coloured by the batch's
-outcome (green success, amber partial, red function error or invalid response,
-grey throttle); a dashed line shows the message waiting out its visibility
-timeout; the row ends with a green tick (deleted after success), a black diamond
-(moved to the dead-letter queue) or a grey cross (filtered out, deleted unseen).
-Clicking a row shows that message's history.
+One row per message, labelled with its body (the message id on hover).  Each
+time a batch carries the message, a box spans the invocation (from the batch's
+start to its result): solid green when the message's batch succeeded, hollow red
+when it failed (for a partial batch response: when this message was reported
+failed), dotted amber when throttled; a dashed line shows the message waiting out
+its visibility timeout; the row ends with a tick (deleted), a diamond (moved to
+the dead-letter queue) or a ring (filtered out, deleted unseen).  A legend says
+so under the axis; clicking a row shows that message's history.
 
 Drawn from ``lab.trace`` only (the ``sqs-*`` records of :mod:`lambdalab.engines.sqs_engine`).
 ``batch_view_state(records)`` is the pure part; :class:`BatchView` the anywidget.
@@ -19,9 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-import traitlets
-
 from .. import trace_kinds as k
+from .scene import shorten, time_axis
 from .trace_view import TraceView
 
 if TYPE_CHECKING:
@@ -132,94 +132,79 @@ def batch_view_state(records: Iterable[Record], function: str | None = None, lim
     return {"messages": rows, "batches": [b for b in batches.values() if b["ids"]], "marks": marks, "end": end}
 
 
+_BAR = {  # a message's outcome in a batch -> tone and style of its box
+    "success": ("ok", "solid"),
+    "failed": ("error", "hollow"),
+    "throttle": ("warn", "dotted"),
+    "system-error": ("warn", "dotted"),
+    "running": ("info", "hollow"),
+}
+LEGEND = [
+    {"type": "bar", "tone": "ok", "style": "solid", "label": "in a batch that succeeded"},
+    {"type": "bar", "tone": "error", "style": "hollow", "label": "in a batch that failed"},
+    {"type": "bar", "tone": "warn", "style": "dotted", "label": "throttled"},
+    {"type": "bar", "tone": "info", "style": "hollow", "label": "running"},
+    {"type": "span", "tone": "muted", "dash": "4,3", "label": "invisible (visibility timeout)"},
+    {"type": "glyph", "shape": "check", "tone": "ok", "label": "deleted"},
+    {"type": "glyph", "shape": "diamond", "tone": "ink", "label": "moved to the DLQ"},
+    {"type": "glyph", "shape": "ring", "tone": "muted", "label": "filtered out, never invoked"},
+]
+
+
+def _message_outcome(batch: dict[str, Any], mid: str) -> str:
+    outcome = batch["outcome"]
+    if outcome is None:
+        return "running"
+    if outcome == "partial":
+        return "failed" if mid in (batch.get("failed") or []) else "success"
+    if outcome in ("function-error", "invalid-response"):
+        return "failed"
+    return str(outcome)
+
+
+def batch_scene(state: dict[str, Any], start: float, title: str) -> dict[str, Any]:
+    """The batch view's scene: a row per message (its body), a box per batch it rode in, how it ended."""
+    messages = state["messages"]
+    row_of = {m["id"]: m["row"] for m in messages}
+    marks: list[dict[str, Any]] = []
+    end = state["end"] - start
+    for b in state["batches"]:
+        for mid in b["ids"]:
+            outcome = _message_outcome(b, mid)
+            tone, style = _BAR.get(outcome, ("muted", "dotted"))
+            stop = (b["end"] if b["end"] is not None else state["end"]) - start
+            marks.append({"type": "bar", "row": row_of[mid], "t0": b["t"] - start, "t1": stop, "tone": tone,
+                          "style": style, "cls": "batch", "data": {"batch": b["id"], "outcome": b["outcome"] or "running"},
+                          "tip": f"{b['id']} ({b['size']} messages, {b['reason']}): {b['outcome'] or 'running'}"})  # fmt: skip
+    for k_ in state["marks"]:
+        t, row = k_["t"] - start, k_["row"]
+        if k_["kind"] == "returned":
+            marks.append({"type": "span", "row": row, "t0": t, "t1": k_["until"] - start, "tone": "muted",
+                          "cls": "returned", "tip": f"invisible until {k_['until'] - start:g} s"})  # fmt: skip
+        else:
+            shape, tone, tip = {"deleted": ("check", "ok", "deleted"), "dlq": ("diamond", "ink", "moved to the DLQ"),
+                                "filtered": ("ring", "muted", "filtered out")}[k_["kind"]]  # fmt: skip
+            marks.append({"type": "glyph", "row": row, "t": t, "dx": 8, "shape": shape, "tone": tone,
+                          "cls": k_["kind"], "tip": f"{tip} at {t:g} s"})  # fmt: skip
+    rows = [
+        {"id": m["id"], "label": shorten(m["body"] or m["id"]), "cls": "message", "tip": f"message id {m['id']}",
+         "detail": f"{m['id']}  [{m['status']}]\n{m['body']}\n" + "\n".join(m["history"])}
+        for m in messages
+    ]  # fmt: skip
+    return {
+        "kind": "rows",
+        "cls": "lambdalab-batch-view",
+        "title": f"{title}: {len(messages)} messages, {len(state['batches'])} batches",
+        "rows": rows,
+        "marks": marks,
+        "x": time_axis(0, end, "seconds since the view was created"),
+        "legend": LEGEND,
+        "detail": {"cls": "lambdalab-batch-history", "prompt": "Click a message to see its history."},
+    }
+
+
 class BatchView(TraceView):
     """``BatchView(lab, function)``: every SQS message the function's mappings read, batch by batch."""
-
-    _esm = """
-    const OUTCOME = {"success": "#2e7d32", "partial": "#f9a825", "function-error": "#c62828",
-                     "invalid-response": "#ad1457", "throttle": "#757575", "system-error": "#757575"};
-    function render({ model, el }) {
-      const NS = "http://www.w3.org/2000/svg";
-      const root = document.createElement("div");
-      root.className = "lambdalab-batch-view";
-      el.appendChild(root);
-      let selected = null;
-      function draw() {
-        const st = model.get("state"), t0 = model.get("start"), msgs = st.messages;
-        const W = 760, left = 150, right = 24, rowH = 20, top = 20;
-        const end = Math.max(st.end, t0 + 1);
-        const x = t => left + (W - left - right) * (t - t0) / (end - t0);
-        root.innerHTML = "";
-        const title = document.createElement("div");
-        title.className = "lambdalab-batch-title";
-        title.textContent = model.get("title") + ": " + msgs.length + " messages, " + st.batches.length + " batches";
-        root.appendChild(title);
-        const svg = document.createElementNS(NS, "svg");
-        const H = top + rowH * Math.max(msgs.length, 1) + 24;
-        svg.setAttribute("width", W); svg.setAttribute("height", H);
-        const add = (tag, attrs, tip) => {
-          const e = document.createElementNS(NS, tag);
-          for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-          if (tip) { const t = document.createElementNS(NS, "title"); t.textContent = tip; e.appendChild(t); }
-          svg.appendChild(e); return e;
-        };
-        add("line", {x1: left, x2: W - right, y1: H - 18, y2: H - 18, stroke: "#999"});
-        for (let k = 0; k <= 4; k++) {
-          const t = t0 + (end - t0) * k / 4;
-          add("text", {x: x(t), y: H - 5, "font-size": 10, "text-anchor": "middle", fill: "#555"}).textContent = t.toFixed(0) + " s";
-        }
-        msgs.forEach(m => {
-          const y = top + m.row * rowH;
-          const label = add("text", {x: 4, y: y + 4, "font-size": 10, fill: m.id === selected ? "#1565c0" : "#333",
-                                     "class": "message", "data-id": m.id, cursor: "pointer"}, m.id);
-          label.textContent = (m.body || m.id).slice(0, 22);
-          label.addEventListener("click", () => { selected = m.id; draw(); });
-        });
-        for (const b of st.batches) {
-          for (const id of b.ids) {
-            const m = msgs.find(mm => mm.id === id);
-            const y = top + m.row * rowH, x1 = x(b.t), x2 = x(b.end === null ? end : b.end);
-            const failed = (b.failed || []).includes(id);
-            const colour = b.outcome === "partial" ? (failed ? OUTCOME["function-error"] : OUTCOME.success) : (OUTCOME[b.outcome] || "#90caf9");
-            add("rect", {x: x1, y: y - 6, width: Math.max(x2 - x1, 4), height: 12, fill: colour, "class": "batch",
-                         "data-batch": b.id, "data-outcome": b.outcome || "running"},
-                b.id + " (" + b.size + " messages, " + b.reason + "): " + (b.outcome || "running"));
-          }
-        }
-        for (const k of st.marks) {
-          const y = top + k.row * rowH, cx = x(k.t);
-          if (k.kind === "returned") {
-            add("line", {x1: cx, x2: x(k.until), y1: y, y2: y, stroke: "#888", "stroke-dasharray": "3,3", "class": "returned"},
-                "invisible until " + k.until.toFixed(0) + " s");
-          } else if (k.kind === "deleted") {
-            add("path", {d: `M${cx + 4} ${y} l3 4 l6 -8`, stroke: "#2e7d32", "stroke-width": 2, fill: "none", "class": "deleted"}, "deleted");
-          } else if (k.kind === "dlq") {
-            add("path", {d: `M${cx + 6} ${y - 6} l6 6 l-6 6 l-6 -6 Z`, fill: "black", "class": "dlq"}, "moved to the DLQ");
-          } else if (k.kind === "filtered") {
-            add("path", {d: `M${cx} ${y - 4} l8 8 M${cx + 8} ${y - 4} l-8 8`, stroke: "#757575", "stroke-width": 2, "class": "filtered"}, "filtered out");
-          }
-        }
-        root.appendChild(svg);
-        const panel = document.createElement("pre");
-        panel.className = "lambdalab-batch-history";
-        const m = msgs.find(mm => mm.id === selected);
-        panel.textContent = m ? (m.id + "  [" + m.status + "]\\n" + m.body + "\\n" + m.history.join("\\n")) : "Click a message to see its history.";
-        root.appendChild(panel);
-      }
-      draw();
-      model.on("change:state", draw);
-    }
-    export default { render };
-    """
-    _css = """
-    .lambdalab-batch-view { font-family: sans-serif; }
-    .lambdalab-batch-title { font-size: 12px; font-weight: bold; margin-bottom: 2px; }
-    .lambdalab-batch-history { font-size: 11px; background: #f6f6f6; padding: 4px; margin: 2px 0; white-space: pre-wrap; }
-    .lambdalab-batch-view rect.batch:hover { stroke: black; }
-    """
-
-    state = traitlets.Dict().tag(sync=True)
-    title = traitlets.Unicode("SQS batches").tag(sync=True)
 
     kinds = frozenset(KINDS)
 
@@ -227,12 +212,13 @@ class BatchView(TraceView):
         self, lab: Lab, function: str | None = None, *, limit: int = 40, since: float | None = None, **kwargs: Any
     ) -> None:
         self._limit = limit
+        self.title = f"SQS batches of {function}" if function else "SQS batches"
+        self.state: dict[str, Any] = {}
         super().__init__(lab, function, since=since, **kwargs)
-        if function:
-            self.title = f"SQS batches of {function}"
 
     def _publish(self, records: list[Record]) -> None:
         self.state = batch_view_state(records, self._function, self._limit)
+        self.scene = batch_scene(self.state, self._since, self.title)
 
     def history(self, message_id: str) -> list[str]:
         """What happened to one message (the text shown when its row is clicked)."""

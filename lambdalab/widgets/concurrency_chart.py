@@ -1,7 +1,8 @@
 """Concurrency over virtual time for an SQS mapping: batches in flight, and the limit they may reach.
 
-A blue step line counts invocations in flight (a batch occupies a slot from its
-start until its result); a dashed orange line is the mapping's limit: five at
+A filled blue step line counts invocations in flight (a batch occupies a slot
+from its start until its result); a dashed orange line, drawn on top so that it
+shows while the batches ramp up along it, is the mapping's limit: five at
 first, growing each second while messages wait (300 a minute today, 60 in the
 2022 documentation), capped by ``ScalingConfig.MaximumConcurrency``, back to five
 when the queue runs dry.  Drawn from ``lab.trace`` only (``sqs-concurrency`` and
@@ -15,9 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-import traitlets
-
 from .. import trace_kinds as k
+from .scene import nice_ticks, time_axis
 from .trace_view import TraceView
 
 if TYPE_CHECKING:
@@ -55,75 +55,47 @@ def concurrency_series(records: Iterable[Record], function: str | None = None) -
     return {"in_flight": in_flight, "limit": limit, "peak": peak, "end": end}
 
 
+LEGEND = [
+    {"type": "line", "tone": "info", "width": 2, "label": "batches in flight"},
+    {"type": "line", "tone": "warn", "width": 2.5, "dash": "6,4", "label": "the mapping's concurrency limit"},
+]
+
+
+def concurrency_scene(series: dict[str, Any], start: float, title: str) -> dict[str, Any]:
+    """The chart's scene: in-flight batches as a filled step line, the limit dashed on top of it."""
+    ymax = max(5, series["peak"], *(v for _, v in series["limit"]))
+    yticks = [t for t in nice_ticks(0, ymax, 5) if t == int(t)]
+    rel = [[[t - start, v] for t, v in series[name]] for name in ("in_flight", "limit")]
+    marks = [
+        {"type": "step", "points": rel[0], "tone": "info", "width": 2, "area": True, "cls": "in-flight",
+         "tip": f"batches in flight (peak {series['peak']})"},
+        {"type": "step", "points": rel[1], "tone": "warn", "width": 2.5, "dash": "6,4", "cls": "limit",
+         "tip": "the mapping's concurrency limit"},
+    ]  # fmt: skip
+    return {
+        "kind": "chart",
+        "cls": "lambdalab-concurrency",
+        "title": f"{title} (peak {series['peak']})",
+        "marks": marks,
+        "x": time_axis(0, series["end"] - start, "seconds since the chart was created"),
+        "y": {"hi": max(yticks[-1], ymax), "ticks": yticks, "label": "concurrent batches"},
+        "legend": LEGEND,
+    }
+
+
 class ConcurrencyChart(TraceView):
     """``ConcurrencyChart(lab, function)``: concurrent SQS batches of a function over virtual time."""
-
-    _esm = """
-    function render({ model, el }) {
-      const NS = "http://www.w3.org/2000/svg";
-      const root = document.createElement("div");
-      root.className = "lambdalab-concurrency";
-      el.appendChild(root);
-      function draw() {
-        const s = model.get("series"), t0 = model.get("start");
-        const W = 760, H = 220, left = 44, right = 16, top = 22, bottom = 24;
-        const end = Math.max(s.end, t0 + 1);
-        const ymax = Math.max(5, s.peak, ...s.limit.map(p => p[1]));
-        const x = t => left + (W - left - right) * (t - t0) / (end - t0);
-        const y = v => H - bottom - (H - top - bottom) * v / ymax;
-        root.innerHTML = "";
-        const title = document.createElement("div");
-        title.className = "lambdalab-concurrency-title";
-        title.textContent = model.get("title") + " (peak " + s.peak + ")";
-        root.appendChild(title);
-        const svg = document.createElementNS(NS, "svg");
-        svg.setAttribute("width", W); svg.setAttribute("height", H);
-        const add = (tag, attrs) => {
-          const e = document.createElementNS(NS, tag);
-          for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-          svg.appendChild(e); return e;
-        };
-        add("line", {x1: left, x2: W - right, y1: H - bottom, y2: H - bottom, stroke: "#999"});
-        add("line", {x1: left, x2: left, y1: top, y2: H - bottom, stroke: "#999"});
-        for (let k = 0; k <= 4; k++) {
-          const t = t0 + (end - t0) * k / 4, v = Math.round(ymax * k / 4);
-          add("text", {x: x(t), y: H - 8, "font-size": 10, "text-anchor": "middle", fill: "#555"}).textContent = (t - t0).toFixed(0) + " s";
-          add("text", {x: left - 4, y: y(v) + 3, "font-size": 10, "text-anchor": "end", fill: "#555"}).textContent = v;
-        }
-        const steps = (pts) => {
-          if (!pts.length) return "";
-          let d = `M${x(pts[0][0])} ${y(pts[0][1])}`;
-          for (let i = 1; i < pts.length; i++) d += ` H${x(pts[i][0])} V${y(pts[i][1])}`;
-          return d + ` H${x(end)}`;
-        };
-        add("path", {d: steps(s.limit), stroke: "#ef6c00", "stroke-dasharray": "5,3", fill: "none", "class": "limit"});
-        add("path", {d: steps(s.in_flight), stroke: "#1565c0", "stroke-width": 2, fill: "none", "class": "in-flight"});
-        add("text", {x: W - right, y: top - 8, "font-size": 10, "text-anchor": "end", fill: "#555"}).textContent =
-          "blue: batches in flight   orange: the mapping's limit";
-        root.appendChild(svg);
-      }
-      draw();
-      model.on("change:series", draw);
-    }
-    export default { render };
-    """
-    _css = """
-    .lambdalab-concurrency { font-family: sans-serif; }
-    .lambdalab-concurrency-title { font-size: 12px; font-weight: bold; margin-bottom: 2px; }
-    """
-
-    series = traitlets.Dict().tag(sync=True)
-    title = traitlets.Unicode("Concurrent SQS batches").tag(sync=True)
 
     kinds = frozenset(KINDS)
 
     def __init__(self, lab: Lab, function: str | None = None, *, since: float | None = None, **kwargs: Any) -> None:
+        self.title = f"Concurrent SQS batches of {function}" if function else "Concurrent SQS batches"
+        self.series: dict[str, Any] = {}
         super().__init__(lab, function, since=since, **kwargs)
-        if function:
-            self.title = f"Concurrent SQS batches of {function}"
 
     def _publish(self, records: list[Record]) -> None:
         self.series = concurrency_series(records, self._function)
+        self.scene = concurrency_scene(self.series, self._since, self.title)
 
     @property
     def peak(self) -> int:

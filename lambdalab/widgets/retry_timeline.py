@@ -1,11 +1,14 @@
 """The retry timeline: asynchronous events drawn on the lab's virtual time axis.
 
-One row per event (request id).  A dot per attempt, coloured by outcome (green
-success, red function error, orange throttle, grey system error); a dashed line
-for each retry wait; a diamond where the event ends (green Success, red
-RetriesExhausted, purple EventAgeExceeded) and a square for each delivery to a
-destination or DLQ (hollow when the delivery failed).  Built from ``lab.trace``
-only, and redrawn as the clock moves: the widget subscribes to the trace.
+One row per event, labelled with its payload (the request id on hover).  A
+glyph per attempt, shaped and coloured by outcome (circle success, cross function
+error, triangle throttle, ring system error); a dashed line for each retry wait;
+beside the last attempt, never under it, how the event ended (tick Success, square
+RetriesExhausted, hourglass EventAgeExceeded) and each delivery (arrow to a
+destination, diamond to the DLQ, red arrow when sending failed).  When attempts
+crowd (throttle retries a second apart on a minute's axis) the time axis turns
+square-root, so each attempt stays visible.  Built from ``lab.trace`` only, and
+redrawn as the clock moves: the widget subscribes to the trace.
 
 https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
 """
@@ -15,10 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-import anywidget
-import traitlets
-
 from .. import trace_kinds as k
+from .scene import fmt_time, shorten, time_axis
+from .trace_view import TraceView
 
 if TYPE_CHECKING:
     from ..lab import Lab
@@ -34,6 +36,7 @@ class _Builder:
         self.function = function
         self.limit = limit
         self.rows: list[str] = []
+        self.previews: dict[str, str] = {}
         self._index: dict[str, int] = {}
         self.items: list[dict[str, Any]] = []
 
@@ -47,6 +50,7 @@ class _Builder:
                 return None
             row = self._index[rid] = len(self.rows)
             self.rows.append(rid)
+            self.previews[rid] = str(r.view(k.AsyncQueued).get("preview", ""))
         item: dict[str, Any] = {"t": r.t, "kind": r.kind, "row": row, "id": rid, "function": r.function}
         if r.kind == k.ASYNC_ATTEMPT:
             attempt = r.view(k.AsyncAttempt)
@@ -79,118 +83,137 @@ def timeline_items(
     return builder.items, builder.rows
 
 
-class RetryTimeline(anywidget.AnyWidget):
+_ATTEMPT = {  # outcome -> shape, tone
+    "success": ("circle", "ok"),
+    "function-error": ("cross", "error"),
+    "throttle": ("triangle", "warn"),
+    "system-error": ("ring", "muted"),
+}
+_END = {  # condition -> shape, tone
+    "Success": ("check", "ok"),
+    "RetriesExhausted": ("square", "error"),
+    "EventAgeExceeded": ("hourglass", "warn"),
+}
+LEGEND = [
+    {"type": "glyph", "shape": "circle", "tone": "ok", "label": "attempt succeeded"},
+    {"type": "glyph", "shape": "cross", "tone": "error", "label": "function error"},
+    {"type": "glyph", "shape": "triangle", "tone": "warn", "label": "throttled"},
+    {"type": "glyph", "shape": "ring", "tone": "muted", "label": "system error"},
+    {"type": "span", "tone": "muted", "dash": "4,3", "label": "waiting to retry"},
+    {"type": "glyph", "shape": "check", "tone": "ok", "label": "ended: Success"},
+    {"type": "glyph", "shape": "square", "tone": "error", "label": "ended: RetriesExhausted"},
+    {"type": "glyph", "shape": "hourglass", "tone": "warn", "label": "ended: EventAgeExceeded"},
+    {"type": "glyph", "shape": "arrow", "tone": "info", "label": "sent to a destination"},
+    {"type": "glyph", "shape": "diamond", "tone": "ink", "label": "sent to the DLQ"},
+    {"type": "glyph", "shape": "arrow", "tone": "error", "label": "sending failed"},
+    {"type": "line", "tone": "info", "width": 1, "dash": "2,2", "label": "now"},
+]
+#: attempts closer than this fraction of the axis get a square-root time scale (throttle retries 1 s apart)
+CROWDED = 0.03
+
+
+def _crowded(items: list[dict[str, Any]], span: float) -> bool:
+    last: dict[int, float] = {}
+    for i in items:
+        if i["kind"] == k.ASYNC_ATTEMPT:
+            if i["row"] in last and i["t"] - last[i["row"]] < CROWDED * span:
+                return True
+            last[i["row"]] = i["t"]
+    return False
+
+
+def timeline_scene(
+    items: list[dict[str, Any]], rows: list[str], previews: dict[str, str], start: float, now: float, title: str
+) -> dict[str, Any]:
+    """The timeline's scene: a row per event (its payload), a glyph per attempt, the end and deliveries beside it."""
+    marks: list[dict[str, Any]] = []
+    after: dict[tuple[int, float], int] = {}  # marks drawn right of an attempt at the same moment
+    for i in items:
+        t, row, kind = i["t"] - start, i["row"], i["kind"]
+        if kind == k.RETRY_WAIT:
+            marks.append({"type": "span", "row": row, "t0": t, "t1": i["until"] - start, "tone": "muted",
+                          "cls": "wait", "data": {"kind": "wait"}, "tip": f"waiting {fmt_time(i['delay'])}"})  # fmt: skip
+        elif kind == k.ASYNC_ATTEMPT:
+            shape, tone = _ATTEMPT.get(i["outcome"], ("ring", "muted"))
+            marks.append({"type": "glyph", "row": row, "t": t, "shape": shape, "tone": tone, "cls": "attempt",
+                          "data": {"kind": "attempt", "outcome": i["outcome"]},
+                          "tip": f"attempt {i['attempt']}: {i['outcome']} at {fmt_time(t)}"})  # fmt: skip
+        elif kind in (k.ASYNC_DONE, k.DELIVERY, k.DELIVERY_FAILED):
+            n = after[(row, t)] = after.get((row, t), 0) + 1
+            if kind == k.ASYNC_DONE:
+                shape, tone = _END.get(i["condition"], ("square", "muted"))
+                data = {"kind": "done", "condition": i["condition"]}
+                tip = f"{i['condition']} after {i['attempts']} attempt(s), at {fmt_time(t)}"
+            else:
+                ok = kind == k.DELIVERY
+                shape, tone = ("diamond", "ink") if i["via"] == "DLQ" and ok else ("arrow", "info" if ok else "error")
+                data = {"kind": kind, "via": i["via"]}
+                tip = ("sent to " if ok else "sending FAILED to ") + f"{i['via']} {i['target']}"
+                tip += f": {i['reason']}" if i.get("reason") else ""
+            marks.append({"type": "glyph", "row": row, "t": t, "dx": 14 * n, "shape": shape, "tone": tone,
+                          "cls": data["kind"], "data": data, "tip": tip})  # fmt: skip
+    end = max([now - start, 1.0] + [i.get("until", i["t"]) - start for i in items])
+    marks.append({"type": "vline", "t": now - start, "tone": "info", "cls": "now", "data": {"kind": "now"},
+                  "tip": f"now: {fmt_time(now - start)}"})  # fmt: skip
+    sqrt = _crowded(items, end)
+    label = "time since the timeline was created" + (
+        " (square-root scale: the first seconds spread out)" if sqrt else ""
+    )
+    scene_rows = [
+        {"id": rid, "label": shorten(previews.get(rid) or rid[:8]), "tip": f"request id {rid}"} for rid in rows
+    ]
+    return {
+        "kind": "rows",
+        "cls": "lambdalab-timeline",
+        "title": f"{title} (virtual time {fmt_time(now - start)})",
+        "rows": scene_rows,
+        "marks": marks,
+        "x": time_axis(0, end, label, sqrt=sqrt),
+        "legend": LEGEND,
+    }
+
+
+class RetryTimeline(TraceView):
     """``RetryTimeline(lab)``: every asynchronous event of the lab (or of ``function``) over virtual time."""
 
-    _esm = """
-    const COLOURS = {"success": "#2e7d32", "function-error": "#c62828", "throttle": "#ef6c00", "system-error": "#757575",
-                     "Success": "#2e7d32", "RetriesExhausted": "#c62828", "EventAgeExceeded": "#6a1b9a"};
-    function fmt(t) { return t >= 3600 ? (t / 3600).toFixed(1) + " h" : t >= 60 ? (t / 60).toFixed(1) + " min" : t.toFixed(0) + " s"; }
-    function render({ model, el }) {
-      const NS = "http://www.w3.org/2000/svg";
-      const root = document.createElement("div");
-      root.className = "lambdalab-timeline";
-      el.appendChild(root);
-      function draw() {
-        const items = model.get("items"), rows = model.get("rows"), now = model.get("now"), t0 = model.get("start");
-        const W = 760, left = 90, right = 20, rowH = 22, top = 24;
-        const end = Math.max(now, t0 + 1, ...items.map(i => i.until || i.t));
-        const x = t => left + (W - left - right) * (t - t0) / (end - t0);
-        root.innerHTML = "";
-        const title = document.createElement("div");
-        title.className = "lambdalab-timeline-title";
-        title.textContent = model.get("title") + "  (virtual time " + fmt(now - t0) + ")";
-        root.appendChild(title);
-        const svg = document.createElementNS(NS, "svg");
-        const H = top + rowH * Math.max(rows.length, 1) + 26;
-        svg.setAttribute("width", W); svg.setAttribute("height", H);
-        svg.setAttribute("data-rows", rows.length);
-        const add = (tag, attrs, tip) => {
-          const e = document.createElementNS(NS, tag);
-          for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-          if (tip) { const t = document.createElementNS(NS, "title"); t.textContent = tip; e.appendChild(t); }
-          svg.appendChild(e); return e;
-        };
-        add("line", {x1: left, x2: W - right, y1: H - 20, y2: H - 20, stroke: "#999"});
-        for (let k = 0; k <= 4; k++) {
-          const t = t0 + (end - t0) * k / 4;
-          add("text", {x: x(t), y: H - 6, "font-size": 10, "text-anchor": "middle", fill: "#555"}).textContent = fmt(t - t0);
-        }
-        add("line", {x1: x(now), x2: x(now), y1: top - 14, y2: H - 20, stroke: "#1565c0", "stroke-dasharray": "2,2", "data-kind": "now"});
-        rows.forEach((rid, r) => {
-          add("text", {x: 4, y: top + r * rowH + 4, "font-size": 10, fill: "#333"}).textContent = rid.slice(0, 8);
-        });
-        for (const i of items) {
-          const y = top + i.row * rowH;
-          if (i.kind === "retry-wait") {
-            add("line", {x1: x(i.t), x2: x(i.until), y1: y, y2: y, stroke: "#bbb", "stroke-dasharray": "4,3", "data-kind": "wait"},
-                "wait " + fmt(i.delay));
-          } else if (i.kind === "async-attempt") {
-            add("circle", {cx: x(i.t), cy: y, r: 6, fill: COLOURS[i.outcome] || "#000", "data-kind": "attempt", "data-outcome": i.outcome},
-                "attempt " + i.attempt + ": " + i.outcome + " at " + fmt(i.t - t0));
-          } else if (i.kind === "async-done") {
-            const cx = x(i.t), s = 7;
-            add("path", {d: `M${cx} ${y - s} L${cx + s} ${y} L${cx} ${y + s} L${cx - s} ${y} Z`, fill: COLOURS[i.condition] || "#000",
-                         "data-kind": "done", "data-condition": i.condition}, i.condition + " after " + i.attempts + " attempt(s)");
-          } else if (i.kind === "delivery" || i.kind === "delivery-failed") {
-            const ok = i.kind === "delivery", off = i.via === "DLQ" ? 22 : 12;
-            add("rect", {x: x(i.t) + off - 5, y: y - 5, width: 10, height: 10, fill: ok ? (i.via === "DLQ" ? "#455a64" : "#1565c0") : "white",
-                         stroke: "#1565c0", "data-kind": i.kind, "data-via": i.via},
-                (ok ? "delivered to " : "delivery FAILED to ") + i.via + " " + i.target + (i.reason ? ": " + i.reason : ""));
-          }
-        }
-        root.appendChild(svg);
-      }
-      draw();
-      model.on("change:items", draw);
-      model.on("change:now", draw);
-    }
-    export default { render };
-    """
-    _css = """
-    .lambdalab-timeline { font-family: sans-serif; }
-    .lambdalab-timeline-title { font-size: 12px; font-weight: bold; margin-bottom: 2px; }
-    .lambdalab-timeline circle:hover, .lambdalab-timeline rect:hover { stroke: black; stroke-width: 2; }
-    """
-
-    items = traitlets.List(traitlets.Dict()).tag(sync=True)
-    rows = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    now = traitlets.Float(0.0).tag(sync=True)
-    start = traitlets.Float(0.0).tag(sync=True)
-    title = traitlets.Unicode("Asynchronous events").tag(sync=True)
+    kinds = frozenset(KINDS)
 
     def __init__(
         self, lab: Lab, function: str | None = None, *, limit: int = 40, since: float | None = None, **kwargs: Any
     ) -> None:
-        super().__init__(**kwargs)
-        self._lab = lab
-        self._function = function
         self._limit = limit
-        self._since = lab.clock.t if since is None else since
-        self.start = self._since
-        if function:
-            self.title = f"Asynchronous events of {function}"
-        self.refresh()
-        lab.trace.subscribe(self._on_record)
-        lab.clock.on_move(lambda _now: self._on_move())
+        self.title = f"Asynchronous events of {function}" if function else "Asynchronous events"
+        self._items: list[dict[str, Any]] = []
+        self._rows: list[str] = []
+        super().__init__(lab, function, since=since, **kwargs)
 
-    def refresh(self) -> None:
-        """Rebuild the state from the whole trace."""
-        self._builder = _Builder(self._function, self._limit)
-        for r in self._lab.trace:
-            if r.t >= self._since:
-                self._builder.add(r)
-        self.rows = list(self._builder.rows)
-        self.items = list(self._builder.items)
-        self.now = self._lab.clock.t
-
-    def _on_record(self, record: Record) -> None:
-        if record.t >= self._since and self._builder.add(record) is not None:
-            self.rows = list(self._builder.rows)  # new lists: traitlets sync on assignment
-            self.items = list(self._builder.items)
+    def _publish(self, records: list[Record]) -> None:
+        builder = _Builder(self._function, self._limit)
+        for r in records:
+            builder.add(r)
+        self._items, self._rows = builder.items, builder.rows
+        self.scene = timeline_scene(builder.items, builder.rows, builder.previews, self._since, self.now, self.title)
 
     def _on_move(self) -> None:
-        self.now = self._lab.clock.t
+        self._dirty = True  # the "now" line moves with the clock
+        self.flush()
+
+    @property
+    def items(self) -> list[dict[str, Any]]:
+        """The timeline's items (attempts, waits, ends, deliveries), oldest first."""
+        self.flush()
+        return list(self._items)
+
+    @property
+    def rows(self) -> list[str]:
+        """The request ids of the events, one per row."""
+        self.flush()
+        return list(self._rows)
+
+    @property
+    def now(self) -> float:
+        """The lab's virtual time."""
+        return float(self._lab.clock.t)
 
     def counts(self) -> dict[str, int]:
         """How many marks of each kind the timeline draws (for checks and tests)."""

@@ -1,10 +1,12 @@
 """A shard view: one lane per shard (and per parallel lane), batches along virtual time.
 
 Drawn from ``lab.trace`` only (``stream-*`` records of the stream engines):
-each invocation is a box from its start to its end, coloured by outcome (green
-success, red function error, amber partial answer, grey throttle), hatched when
-it came from a bisected batch; retry waits are thin lines; a batch given up on is
-a black diamond, marked "sent" when it reached the on-failure destination.
+each invocation is a box from its start to its end, coloured and styled by
+outcome (solid green success, hollow red function error, hollow amber partial
+answer, dotted amber throttle), half height when it came from a bisected batch;
+retry waits are dashed lines; records given up on are a diamond, whose tooltip
+says whether they reached the on-failure destination.  The axis is the lab's
+time, as the notebook's printed tables show it.
 
 ``shard_view_state(records)`` is the pure part (unit-tested); :class:`ShardView`
 is the anywidget that shows it.
@@ -15,11 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import anywidget
-import traitlets
-
 from .. import trace_kinds as k
 from ..trace import Record
+from .scene import shorten, time_axis
+from .trace_view import TraceView
 
 _KINDS = (k.STREAM_BATCH, k.STREAM_RETRY_WAIT, k.STREAM_DISCARD, k.STREAM_DELIVERY, k.STREAM_DELIVERY_FAILED)
 
@@ -83,83 +84,83 @@ def shard_view_state(records: Iterable[Record], mapping: str | None = None) -> d
     return {"lanes": ordered, "batches": batches, "waits": waits, "discards": discards, "t_end": t_end}
 
 
-_ESM = r"""
-function render({ model, el }) {
-  const NS = "http://www.w3.org/2000/svg";
-  const colours = {"success": "#3a9d5d", "function-error": "#d64541", "invalid-response": "#d64541",
-                   "partial": "#e0a526", "throttle": "#999", "system-error": "#999"};
-  function draw() {
-    el.innerHTML = "";
-    const lanes = model.get("lanes"), batches = model.get("batches"), waits = model.get("waits"), discards = model.get("discards");
-    const t0 = Math.min(...batches.map(b => b.start), ...waits.map(w => w.start), Infinity);
-    const start = isFinite(t0) ? t0 : 0;
-    const span = Math.max(model.get("t_end") - start, 1);
-    const left = 190, width = 640, row = 34, top = 24;
-    const svg = document.createElementNS(NS, "svg");
-    svg.setAttribute("class", "lambdalab-shard-view");
-    svg.setAttribute("width", left + width + 20);
-    svg.setAttribute("height", top + row * Math.max(lanes.length, 1) + 20);
-    const x = t => left + (t - start) / span * width;
-    const add = (tag, attrs, text) => {
-      const n = document.createElementNS(NS, tag);
-      for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v);
-      if (text !== undefined) n.textContent = text;
-      svg.appendChild(n); return n;
-    };
-    add("text", {x: left, y: 14, "font-size": 11, fill: "#555"}, `t = ${start.toFixed(0)} s`);
-    add("text", {x: left + width, y: 14, "font-size": 11, fill: "#555", "text-anchor": "end"}, `${(start + span).toFixed(0)} s`);
-    const y = {};
-    lanes.forEach((lane, i) => {
-      y[lane.id] = top + i * row;
-      add("text", {x: 4, y: y[lane.id] + 20, "font-size": 12, "font-family": "monospace"},
-          lanes.some(l => l.lane > 0) ? `${lane.shard} lane ${lane.lane}` : lane.shard);
-      add("line", {x1: left, x2: left + width, y1: y[lane.id] + 16, y2: y[lane.id] + 16, stroke: "#ddd"});
-    });
-    for (const w of waits) {
-      if (!(w.lane in y)) continue;
-      add("line", {x1: x(w.start), x2: x(w.end), y1: y[w.lane] + 16, y2: y[w.lane] + 16, stroke: "#d64541", "stroke-dasharray": "3,2"});
-    }
-    for (const b of batches) {
-      const r = add("rect", {x: x(b.start), y: y[b.lane] + 6, width: Math.max(x(b.end) - x(b.start) - 1, 2), height: 20,
-        fill: colours[b.outcome] || "#777", "fill-opacity": b.split ? 0.55 : 0.9, stroke: b.split ? "#333" : "none",
-        "stroke-dasharray": b.split ? "2,1" : "", class: "batch"});
-      const t = document.createElementNS(NS, "title");
-      t.textContent = `${b.size} record(s) ${b.first}..${b.last}, attempt ${b.attempt}, ${b.outcome}${b.split ? " (bisected)" : ""}`;
-      r.appendChild(t);
-    }
-    for (const d of discards) {
-      if (!(d.lane in y)) continue;
-      const cx = x(d.t), cy = y[d.lane] + 16;
-      const p = add("polygon", {points: `${cx},${cy - 8} ${cx + 6},${cy} ${cx},${cy + 8} ${cx - 6},${cy}`, fill: "#111", class: "discard"});
-      const t = document.createElementNS(NS, "title");
-      t.textContent = `${d.size} record(s) ${d.first}..${d.last} given up: ${d.condition}${d.sent ? ", sent to the on-failure destination" : ""}`;
-      p.appendChild(t);
-    }
-    el.appendChild(svg);
-  }
-  for (const name of ["lanes", "batches", "waits", "discards", "t_end"]) model.on(`change:${name}`, draw);
-  draw();
+_BAR = {  # outcome -> tone, style
+    "success": ("ok", "solid"),
+    "function-error": ("error", "hollow"),
+    "invalid-response": ("error", "hollow"),
+    "partial": ("warn", "hollow"),
+    "throttle": ("warn", "dotted"),
+    "system-error": ("muted", "dotted"),
 }
-export default { render };
-"""
+LEGEND = [
+    {"type": "bar", "tone": "ok", "style": "solid", "label": "batch succeeded"},
+    {"type": "bar", "tone": "error", "style": "hollow", "label": "function error"},
+    {"type": "bar", "tone": "warn", "style": "hollow", "label": "partial batch response"},
+    {"type": "bar", "tone": "warn", "style": "dotted", "label": "throttled"},
+    {"type": "bar", "tone": "ok", "style": "solid", "half": True, "label": "half of a bisected batch"},
+    {"type": "span", "tone": "muted", "dash": "4,3", "label": "waiting to retry"},
+    {"type": "glyph", "shape": "diamond", "tone": "ink", "label": "records given up on"},
+]
 
 
-class ShardView(anywidget.AnyWidget):  # type: ignore[misc]
-    """Batches of a stream mapping along virtual time, a lane per shard; ``refresh()`` redraws."""
+def _lane_label(lane: dict[str, Any], lanes: list[dict[str, Any]]) -> str:
+    shard = str(lane["shard"])
+    tail = shard.removeprefix("shardId-")
+    name = f"shard {int(tail)}" if tail.isdigit() else shorten(shard, 20)
+    return f"{name} lane {lane['lane']}" if any(x["lane"] for x in lanes) else name
 
-    _esm = _ESM
-    lanes: traitlets.List[Any] = traitlets.List().tag(sync=True)
-    batches: traitlets.List[Any] = traitlets.List().tag(sync=True)
-    waits: traitlets.List[Any] = traitlets.List().tag(sync=True)
-    discards: traitlets.List[Any] = traitlets.List().tag(sync=True)
-    t_end = traitlets.Float(0.0).tag(sync=True)
 
-    def __init__(self, lab: Any, mapping: str | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._lab, self._mapping = lab, mapping
-        self.refresh()
+def shard_scene(state: dict[str, Any], title: str) -> dict[str, Any]:
+    """The shard view's scene: a row per lane, a box per invocation, waits and discards, on the lab's time."""
+    lanes = state["lanes"]
+    row_of = {lane["id"]: i for i, lane in enumerate(lanes)}
+    starts = [b["start"] for b in state["batches"]] + [w["start"] for w in state["waits"]]
+    lo = min(starts, default=0.0)
+    marks: list[dict[str, Any]] = []
+    for w in state["waits"]:
+        if w["lane"] in row_of:
+            marks.append({"type": "span", "row": row_of[w["lane"]], "t0": w["start"], "t1": w["end"], "tone": "muted",
+                          "cls": "wait", "tip": f"waiting until {w['end']:g} s"})  # fmt: skip
+    for b in state["batches"]:
+        tone, style = _BAR.get(b["outcome"], ("muted", "dotted"))
+        marks.append({"type": "bar", "row": row_of[b["lane"]], "t0": b["start"], "t1": b["end"], "tone": tone,
+                      "style": style, "half": b["split"], "cls": "batch",
+                      "data": {"outcome": b["outcome"], "attempt": b["attempt"]},
+                      "tip": f"{b['size']} record(s) {b['first']}..{b['last']}, attempt {b['attempt']}, {b['outcome']}"
+                      + (" (half of a bisected batch)" if b["split"] else "")})  # fmt: skip
+    for d in state["discards"]:
+        if d["lane"] in row_of:
+            marks.append({"type": "glyph", "row": row_of[d["lane"]], "t": d["t"], "dx": 8, "shape": "diamond",
+                          "tone": "ink", "cls": "discard",
+                          "tip": f"{d['size']} record(s) {d['first']}..{d['last']} given up: {d['condition']}"
+                          + (", sent to the on-failure destination" if d["sent"] else "")})  # fmt: skip
+    rows = [{"id": lane["id"], "label": _lane_label(lane, lanes), "tip": f"{lane['shard']} lane {lane['lane']}"}
+            for lane in lanes]  # fmt: skip
+    return {
+        "kind": "rows",
+        "cls": "lambdalab-shard-view",
+        "title": f"{title}: {len(state['batches'])} invocations on {len(lanes)} lane(s)",
+        "rows": rows,
+        "marks": marks,
+        "x": time_axis(lo, max(state["t_end"], lo + 1), "lab time (s), as in the table above"),
+        "legend": LEGEND,
+    }
 
-    def refresh(self) -> None:
-        state = shard_view_state(self._lab.trace, self._mapping)
-        for name, value in state.items():
-            setattr(self, name, value)
+
+class ShardView(TraceView):
+    """Batches of a stream mapping along virtual time, a lane per shard (the whole trace unless ``since``)."""
+
+    kinds = frozenset(_KINDS)
+
+    def __init__(self, lab: Any, mapping: str | None = None, *, since: float = 0.0, **kwargs: Any) -> None:
+        self._mapping = mapping
+        self.title = f"Stream batches of mapping {mapping[:8]}" if mapping else "Stream batches"
+        self.state: dict[str, Any] = {}
+        super().__init__(lab, None, since=since, **kwargs)
+
+    def _wanted(self, record: Record) -> bool:
+        return record.kind in self.kinds and (self._mapping is None or self._mapping in record.ids)
+
+    def _publish(self, records: list[Record]) -> None:
+        self.state = shard_view_state(records, self._mapping)
+        self.scene = shard_scene(self.state, self.title)

@@ -3,15 +3,23 @@
 A view keeps the trace records it cares about, and recomputes the state it
 syncs to the page lazily: once per clock step or notebook cell, not once per
 record (a burst of 10,000 messages would otherwise send 10,000 updates).
-Subclasses say which records they want and how the records become state.
+Subclasses say which records they want and how the records become a scene
+(:mod:`lambdalab.widgets.scene`).
+
+The output carries the picture twice: the live view (anywidget, drawn by
+``scene.js``) and a static ``image/svg+xml`` drawn in Python from the same scene,
+which GitHub, nbviewer and ``nbconvert`` show without a kernel.  After each cell
+the output is updated, so the static picture shows what the live one shows.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import anywidget
 import traitlets
+
+from .scene import CSS, ESM, scene_svg
 
 if TYPE_CHECKING:
     from ..lab import Lab
@@ -30,9 +38,12 @@ def after_each_cell(callback: Any) -> None:
 
 
 class TraceView(anywidget.AnyWidget):  # type: ignore[misc]
-    """A widget whose synced state is a function of (some of) the trace's records."""
+    """A widget whose synced scene is a function of (some of) the trace's records."""
 
+    _esm = ESM
+    _css = CSS
     start = traitlets.Float(0.0).tag(sync=True)
+    scene = traitlets.Dict().tag(sync=True)
 
     def __init__(self, lab: Lab, function: str | None = None, *, since: float | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -41,16 +52,18 @@ class TraceView(anywidget.AnyWidget):  # type: ignore[misc]
         self.start = self._since
         self._mine: list[Record] = []
         self._dirty = False
+        self._displays: list[Any] = []
+        self._shown = ""
         self.refresh()
         lab.trace.subscribe(self._on_record)
-        lab.clock.on_move(lambda _now: self.flush())
-        after_each_cell(self.flush)
+        lab.clock.on_move(lambda _now: self._on_move())
+        after_each_cell(self._after_cell)
 
     # -- what subclasses define -----------------------------------------------------
     kinds: frozenset[str] = frozenset()
 
     def _publish(self, records: list[Record]) -> None:
-        """Turn the records into the synced state."""
+        """Turn the records into the synced scene (and any state the view keeps in Python)."""
         raise NotImplementedError
 
     # -- the machinery --------------------------------------------------------------
@@ -70,10 +83,42 @@ class TraceView(anywidget.AnyWidget):  # type: ignore[misc]
             self._publish(self._mine)
 
     def _on_record(self, record: Record) -> None:
-        if self._wanted(record):
+        if record.t >= self._since and self._wanted(record):
             self._mine.append(record)
             self._dirty = True
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+    def _on_move(self) -> None:
         self.flush()
-        return super()._repr_mimebundle_(**kwargs)
+
+    # -- the output -----------------------------------------------------------------
+    def svg(self, width: int = 720) -> str:
+        """The static picture: the scene drawn in Python."""
+        self.flush()
+        return scene_svg(self.scene, width)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        self.flush()
+        data, metadata = cast(tuple[dict[str, Any], dict[str, Any]], super()._repr_mimebundle_(**kwargs))
+        data["image/svg+xml"] = scene_svg(self.scene)
+        data["text/plain"] = self.scene.get("title", type(self).__name__)
+        return data, metadata
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        data, metadata = self._repr_mimebundle_()
+        self._shown = data["image/svg+xml"]
+        handle = display(data, metadata=metadata, raw=True, display_id=True)
+        if handle is not None:
+            self._displays.append(handle)
+
+    def _after_cell(self) -> None:
+        """After a cell: bring the outputs showing this view up to date (the static picture with them)."""
+        self.flush()
+        if not self._displays:
+            return
+        data, metadata = self._repr_mimebundle_()
+        if data["image/svg+xml"] != self._shown:
+            self._shown = data["image/svg+xml"]
+            for handle in self._displays:
+                handle.update(data, metadata=metadata, raw=True)

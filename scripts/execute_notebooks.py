@@ -2,7 +2,10 @@
 
 Each notebook runs top to bottom in a fresh kernel from the notebooks folder;
 outputs are kept (GitHub shows them) and the per-cell execution timestamps are
-dropped, so a re-run changes only what the notebook really prints.
+dropped, so a re-run changes only what the notebook really prints.  No widget
+state is stored: a view's output carries its own static SVG, which GitHub,
+nbviewer and ``nbconvert`` show (with a stored state nbconvert would pick the
+widget, which needs a kernel, over the picture).
 
     python scripts/execute_notebooks.py                 # every notebook
     python scripts/execute_notebooks.py 04 07           # those whose name starts so
@@ -23,7 +26,15 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 def run(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    client = NotebookClient(
+        nb,
+        timeout=300,
+        kernel_name="python3",
+        store_widget_state=False,
+        resources={"metadata": {"path": str(NOTEBOOKS)}},
+    )
+    client.execute()
+    nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
     nbformat.write(nb, path)

@@ -151,3 +151,54 @@ def session(tmp: Path) -> Iterator[Session]:
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
+
+
+#: per view: how far its drawing sticks out right of its output area (px), and the lightness of its text
+VIEW_FIT = """(sel) => [...document.querySelectorAll(sel)].map(v => {
+  const area = v.closest('.jp-OutputArea-output') || v.parentElement, svg = v.querySelector('svg');
+  const label = v.querySelector('text'), rgb = label ? getComputedStyle(label).fill.match(/[\\d.]+/g).map(Number) : [0, 0, 0];
+  return {overflow: svg ? svg.getBoundingClientRect().right - area.getBoundingClientRect().right : 1e9,
+          width: svg ? svg.getBoundingClientRect().width : 0,
+          text: (0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]) / 255};
+})"""
+
+
+def set_theme(page: Any, theme: str) -> None:
+    """Settings > Theme > ``theme`` ("JupyterLab Light" or "JupyterLab Dark"), as a learner picks it."""
+    page.locator(".lm-MenuBar-itemLabel", has_text="Settings").click()
+    page.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
+    page.locator(".lm-Menu-itemLabel", has_text=theme).first.click()
+    light = "true" if "Light" in theme else "false"
+    page.wait_for_function(f"() => document.body.dataset.jpThemeLight === '{light}'", timeout=60_000)
+    page.wait_for_timeout(500)
+
+
+def check_views_fit_and_read(page: Any, views: str, name: str) -> None:
+    """At 1024 px with the file browser open, and in the dark theme, every view fits and its text reads.
+
+    Screenshots of the first view go to test-artifacts/ (``<name>-light-1024.png``, ``<name>-dark-1024.png``).
+    """
+    page.set_viewport_size({"width": 1024, "height": 900})
+    news = page.get_by_role("button", name="No", exact=True)  # JupyterLab's "notified about news?" toast
+    if news.count() and news.first.is_visible():
+        news.first.click()
+    if not page.locator("#filebrowser").is_visible():
+        page.keyboard.press("Control+Shift+F")
+    page.wait_for_function("() => document.querySelector('#filebrowser')?.offsetWidth > 100", timeout=30_000)
+    page.wait_for_timeout(1000)  # the views redraw on resize
+    first = page.locator(views).first
+    first.scroll_into_view_if_needed()
+    try:
+        fits = page.evaluate(VIEW_FIT, views)
+        assert fits and all(f["overflow"] <= 1 for f in fits), fits
+        assert all(f["text"] < 0.5 for f in fits), f"light theme: dark text expected {fits}"
+        first.screenshot(path=str(ARTIFACTS / f"{name}-light-1024.png"))
+        set_theme(page, "JupyterLab Dark")
+        first.scroll_into_view_if_needed()
+        fits = page.evaluate(VIEW_FIT, views)
+        assert all(f["overflow"] <= 1 for f in fits), fits
+        assert all(f["text"] > 0.5 for f in fits), f"dark theme: light text expected {fits}"
+        first.screenshot(path=str(ARTIFACTS / f"{name}-dark-1024.png"))
+    finally:
+        if page.evaluate("() => document.body.dataset.jpThemeLight") == "false":
+            set_theme(page, "JupyterLab Light")

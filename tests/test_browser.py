@@ -1,7 +1,9 @@
 """The notebooks' views in a real browser: JupyterLab + Debian's chromium via Playwright.
 
 Each check runs a whole notebook (Run All Cells), requires that no cell shows an
-error, then counts what its widgets drew.  Screenshots go to test-artifacts/.
+error, then counts what its widgets drew, and checks each view at a 1024 px window
+with the file browser open, in the light and the dark theme (it fits its output area,
+its text reads).  Screenshots go to test-artifacts/ whether a check passes or fails.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import ARTIFACTS, CHROMIUM, DRAW_TIMEOUT_MS, Session, session
+from browser_support import ARTIFACTS, CHROMIUM, DRAW_TIMEOUT_MS, Session, check_views_fit_and_read, session
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed (apt-get install chromium)"
@@ -27,12 +29,13 @@ def test_notebook_04_draws_every_attempt_on_the_retry_timeline(jupyter: Session)
     with jupyter.notebook("04-async-invoke-and-destinations.ipynb") as page:
         page.wait_for_selector(".lambdalab-timeline svg", timeout=DRAW_TIMEOUT_MS)
         assert page.locator(".lambdalab-timeline").count() == 2
-        page.wait_for_function(  # 3 attempts for "flaky", 6 for "paused"
-            "() => document.querySelectorAll('.lambdalab-timeline [data-kind=attempt]').length === 9",
+        page.wait_for_function(  # 3 attempts for "flaky", 1 for "paused" (throttled: no retries)
+            "() => document.querySelectorAll('.lambdalab-timeline [data-kind=attempt]').length === 4",
             timeout=DRAW_TIMEOUT_MS,
         )
         assert page.locator(".lambdalab-timeline [data-kind=done]").count() == 2
         page.locator(".lambdalab-timeline").first.scroll_into_view_if_needed()
+        check_views_fit_and_read(page, ".lambdalab-timeline", "04-retry-timeline")
 
 
 def test_notebook_05_draws_batches_the_dlq_and_concurrency(jupyter: Session) -> None:
@@ -58,6 +61,8 @@ def test_notebook_05_draws_batches_the_dlq_and_concurrency(jupyter: Session) -> 
         first.scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / "05-batch-view.png"), full_page=False)
         page.locator(".lambdalab-concurrency").first.scroll_into_view_if_needed()
+        check_views_fit_and_read(page, ".lambdalab-batch-view", "05-batch-view")
+        check_views_fit_and_read(page, ".lambdalab-concurrency", "05-concurrency")
 
 
 def test_notebook_06_draws_a_lane_per_shard(jupyter: Session) -> None:
@@ -70,3 +75,4 @@ def test_notebook_06_draws_a_lane_per_shard(jupyter: Session) -> None:
         )
         assert page.locator(".lambdalab-shard-view .discard").count() == 1
         page.locator(".lambdalab-shard-view svg").first.scroll_into_view_if_needed()
+        check_views_fit_and_read(page, ".lambdalab-shard-view", "06-shard-view")

@@ -40,8 +40,13 @@ KINDS = (
 )
 
 
-def batch_view_state(records: Iterable[Record], function: str | None = None, limit: int = 40) -> dict[str, Any]:
-    """Messages (rows), batches and marks from trace records, for one function or all."""
+def batch_view_state(
+    records: Iterable[Record], function: str | None = None, limit: int = 40, start: float = 0.0
+) -> dict[str, Any]:
+    """Messages (rows), batches and marks from trace records, for one function or all.
+
+    Each message's history gives times in seconds since ``start`` (the view's), as its axis does.
+    """
     messages: dict[str, dict[str, Any]] = {}
     batches: dict[str, dict[str, Any]] = {}
     marks: list[dict[str, Any]] = []
@@ -70,7 +75,7 @@ def batch_view_state(records: Iterable[Record], function: str | None = None, lim
                     }
                 seen = messages[mid]
                 seen["receives"] += 1
-                seen["history"].append(f"{r.t:g} s: received (receive #{seen['receives']})")
+                seen["history"].append(f"{r.t - start:g} s: received (receive #{seen['receives']})")
         elif r.kind == k.SQS_BATCH:
             d = r.view(k.SqsBatch)
             batches[d["batch"]] = {
@@ -84,7 +89,9 @@ def batch_view_state(records: Iterable[Record], function: str | None = None, lim
             }
             for mid in r.ids:
                 if (m := row(mid)) is not None:
-                    m["history"].append(f"{r.t:g} s: in batch {d['batch']} of {d.get('size')} ({d.get('reason')})")
+                    m["history"].append(
+                        f"{r.t - start:g} s: in batch {d['batch']} of {d.get('size')} ({d.get('reason')})"
+                    )
         elif r.kind == k.SQS_BATCH_RESULT:
             result = r.view(k.SqsBatchResult)
             b = batches.get(result["batch"])
@@ -99,7 +106,7 @@ def batch_view_state(records: Iterable[Record], function: str | None = None, lim
                     failed = mid in (result.get("failed") or [])
                     outcome = result.get("outcome")
                     what = outcome if not failed or outcome != "partial" else "partial: this one failed"
-                    m["history"].append(f"{r.t:g} s: batch {result['batch']} {what}")
+                    m["history"].append(f"{r.t - start:g} s: batch {result['batch']} {what}")
         elif r.kind in (k.SQS_DELETED, k.SQS_REDRIVE, k.SQS_FILTERED, k.SQS_RETURNED, k.SQS_ALREADY_DELETED):
             for mid in r.ids:
                 m = row(mid)
@@ -109,25 +116,27 @@ def batch_view_state(records: Iterable[Record], function: str | None = None, lim
                     continue
                 if r.kind == k.SQS_DELETED:
                     m["status"] = "processed"
-                    m["history"].append(f"{r.t:g} s: deleted from the queue")
+                    m["history"].append(f"{r.t - start:g} s: deleted from the queue")
                     marks.append({"kind": "deleted", "t": r.t, "row": m["row"]})
                 elif r.kind == k.SQS_REDRIVE:
                     m["status"] = "in DLQ"
                     receives = r.view(k.SqsRedrive).get("receive_count")
-                    m["history"].append(f"{r.t:g} s: moved to the dead-letter queue after {receives} receives")
+                    m["history"].append(f"{r.t - start:g} s: moved to the dead-letter queue after {receives} receives")
                     marks.append({"kind": "dlq", "t": r.t, "row": m["row"]})
                 elif r.kind == k.SQS_FILTERED:
                     m["status"] = "filtered"
-                    m["history"].append(f"{r.t:g} s: matched no filter: deleted, never invoked")
+                    m["history"].append(f"{r.t - start:g} s: matched no filter: deleted, never invoked")
                     marks.append({"kind": "filtered", "t": r.t, "row": m["row"]})
                 elif r.kind == k.SQS_RETURNED:
                     visible_at = r.view(k.SqsReturned).get("visible_at")
                     m["status"] = "waiting"
-                    m["history"].append(f"{r.t:g} s: left in the queue; visible again at {visible_at:g} s")
+                    m["history"].append(
+                        f"{r.t - start:g} s: left in the queue; visible again at {visible_at - start:g} s"
+                    )
                     marks.append({"kind": "returned", "t": r.t, "until": visible_at, "row": m["row"]})
                     end = max(end, float(visible_at or 0))
                 else:
-                    m["history"].append(f"{r.t:g} s: processed again, but another batch had already deleted it")
+                    m["history"].append(f"{r.t - start:g} s: processed again, but another batch had already deleted it")
     rows = sorted(messages.values(), key=lambda m: m["row"])
     return {"messages": rows, "batches": [b for b in batches.values() if b["ids"]], "marks": marks, "end": end}
 
@@ -217,7 +226,7 @@ class BatchView(TraceView):
         super().__init__(lab, function, since=since, **kwargs)
 
     def _publish(self, records: list[Record]) -> None:
-        self.state = batch_view_state(records, self._function, self._limit)
+        self.state = batch_view_state(records, self._function, self._limit, self._since)
         self.scene = batch_scene(self.state, self._since, self.title)
 
     def history(self, message_id: str) -> list[str]:

@@ -62,9 +62,15 @@ LEGEND = [
 
 
 def concurrency_scene(series: dict[str, Any], start: float, title: str) -> dict[str, Any]:
-    """The chart's scene: in-flight batches as a filled step line, the limit dashed on top of it."""
+    """The chart's scene: in-flight batches as a filled step line, the limit dashed on top of it.
+
+    Time counts from the pollers' first record (``start`` when there is none yet), as the notebook's tables do.
+    """
     ymax = max(5, series["peak"], *(v for _, v in series["limit"]))
     yticks = [t for t in nice_ticks(0, ymax, 5) if t == int(t)]
+    if yticks[-1] < ymax:  # the top tick above the peak
+        yticks.append(yticks[-1] + (yticks[1] - yticks[0] if len(yticks) > 1 else 1))
+    start = min([t for t, _ in series["limit"] + series["in_flight"]], default=start)
     rel = [[[t - start, v] for t, v in series[name]] for name in ("in_flight", "limit")]
     marks = [
         {"type": "step", "points": rel[0], "tone": "info", "width": 2, "area": True, "cls": "in-flight",
@@ -77,8 +83,8 @@ def concurrency_scene(series: dict[str, Any], start: float, title: str) -> dict[
         "cls": "lambdalab-concurrency",
         "title": f"{title} (peak {series['peak']})",
         "marks": marks,
-        "x": time_axis(0, series["end"] - start, "seconds since the chart was created"),
-        "y": {"hi": max(yticks[-1], ymax), "ticks": yticks, "label": "concurrent batches"},
+        "x": time_axis(0, series["end"] - start, "seconds since the pollers started"),
+        "y": {"hi": yticks[-1], "ticks": yticks, "label": "concurrent batches"},
         "legend": LEGEND,
     }
 

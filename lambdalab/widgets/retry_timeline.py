@@ -152,9 +152,12 @@ def timeline_scene(
                 tip += f": {i['reason']}" if i.get("reason") else ""
             marks.append({"type": "glyph", "row": row, "t": t, "dx": 14 * n, "shape": shape, "tone": tone,
                           "cls": data["kind"], "data": data, "tip": tip})  # fmt: skip
-    end = max([now - start, 1.0] + [i.get("until", i["t"]) - start for i in items])
-    marks.append({"type": "vline", "t": now - start, "tone": "info", "cls": "now", "data": {"kind": "now"},
-                  "tip": f"now: {fmt_time(now - start)}"})  # fmt: skip
+    end = max([1.0] + [i.get("until", i["t"]) - start for i in items])
+    legend = LEGEND[:-1]
+    if now - start < end:  # the clock is still inside the picture: show where
+        marks.append({"type": "vline", "t": now - start, "tone": "info", "cls": "now", "data": {"kind": "now"},
+                      "tip": f"now: {fmt_time(now - start)}"})  # fmt: skip
+        legend = LEGEND
     sqrt = _crowded(items, end)
     label = "time since the timeline was created" + (
         " (square-root scale: the first seconds spread out)" if sqrt else ""
@@ -165,11 +168,11 @@ def timeline_scene(
     return {
         "kind": "rows",
         "cls": "lambdalab-timeline",
-        "title": f"{title} (virtual time {fmt_time(now - start)})",
+        "title": f"{title}: {len(rows)} event(s)",
         "rows": scene_rows,
         "marks": marks,
         "x": time_axis(0, end, label, sqrt=sqrt),
-        "legend": LEGEND,
+        "legend": legend,
     }
 
 
@@ -195,7 +198,9 @@ class RetryTimeline(TraceView):
         self.scene = timeline_scene(builder.items, builder.rows, builder.previews, self._since, self.now, self.title)
 
     def _on_move(self) -> None:
-        self._dirty = True  # the "now" line moves with the clock
+        drawn = any(m["type"] == "vline" for m in self.scene["marks"])
+        if drawn or (self._items and self.now - self._since < float(self.scene["x"]["hi"])):
+            self._dirty = True  # the "now" line moves across the picture (or leaves it)
         self.flush()
 
     @property

@@ -31,7 +31,7 @@ function draw(scene, root, width, state) {
   const labels = rows.map(r => r.label);
   let left = scene.kind === "rows" ? 12 + L.char * Math.max(4, ...labels.map(l => l.length)) : 44;
   left = Math.min(left, width * 0.35);
-  const plot = Math.max(width - left - L.right, 40), top = L.title + 6;
+  const plot = Math.max(width - left - L.right, 40), top = L.title + (scene.kind === "rows" ? 6 : 24);
   const body = scene.kind === "rows" ? Math.max(rows.length, 1) * L.row : L.chart;
   const axisY = top + body, legend = legendLines(scene.legend || [], width);
   const height = axisY + L.axis + legend.length * L.legend_line + 4;
@@ -91,7 +91,7 @@ function draw(scene, root, width, state) {
       add("text", {x: left - 4, y: y(v) + 4, "text-anchor": "end"}, `fill:${muted}`).textContent = String(v);
       add("line", {x1: left, x2: left + plot, y1: y(v), y2: y(v)}, `stroke:${faint};stroke-width:0.5`);
     }
-    add("text", {x: 4, y: top - 4}, `fill:${muted}`).textContent = scene.y.label;
+    add("text", {x: 4, y: top - 10}, `fill:${muted}`).textContent = scene.y.label;
   }
   add("line", {x1: left, x2: left + plot, y1: axisY, y2: axisY}, `stroke:${muted}`);
   const ticks = scene.x.ticks, pos = ticks.map(t => x(t[0]));

@@ -95,21 +95,20 @@ def sqrt_ticks(hi: float) -> list[float]:
     return ticks
 
 
-def fmt_time(t: float) -> str:
-    """``45 s``, ``2 min``, ``1.5 h``: a tick label."""
-    if abs(t) >= 7200:
-        return f"{t / 3600:g} h"
-    if abs(t) >= 120:
-        return f"{t / 60:g} min"
-    return f"{round(t, 3):g} s"
+def fmt_time(t: float, unit: str | None = None) -> str:
+    """``45 s``, ``2 min``, ``1.5 h``: a tick label (in ``unit``, or the one that suits ``t``)."""
+    unit = unit or ("h" if abs(t) >= 7200 else "min" if abs(t) >= 120 else "s")
+    scaled = {"h": t / 3600, "min": t / 60, "s": t}[unit]
+    return f"{round(scaled, 3):g} {unit}"
 
 
 def time_axis(lo: float, hi: float, label: str, *, sqrt: bool = False) -> dict[str, Any]:
     """A time axis from ``lo`` to ``hi`` (``sqrt``: a square-root scale, ``lo`` must be 0)."""
     hi = max(hi, lo + 1)
     ticks = sqrt_ticks(hi) if sqrt else nice_ticks(lo, hi)
+    unit = "h" if hi >= 3 * 3600 else "min" if hi >= 300 else "s"  # one unit along the axis
     return {"lo": lo, "hi": hi, "scale": "sqrt" if sqrt else "linear", "label": label,
-            "ticks": [[t, fmt_time(t)] for t in ticks]}  # fmt: skip
+            "ticks": [[t, fmt_time(t, unit)] for t in ticks]}  # fmt: skip
 
 
 def shorten(text: str, n: int = 24) -> str:
@@ -127,7 +126,7 @@ class _Frame:
         self.left = 12 + lay["char"] * max(len(x) for x in labels) if scene["kind"] == "rows" else 44
         self.left = min(self.left, width * 0.35)
         self.plot = max(width - self.left - lay["right"], 40)
-        self.top = lay["title"] + 6
+        self.top = lay["title"] + (6 if scene["kind"] == "rows" else 24)  # a chart's axis label goes above it
         rows = max(len(scene.get("rows", [])), 1)
         self.body = rows * lay["row"] if scene["kind"] == "rows" else lay["chart"]
         self.axis_y = self.top + self.body
@@ -284,7 +283,7 @@ def scene_svg(scene: dict[str, Any], width: int = 720) -> str:
             out.append(
                 f'<line {_attrs(x1=f.left, x2=f.left + f.plot, y1=f.y(v), y2=f.y(v))} style="stroke:{faint};stroke-width:0.5"/>'
             )
-        out.append(f'<text {_attrs(x=4, y=f.top - 4)} style="fill:{muted}">{escape(ax["label"])}</text>')
+        out.append(f'<text {_attrs(x=4, y=f.top - 10)} style="fill:{muted}">{escape(ax["label"])}</text>')
     out.append(f'<line {_attrs(x1=f.left, x2=f.left + f.plot, y1=f.axis_y, y2=f.axis_y)} style="stroke:{muted}"/>')
     ticks = scene["x"]["ticks"]
     pos = [f.x(t) for t, _ in ticks]

@@ -29,11 +29,11 @@ def test_notebook_04_draws_every_attempt_on_the_retry_timeline(jupyter: Session)
     with jupyter.notebook("04-async-invoke-and-destinations.ipynb") as page:
         page.wait_for_selector(".lambdalab-timeline svg", timeout=DRAW_TIMEOUT_MS)
         assert page.locator(".lambdalab-timeline").count() == 2
-        page.wait_for_function(  # 3 attempts for "flaky", 1 for "paused" (throttled: no retries)
-            "() => document.querySelectorAll('.lambdalab-timeline [data-kind=attempt]').length === 4",
+        page.wait_for_function(  # 3 attempts for "flaky", 1 + 5 + 6 for the three "busy" events
+            "() => document.querySelectorAll('.lambdalab-timeline [data-kind=attempt]').length === 15",
             timeout=DRAW_TIMEOUT_MS,
         )
-        assert page.locator(".lambdalab-timeline [data-kind=done]").count() == 2
+        assert page.locator(".lambdalab-timeline [data-kind=done]").count() == 1 + 3
         page.locator(".lambdalab-timeline").first.scroll_into_view_if_needed()
         check_views_fit_and_read(page, ".lambdalab-timeline", "04-retry-timeline")
 

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from .. import trace_kinds as k
-from .scene import shorten, time_axis
+from .scene import legend_for, shorten, time_axis
 from .trace_view import TraceView
 
 if TYPE_CHECKING:
@@ -148,7 +148,7 @@ _BAR = {  # a message's outcome in a batch -> tone and style of its box
     "system-error": ("warn", "dotted"),
     "running": ("info", "hollow"),
 }
-LEGEND = [
+LEGEND: list[dict[str, Any]] = [
     {"type": "bar", "tone": "ok", "style": "solid", "label": "in a batch that succeeded"},
     {"type": "bar", "tone": "error", "style": "hollow", "label": "in a batch that failed"},
     {"type": "bar", "tone": "warn", "style": "dotted", "label": "throttled"},
@@ -207,7 +207,7 @@ def batch_scene(state: dict[str, Any], start: float, title: str) -> dict[str, An
         "rows": rows,
         "marks": marks,
         "x": time_axis(0, end, "seconds since the view was created"),
-        "legend": LEGEND,
+        "legend": legend_for(marks, LEGEND),
         "detail": {"cls": "lambdalab-batch-history", "prompt": "Click a message to see its history."},
     }
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from .. import trace_kinds as k
-from .scene import fmt_time, shorten, time_axis
+from .scene import fmt_time, legend_for, shorten, time_axis
 from .trace_view import TraceView
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ _END = {  # condition -> shape, tone
     "RetriesExhausted": ("square", "error"),
     "EventAgeExceeded": ("hourglass", "warn"),
 }
-LEGEND = [
+LEGEND: list[dict[str, Any]] = [
     {"type": "glyph", "shape": "circle", "tone": "ok", "label": "attempt succeeded"},
     {"type": "glyph", "shape": "cross", "tone": "error", "label": "function error"},
     {"type": "glyph", "shape": "triangle", "tone": "warn", "label": "throttled"},
@@ -109,7 +109,7 @@ LEGEND = [
     {"type": "line", "tone": "info", "width": 1, "dash": "2,2", "label": "now"},
 ]
 #: attempts closer than this fraction of the axis get a square-root time scale (throttle retries 1 s apart)
-CROWDED = 0.03
+CROWDED = 0.05
 
 
 def _crowded(items: list[dict[str, Any]], span: float) -> bool:
@@ -153,11 +153,11 @@ def timeline_scene(
             marks.append({"type": "glyph", "row": row, "t": t, "dx": 14 * n, "shape": shape, "tone": tone,
                           "cls": data["kind"], "data": data, "tip": tip})  # fmt: skip
     end = max([1.0] + [i.get("until", i["t"]) - start for i in items])
-    legend = LEGEND[:-1]
+    legend = legend_for(marks, LEGEND[:-1])
     if now - start < end:  # the clock is still inside the picture: show where
         marks.append({"type": "vline", "t": now - start, "tone": "info", "cls": "now", "data": {"kind": "now"},
                       "tip": f"now: {fmt_time(now - start)}"})  # fmt: skip
-        legend = LEGEND
+        legend = legend_for(marks, LEGEND)
     sqrt = _crowded(items, end)
     label = "time since the timeline was created" + (
         " (square-root scale: the first seconds spread out)" if sqrt else ""

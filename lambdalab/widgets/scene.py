@@ -111,6 +111,18 @@ def time_axis(lo: float, hi: float, label: str, *, sqrt: bool = False) -> dict[s
             "ticks": [[t, fmt_time(t, unit)] for t in ticks]}  # fmt: skip
 
 
+def _key(mark: dict[str, Any]) -> tuple[Any, ...]:
+    return (mark["type"], mark.get("shape"), mark.get("tone"), mark.get("style"), bool(mark.get("half")))
+
+
+def legend_for(marks: list[dict[str, Any]], legend: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The legend entries of the marks drawn (a line entry, for a chart's series, always stays)."""
+    drawn = {_key(m) for m in marks} | {("span",) for m in marks if m["type"] == "span"}
+    return [
+        e for e in legend if e["type"] == "line" or _key(e) in drawn or (e["type"] == "span" and ("span",) in drawn)
+    ]
+
+
 def shorten(text: str, n: int = 24) -> str:
     """One line of at most ``n`` characters (a row label)."""
     text = " ".join(str(text).split())

@@ -19,7 +19,7 @@ from typing import Any
 
 from .. import trace_kinds as k
 from ..trace import Record
-from .scene import shorten, time_axis
+from .scene import legend_for, shorten, time_axis
 from .trace_view import TraceView
 
 _KINDS = (k.STREAM_BATCH, k.STREAM_RETRY_WAIT, k.STREAM_DISCARD, k.STREAM_DELIVERY, k.STREAM_DELIVERY_FAILED)
@@ -92,7 +92,7 @@ _BAR = {  # outcome -> tone, style
     "throttle": ("warn", "dotted"),
     "system-error": ("muted", "dotted"),
 }
-LEGEND = [
+LEGEND: list[dict[str, Any]] = [
     {"type": "bar", "tone": "ok", "style": "solid", "label": "batch succeeded"},
     {"type": "bar", "tone": "error", "style": "hollow", "label": "function error"},
     {"type": "bar", "tone": "warn", "style": "hollow", "label": "partial batch response"},
@@ -143,7 +143,7 @@ def shard_scene(state: dict[str, Any], title: str) -> dict[str, Any]:
         "rows": rows,
         "marks": marks,
         "x": time_axis(lo, max(state["t_end"], lo + 1), "lab time (s), as in the table above"),
-        "legend": LEGEND,
+        "legend": legend_for(marks, LEGEND),
     }
 
 

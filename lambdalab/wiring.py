@@ -46,6 +46,7 @@ from .engines.push_handoff import PushHandOff
 from .engines.push_sources import PushSourcesEngine
 from .engines.sqs_engine import SqsEngine
 from .trace import Trace
+from .trace_kinds import MOTO_TRIGGER_SUPPRESSED
 
 if TYPE_CHECKING:
     from .credentials import Credentials
@@ -158,7 +159,7 @@ def build(
     def moto_trigger(kind: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
         if push_sources.moto_trigger(kind, args, kwargs):
             return True
-        trace.add("moto-trigger-suppressed", None, source=kind)
+        trace.add(MOTO_TRIGGER_SUPPRESSED, None, source=kind)
         return False
 
     sinks: dict[str, Callable[..., Any]] = {

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
 import re
 import typing
+from pathlib import Path
 
 import pytest
 
 from lambdalab import trace_kinds as k
 from lambdalab.trace import Record, Trace
+
+PACKAGE = Path(k.__file__).parent
 
 
 def _constants() -> dict[str, str]:
@@ -32,6 +36,23 @@ def test_trace_add_has_one_overload_per_kind_with_its_view() -> None:
         assert kind and view, overload
         pairs.add((kind.group(1), view.group(1)))
     assert pairs == {(kind, view.__name__) for kind, view in k.DETAILS.items()}
+
+
+def test_every_writer_names_its_kind_by_constant() -> None:
+    """``trace.add("async-attempt", ...)`` would still type-check; the lab writes ``trace.add(k.ASYNC_ATTEMPT, ...)``."""
+    literal = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "add"
+                and "trace" in ast.unparse(node.func.value)
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                literal.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert literal == []
 
 
 def test_a_view_reads_the_detail_of_its_own_kind_only() -> None:

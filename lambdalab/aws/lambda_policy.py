@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import AwsError, invalid_parameter, not_found, validation
 from ..ports import Caller
+from ..trace_kinds import INVOKE_DENIED, PERMISSION_ADDED, PERMISSION_REMOVED
 from .gateway import Gateway, Request, Response
 from .targets import _ARN
 
@@ -231,7 +232,7 @@ class PolicyService:
         qualifier = target.qualifier
         reason = self.check(target.spec.function_name, qualifier, Caller(account=account))
         if reason:
-            self.trace.add("invoke-denied", target.spec.function_name, caller=account, reason=reason)
+            self.trace.add(INVOKE_DENIED, target.spec.function_name, caller=account, reason=reason)
             raise AwsError(
                 "AccessDeniedException",
                 f"User: arn:aws:iam::{account}:root is not authorized to perform: lambda:InvokeFunction on resource: "
@@ -272,7 +273,7 @@ class PolicyService:
             current.append(st)
             self._changed(name, qualifier)
         self.trace.add(
-            "permission-added",
+            PERMISSION_ADDED,
             name,
             (st["Sid"],),
             qualifier=qualifier or None,
@@ -310,7 +311,7 @@ class PolicyService:
                 raise not_found(f"Statement {sid} is not found in resource policy.")
             self._policies[key] = kept
             self._changed(name, qualifier)
-        self.trace.add("permission-removed", name, (sid,), qualifier=qualifier or None)
+        self.trace.add(PERMISSION_REMOVED, name, (sid,), qualifier=qualifier or None)
         return Response(204, b"")
 
     def forget(self, function_name: str) -> None:

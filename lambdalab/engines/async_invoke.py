@@ -26,6 +26,16 @@ import json
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import RESERVED_LIMIT, AwsError, throttled
+from ..trace_kinds import (
+    ASYNC_ATTEMPT,
+    ASYNC_DISCARDED,
+    ASYNC_DONE,
+    ASYNC_DROPPED,
+    ASYNC_QUEUED,
+    DELIVERY,
+    DELIVERY_FAILED,
+    RETRY_WAIT,
+)
 from . import async_policy
 from .attempts import Attempt, Outcome, invoked, refused
 from .destinations import DeliveryFailed, dlq_attributes, invocation_record
@@ -85,7 +95,7 @@ class AsyncInvokeEngine:
         qualifier = target.qualifier
         preview = payload[:40].decode("utf-8", "replace")
         self.trace.add(
-            "async-queued", name, (request_id,), qualifier=qualifier or "$LATEST", size=len(payload), preview=preview
+            ASYNC_QUEUED, name, (request_id,), qualifier=qualifier or "$LATEST", size=len(payload), preview=preview
         )
         self.clock.process(self._event(name, qualifier, payload, request_id))
 
@@ -102,12 +112,12 @@ class AsyncInvokeEngine:
             try:
                 target = self.invoker.resolve(name, qualifier)
             except AwsError as err:
-                trace.add("async-dropped", name, (request_id,), reason=f"{err.code}: {err.message}")
+                trace.add(ASYNC_DROPPED, name, (request_id,), reason=f"{err.code}: {err.message}")
                 return
             attempts += 1
             last = self._attempt(target, payload, request_id)
             trace.add(
-                "async-attempt",
+                ASYNC_ATTEMPT,
                 name,
                 (request_id,),
                 attempt=attempts,
@@ -131,7 +141,7 @@ class AsyncInvokeEngine:
             )
             if step.action == "retry":
                 trace.add(
-                    "retry-wait",
+                    RETRY_WAIT,
                     name,
                     (request_id,),
                     delay=step.delay,
@@ -143,7 +153,7 @@ class AsyncInvokeEngine:
             if step.action == "expire":
                 if step.delay:
                     trace.add(
-                        "retry-wait",
+                        RETRY_WAIT,
                         name,
                         (request_id,),
                         delay=step.delay,
@@ -191,7 +201,7 @@ class AsyncInvokeEngine:
         last: Attempt,
     ) -> None:
         trace = self.trace
-        trace.add("async-done", name, (request_id,), condition=condition, attempts=attempts)
+        trace.add(ASYNC_DONE, name, (request_id,), condition=condition, attempts=attempts)
         success = condition == "Success"
         cfg = self.configs.lookup(name, qualifier)
         role = target.role
@@ -233,17 +243,17 @@ class AsyncInvokeEngine:
                 lambda: self.deliverer.send_dead_letter(dlq, payload, attrs, role_arn=role),
             )
         if not destination and not (dlq and not success) and not success:
-            trace.add("async-discarded", name, (request_id,), condition=condition)
+            trace.add(ASYNC_DISCARDED, name, (request_id,), condition=condition)
 
     def _deliver(self, name: str, request_id: str, via: str, arn: str, condition: str, send: Any) -> None:
         try:
             send()
         except DeliveryFailed as err:
             self.trace.add(
-                "delivery-failed", name, (request_id,), via=via, target=arn, condition=condition, reason=str(err)
+                DELIVERY_FAILED, name, (request_id,), via=via, target=arn, condition=condition, reason=str(err)
             )
             return
-        self.trace.add("delivery", name, (request_id,), via=via, target=arn, condition=condition)
+        self.trace.add(DELIVERY, name, (request_id,), via=via, target=arn, condition=condition)
 
 
 def _error_message(payload: bytes) -> str:

@@ -38,6 +38,15 @@ from ..aws import iam_policy, moto_iam
 from ..clock import Wait
 from ..errors import AwsError, invalid_parameter
 from ..events import batch
+from ..trace_kinds import (
+    STREAM_BATCH,
+    STREAM_BISECT,
+    STREAM_CHECKPOINT,
+    STREAM_DISCARD,
+    STREAM_FILTERED,
+    STREAM_RETRY_WAIT,
+    STREAM_WINDOW_FINAL,
+)
 from . import filters, stream_settings
 from . import stream_batching as batching
 from . import stream_errors as errors
@@ -191,7 +200,7 @@ class StreamEngine:
         if len(kept) < len(items):
             passed = {i.index for i in kept}
             dropped = [i.seq for i in items if i.index not in passed]
-            self.trace.add("stream-filtered", run.mapping.function_name, (run.mapping.uuid,), shard=shard, seqs=dropped)
+            self.trace.add(STREAM_FILTERED, run.mapping.function_name, (run.mapping.uuid,), shard=shard, seqs=dropped)
         lanes = run.lanes[shard]
         now = self.clock.t
         for item in kept:
@@ -277,7 +286,7 @@ class StreamEngine:
                 if step.action == "bisect":
                     first, _ = errors.halves(len(items))
                     self.trace.add(
-                        "stream-bisect",
+                        STREAM_BISECT,
                         run.mapping.function_name,
                         (run.mapping.uuid,),
                         shard=lane.shard,
@@ -293,7 +302,7 @@ class StreamEngine:
                 retries += step.counted
                 rounds += 1
                 self.trace.add(
-                    "stream-retry-wait",
+                    STREAM_RETRY_WAIT,
                     run.mapping.function_name,
                     (run.mapping.uuid,),
                     shard=lane.shard,
@@ -318,7 +327,7 @@ class StreamEngine:
             rounds += 1
             yield Wait(errors.backoff_delay(rounds))
         self.trace.add(
-            "stream-window-final",
+            STREAM_WINDOW_FINAL,
             run.mapping.function_name,
             (run.mapping.uuid,),
             shard=lane.shard,
@@ -371,7 +380,7 @@ class StreamEngine:
                     tried, failed_from = errors.read_answer(tried, [i.lambda_seq for i in items])
         mapping.last_result = "OK" if tried.ok else "PROBLEM: Function call failed"
         self.trace.add(
-            "stream-batch",
+            STREAM_BATCH,
             mapping.function_name,
             (mapping.uuid,),
             shard=lane.shard,
@@ -391,7 +400,7 @@ class StreamEngine:
 
     def _checkpoint(self, run: _Run, lane: _Lane, items: list[shapes.StreamItem]) -> None:
         self.trace.add(
-            "stream-checkpoint",
+            STREAM_CHECKPOINT,
             run.mapping.function_name,
             (run.mapping.uuid,),
             shard=lane.shard,
@@ -411,7 +420,7 @@ class StreamEngine:
     ) -> None:
         mapping = run.mapping
         self.trace.add(
-            "stream-discard",
+            STREAM_DISCARD,
             mapping.function_name,
             (mapping.uuid,),
             shard=items[0].shard,

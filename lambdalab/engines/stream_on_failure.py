@@ -17,6 +17,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AwsError
+from ..trace_kinds import STREAM_DELIVERY, STREAM_DELIVERY_FAILED
 from . import stream_records as shapes
 from . import stream_settings
 from .destinations import DeliveryFailed
@@ -85,7 +86,7 @@ class OnFailure:
                 )
         except (DeliveryFailed, AwsError) as err:
             trace.add(
-                "stream-delivery-failed",
+                STREAM_DELIVERY_FAILED,
                 mapping.function_name,
                 (mapping.uuid,),
                 target=arn,
@@ -94,7 +95,7 @@ class OnFailure:
             )
             return
         trace.add(
-            "stream-delivery",
+            STREAM_DELIVERY,
             mapping.function_name,
             (mapping.uuid,),
             target=arn,

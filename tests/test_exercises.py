@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import lambdalab
-from lambdalab.exercises import Correct, Incorrect, NotAttempted, Problem, all_problems
+from lambdalab.exercises import Correct, Incorrect, NotAttempted, Problem, RunIt, all_problems
 
 PROBLEMS = all_problems()
 
@@ -46,3 +46,5 @@ def test_outcomes_render_the_same_text_every_time() -> None:
     assert "fix &lt;this&gt;" in outcome._repr_html_()
     assert outcome._repr_markdown_() == "**Title - Incorrect**\n\nfix <this>"
     assert not outcome.correct and Correct("Title").correct
+    assert repr(RunIt("Title", "now invoke it")) == "Title - Set up - now run it: now invoke it"
+    assert not RunIt("Title").correct

@@ -4,7 +4,7 @@
 
     from lambdalab.exercises import ex01
     q1 = ex01.TrustPolicy(lab)
-    q1.check()      # Not attempted / Incorrect (what to fix) / Correct
+    q1.check()      # Not attempted / Incorrect (what to fix) / Set up - now run it / Correct
     q1.hint()
     q1.solution()
 
@@ -17,9 +17,20 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from .core import Correct, Incorrect, NotAttempted, Outcome, Problem, Text, registered
+from .core import Correct, Incorrect, NextStep, NotAttempted, Outcome, Problem, RunIt, Text, registered
 
-__all__ = ["Correct", "Incorrect", "NotAttempted", "Outcome", "Problem", "Text", "all_problems", "modules"]
+__all__ = [
+    "Correct",
+    "Incorrect",
+    "NextStep",
+    "NotAttempted",
+    "Outcome",
+    "Problem",
+    "RunIt",
+    "Text",
+    "all_problems",
+    "modules",
+]
 
 
 def modules() -> list[str]:

@@ -3,8 +3,9 @@
 An exercise is a small class bound to a :class:`~lambdalab.Lab` passed in
 explicitly.  ``check()`` looks only at the lab's AWS state (through
 ``lab.client(...)``) and its trace, never at notebook variables, and answers
-with one of three outcomes: :class:`NotAttempted`, :class:`Incorrect` (with a
-message saying what to fix) or :class:`Correct`.  Every outcome, hint and
+with one of four outcomes: :class:`NotAttempted`, :class:`Incorrect` (with a
+message naming the mistake and what to fix), :class:`RunIt` (set up correctly,
+the next step is to run it) or :class:`Correct`.  Every outcome, hint and
 solution renders as Markdown, HTML and plain text with deterministic wording.
 
 Two hooks serve the tests: ``setup()`` creates what the exercise starts from
@@ -68,9 +69,20 @@ class Incorrect(Outcome):
     colour = "#c33"
 
 
+class RunIt(Outcome):
+    """The configuration is right; what is left is to run it (invoke, publish, run the clock)."""
+
+    status = "Set up - now run it"
+    colour = "#c80"
+
+
 class Correct(Outcome):
     status = "Correct"
     colour = "#393"
+
+
+class NextStep(str):
+    """What ``_check`` returns when the set-up is right and the learner's next step is to run it."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +103,8 @@ class Problem:
     """One exercise.  Subclasses set ``title``, ``_hint``, ``_solution`` and implement ``_check``.
 
     ``_check`` returns ``None`` when nothing was attempted yet, a string saying
-    what is wrong, or ``True`` when the lab is in the state the exercise asks for.
+    what is wrong, a :class:`NextStep` when the set-up is right but has not run
+    yet, or ``True`` when the lab is in the state the exercise asks for.
     """
 
     title: ClassVar[str] = ""
@@ -114,6 +127,8 @@ class Problem:
             return NotAttempted(self.title, "Nothing to check yet. Do the exercise, then run check() again.")
         if found is True:
             return Correct(self.title, self._congrats())
+        if isinstance(found, NextStep):
+            return RunIt(self.title, str(found))
         return Incorrect(self.title, str(found))
 
     def hint(self) -> Text:

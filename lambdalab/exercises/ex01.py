@@ -12,6 +12,60 @@ from .core import Problem
 ROLE = _shared.ROLE_NAME
 TABLE_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/orders"
 
+#: Every DynamoDB action a policy could grant besides the one asked for (the service authorization reference,
+#: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html).
+OTHER_DYNAMODB_ACTIONS = (
+    "BatchGetItem BatchWriteItem ConditionCheckItem CreateBackup CreateTable DeleteBackup DeleteItem "
+    "DeleteResourcePolicy DeleteTable DescribeStream DescribeTable DescribeTimeToLive ExportTableToPointInTime "
+    "GetItem GetRecords GetResourcePolicy GetShardIterator ListStreams ListTables PartiQLDelete PartiQLInsert "
+    "PartiQLSelect PartiQLUpdate PutResourcePolicy Query RestoreTableFromBackup Scan TagResource "
+    "UntagResource UpdateContinuousBackups UpdateItem UpdateTable UpdateTimeToLive"
+).split()
+#: Resources that are not the table ``orders`` of this account and region, each with what it is.
+OTHER_RESOURCES = (
+    (TABLE_ARN.replace("us-east-1", "eu-west-1"), "a table named orders in another region"),
+    (TABLE_ARN.replace("123456789012", "210987654321"), "a table named orders in another account"),
+    (TABLE_ARN.replace("orders", "payroll"), "other tables (payroll)"),
+    (TABLE_ARN + "-archive", "tables whose names start with orders (orders-archive)"),
+)
+
+
+def judge_table_policy(docs: list[Any]) -> bool | str:
+    """Does this set of policies allow dynamodb:PutItem on the orders table, and nothing else? Evaluated with IAM's
+    rules (``iam_policy``), so lists, wildcards, Sids and statement order are judged by what they allow."""
+    if not iam_policy.is_allowed(docs, "dynamodb:PutItem", TABLE_ARN):
+        return f"The inline policies of lambda-exec do not allow dynamodb:PutItem on {TABLE_ARN}."
+    actions = [
+        f"dynamodb:{a}" for a in OTHER_DYNAMODB_ACTIONS if iam_policy.is_allowed(docs, f"dynamodb:{a}", TABLE_ARN)
+    ]
+    places = [what for arn, what in OTHER_RESOURCES if iam_policy.is_allowed(docs, "dynamodb:PutItem", arn)]
+    also = []
+    if len(actions) == len(OTHER_DYNAMODB_ACTIONS):
+        also.append("every other DynamoDB action on orders")
+    elif actions:
+        more = f" and {len(actions) - 3} more" if len(actions) > 3 else ""
+        wildcard = " (a wildcard such as dynamodb:Put* matches more than PutItem)" if _wildcard_actions(docs) else ""
+        also.append(f"{', '.join(actions[:3])}{more} on orders{wildcard}")
+    if places:
+        also.append(f"PutItem on {' and on '.join(places)}")
+    if also:
+        return (
+            f"PutItem on orders is allowed, but so is {'; and '.join(also)}. Allow the one action dynamodb:PutItem "
+            f"on the one resource {TABLE_ARN}, with no wildcard for region, account or table."
+        )
+    return True
+
+
+def _wildcard_actions(docs: list[Any]) -> bool:
+    """Whether some Allow statement names its actions with a wildcard (``dynamodb:Put*``)."""
+    for doc in docs:
+        statements = iam_policy.parse(doc).get("Statement", [])
+        for st in statements if isinstance(statements, list) else [statements]:
+            named = st.get("Action", []) if isinstance(st, dict) else []
+            if any("*" in a for a in (named if isinstance(named, list) else [named])):
+                return True
+    return False
+
 
 def _role(lab: Any, name: str = ROLE) -> dict[str, Any] | None:
     iam = lab.client("iam")
@@ -152,19 +206,7 @@ class InlineTablePolicy(Problem):
         docs = self._inline_documents()
         if not docs:
             return None
-        if not iam_policy.is_allowed(docs, "dynamodb:PutItem", TABLE_ARN):
-            return f"The inline policies of lambda-exec do not allow dynamodb:PutItem on {TABLE_ARN}."
-        too_much = [
-            what
-            for what, action, resource in (
-                ("dynamodb:DeleteTable on orders", "dynamodb:DeleteTable", TABLE_ARN),
-                ("dynamodb:PutItem on other tables", "dynamodb:PutItem", TABLE_ARN.replace("orders", "payroll")),
-            )
-            if iam_policy.is_allowed(docs, action, resource)
-        ]
-        if too_much:
-            return f"PutItem on orders is allowed, but so is {' and '.join(too_much)}: narrow the Action and Resource."
-        return True
+        return judge_table_policy(docs)
 
     def solve(self) -> None:
         self.setup()

@@ -8,7 +8,7 @@ from typing import Any
 from .. import trace_kinds as k
 from ..packaging import zip_files
 from . import _shared
-from .core import Problem
+from .core import NextStep, Problem
 
 FUNCTION = "orders"
 QUEUE = "orders-failed"
@@ -118,7 +118,13 @@ class FailureDestination(Problem):
 
     def _check(self) -> bool | str | None:
         cfg = _config(self.lab)
-        target = ((cfg or {}).get("DestinationConfig") or {}).get("OnFailure", {}).get("Destination")
+        destinations = (cfg or {}).get("DestinationConfig") or {}
+        target = destinations.get("OnFailure", {}).get("Destination")
+        if not target and destinations.get("OnSuccess", {}).get("Destination"):
+            return (
+                "The queue is set as the OnSuccess destination: it receives records of events that succeeded. "
+                "Failed events (after their retries) go to OnFailure: put the queue's ARN there."
+            )
         if not target:
             return None
         if target != _queue_arn(self.lab):
@@ -133,7 +139,7 @@ class FailureDestination(Problem):
             return True
         if failed:
             return f"Lambda could not deliver the record: {failed[-1]['reason']}"
-        return (
+        return NextStep(
             "The destination is set. Now invoke orders asynchronously with a failing event and run the clock "
             "(lab.run_until_idle()) so that a record is delivered."
         )

@@ -73,6 +73,7 @@ class PoisonToDeadLetterQueue(Problem):
     )
     _solution = (
         "```python\n"
+        'incoming_url = sqs.get_queue_url(QueueName="incoming-orders")["QueueUrl"]\n'
         'dlq_url = sqs.create_queue(QueueName="incoming-orders-dlq")["QueueUrl"]\n'
         'dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]\n'
         "sqs.set_queue_attributes(QueueUrl=incoming_url, Attributes={\n"
@@ -93,6 +94,13 @@ class PoisonToDeadLetterQueue(Problem):
         url, _ = _queue(self.lab, POISON_QUEUE)
         attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"]).get("Attributes", {})
         if "RedrivePolicy" not in attrs:
+            dead_letter = (_shared.function_config(self.lab, POISON_FUNCTION) or {}).get("DeadLetterConfig") or {}
+            if dead_letter.get("TargetArn"):
+                return (
+                    "order-worker has a DeadLetterConfig, but a function's dead-letter queue serves only asynchronous "
+                    "invocations; the mapping invokes it synchronously, so the poison message never goes there. "
+                    "Give the source queue incoming-orders a RedrivePolicy instead."
+                )
             return None
         policy = json.loads(attrs["RedrivePolicy"])
         if int(policy.get("maxReceiveCount", 0)) > 5:
@@ -162,6 +170,12 @@ class ReportBatchItemFailures(Problem):
             return "batch-worker has no mapping on batch-jobs any more: run the setup cell again."
         mapping = found[0]
         if "ReportBatchItemFailures" not in mapping.get("FunctionResponseTypes", []):
+            if mapping.get("BatchSize") == 1:
+                return (
+                    "BatchSize is 1: each message now fails alone, but every invocation carries one message, and "
+                    "the batchItemFailures the function returns are still ignored. Keep the batch and add "
+                    "ReportBatchItemFailures to the mapping's FunctionResponseTypes."
+                )
             return None
         if mapping["State"] != "Enabled":
             self.lab.advance(1)

@@ -26,6 +26,12 @@ def _statements(lab: Any) -> list[dict[str, Any]]:
         return []
 
 
+def _service(statement: dict[str, Any]) -> str:
+    """The service principal a statement names ("" if none)."""
+    principal = statement.get("Principal")
+    return str(principal.get("Service", "")) if isinstance(principal, dict) else str(principal or "")
+
+
 def _setup_recorder(lab: Any) -> None:
     _shared.ensure_hello(lab, RECORDER)
 
@@ -61,6 +67,12 @@ class LetTheTopicIn(Problem):
         topic = self.lab.arn("sns", TOPIC)
         sns_statements = [s for s in _statements(self.lab) if s.get("Principal") == {"Service": "sns.amazonaws.com"}]
         if not sns_statements:
+            misspelt = [_service(s) for s in _statements(self.lab) if "sns" in _service(s) or "topic" in _service(s)]
+            if misspelt:
+                return (
+                    f"recorder's policy names the principal {misspelt[-1]}, which is not SNS: the service principal "
+                    "is sns.amazonaws.com. Remove the statement (remove_permission) and add it again."
+                )
             return None
         if not any(s.get("Condition", {}).get("ArnLike", {}).get("AWS:SourceArn") == topic for s in sns_statements):
             return (

@@ -17,9 +17,10 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from .core import Correct, Incorrect, NextStep, NotAttempted, Outcome, Problem, RunIt, Text, registered
+from .core import Attempt, Correct, Incorrect, NextStep, NotAttempted, Outcome, Problem, RunIt, Text, registered
 
 __all__ = [
+    "Attempt",
     "Correct",
     "Incorrect",
     "NextStep",

@@ -11,7 +11,10 @@ solution renders as Markdown, HTML and plain text with deterministic wording.
 Two hooks serve the tests: ``setup()`` creates what the exercise starts from
 (idempotent, so a notebook section can also call it to run on its own) and
 ``solve()`` runs the reference solution.  ``attempt_wrong()`` makes a typical
-mistake, so that the tests can show ``check()`` catches it.
+mistake, so that the tests can show ``check()`` catches it.  ``mistakes`` and
+``correct_forms`` are a catalogue of attempts written as the learner would type
+them in the notebook (:class:`Attempt`); the tests run each one, and the text of
+``solution()`` itself, and judge them.
 """
 
 from __future__ import annotations
@@ -81,6 +84,19 @@ class Correct(Outcome):
     colour = "#393"
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """A learner's attempt, as the code they would type in the exercise's notebook after ``setup()``.
+
+    ``names``: words the check's message must contain, naming the mistake (empty for a correct form);
+    ``undo``: code that takes the attempt back, so the next one starts where the exercise does.
+    """
+
+    code: str
+    names: str = ""
+    undo: str = ""
+
+
 class NextStep(str):
     """What ``_check`` returns when the set-up is right and the learner's next step is to run it."""
 
@@ -110,6 +126,10 @@ class Problem:
     title: ClassVar[str] = ""
     _hint: ClassVar[str] = ""
     _solution: ClassVar[str] = ""
+    #: typical wrong attempts, each judged Incorrect with a message naming the mistake
+    mistakes: ClassVar[tuple[Attempt, ...]] = ()
+    #: right attempts that differ from the solution's text, each judged Correct
+    correct_forms: ClassVar[tuple[Attempt, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -136,6 +156,12 @@ class Problem:
 
     def solution(self) -> Text:
         return Text(f"Solution - {self.title}", self._solution)
+
+    @classmethod
+    def solution_code(cls) -> str:
+        """The Python of the solution's code blocks, as a learner would paste it."""
+        blocks = cls._solution.split("```")
+        return "\n".join(b.removeprefix("python\n") for b in blocks[1::2] if b.startswith("python"))
 
     # -- hooks ---------------------------------------------------------------------
     def _check(self) -> bool | str | None:

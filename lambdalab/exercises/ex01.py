@@ -7,7 +7,7 @@ from typing import Any
 
 from ..aws import iam_policy
 from . import _shared
-from .core import Problem
+from .core import Attempt, Problem
 
 ROLE = _shared.ROLE_NAME
 TABLE_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/orders"
@@ -97,14 +97,49 @@ class TrustPolicy(Problem):
         "```"
     )
 
+    mistakes = (
+        Attempt(
+            'lab.client("iam").create_role(RoleName="lambda-exec", AssumeRolePolicyDocument=json.dumps(\n    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))',
+            names="ec2.amazonaws.com",
+            undo='lab.client("iam").delete_role(RoleName="lambda-exec")',
+        ),
+        Attempt(
+            'lab.client("iam").create_role(RoleName="lambda-exec", AssumeRolePolicyDocument=json.dumps(\n    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazon.com"}, "Action": "sts:AssumeRole"}]}))',
+            names="lambda.amazon.com",
+            undo='lab.client("iam").delete_role(RoleName="lambda-exec")',
+        ),
+        Attempt(
+            'lab.client("iam").create_role(RoleName="lambda-exec", AssumeRolePolicyDocument=json.dumps(\n    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "lambda:InvokeFunction"}]}))',
+            names="lambda:InvokeFunction",
+            undo='lab.client("iam").delete_role(RoleName="lambda-exec")',
+        ),
+        Attempt(
+            'lab.client("iam").create_role(RoleName="lambda-exec", AssumeRolePolicyDocument=json.dumps(\n    {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))',
+            names="Deny",
+            undo='lab.client("iam").delete_role(RoleName="lambda-exec")',
+        ),
+    )
+    correct_forms = (
+        Attempt(
+            'lab.client("iam").create_role(RoleName="lambda-exec", AssumeRolePolicyDocument=json.dumps(\n    {"Version": "2012-10-17", "Statement": [{"Sid": "LambdaAssumes", "Effect": "Allow", "Principal": {"Service": ["lambda.amazonaws.com"]}, "Action": ["sts:AssumeRole"]}]}))',
+            undo='lab.client("iam").delete_role(RoleName="lambda-exec")',
+        ),
+        Attempt(
+            'lab.client("iam").create_role(RoleName="lambda-exec", AssumeRolePolicyDocument=json.dumps(\n    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": ["edgelambda.amazonaws.com", "lambda.amazonaws.com"]}, "Action": "sts:AssumeRole"}]}))',
+            undo='lab.client("iam").delete_role(RoleName="lambda-exec")',
+        ),
+    )
+
     def _check(self) -> bool | str | None:
         role = _role(self.lab)
         if role is None:
             return None
         if iam_policy.trust_allows(role["AssumeRolePolicyDocument"]):
             return True
+        doc = iam_policy.parse(role["AssumeRolePolicyDocument"])
+        said = json.dumps(doc.get("Statement"), sort_keys=True)
         return (
-            "The role exists, but its trust policy does not let lambda.amazonaws.com call sts:AssumeRole, "
+            f"The role exists, but its trust policy ({said}) does not let lambda.amazonaws.com call sts:AssumeRole, "
             "so create-function would refuse it. Fix it with iam.update_assume_role_policy(RoleName=..., "
             "PolicyDocument=...)."
         )
@@ -139,6 +174,34 @@ class BasicExecutionPolicy(Problem):
         '    PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",\n'
         ")\n"
         "```"
+    )
+
+    mistakes = (
+        Attempt(
+            'doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}]}\nown = iam.create_policy(PolicyName="AWSLambdaBasicExecutionRole", PolicyDocument=json.dumps(doc))["Policy"]["Arn"]\niam.attach_role_policy(RoleName="lambda-exec", PolicyArn=own)',
+            names="not the AWS managed policy",
+            undo='iam.detach_role_policy(RoleName="lambda-exec", PolicyArn=own)\niam.delete_policy(PolicyArn=own)',
+        ),
+        Attempt(
+            'iam.attach_role_policy(RoleName="lambda-exec", PolicyArn="arn:aws:iam::aws:policy/AWSLambdaExecute")',
+            names="AWSLambdaExecute",
+            undo='iam.detach_role_policy(RoleName="lambda-exec", PolicyArn="arn:aws:iam::aws:policy/AWSLambdaExecute")',
+        ),
+        Attempt(
+            'iam.attach_role_policy(RoleName="lambda-exec", PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaRole")',
+            names="AWSLambdaRole",
+            undo='iam.detach_role_policy(RoleName="lambda-exec", PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaRole")',
+        ),
+    )
+    correct_forms = (
+        Attempt(
+            'lab.client("iam").attach_role_policy(PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole", RoleName="lambda-exec")',
+            undo='iam.detach_role_policy(RoleName="lambda-exec", PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")',
+        ),
+        Attempt(
+            'iam.attach_role_policy(RoleName="lambda-exec", PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole")\niam.attach_role_policy(RoleName="lambda-exec", PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")',
+            undo='iam.detach_role_policy(RoleName="lambda-exec", PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole")\niam.detach_role_policy(RoleName="lambda-exec", PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")',
+        ),
     )
 
     def setup(self) -> None:
@@ -190,6 +253,49 @@ class InlineTablePolicy(Problem):
         'lab.client("iam").put_role_policy(RoleName="lambda-exec", PolicyName="orders-writer",\n'
         "                                   PolicyDocument=json.dumps(doc))\n"
         "```"
+    )
+
+    mistakes = (
+        Attempt(
+            'iam.put_role_policy(RoleName="lambda-exec", PolicyName="orders-writer", PolicyDocument=json.dumps(\n    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["dynamodb:PutItem", "dynamodb:GetItem"], "Resource": "arn:aws:dynamodb:us-east-1:123456789012:table/orders"}]}))',
+            names="dynamodb:GetItem on orders",
+            undo='iam.delete_role_policy(RoleName="lambda-exec", PolicyName="orders-writer")',
+        ),
+        Attempt(
+            'iam.put_role_policy(RoleName="lambda-exec", PolicyName="orders-writer", PolicyDocument=json.dumps(\n    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:Put*", "Resource": "arn:aws:dynamodb:us-east-1:123456789012:table/orders"}]}))',
+            names="dynamodb:Put* matches more than PutItem",
+            undo='iam.delete_role_policy(RoleName="lambda-exec", PolicyName="orders-writer")',
+        ),
+        Attempt(
+            'iam.put_role_policy(RoleName="lambda-exec", PolicyName="orders-writer", PolicyDocument=json.dumps(\n    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": "arn:aws:dynamodb:*:*:table/orders"}]}))',
+            names="in another region and on a table named orders in another account",
+            undo='iam.delete_role_policy(RoleName="lambda-exec", PolicyName="orders-writer")',
+        ),
+        Attempt(
+            'iam.put_role_policy(RoleName="lambda-exec", PolicyName="orders-writer", PolicyDocument=json.dumps(\n    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": "*"}]}))',
+            names="other tables",
+            undo='iam.delete_role_policy(RoleName="lambda-exec", PolicyName="orders-writer")',
+        ),
+        Attempt(
+            'iam.put_role_policy(RoleName="lambda-exec", PolicyName="orders-writer", PolicyDocument=json.dumps(\n    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "arn:aws:dynamodb:us-east-1:123456789012:table/orders"}]}))',
+            names="every other DynamoDB action",
+            undo='iam.delete_role_policy(RoleName="lambda-exec", PolicyName="orders-writer")',
+        ),
+        Attempt(
+            'iam.put_role_policy(RoleName="lambda-exec", PolicyName="orders-writer", PolicyDocument=json.dumps(\n    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "arn:aws:dynamodb:us-east-1:123456789012:table/orders"}]}))',
+            names="do not allow dynamodb:PutItem",
+            undo='iam.delete_role_policy(RoleName="lambda-exec", PolicyName="orders-writer")',
+        ),
+    )
+    correct_forms = (
+        Attempt(
+            'iam.put_role_policy(RoleName="lambda-exec", PolicyName="orders-writer", PolicyDocument=json.dumps(\n    {"Version": "2012-10-17", "Statement": [{"Sid": "WriteOrders", "Effect": "Allow", "Action": ["dynamodb:PutItem"], "Resource": ["arn:aws:dynamodb:us-east-1:123456789012:table/orders"]}]}))',
+            undo='iam.delete_role_policy(RoleName="lambda-exec", PolicyName="orders-writer")',
+        ),
+        Attempt(
+            'iam.put_role_policy(RoleName="lambda-exec", PolicyName="orders-writer", PolicyDocument=json.dumps(\n    {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "NotAction": "dynamodb:PutItem", "Resource": "*"}, {"Effect": "Allow", "Action": "dynamodb:*", "Resource": "arn:aws:dynamodb:us-east-1:123456789012:table/orders"}]}))',
+            undo='iam.delete_role_policy(RoleName="lambda-exec", PolicyName="orders-writer")',
+        ),
     )
 
     def setup(self) -> None:

@@ -8,6 +8,10 @@ when that much virtual time has passed, or ``yield`` a :class:`Signal` (simpy's
 ``Event``) and are resumed when something happens.  Nothing here sleeps or
 starts threads.
 
+One thread moves time at a time: ``advance`` and ``run_until_idle`` called from two
+threads take turns (the second waits for the first to finish), so no entry runs
+twice and no two engines act at once.  Scheduling is safe from any thread.
+
 ``run_until_idle`` stops when no *busy* entry is left.  A retry waiting its turn,
 a message inside its visibility timeout or an open batching window is busy; a
 poller that found nothing, or a recurring schedule, is not.  A process waiting
@@ -122,6 +126,8 @@ class Clock:
         # engines run in the thread that moves the clock, but a function's own SDK calls
         # (arriving on server threads) may schedule wake-ups meanwhile
         self._lock = threading.RLock()
+        # held by the one thread moving time (re-entrant: an action may advance the clock itself)
+        self._driver = threading.RLock()
 
     # -- reading -------------------------------------------------------------
     @property
@@ -131,11 +137,11 @@ class Clock:
 
     @property
     def now(self) -> datetime:
-        """Virtual now, a timezone-aware UTC datetime."""
-        return self.start + timedelta(seconds=self._t)
+        """Virtual now, a timezone-aware UTC datetime (what moto reads as now)."""
+        return self.start + timedelta(seconds=self.t)
 
     def on_move(self, listener: Callable[[datetime], None]) -> None:
-        """Call ``listener(now)`` whenever virtual time moves (moto follows this)."""
+        """Call ``listener(now)`` whenever the clock moves time on (widgets redraw)."""
         self._listeners.append(listener)
 
     # -- scheduling ----------------------------------------------------------
@@ -147,10 +153,14 @@ class Clock:
 
     def _schedule(self, delay: float, action: Callable[[], None], *, busy: bool) -> _Entry:
         with self._lock:
-            entry = _Entry(self._t + delay, next(self._seq), action, busy)
+            entry = _Entry(self.t + delay, next(self._seq), action, busy)
             heapq.heappush(self._heap, entry)
             self._busy += busy
+            self._scheduled()
         return entry
+
+    def _scheduled(self) -> None:
+        """Called (under the lock) after an entry is added: a clock that waits for its next entry wakes."""
 
     def _cancel(self, entry: _Entry) -> None:
         with self._lock:
@@ -219,6 +229,13 @@ class Clock:
         self._step(pause.gen, value)
 
     # -- running -------------------------------------------------------------
+    def next_due(self) -> float | None:
+        """Virtual time of the next live entry, or None when nothing is scheduled."""
+        with self._lock:
+            while self._heap and self._heap[0].cancelled:
+                heapq.heappop(self._heap)
+            return self._heap[0].at if self._heap else None
+
     def pending(self) -> Iterator[float]:
         """Times of the live entries (for inspection and tests)."""
         with self._lock:
@@ -234,7 +251,7 @@ class Clock:
         self._probes.append(probe)
 
     def _move_to(self, t: float) -> None:
-        if t != self._t:
+        if t > self._t:
             self._t = t
             now = self.now
             for listener in self._listeners:
@@ -256,20 +273,25 @@ class Clock:
             entry.action()
 
     def advance(self, seconds: float) -> None:
-        """Move virtual time forward ``seconds``, running everything that falls due."""
+        """Move virtual time forward ``seconds``, running everything that falls due.
+
+        Called from two threads at once, the second waits for the first, then advances from there.
+        """
         if seconds < 0:
             raise ValueError("time only moves forward")
-        target = self._t + seconds
-        self._run_due(target, stop_when_idle=False)
-        self._move_to(target)
+        with self._driver:
+            target = self.t + seconds
+            self._run_due(target, stop_when_idle=False)
+            self._move_to(target)
 
     def run_until_idle(self, max_seconds: float = 86_400.0) -> float:
         """Run until no busy entry is left, or ``max_seconds`` have passed.
 
-        Returns the virtual seconds that passed.
+        Returns the virtual seconds that passed.  Waits for another thread moving the clock first.
         """
-        start = self._t
-        self._run_due(start + max_seconds, stop_when_idle=True)
-        if self.busy():
-            self._move_to(start + max_seconds)
-        return self._t - start
+        with self._driver:
+            start = self.t
+            self._run_due(start + max_seconds, stop_when_idle=True)
+            if self.busy():
+                self._move_to(start + max_seconds)
+            return self.t - start

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -210,3 +213,51 @@ def test_process_now_runs_a_process_first_step_in_the_caller() -> None:
     assert log == [("start", 0.0)]
     clock.run_until_idle()
     assert log == [("start", 0.0), ("end", 3.0)]
+
+
+# -- one driver at a time ---------------------------------------------------------------------
+
+
+def test_two_threads_moving_the_clock_take_turns() -> None:
+    # GIVEN 200 entries whose actions take a little real time, and notice any overlap
+    clock = Clock()
+    running, overlaps, ran = [0], [0], []
+    guard = threading.Lock()
+
+    def action(n: int) -> None:
+        with guard:
+            running[0] += 1
+            overlaps[0] += running[0] > 1
+        time.sleep(0.0005)
+        ran.append((n, clock.t))
+        with guard:
+            running[0] -= 1
+
+    for n in range(200):
+        clock.call_later(n % 50, partial(action, n))
+    # WHEN one thread advances in steps while another runs until idle
+    errors: list[BaseException] = []
+
+    def drive(move: Callable[[], object]) -> None:
+        try:
+            move()
+        except BaseException as err:  # noqa: BLE001 - the test reports it
+            errors.append(err)
+
+    def step() -> None:
+        for _ in range(60):
+            clock.advance(1)
+
+    threads = [
+        threading.Thread(target=drive, args=(step,)),
+        threading.Thread(target=drive, args=(clock.run_until_idle,)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    # THEN no two actions ran at once, each ran once, and time never went back
+    assert errors == [] and overlaps == [0]
+    assert sorted(n for n, _ in ran) == list(range(200))
+    times = [t for _, t in ran]
+    assert times == sorted(times)

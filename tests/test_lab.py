@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -124,3 +125,47 @@ def test_moto_own_triggers_never_fire() -> None:
         sqs.send_message(QueueUrl=url, MessageBody="hello")
         assert lab.trace.where("invoke", name) == []
         assert lab.trace.where("moto-trigger-suppressed")
+
+
+# -- many threads at once -----------------------------------------------------------------------
+
+
+def test_concurrent_clock_drivers_deliver_each_sqs_message_once() -> None:
+    from sqs_support import setup, sqs_role
+
+    from lambdalab.runtime import FakeRuntime
+
+    def slow(event: object, context: object) -> None:
+        time.sleep(0.01)  # real time passes inside a batch: another thread could move the clock meanwhile
+
+    with lambdalab.Lab(runtime=FakeRuntime()) as lab:
+        # GIVEN 100 messages waiting for an SQS mapping (30 s visibility timeout)
+        s = setup(lab, sqs_role(lab), slow, BatchSize=1)
+        sent = set(s.send(*(f"m{i}" for i in range(100))))
+        errors: list[BaseException] = []
+
+        def drive(move: object) -> None:
+            try:
+                move()  # type: ignore[operator]
+            except BaseException as err:  # noqa: BLE001 - the test reports it
+                errors.append(err)
+
+        def leap() -> None:  # jumps past the visibility timeout, again and again
+            for _ in range(50):
+                lab.advance(31)
+
+        # WHEN five threads move the clock at once
+        movers = (leap, leap, lab.run_until_idle, lab.run_until_idle, lab.run_until_idle)
+        threads = [threading.Thread(target=drive, args=(move,)) for move in movers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(300)
+        lab.run_until_idle()
+        # THEN nothing failed, and each message was received, invoked and deleted exactly once
+        assert errors == []
+        received = [i for r in s.records("sqs-receive") for i in r.ids]
+        invoked = [i for r in s.records("sqs-batch") for i in r.ids]
+        deleted = [i for r in s.records("sqs-deleted") for i in r.ids]
+        assert sorted(received) == sorted(invoked) == sorted(deleted) == sorted(sent)
+        assert not s.records("sqs-already-deleted")

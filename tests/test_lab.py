@@ -130,6 +130,64 @@ def test_moto_own_triggers_never_fire() -> None:
 # -- many threads at once -----------------------------------------------------------------------
 
 
+def _role(lab: lambdalab.Lab) -> str:
+    iam = lab.client("iam")
+    arn = iam.create_role(RoleName="threads", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
+    return str(arn)
+
+
+def test_concurrent_first_invocations_start_one_runtime_and_keep_reserved_concurrency(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from lambdalab.runtime import runtime as runtime_module
+
+    built: list[object] = []
+    original_init = runtime_module.SubprocessRuntime.__init__
+
+    def counting_init(self: runtime_module.SubprocessRuntime, *args: object, **kwargs: object) -> None:
+        built.append(self)
+        time.sleep(0.3)  # a start-up slow enough (a busy machine) for the other first calls to arrive
+        original_init(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runtime_module.SubprocessRuntime, "__init__", counting_init)
+    with lambdalab.Lab() as lab:
+        # GIVEN a function limited to one concurrent execution, never invoked yet (no runtime started)
+        source = "import time\ndef handler(e, c):\n    start = time.time()\n    time.sleep(2)\n    return [start, time.time()]\n"
+        name = "one-at-a-time"
+        lab.client("lambda").create_function(
+            FunctionName=name,
+            Runtime="python3.12",
+            Role=_role(lab),
+            Handler="app.handler",
+            Code={"ZipFile": lambdalab.zip_files({"app.py": source})},
+            Timeout=10,
+        )
+        assert built == []  # nothing has started the runtime yet
+        lab.client("lambda").put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
+        clients = [lab.client("lambda", region_name=lab.region) for _ in range(8)]
+        # WHEN eight first invocations arrive at once
+        barrier, answers = threading.Barrier(8), []
+
+        def invoke(client: object) -> None:
+            barrier.wait()
+            try:
+                out = client.invoke(FunctionName=name)  # type: ignore[attr-defined]
+                answers.append(("ok", json.loads(out["Payload"].read())))
+            except client.exceptions.TooManyRequestsException:  # type: ignore[attr-defined]
+                answers.append(("throttled", None))
+
+        threads = [threading.Thread(target=invoke, args=(c,)) for c in clients]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        # THEN the lab built one runtime, and no two of them ran at the same time
+        assert len(built) == 1
+        assert len(answers) == 8
+        ran = sorted(span for outcome, span in answers if outcome == "ok")
+        assert ran and all(later[0] >= earlier[1] for earlier, later in zip(ran, ran[1:], strict=False))
+
+
 def test_concurrent_clock_drivers_deliver_each_sqs_message_once() -> None:
     from sqs_support import setup, sqs_role
 

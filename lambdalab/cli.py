@@ -13,7 +13,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 FIRST_NOTEBOOK = "00-start-here.ipynb"
@@ -57,8 +56,13 @@ def open_lab(args: argparse.Namespace) -> int:
 
 def serve(args: argparse.Namespace) -> int:
     from .lab import Lab
+    from .realtime_clock import RealtimeClock
 
-    with Lab() as lab:
+    if args.speed <= 0:
+        print("lambdalab: --speed must be greater than 0", file=sys.stderr)
+        return 2
+    clock = RealtimeClock(speed=args.speed)
+    with Lab(clock=clock) as lab:
         from .awscli_plugin import write_config
 
         keys = lab.credentials
@@ -73,13 +77,8 @@ def serve(args: argparse.Namespace) -> int:
         lab.on_close(lambda: shutil.rmtree(config.parent, ignore_errors=True))
         print(f"  export AWS_CONFIG_FILE={config}")
         print(f"\nVirtual time runs at {args.speed:g}x real time. Ctrl-C stops the lab.", flush=True)
-        last = time.monotonic()
         try:
-            while True:
-                time.sleep(args.tick)
-                now = time.monotonic()
-                lab.advance((now - last) * args.speed)
-                last = now
+            clock.run()  # the lab's clock plays out in real time until Ctrl-C
         except KeyboardInterrupt:
             print("\nlambdalab: stopped.")
     return 0
@@ -96,7 +95,6 @@ def main(argv: list[str] | None = None) -> int:
     lab.set_defaults(run=open_lab)
     server = sub.add_parser("server", help="serve a lab for the aws CLI and other SDKs")
     server.add_argument("--speed", type=float, default=1.0, help="virtual seconds per real second")
-    server.add_argument("--tick", type=float, default=0.1, help=argparse.SUPPRESS)
     server.set_defaults(run=serve)
     args = parser.parse_args(argv)
     return int(args.run(args))

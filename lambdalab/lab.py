@@ -51,6 +51,10 @@ class Lab:
     subprocesses; tests pass a :class:`lambdalab.runtime.FakeRuntime` to call
     Python functions in process instead.  The lab closes it when it closes.
 
+    ``clock`` keeps the lab's time: by default a virtual :class:`~lambdalab.clock.Clock`
+    starting at ``start`` that moves only when asked; ``lambdalab server`` passes a
+    :class:`~lambdalab.realtime_clock.RealtimeClock` that follows the wall clock.
+
     The lab builds nothing itself: :mod:`lambdalab.wiring` builds and connects
     its parts, and the lab exposes them.
     """
@@ -73,7 +77,13 @@ class Lab:
     mappings: EventSourceMappingService
 
     def __init__(
-        self, *, region: str = REGION, seed: int = 0, start: datetime = EPOCH, runtime: Runtime | None = None
+        self,
+        *,
+        region: str = REGION,
+        seed: int = 0,
+        start: datetime = EPOCH,
+        runtime: Runtime | None = None,
+        clock: Clock | None = None,
     ) -> None:
         global _current
         with _current_lock:
@@ -91,13 +101,13 @@ class Lab:
         self._ids = SeededIds(seed)
         self._closers: list[Callable[[], None]] = []
         try:
-            self._start(start, runtime)
+            self._start(clock if clock is not None else Clock(start), runtime)
         except BaseException:
             self.close()
             raise
         self._finalizer = weakref.finalize(self, _finalize, self._closers)
 
-    def _start(self, start: datetime, runtime: Runtime | None) -> None:
+    def _start(self, clock: Clock, runtime: Runtime | None) -> None:
         from .wiring import build
 
         # random per lab: another lab's (or user's) clients cannot use this one
@@ -109,7 +119,7 @@ class Lab:
             credentials=self.credentials,
             function_credentials=self.function_credentials,
             seed=self.seed,
-            start=start,
+            clock=clock,
             runtime=runtime,
             on_close=self._closers.append,
         )

@@ -17,7 +17,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -87,7 +86,7 @@ def build(
     credentials: Credentials,
     function_credentials: Credentials,
     seed: int,
-    start: datetime,
+    clock: Clock,
     runtime: Runtime | None = None,
     on_close: Callable[[Closer], None],
 ) -> Parts:
@@ -105,7 +104,6 @@ def build(
     on_close(moto_hooks.reset)
 
     # -- time: the clock, and moto's "now" following it ------------------------------------
-    clock = Clock(start)
     moto_clock.set_now(lambda: clock.now)  # moto's now only: the learner's own clock stays real
     on_close(partial(moto_clock.set_now, None))
     trace = Trace(lambda: clock.t)

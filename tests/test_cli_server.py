@@ -9,8 +9,11 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import boto3
 from support import read_exports
 
 AWS = str(Path(sys.executable).with_name("aws"))
@@ -23,10 +26,11 @@ def _port_open(url: str) -> bool:
         return s.connect_ex((host, int(port))) == 0
 
 
-def test_server_answers_the_aws_cli_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    # GIVEN a lab served on its own
+@contextmanager
+def served(tmp_path: Path, speed: str) -> Iterator[tuple[subprocess.Popen[str], dict[str, str]]]:
+    """``lambdalab server --speed <speed>`` and the exports it printed; killed if the test did not stop it."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "lambdalab.cli", "server", "--speed", "60"],
+        [sys.executable, "-m", "lambdalab.cli", "server", "--speed", speed],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -34,6 +38,16 @@ def test_server_answers_the_aws_cli_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     )
     try:
         exports, _ = read_exports(proc, time.monotonic() + 60)
+        yield proc, exports
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_server_answers_the_aws_cli_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    # GIVEN a lab served on its own
+    with served(tmp_path, "60") as (proc, exports):
         assert set(exports) >= {
             "AWS_ENDPOINT_URL",
             "AWS_DEFAULT_REGION",
@@ -78,7 +92,31 @@ def test_server_answers_the_aws_cli_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         assert "lambdalab: stopped." in rest
         assert not _port_open(exports["AWS_ENDPOINT_URL"])
         assert not config.exists()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+
+
+def test_the_served_clock_follows_real_time_times_the_speed(tmp_path: Path) -> None:
+    # GIVEN a lab served at 3,600 virtual seconds per real second
+    with served(tmp_path, "3600") as (proc, exports):
+        sqs = boto3.client(
+            "sqs",
+            endpoint_url=exports["AWS_ENDPOINT_URL"],
+            region_name=exports["AWS_DEFAULT_REGION"],
+            aws_access_key_id=exports["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=exports["AWS_SECRET_ACCESS_KEY"],
+        )
+        url = sqs.create_queue(QueueName="later")["QueueUrl"]
+        # WHEN a message is sent with a 15-minute delay (a quarter of a real second at this speed)
+        sqs.send_message(QueueUrl=url, MessageBody="hello", DelaySeconds=900)
+        sent = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesDelayed"])
+        # THEN nobody moves the clock by hand, yet the delay runs out and the message arrives
+        give_up = time.monotonic() + 60
+        got: list[dict[str, str]] = []
+        while not got:
+            assert time.monotonic() < give_up, "the served clock did not move"
+            got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages", [])
+            time.sleep(0.1)
+        assert sent["Attributes"]["ApproximateNumberOfMessagesDelayed"] == "1"
+        assert got[0]["Body"] == "hello"
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=30)
+        assert proc.returncode == 0 and "lambdalab: stopped." in rest

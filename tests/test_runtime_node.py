@@ -47,7 +47,7 @@ def test_async_esm_handler_context_and_warm_globals(rt: SubprocessRuntime) -> No
     spec = make_spec("index.handler", zip_dir("node_esm"), memory_size=256, timeout=4)
     first, second = call(rt, spec, {"a": 1}), call(rt, spec, {"a": 2})
     one, two = json.loads(first.payload), json.loads(second.payload)
-    assert (one["count"], two["count"]) == (1, 2) and one["pid"] == two["pid"]
+    assert (one["count"], two["count"]) == (1, 2) and one["environment"] == two["environment"]
     assert one["event"] == {"a": 1}
     assert 3000 < one["remaining"] <= 4000
     assert one["functionName"] == spec.function_name and one["functionVersion"] == "$LATEST"
@@ -130,7 +130,7 @@ def test_node_concurrent_invokes_are_not_mixed(rt: SubprocessRuntime) -> None:
     for t in threads:
         t.join(timeout=20)
     assert {i: json.loads(r.payload)["id"] for i, r in results.items()} == {i: i for i in range(8)}
-    assert len({json.loads(r.payload)["pid"] for r in results.values()}) == 8
+    assert len({json.loads(r.payload)["environment"] for r in results.values()}) == 8
 
 
 def test_provided_shell_bootstrap_with_curl(rt: SubprocessRuntime) -> None:

@@ -121,7 +121,8 @@ def test_init_errors_are_forwarded(rt: SubprocessRuntime, handler: str, error_ty
 
 def test_timeout_kills_the_environment_and_next_invoke_is_cold(rt: SubprocessRuntime) -> None:
     spec = make_spec(handler="app.sleepy", timeout=1)
-    warm = call(rt, spec, {"seconds": 0})
+    call(rt, spec, {"seconds": 0})
+    [warm_pid] = _pids(rt, spec)
     result = call(rt, spec, {"seconds": 30})
     rid = result.request_id
     assert json.loads(result.payload) == {
@@ -131,7 +132,7 @@ def test_timeout_kills_the_environment_and_next_invoke_is_cold(rt: SubprocessRun
     assert result.function_error == "Unhandled" and result.error_type == "Sandbox.Timedout"
     assert f" {rid} Task timed out after 1.00 seconds\n" in result.log
     assert 1000 <= result.duration_ms < 2000
-    assert not _alive(json.loads(warm.payload)["pid"])
+    assert not _alive(warm_pid)
     after = call(rt, spec, {"seconds": 0})
     assert after.ok and after.init_duration_ms is not None
 
@@ -215,7 +216,7 @@ def test_concurrent_invokes_each_get_their_own_environment(rt: SubprocessRuntime
     for i, result in results.items():
         body = json.loads(result.payload)
         assert body["id"] == i
-        pids.add(body["pid"])
+        pids.add(body["environment"])
         assert result.log.count("START RequestId: ") == 1 and result.request_id in result.log
         assert result.log.count("sleeping") == 1
     assert len(pids) == 8
@@ -269,12 +270,13 @@ def test_max_environments_throttles_when_every_environment_is_busy() -> None:
 
 def test_retire_and_new_revision_start_cold(rt: SubprocessRuntime) -> None:
     spec = make_spec(revision_id="r1")
-    pid1 = json.loads(call(rt, spec).payload)["pid"]
+    call(rt, spec)
+    [pid1] = _pids(rt, spec)
     rt.retire(spec.function_name)
     assert not _alive(pid1)
     again = call(rt, spec)
     assert again.init_duration_ms is not None
-    pid2 = json.loads(again.payload)["pid"]
+    [pid2] = _pids(rt, spec)
     updated = make_spec(function_name=spec.function_name, revision_id="r2")
     changed = call(rt, updated)
     assert changed.init_duration_ms is not None and json.loads(changed.payload)["count"] == 1
@@ -291,8 +293,10 @@ def test_unsupported_runtime_is_refused_with_a_clear_message(rt: SubprocessRunti
 def test_close_leaves_no_processes_threads_or_listening_sockets() -> None:
     before = set(threading.enumerate())
     runtime = SubprocessRuntime(endpoint_url=ENDPOINT, region=REGION, account_id=ACCOUNT)
-    results = [call(runtime, make_spec()) for _ in range(2)]
-    pids = [json.loads(r.payload)["pid"] for r in results]
+    for _ in range(2):
+        call(runtime, make_spec())
+    pids = [e.pid for e in runtime.environments() if e.pid]
+    assert len(pids) == 2
     ports = [env.api.port for env in runtime._pool.snapshot()]
     assert all(_alive(p) for p in pids) and set(ports) <= _listening_ports()
     runtime.close()
@@ -308,8 +312,8 @@ PARENT = textwrap.dedent(
     sys.path.insert(0, {tests!r})
     from test_runtime_python import make_spec, call, SubprocessRuntime
     rt = SubprocessRuntime(endpoint_url="http://127.0.0.1:1", region="us-east-1", account_id="123456789012")
-    pid = json.loads(call(rt, make_spec()).payload)["pid"]
-    print(pid, flush=True)
+    call(rt, make_spec())
+    print(rt.environments()[0].pid, flush=True)
     time.sleep(60)
     """
 )
@@ -329,6 +333,11 @@ def test_environments_die_when_the_lab_process_is_killed() -> None:
     while _alive(child):
         assert time.monotonic() < deadline, "environment survived its parent"
         time.sleep(0.02)
+
+
+def _pids(rt: SubprocessRuntime, spec: FunctionSpec) -> list[int]:
+    """The host pids of a function's runtime processes (a function sees its own, sandboxed, pid)."""
+    return [e.pid for e in rt.environments() if e.function_name == spec.function_name and e.pid]
 
 
 def _alive(pid: int) -> bool:

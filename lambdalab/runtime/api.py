@@ -13,6 +13,13 @@ https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html :
 A small HTTP/1.1 server with keep-alive and TCP_NODELAY (without it a warm
 invoke waits for delayed ACKs: 40 ms instead of a fraction of one).
 
+It serves only its own environment's processes: ``admit`` decides for each new
+connection (the environment checks who holds the other end, :mod:`.peers`), and
+any other process gets ``403`` and a closed connection.  An event goes to a
+poller whose connection is still open: a ``/next`` that was abandoned (its client
+closed or was killed while it waited) leaves the event for the next poller, and so
+does one whose answer could not be written.
+
 A runtime's answer may be at most :data:`MAX_PAYLOAD` bytes (6 MB and 100 bytes,
 the limit of AWS's own Runtime API: ``interop.MaxPayloadSize`` in
 https://github.com/aws/aws-lambda-runtime-interface-emulator).  A larger one is
@@ -27,10 +34,10 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -67,16 +74,20 @@ class Invocation:
 class RuntimeApiServer:
     """The Runtime API of one execution environment on 127.0.0.1:<port>."""
 
-    def __init__(self) -> None:
+    def __init__(self, admit: Callable[[socket.socket], bool] | None = None) -> None:
+        self._admit = admit
+        self.refused = 0  # connections from processes that are not the environment's
+        self.waiting = 0  # /next requests waiting for an event
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._listener.bind(("127.0.0.1", 0))
         self._listener.listen(16)
         self._listener.settimeout(_POLL)
         self.port: int = self._listener.getsockname()[1]
-        self._offers: queue.Queue[Invocation] = queue.Queue()
+        self._offers: deque[Invocation] = deque()
         self._current: Invocation | None = None
         self._lock = threading.Lock()
+        self._offered = threading.Condition(self._lock)
         self._closed = threading.Event()
         self._conns: set[socket.socket] = set()
         self._threads: list[threading.Thread] = []
@@ -107,7 +118,9 @@ class RuntimeApiServer:
             pass
 
     def offer(self, invocation: Invocation) -> None:
-        self._offers.put(invocation)
+        with self._offered:
+            self._offers.append(invocation)
+            self._offered.notify()
 
     def close(self) -> None:
         """Stop accepting, drop every connection, end and join every thread."""
@@ -164,6 +177,10 @@ class RuntimeApiServer:
     def _serve(self, conn: socket.socket) -> None:
         reader = conn.makefile("rb")
         try:
+            if self._admit is not None and not self._admit(conn):
+                self.refused += 1
+                _write_response(conn, *_not_yours(), close=True)
+                return
             while not self._closed.is_set():
                 request = _read_request(reader, conn)
                 if request is None:
@@ -172,6 +189,10 @@ class RuntimeApiServer:
                     self._refuse(request)
                     _write_response(conn, *_too_large(), close=True)
                     return  # the rest of the body stays unread: the connection goes
+                if request.method == "GET" and request.path.split("?", 1)[0] == PREFIX + "/invocation/next":
+                    if not self._deliver(conn):
+                        return
+                    continue
                 status, out_headers, out_body = self._route(request.method, request.path, request.headers, request.body)
                 if status == 0:  # closed while waiting
                     return
@@ -192,8 +213,6 @@ class RuntimeApiServer:
         if not path.startswith(PREFIX):
             return _json(404, {"errorMessage": "Not found", "errorType": "NotFound"})
         route = path[len(PREFIX) :]
-        if method == "GET" and route == "/invocation/next":
-            return self._next()
         if method == "POST" and route == "/init/error":
             self.init_error = (body, headers.get("lambda-runtime-function-error-type", "Runtime.Unknown"))
             self._wake()
@@ -222,29 +241,51 @@ class RuntimeApiServer:
         inv.refused_size = request.size
         self._complete(inv, "error", response_too_large(request.size, MAX_PAYLOAD), "Function.ResponseSizeTooLarge")
 
-    def _next(self) -> tuple[int, dict[str, str], bytes]:
-        while not self._closed.is_set():
+    def _deliver(self, conn: socket.socket) -> bool:
+        """Answer ``/next`` with the next event; False when there is none to give (closed, or the poller left)."""
+        inv = self._take(conn)
+        if inv is None:
+            return False
+        if self.before_delivery is not None:
+            self.before_delivery()  # what the runtime wrote until now comes before START
+        now = time.monotonic()
+        inv.delivered_at = now
+        headers = {
+            "Content-Type": "application/json",
+            "Lambda-Runtime-Aws-Request-Id": inv.request_id,
+            "Lambda-Runtime-Deadline-Ms": str(epoch_ms_at(now + inv.timeout)),
+            "Lambda-Runtime-Invoked-Function-Arn": inv.invoked_function_arn,
+            "Lambda-Runtime-Trace-Id": inv.trace_id,
+        }
+        if inv.client_context is not None:
+            headers["Lambda-Runtime-Client-Context"] = inv.client_context
+        try:
+            _write_response(conn, 200, headers, inv.payload)
+        except OSError:
+            with self._offered:  # not delivered after all: the next poller gets it
+                if self._current is inv:
+                    self._current, inv.delivered_at = None, None
+                    self._offers.appendleft(inv)
+                    self._offered.notify()
+            return False
+        return True
+
+    def _take(self, conn: socket.socket) -> Invocation | None:
+        """The next event, once one is offered, for a poller whose connection is still open."""
+        with self._offered:
+            self.waiting += 1
             try:
-                inv = self._offers.get(timeout=_POLL)
-            except queue.Empty:
-                continue
-            if self.before_delivery is not None:
-                self.before_delivery()  # what the runtime wrote until now comes before START
-            now = time.monotonic()
-            inv.delivered_at = now
-            with self._lock:
-                self._current = inv
-            headers = {
-                "Content-Type": "application/json",
-                "Lambda-Runtime-Aws-Request-Id": inv.request_id,
-                "Lambda-Runtime-Deadline-Ms": str(epoch_ms_at(now + inv.timeout)),
-                "Lambda-Runtime-Invoked-Function-Arn": inv.invoked_function_arn,
-                "Lambda-Runtime-Trace-Id": inv.trace_id,
-            }
-            if inv.client_context is not None:
-                headers["Lambda-Runtime-Client-Context"] = inv.client_context
-            return 200, headers, inv.payload
-        return 0, {}, b""
+                while not self._closed.is_set():
+                    if _gone(conn):
+                        return None  # an abandoned /next: whatever comes is for the next poller
+                    if self._offers:
+                        inv = self._offers.popleft()
+                        self._current = inv
+                        return inv
+                    self._offered.wait(_POLL)
+            finally:
+                self.waiting -= 1
+        return None
 
     def _finish(
         self, request_id: str, kind: str, headers: dict[str, str], body: bytes
@@ -271,6 +312,21 @@ def _json(status: int, doc: object) -> tuple[int, dict[str, str], bytes]:
     return status, {"Content-Type": "application/json"}, json.dumps(doc).encode()
 
 
+def _gone(conn: socket.socket) -> bool:
+    """The client closed its end (or reset it): nothing it asked for can reach it."""
+    try:
+        return conn.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
+def _not_yours() -> tuple[int, dict[str, str], bytes]:
+    message = "This Runtime API serves only the processes of its own execution environment."
+    return _json(403, {"errorMessage": message, "errorType": "Forbidden"})
+
+
 def _too_large() -> tuple[int, dict[str, str], bytes]:
     return _json(
         413,
@@ -281,7 +337,14 @@ def _too_large() -> tuple[int, dict[str, str], bytes]:
     )
 
 
-_REASONS = {200: "OK", 202: "Accepted", 400: "Bad Request", 404: "Not Found", 413: "Request Entity Too Large"}
+_REASONS = {
+    200: "OK",
+    202: "Accepted",
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    413: "Request Entity Too Large",
+}
 
 
 def _write_response(

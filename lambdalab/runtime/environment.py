@@ -5,66 +5,54 @@ it while warm (module globals persist) and discards it after a timeout, a
 crash or an out-of-memory kill.  See
 https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html
 
-The process runs in its own session (so the whole process group can be killed)
-and receives SIGKILL when the thread that spawned it dies (PR_SET_PDEATHSIG):
-the runtime spawns from one long-lived thread, so that means when the lab's
-process dies.  Its output (stdout and stderr merged, and the telemetry pipe of
+The runtime process runs under a supervisor of its own (:mod:`.sandbox`), which
+ends every process of the environment with it.  Memory is counted over every
+process of the environment, during an invocation and between them
+(:meth:`Environment.over_memory`).  Its output (stdout and stderr merged, and the telemetry pipe of
 the managed runtimes) goes to the environment's :class:`~.log_stream.LogStream`,
 read by the invoking thread until the runtime posts its answer, then drained.
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
 import selectors
-import signal
-import subprocess
+import socket
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from lambdalab.runtime.api import Invocation, RuntimeApiServer
 from lambdalab.runtime.launchers import Launch
 from lambdalab.runtime.log_stream import LogStream
 from lambdalab.runtime.outcome import Outcome, error_type_of, exited, timed_out
+from lambdalab.runtime.peers import holder_among, peer_inode
 from lambdalab.runtime.pool import EnvironmentKey
 from lambdalab.runtime.realtime import epoch_ms_at, iso_at
+from lambdalab.runtime.sandbox import Sandbox, Spawner
 from lambdalab.runtime.telemetry import FD_VARIABLE
 from lambdalab.runtime.types import LogEvent
 
 #: how long Lambda lets the init phase run before the timeout clock starts
 INIT_LIMIT = 10.0
 _MEMORY_POLL = 0.02
-_FAMILY_REFRESH = 0.5  # seconds between looks for the environment's child processes
-_PR_SET_PDEATHSIG = 1
-_libc = ctypes.CDLL(None, use_errno=True)
-_prctl = _libc.prctl
-
-
-def _child_setup() -> None:  # runs in the child between fork and exec
-    _prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
-    if os.getppid() == 1:  # the parent died before prctl
-        os._exit(1)
 
 
 class Environment:
     """A runtime process plus the Runtime API server it talks to."""
 
-    def __init__(self, key: EnvironmentKey, memory_size: int, timeout: float) -> None:
+    def __init__(self, key: EnvironmentKey, memory_size: int, timeout: float, directory: Path) -> None:
         self.key = key
         self.memory_size = memory_size
         self.timeout = timeout
-        self.api = RuntimeApiServer()
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.sandbox = Sandbox(directory)
+        self.api = RuntimeApiServer(admit=self._admits)
+        self.started = False
         self.busy = True
         self.dead = False
         self.retired = False
         self.invocations = 0
         self.last_used = 0
         self.max_rss_mb = 0
-        self._family: list[int] = []
-        self._family_at = -1e9
         self.log: LogStream | None = None
         self._killed = False
 
@@ -78,24 +66,35 @@ class Environment:
 
     @property
     def pid(self) -> int | None:
-        return self.proc.pid if self.proc else None
+        """The runtime process's pid (as the lab's process sees it)."""
+        return self.sandbox.runtime_pid
 
     def alive(self) -> bool:
         """Started, not killed, and its process still runs."""
-        return not self.dead and self.proc is not None and self.proc.poll() is None
+        return self.started and not self.dead and self.sandbox.poll() is None
 
     def rss_mb(self) -> int:
-        return _memory_kb(self.pid, "VmRSS") // 1024 if self.pid and not self.dead else 0
+        """Resident memory of every process of the environment, in MB."""
+        return self.sandbox.memory_kb(refresh=True)[0] // 1024 if self.alive() else 0
 
-    def start(
-        self,
-        launch: Launch,
-        spawn: Callable[[Callable[[], subprocess.Popen[bytes]]], subprocess.Popen[bytes]],
-        log: LogStream,
-        init_start: str,
-    ) -> None:
-        """Start the runtime process (through ``spawn``, the runtime's spawner thread) writing to ``log``."""
+    def over_memory(self) -> bool:
+        """The environment's processes hold more than MemorySize (e.g. a thread or child still at work)."""
+        return self.alive() and self._observe_memory() > self.memory_size * 1024
+
+    def _admits(self, conn: socket.socket) -> bool:
+        """A Runtime API connection from one of this environment's processes (and no other)."""
+        inode = peer_inode(conn)
+        if inode is None:
+            return False
+        for refresh in (False, True):  # a process started since the lab last looked
+            if holder_among(inode, self.sandbox.processes(refresh=refresh)) is not None:
+                return True
+        return False
+
+    def start(self, launch: Launch, spawn: Spawner, log: LogStream, init_start: str) -> None:
+        """Start the runtime under its supervisor (through ``spawn``, the runtime's spawner thread) writing to ``log``."""
         self.log = log
+        self.started = True
         log.add(LogEvent(log.started_ms, init_start))
         if launch.notice:
             log.add(LogEvent(log.started_ms, launch.notice))
@@ -105,24 +104,10 @@ class Environment:
         if frames_w is not None:
             env[FD_VARIABLE] = str(frames_w)
 
-        def popen() -> subprocess.Popen[bytes]:
-            return subprocess.Popen(
-                launch.argv,
-                env=env,
-                cwd=launch.cwd,
-                stdin=subprocess.DEVNULL,
-                stdout=out_w,
-                stderr=out_w,
-                start_new_session=True,
-                preexec_fn=_child_setup,
-                close_fds=True,
-                pass_fds=(frames_w,) if frames_w is not None else (),
-            )
-
         log.attach(out_r, frames_r)
         self.api.before_delivery = log.deliver
         try:
-            self.proc = spawn(popen)
+            self.sandbox.start(launch, spawn, env=env, output=out_w, keep=(frames_w,) if frames_w is not None else ())
         finally:
             for fd in (out_w, frames_w):
                 if fd is not None:
@@ -130,7 +115,7 @@ class Environment:
 
     def run(self, inv: Invocation) -> Outcome:
         """Deliver ``inv`` and wait (never forever) for the answer, a crash, the timeout or OOM."""
-        assert self.proc is not None and self.log is not None
+        assert self.started and self.log is not None
         log = self.log
         cold = self.invocations == 0
         self.invocations += 1
@@ -152,7 +137,7 @@ class Environment:
                 if self.api.init_error is not None:
                     kind = "init_error"
                     break
-                if self.proc.poll() is not None:
+                if self.sandbox.poll() is not None:
                     kind = "exit"
                     break
                 deadline = (inv.delivered_at + inv.timeout) if inv.delivered_at else (began + INIT_LIMIT + inv.timeout)
@@ -176,8 +161,6 @@ class Environment:
         init_ms = ((inv.delivered_at or end) - began) * 1000 if cold else None
         if kind in ("timeout", "oom"):
             self.kill()
-        if kind == "exit" and self.proc.poll() is None:
-            self.proc.wait(timeout=2)
         if kind not in ("timeout", "oom"):
             self._observe_memory()
         log.drain()
@@ -195,7 +178,7 @@ class Environment:
             error_type, body = failure.error_type, failure.body
             log.add(LogEvent(epoch_ms_at(end), failure.message))
         elif kind in ("oom", "exit"):
-            failure = exited(rid, self.proc.returncode, out_of_memory=kind == "oom")
+            failure = exited(rid, self.sandbox.poll(), out_of_memory=kind == "oom")
             error_type, body = failure.error_type, failure.body
             end = time.monotonic()
             log.add(LogEvent(epoch_ms_at(end), failure.message))
@@ -221,64 +204,18 @@ class Environment:
         )
 
     def _observe_memory(self) -> int:
-        """Refresh Max Memory Used (VmHWM of the process and its children); return current RSS in kB."""
-        pid = self.pid
-        if pid is None:
-            return 0
-        now = time.monotonic()
-        if now - self._family_at > _FAMILY_REFRESH:  # finding the children costs more than reading them
-            self._family_at, self._family = now, _family(pid)
-        rss = hwm = 0
-        for p in self._family:
-            rss += _memory_kb(p, "VmRSS")
-            hwm += _memory_kb(p, "VmHWM")
+        """Refresh Max Memory Used (high-water marks of the environment's processes); return current RSS in kB."""
+        rss, hwm = self.sandbox.memory_kb()
         self.max_rss_mb = max(self.max_rss_mb, hwm // 1024)
         return rss
 
     def kill(self) -> None:
-        """Kill the whole process group, reap it, stop the Runtime API server."""
+        """End every process of the environment, remove its directory, stop the Runtime API server."""
         if self._killed:
             return
         self._killed = True
         self.dead = True
-        if self.proc is not None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:  # pragma: no cover
-                pass
+        self.sandbox.kill()
         if self.log is not None:
             self.log.close()
         self.api.close()
-
-
-def _memory_kb(pid: int | None, field: str) -> int:
-    if pid is None:
-        return 0
-    try:
-        with open(f"/proc/{pid}/status", "rb") as f:
-            for line in f:
-                if line.startswith(field.encode() + b":"):
-                    return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
-
-
-def _family(pid: int) -> list[int]:
-    """``pid`` and its descendants (through /proc/<pid>/task/<tid>/children)."""
-    seen = [pid]
-    i = 0
-    while i < len(seen) and len(seen) < 256:
-        p = seen[i]
-        i += 1
-        try:
-            for task in os.listdir(f"/proc/{p}/task"):
-                text = Path(f"/proc/{p}/task/{task}/children").read_text()
-                seen.extend(int(c) for c in text.split())
-        except (OSError, ValueError):
-            continue
-    return seen

@@ -122,6 +122,14 @@ class Pool(Generic[E]):
             self._envs = [e for e in self._envs if e not in doomed]
         return doomed
 
+    def discard_idle(self, env: E) -> bool:
+        """Take ``env`` out of the pool unless an invocation holds it; True when it was taken (to kill)."""
+        with self._lock:
+            if env.busy or env not in self._envs:
+                return False
+            self._envs.remove(env)
+            return True
+
     def snapshot(self) -> list[E]:
         with self._lock:
             return list(self._envs)

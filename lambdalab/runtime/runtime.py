@@ -9,17 +9,25 @@ each concurrent call in its own environment, capped by reserved concurrency
 ``max_environments`` for the whole lab; beyond either it throttles with
 ``TooManyRequestsException`` (429).  Which environment an invocation gets is
 decided in :mod:`.pool`; what it reports, in :mod:`.outcome`.
+
+Between invocations a watcher looks at the memory of idle environments: a thread
+or a child process still at work after the response counts against MemorySize
+too, and an environment over it is stopped (the next invocation starts a new one
+and its log says why).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 from lambdalab.credentials import Credentials
@@ -34,6 +42,7 @@ from lambdalab.runtime.realtime import epoch_seconds
 from lambdalab.runtime.types import EnvironmentInfo, FunctionSpec, InvokeResult, LogEvent, client_context_json
 
 _SPAWN_TIMEOUT = 30.0
+_IDLE_MEMORY_POLL = 0.25  # seconds between looks at idle environments' memory
 
 
 class SubprocessRuntime:
@@ -55,7 +64,8 @@ class SubprocessRuntime:
         self.account_id = account_id
         #: where log stream ids come from (the lab hands in its seeded ids)
         self._ids = ids or (lambda: str(uuid.uuid4()))
-        self._root = Path(tempfile.mkdtemp(prefix="lambdalab-runtime-"))
+        # not under /tmp: an environment's own directory is mounted over /tmp where the kernel allows it
+        self._root = Path(tempfile.mkdtemp(prefix="lambdalab-runtime-", dir=_runtime_parent()))
         self._launcher = Launcher(
             self._root,
             endpoint_url=endpoint_url,
@@ -63,10 +73,15 @@ class SubprocessRuntime:
             python_executable=python_executable,
             credentials=credentials or Credentials.random(temporary=True),
         )
-        self._pool: Pool[Environment] = Pool(_new_environment, max_environments)
+        self._pool: Pool[Environment] = Pool(self._new_environment, max_environments)
         # one long-lived thread forks every environment: PR_SET_PDEATHSIG fires when
         # the *thread* that forked a child ends, so invoking threads must not fork.
         self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lambdalab-spawner")
+        self._notices: dict[tuple[str, str], str] = {}  # for the next cold start of a function version
+        self._notices_lock = threading.Lock()
+        self._stop_watching = threading.Event()
+        self._watcher = threading.Thread(target=self._watch_idle_memory, name="lambdalab-idle-memory", daemon=True)
+        self._watcher.start()
 
     @property
     def max_environments(self) -> int:
@@ -92,11 +107,15 @@ class SubprocessRuntime:
         for old in to_kill:
             old.kill()
         try:
-            if env.proc is None:  # a new environment, with a log stream of its own
+            if not env.started:  # a new environment, with a log stream of its own
                 started = now_ms()
                 log = LogStream(stream_name(spec.version, started, self._ids().replace("-", "")[:32]), started)
                 try:
                     launch = self._launcher.build(spec, api_address=env.api.address, log_stream_name=log.name)
+                    with self._notices_lock:
+                        why = self._notices.pop(env.key[:2], None)
+                    if why:
+                        launch = replace(launch, notice="\n".join(filter(None, [why, launch.notice])))
                     env.start(launch, self._spawn, log, init_start_line(spec.runtime, self.region))
                 except (OSError, ValueError) as exc:  # a bootstrap that cannot run; an environment no process takes
                     env.kill()
@@ -144,7 +163,10 @@ class SubprocessRuntime:
 
     def close(self) -> None:
         """Kill every environment, close every socket, join every thread, remove temp files."""
-        for env in self._pool.close():
+        envs = self._pool.close()
+        self._stop_watching.set()
+        self._watcher.join(timeout=5)
+        for env in envs:
             env.kill()
         self._spawner.shutdown(wait=True)
         shutil.rmtree(self._root, ignore_errors=True)
@@ -156,6 +178,25 @@ class SubprocessRuntime:
         self.close()
 
     # -- internals ---------------------------------------------------------
+    def _new_environment(self, key: EnvironmentKey, spec: FunctionSpec) -> Environment:
+        return Environment(key, spec.memory_size, float(spec.timeout), self._root / "envs" / uuid.uuid4().hex)
+
+    def _watch_idle_memory(self) -> None:
+        """Stop an idle environment whose processes hold more than MemorySize."""
+        while not self._stop_watching.wait(_IDLE_MEMORY_POLL):
+            for env in self._pool.snapshot():
+                if env.busy or env.dead or not env.over_memory():
+                    continue
+                used = env.rss_mb()
+                if not self._pool.discard_idle(env):
+                    continue  # an invocation took it meanwhile: the invocation's own check applies
+                with self._notices_lock:
+                    self._notices[env.key[:2]] = (
+                        "lambdalab: the previous execution environment was stopped between invocations: "
+                        f"its processes held {used} MB, more than the function's {env.memory_size} MB"
+                    )
+                env.kill()
+
     def _spawn(self, popen: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
         return self._spawner.submit(popen).result(timeout=_SPAWN_TIMEOUT)
 
@@ -184,9 +225,13 @@ class SubprocessRuntime:
         return result_of(spec, request_id, outcome, log.name)
 
 
-def _new_environment(key: EnvironmentKey, spec: FunctionSpec) -> Environment:
-    return Environment(key, spec.memory_size, float(spec.timeout))
-
-
 def _trace_id() -> str:
     return f"Root=1-{int(epoch_seconds()):08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"
+
+
+def _runtime_parent() -> str | None:
+    """Where the runtime keeps code and environments: the temp dir, but /var/tmp rather than /tmp."""
+    default = tempfile.gettempdir()
+    if default in ("/tmp", "/private/tmp") and os.path.isdir("/var/tmp") and os.access("/var/tmp", os.W_OK | os.X_OK):
+        return "/var/tmp"
+    return None

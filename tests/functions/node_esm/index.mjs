@@ -1,5 +1,6 @@
 // Test fixture: an ES module with an async handler.
 let count = 0;
+const environment = `${Date.now()}-${Math.random()}`; // one per execution environment
 console.log('init: module loaded');
 
 export const handler = async (event, context) => {
@@ -10,6 +11,7 @@ export const handler = async (event, context) => {
     event,
     count,
     pid: process.pid,
+    environment,
     remaining: context.getRemainingTimeInMillis(),
     functionName: context.functionName,
     functionVersion: context.functionVersion,
@@ -24,5 +26,5 @@ export const handler = async (event, context) => {
 
 export const sleepy = async (event) => {
   await new Promise((resolve) => setTimeout(resolve, event.ms));
-  return { id: event.id, pid: process.pid };
+  return { id: event.id, pid: process.pid, environment };
 };

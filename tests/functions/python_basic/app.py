@@ -3,9 +3,11 @@
 import json
 import os
 import time
+import uuid
 
 print("init: module loaded")
 COUNT = 0
+ENVIRONMENT = uuid.uuid4().hex  # one per execution environment (pids repeat across sandboxes)
 
 
 def handler(event, context):
@@ -16,6 +18,7 @@ def handler(event, context):
         "event": event,
         "count": COUNT,
         "pid": os.getpid(),
+        "environment": ENVIRONMENT,
         "function_name": context.function_name,
         "function_version": context.function_version,
         "invoked_function_arn": context.invoked_function_arn,
@@ -39,7 +42,7 @@ def crash(event, context):
 def sleepy(event, context):
     print("sleeping", event["seconds"])
     time.sleep(event["seconds"])
-    return {"slept": event["seconds"], "pid": os.getpid(), "id": event.get("id")}
+    return {"slept": event["seconds"], "pid": os.getpid(), "environment": ENVIRONMENT, "id": event.get("id")}
 
 
 def hog(event, context):

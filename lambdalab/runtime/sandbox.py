@@ -1,0 +1,226 @@
+"""The processes of one execution environment, as the lab sees them: its supervisor and what runs below.
+
+Every environment runs under its own supervisor (:mod:`lambdalab.runtime.supervisor`),
+started in a session of its own by the runtime's spawner thread.  The supervisor
+puts the function in namespaces of its own when the machine allows it, makes every
+process the function starts die with the environment, and exits the way the runtime
+exited.  The lab ends an environment by closing the supervisor's stdin and sending it
+SIGTERM; when the lab's process dies, the same end of file (and PR_SET_PDEATHSIG)
+tells it.  The memory of an environment is the sum over every process below the
+supervisor, however it was started: Lambda counts the whole sandbox against
+``MemorySize`` (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import marshal
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from lambdalab.runtime.launchers import Launch
+
+SUPERVISOR = Path(__file__).with_name("supervisor.py")
+#: put environments in namespaces of their own when the kernel allows it (False: the plain supervisor only)
+NAMESPACES = True
+_START_LIMIT = 30.0  # seconds for the supervisor to report the runtime started
+_FAMILY_REFRESH = 0.5  # seconds between looks for the environment's processes (finding them costs more)
+_PR_SET_PDEATHSIG = 1
+_prctl = ctypes.CDLL(None, use_errno=True).prctl
+
+Spawner = Callable[[Callable[[], "subprocess.Popen[bytes]"]], "subprocess.Popen[bytes]"]
+
+
+def _child_setup() -> None:  # runs in the supervisor between fork and exec
+    _prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+    if os.getppid() == 1:  # the lab died before prctl
+        os._exit(1)
+
+
+class Sandbox:
+    """One environment's supervisor process, its output pipe and its process tree."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory  # the environment's own: its /tmp lives here, removed with it
+        self.tmp = directory / "tmp"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.mode = ""  # "namespaces" or "plain", as the supervisor managed
+        self.runtime_pid: int | None = None
+        self.init_pid: int | None = None  # PID 1 of the environment's namespace: the lab's, not the function's
+        self._family: list[tuple[int, int]] = []  # (pid, start time): a pid may be reused
+        self._family_at = -1e9
+
+    def start(
+        self, launch: Launch, spawn: Spawner, *, env: dict[str, str], output: int, keep: tuple[int, ...] = ()
+    ) -> None:
+        """Start the supervisor and, under it, the runtime with ``env``, writing to ``output``, given the fds ``keep``.
+
+        Raises OSError when the runtime cannot be executed.
+        """
+        self.tmp.mkdir(parents=True, mode=0o700)
+        spec = {
+            "argv": launch.argv,
+            "env": env,
+            "cwd": launch.cwd,
+            "tmp": str(self.tmp),
+            "mount_tmp": not _uses_tmp(launch),
+            "isolate": NAMESPACES,
+        }
+        control_r, control_w = os.pipe()
+
+        def popen() -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
+                [sys.executable, "-I", "-S", str(SUPERVISOR), str(control_w)],
+                env={"PATH": os.defpath},
+                cwd="/",
+                stdin=subprocess.PIPE,
+                stdout=output,
+                stderr=output,
+                pass_fds=(control_w, *keep),
+                start_new_session=True,
+                preexec_fn=_child_setup,
+                close_fds=True,
+            )
+
+        try:
+            self.proc = spawn(popen)
+        finally:
+            os.close(control_w)
+        try:
+            assert self.proc.stdin is not None
+            data = marshal.dumps(spec)  # the supervisor runs the lab's own interpreter: the same format
+            self.proc.stdin.write(b"%010d" % len(data) + data)
+            self.proc.stdin.flush()
+            report = _read_line(control_r, _START_LIMIT).split()
+        finally:
+            os.close(control_r)
+        if len(report) == 4 and report[0] == "ok":
+            self.mode, self.runtime_pid, self.init_pid = report[1], int(report[2]), int(report[3]) or None
+            return
+        self.kill()
+        if report and report[0] == "exec-error":
+            code = int(report[1])
+            raise OSError(code, os.strerror(code), report[2] if len(report) > 2 else launch.argv[0])
+        raise OSError(f"the environment's supervisor did not start the runtime: {' '.join(report) or 'no answer'}")
+
+    def poll(self) -> int | None:
+        """None while the runtime runs; then its exit status as Popen gives it (negative: a signal)."""
+        return self.proc.poll() if self.proc is not None else None
+
+    def processes(self, refresh: bool = False) -> list[int]:
+        """The environment's processes: everything below the supervisor, but its init."""
+        now = time.monotonic()
+        if self.proc is not None and (refresh or now - self._family_at > _FAMILY_REFRESH):
+            below = _family(self.proc.pid)[1:]
+            self._family_at = now
+            self._family = [(p, _start_time(p)) for p in below if p != self.init_pid]
+        return [pid for pid, _ in self._family]
+
+    def memory_kb(self, refresh: bool = False) -> tuple[int, int]:
+        """(resident now, high-water mark) summed over the environment's processes."""
+        rss = hwm = 0
+        for pid in self.processes(refresh):
+            now, peak = _memory_kb(pid)
+            rss += now
+            hwm += peak
+        return rss, hwm
+
+    def kill(self) -> None:
+        """End every process of the environment and remove its directory."""
+        proc = self.proc
+        if proc is not None and proc.poll() is None:
+            self.processes(refresh=True)
+            if proc.stdin is not None:
+                try:
+                    proc.stdin.close()  # end of file: the supervisor kills everything below it
+                except OSError:
+                    pass
+            try:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
+        if proc is not None:
+            # a supervisor killed from inside (possible without namespaces) leaves orphans: end what the lab saw
+            for pid, started in self._family:
+                if _start_time(pid) == started:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+            if proc.stdin is not None:
+                try:
+                    proc.stdin.close()
+                except OSError:
+                    pass
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _uses_tmp(launch: Launch) -> bool:
+    """Whether the runtime needs a host path under /tmp (then /tmp cannot be mounted over)."""
+    paths = [*launch.argv[:1], launch.cwd, sys.executable]
+    for name in ("LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "PYTHONPATH", "NODE_PATH", "PATH"):
+        paths.extend(launch.env.get(name, "").split(os.pathsep))
+    return any(p == "/tmp" or p.startswith("/tmp/") for p in paths if p)
+
+
+def _read_line(fd: int, limit: float) -> str:
+    deadline = time.monotonic() + limit
+    data = b""
+    while not data.endswith(b"\n"):
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            break
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        data += chunk
+    return data.decode(errors="replace")
+
+
+def _memory_kb(pid: int) -> tuple[int, int]:
+    """(VmRSS, VmHWM) of one process, in kB."""
+    rss = hwm = 0
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"VmRSS:"):
+                    rss = int(line.split()[1])
+                elif line.startswith(b"VmHWM:"):
+                    hwm = int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return rss, hwm
+
+
+def _start_time(pid: int) -> int:
+    """When ``pid`` started (clock ticks after boot; 0 once it is gone): tells a reused pid apart."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return int(f.read().rsplit(b")", 1)[1].split()[19])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _family(pid: int) -> list[int]:
+    """``pid`` and its descendants (through /proc/<pid>/task/<tid>/children)."""
+    seen = [pid]
+    i = 0
+    while i < len(seen) and len(seen) < 4096:
+        p = seen[i]
+        i += 1
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                text = Path(f"/proc/{p}/task/{task}/children").read_text()
+                seen.extend(int(c) for c in text.split())
+        except (OSError, ValueError):
+            continue
+    return seen

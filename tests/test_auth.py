@@ -236,3 +236,23 @@ def test_s3_presigned_urls_from_boto3_work_and_cannot_be_altered(lab: lambdalab.
         assert _get(url) == (200, b"hello")
         status, body = _get(url.replace("x%2By.txt", "x%2Bz.txt"))
         assert status == 403 and b"<Code>SignatureDoesNotMatch</Code>" in body
+
+
+def test_another_account_calls_with_credentials_the_lab_keeps_for_it(lab: lambdalab.Lab) -> None:
+    # GIVEN the old convention (a 12-digit key id names the account) with a made-up secret
+    made_up = lab.client("sqs", aws_access_key_id="111122223333", aws_secret_access_key="x")
+    assert _error(made_up.list_queues)[:2] == (403, "InvalidClientTokenId")
+    # WHEN a client signs with the credentials the lab keeps for that account
+    partner = lab.client("sqs", account="111122223333")
+    url = partner.create_queue(QueueName="partners-own")["QueueUrl"]
+    # THEN it acts as that account: what it creates is that account's, not the lab's
+    assert "/111122223333/partners-own" in url
+    assert "QueueUrls" not in lab.client("sqs").list_queues(QueueNamePrefix="partners-own")
+    # AND no client picks its account by moto's header: its credentials say who it is
+    own = lab.client("sqs", region_name=lab.region)
+
+    def claim(request: Any, **_: Any) -> None:
+        request.headers["x-moto-account-id"] = "999999999999"
+
+    own.meta.events.register("before-sign.sqs.CreateQueue", claim)
+    assert "/123456789012/claims-another" in own.create_queue(QueueName="claims-another")["QueueUrl"]

@@ -147,6 +147,11 @@ class Gateway:
         if isinstance(signed, Response):
             return self._write(signed, start_response)
         environ[SIGNATURE] = signed
+        # the account moto files the request under is the signer's, never the client's own say
+        environ.pop("HTTP_X_MOTO_ACCOUNT_ID", None)
+        other = self.keyring.account_of(signed.access_key)
+        if other:
+            environ["HTTP_X_MOTO_ACCOUNT_ID"] = other
         if path.startswith("/_lambdalab/"):
             prefix = path.split("/")[2]
             raw = self._raw.get(prefix)

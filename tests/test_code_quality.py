@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+#: mypy's cache, one per checkout: two checkouts sharing one cache read each other's modules
+MYPY_CACHE = Path(tempfile.gettempdir()) / f"lambdalab-mypy-cache-{hashlib.sha1(str(ROOT).encode()).hexdigest()[:12]}"
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -24,5 +28,5 @@ def test_ruff_format_changes_nothing() -> None:
 
 
 def test_mypy_finds_nothing() -> None:
-    done = _run("mypy", "--cache-dir", "/tmp/lambdalab-mypy-cache")
+    done = _run("mypy", "--cache-dir", str(MYPY_CACHE))
     assert done.returncode == 0, done.stdout + done.stderr

@@ -48,13 +48,16 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait_http(url: str, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
+def _wait_http(url: str, server: subprocess.Popen[bytes]) -> None:
+    """Wait for JupyterLab to answer, however long a busy machine takes; fail if it exits (or after STALL_S)."""
+    deadline = time.monotonic() + STALL_S
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(url, timeout=1)
+            urllib.request.urlopen(url, timeout=5)
             return
         except Exception:  # noqa: BLE001 - not up yet
+            if server.poll() is not None:
+                raise RuntimeError(f"JupyterLab exited with status {server.returncode} before it answered") from None
             time.sleep(0.2)
     raise TimeoutError(url)
 
@@ -137,7 +140,7 @@ def session(tmp: Path) -> Iterator[Session]:
     )  # fmt: skip
     try:
         base = f"http://127.0.0.1:{port}"
-        _wait_http(f"{base}/api/status?token={token}", 60)
+        _wait_http(f"{base}/api/status?token={token}", server)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:

@@ -171,6 +171,9 @@ def test_services_that_sign_with_another_services_name_keep_their_operations(lab
         streams.describe_stream(StreamArn=lab.arn("dynamodb", "table/none/stream/2025-01-06T09:00:00"))
     assert err.value.response["Error"]["Code"] != "UnknownOperationException"
     assert lab.client("apigatewayv2").get_apis()["Items"] == []
+    # OpenSearch signs as es, SES v2 as ses (a query service): both reach moto, which serves them
+    assert lab.client("opensearch").list_domain_names()["DomainNames"] == []
+    assert lab.client("sesv2").list_email_identities()["EmailIdentities"] == []
     # a target neither service has is still refused
     status, _, body = send(
         lab, "dynamodb", "POST", "/", b"{}",

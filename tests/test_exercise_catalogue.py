@@ -83,3 +83,14 @@ def _judge(q: Problem, names: dict[str, Any]) -> None:
         assert not isinstance(q.check(), Correct), f"the undo of {attempt.code!r} left the exercise solved"
     _run(q.solution_code(), names)
     assert isinstance(q.check(), Correct), (q.solution_code(), q.check())
+
+
+#: the notebooks whose exercises have a catalogue so far; the others are still to be written
+CATALOGUED = ("ex01", "ex04", "ex05", "ex07")
+
+
+@pytest.mark.parametrize("module", CATALOGUED)
+def test_catalogued_exercises_carry_mistakes_and_other_correct_forms(module: str) -> None:
+    for problem in BY_MODULE[module]:
+        assert len(problem.mistakes) >= 2 and problem.correct_forms, problem.__name__
+        assert all(a.names for a in problem.mistakes) and not any(a.names for a in problem.correct_forms)

@@ -8,7 +8,7 @@ from typing import Any
 from .. import trace_kinds as k
 from ..packaging import zip_files
 from . import _shared
-from .core import NextStep, Problem
+from .core import Attempt, NextStep, Problem
 
 FUNCTION = "orders"
 QUEUE = "orders-failed"
@@ -64,6 +64,44 @@ class RetrySettings(Problem):
         "```"
     )
 
+    mistakes = (
+        Attempt(
+            'lam.put_function_event_invoke_config(FunctionName="orders", MaximumRetryAttempts=1)',
+            names="MaximumEventAgeInSeconds is not set",
+            undo='lam.delete_function_event_invoke_config(FunctionName="orders")',
+        ),
+        Attempt(
+            'lam.put_function_event_invoke_config(FunctionName="orders", MaximumRetryAttempts=1, '
+            "MaximumEventAgeInSeconds=60)",
+            names="one hour is 3600",
+            undo='lam.delete_function_event_invoke_config(FunctionName="orders")',
+        ),
+        Attempt(
+            'lam.put_function_event_invoke_config(FunctionName="orders", MaximumRetryAttempts=2, '
+            "MaximumEventAgeInSeconds=3600)",
+            names="MaximumRetryAttempts is 2",
+            undo='lam.delete_function_event_invoke_config(FunctionName="orders")',
+        ),
+        Attempt(  # put replaces the whole configuration: the second call forgets the first
+            'lam.put_function_event_invoke_config(FunctionName="orders", MaximumRetryAttempts=1)\n'
+            'lam.put_function_event_invoke_config(FunctionName="orders", MaximumEventAgeInSeconds=3600)',
+            names="MaximumRetryAttempts is not set (default 2)",
+            undo='lam.delete_function_event_invoke_config(FunctionName="orders")',
+        ),
+    )
+    correct_forms = (
+        Attempt(  # update merges into the configuration put made
+            'lam.put_function_event_invoke_config(FunctionName="orders", MaximumEventAgeInSeconds=3600)\n'
+            'lam.update_function_event_invoke_config(FunctionName="orders", MaximumRetryAttempts=1)',
+            undo='lam.delete_function_event_invoke_config(FunctionName="orders")',
+        ),
+        Attempt(
+            "lam.put_function_event_invoke_config(MaximumEventAgeInSeconds=60 * 60, MaximumRetryAttempts=1, "
+            'FunctionName="orders", Qualifier="$LATEST")',
+            undo='lam.delete_function_event_invoke_config(FunctionName="orders")',
+        ),
+    )
+
     def setup(self) -> None:
         ensure_orders(self.lab)
 
@@ -90,6 +128,12 @@ class RetrySettings(Problem):
         return True
 
 
+#: where exercise 1 left the configuration (the solution of exercise 2 updates it)
+BACK_TO_EXERCISE_1 = (
+    'lam.put_function_event_invoke_config(FunctionName="orders", MaximumRetryAttempts=1, MaximumEventAgeInSeconds=3600)'
+)
+
+
 class FailureDestination(Problem):
     """Make failed events of ``orders`` land as invocation records in the queue ``orders-failed``."""
 
@@ -111,6 +155,38 @@ class FailureDestination(Problem):
         'lab.client("lambda").invoke(FunctionName="orders", InvocationType="Event", Payload=b\'{"id": 1, "fail": true}\')\n'
         "lab.run_until_idle()\n"
         "```"
+    )
+
+    mistakes = (
+        Attempt(
+            'lam.put_function_event_invoke_config(FunctionName="orders", '
+            'DestinationConfig={"OnSuccess": {"Destination": lab.arn("sqs", "orders-failed")}})',
+            names="OnSuccess destination",
+            undo=BACK_TO_EXERCISE_1,
+        ),
+        Attempt(
+            'sqs.create_queue(QueueName="orders-dead")\n'
+            'lam.put_function_event_invoke_config(FunctionName="orders", '
+            'DestinationConfig={"OnFailure": {"Destination": lab.arn("sqs", "orders-dead")}})',
+            names="not at the queue",
+            undo=BACK_TO_EXERCISE_1,
+        ),
+        Attempt(  # the destination without sqs:SendMessage in the execution role
+            'lam.put_function_event_invoke_config(FunctionName="orders", '
+            'DestinationConfig={"OnFailure": {"Destination": lab.arn("sqs", "orders-failed")}})\n'
+            + 'lam.invoke(FunctionName="orders", InvocationType="Event", Payload=b\'{"id": 7, "fail": true}\')\nlab.run_until_idle()',
+            names="could not deliver the record",
+            undo=BACK_TO_EXERCISE_1,
+        ),
+    )
+    correct_forms = (
+        Attempt(
+            'lab.client("iam").put_role_policy(RoleName="lambda-exec", PolicyName="failures", PolicyDocument=json.dumps(\n    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage",\n                                            "Resource": lab.arn("sqs", "orders-failed")}]}))\n'
+            + 'lam.put_function_event_invoke_config(FunctionName="orders", MaximumRetryAttempts=0, '
+            'DestinationConfig={"OnFailure": {"Destination": lab.arn("sqs", "orders-failed")}})\n'
+            + 'lam.invoke(FunctionName="orders", InvocationType="Event", Payload=b\'{"id": 7, "fail": true}\')\nlab.run_until_idle()',
+            undo=BACK_TO_EXERCISE_1,
+        ),
     )
 
     def setup(self) -> None:

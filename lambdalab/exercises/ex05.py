@@ -8,7 +8,7 @@ from typing import Any
 from .. import trace_kinds as k
 from ..packaging import zip_files
 from . import _shared
-from .core import Problem
+from .core import Attempt, Problem
 
 SQS_ROLE = "lambda-sqs-exec"
 SQS_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"
@@ -79,6 +79,31 @@ class PoisonToDeadLetterQueue(Problem):
         "sqs.set_queue_attributes(QueueUrl=incoming_url, Attributes={\n"
         '    "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3})})\n'
         "```"
+    )
+
+    mistakes = (
+        Attempt(  # the function's DeadLetterConfig serves asynchronous invocations only
+            'dlq_url, dlq_arn = make_queue("incoming-orders-dlq")\n'
+            'lam.update_function_configuration(FunctionName="order-worker", DeadLetterConfig={"TargetArn": dlq_arn})',
+            names="DeadLetterConfig",
+            undo='lam.update_function_configuration(FunctionName="order-worker", DeadLetterConfig={"TargetArn": ""})',
+        ),
+        Attempt(
+            'dlq_url, dlq_arn = make_queue("incoming-orders-dlq")\nsqs.set_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName="incoming-orders")["QueueUrl"], Attributes={\n    "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1000})})',
+            names="maxReceiveCount is 1000",
+            undo='sqs.set_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName="incoming-orders")["QueueUrl"], Attributes={"RedrivePolicy": ""})',
+        ),
+        Attempt(
+            'dlq_url, dlq_arn = make_queue("incoming-orders-dlq")\nsqs.set_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName="incoming-orders")["QueueUrl"], Attributes={\n    "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "10"})})',
+            names="maxReceiveCount is 10",
+            undo='sqs.set_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName="incoming-orders")["QueueUrl"], Attributes={"RedrivePolicy": ""})',
+        ),
+    )
+    correct_forms = (
+        Attempt(
+            'dlq_url, dlq_arn = make_queue("incoming-orders-dlq")\nsqs.set_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName="incoming-orders")["QueueUrl"], Attributes={\n    "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"})})',
+            undo='sqs.set_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName="incoming-orders")["QueueUrl"], Attributes={"RedrivePolicy": ""})',
+        ),
     )
 
     def setup(self) -> None:
@@ -156,6 +181,27 @@ class ReportBatchItemFailures(Problem):
         'lam.update_event_source_mapping(UUID=uuid, FunctionResponseTypes=["ReportBatchItemFailures"])\n'
         "lab.advance(1)\n"
         "```"
+    )
+
+    mistakes = (
+        Attempt(
+            'lam.update_event_source_mapping(UUID=lam.list_event_source_mappings(FunctionName="batch-worker")["EventSourceMappings"][0]["UUID"], BatchSize=1)\nlab.advance(1)',
+            names="BatchSize is 1",
+            undo='lam.update_event_source_mapping(UUID=lam.list_event_source_mappings(FunctionName="batch-worker")["EventSourceMappings"][0]["UUID"], BatchSize=10, FunctionResponseTypes=[], Enabled=True)\nlab.advance(1)',
+        ),
+        Attempt(  # the response type is right, but the mapping is switched off
+            'lam.update_event_source_mapping(UUID=lam.list_event_source_mappings(FunctionName="batch-worker")["EventSourceMappings"][0]["UUID"], FunctionResponseTypes=["ReportBatchItemFailures"], '
+            "Enabled=False)\nlab.advance(1)",
+            names="is it Enabled?",
+            undo='lam.update_event_source_mapping(UUID=lam.list_event_source_mappings(FunctionName="batch-worker")["EventSourceMappings"][0]["UUID"], BatchSize=10, FunctionResponseTypes=[], Enabled=True)\nlab.advance(1)',
+        ),
+    )
+    correct_forms = (
+        Attempt(
+            'uuid = lam.list_event_source_mappings(FunctionName="batch-worker")["EventSourceMappings"][0]["UUID"]\n'
+            'lam.update_event_source_mapping(UUID=uuid, BatchSize=5, FunctionResponseTypes=["ReportBatchItemFailures"])',
+            undo='lam.update_event_source_mapping(UUID=lam.list_event_source_mappings(FunctionName="batch-worker")["EventSourceMappings"][0]["UUID"], BatchSize=10, FunctionResponseTypes=[], Enabled=True)\nlab.advance(1)',
+        ),
     )
 
     def setup(self) -> None:

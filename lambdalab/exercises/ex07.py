@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import trace_kinds as k
 from . import _shared
-from .core import Problem
+from .core import Attempt, Problem
 
 RECORDER = "recorder"
 TOPIC = "alerts"
@@ -54,6 +54,41 @@ class LetTheTopicIn(Problem):
         "```"
     )
 
+    mistakes = (
+        Attempt(
+            'lam.add_permission(FunctionName="recorder", StatementId="sns-alerts", Action="lambda:InvokeFunction", Principal="sns.amazon.com", SourceArn=lab.arn("sns", "alerts"))',
+            names="sns.amazon.com",
+            undo='lam.remove_permission(FunctionName="recorder", StatementId="sns-alerts")',
+        ),
+        Attempt(
+            'lam.add_permission(FunctionName="recorder", StatementId="sns-alerts", Action="lambda:InvokeFunction", Principal="sns.amazonaws.com")',
+            names="Add SourceArn",
+            undo='lam.remove_permission(FunctionName="recorder", StatementId="sns-alerts")',
+        ),
+        Attempt(
+            'other = sns.create_topic(Name="alerts-archive")["TopicArn"]\n'
+            + 'lam.add_permission(FunctionName="recorder", StatementId="sns-alerts", Action="lambda:InvokeFunction", Principal="sns.amazonaws.com", SourceArn=other)',
+            names="alerts-archive",
+            undo='lam.remove_permission(FunctionName="recorder", StatementId="sns-alerts")',
+        ),
+        Attempt(
+            'lam.add_permission(FunctionName="recorder", StatementId="sns-alerts", Action="lambda:GetFunction", Principal="sns.amazonaws.com", SourceArn=lab.arn("sns", "alerts"))',
+            names="not delivered",
+            undo='lam.remove_permission(FunctionName="recorder", StatementId="sns-alerts")',
+        ),
+    )
+    correct_forms = (
+        Attempt(
+            'topic_arn = sns.create_topic(Name="alerts")["TopicArn"]\n'
+            + 'lam.add_permission(FunctionName="recorder", StatementId="sns-alerts", Action="lambda:InvokeFunction", Principal="sns.amazonaws.com", SourceArn=topic_arn, SourceAccount="123456789012")',
+            undo='lam.remove_permission(FunctionName="recorder", StatementId="sns-alerts")',
+        ),
+        Attempt(
+            'lam.add_permission(FunctionName="recorder", StatementId="sns-alerts", Action="lambda:InvokeFunction", Principal="sns.amazonaws.com", SourceArn="arn:aws:sns:us-east-1:123456789012:alerts")',
+            undo='lam.remove_permission(FunctionName="recorder", StatementId="sns-alerts")',
+        ),
+    )
+
     def setup(self) -> None:
         _setup_recorder(self.lab)
         sns = self.lab.client("sns")
@@ -74,7 +109,11 @@ class LetTheTopicIn(Problem):
                     "is sns.amazonaws.com. Remove the statement (remove_permission) and add it again."
                 )
             return None
-        if not any(s.get("Condition", {}).get("ArnLike", {}).get("AWS:SourceArn") == topic for s in sns_statements):
+        sources = [s.get("Condition", {}).get("ArnLike", {}).get("AWS:SourceArn") for s in sns_statements]
+        if topic not in sources and any(sources):
+            named = ", ".join(str(a) for a in sources if a)
+            return f"SNS may invoke recorder, but only for {named}, not for the topic alerts ({topic})."
+        if topic not in sources:
             return (
                 "SNS may invoke recorder, but the statement does not name the topic: any topic, in any account, "
                 "could invoke it. Add SourceArn (the topic's ARN)."
@@ -125,6 +164,34 @@ class HourlySchedule(Problem):
         "```"
     )
 
+    mistakes = (
+        Attempt(
+            'rule_arn = events.put_rule(Name="hourly-report", ScheduleExpression="cron(0 * * * ? *)")["RuleArn"]\nevents.put_targets(Rule="hourly-report", Targets=[{"Id": "recorder", "Arn": fn_arn}])\n',
+            names="events.amazonaws.com",
+            undo='events.remove_targets(Rule="hourly-report", Ids=["recorder"])\nevents.delete_rule(Name="hourly-report")',
+        ),
+        Attempt(
+            'rule_arn = events.put_rule(Name="hourly-report", ScheduleExpression="rate(1 day)")["RuleArn"]\nevents.put_targets(Rule="hourly-report", Targets=[{"Id": "recorder", "Arn": fn_arn}])\nlam.add_permission(FunctionName="recorder", StatementId="hourly-report", Action="lambda:InvokeFunction", Principal="events.amazonaws.com", SourceArn=rule_arn)\n',
+            names="rate(1 day)",
+            undo='lam.remove_permission(FunctionName="recorder", StatementId="hourly-report")\nevents.remove_targets(Rule="hourly-report", Ids=["recorder"])\nevents.delete_rule(Name="hourly-report")',
+        ),
+        Attempt(
+            'rule_arn = events.put_rule(Name="hourly-report", ScheduleExpression="cron(0 * * * ? *)")["RuleArn"]\nlam.add_permission(FunctionName="recorder", StatementId="hourly-report", Action="lambda:InvokeFunction", Principal="events.amazonaws.com", SourceArn=rule_arn)\n',
+            names="no target",
+            undo='lam.remove_permission(FunctionName="recorder", StatementId="hourly-report")\nevents.delete_rule(Name="hourly-report")',
+        ),
+    )
+    correct_forms = (
+        Attempt(
+            'rule_arn = events.put_rule(Name="hourly-report", ScheduleExpression="rate(1 hour)")["RuleArn"]\nevents.put_targets(Rule="hourly-report", Targets=[{"Id": "recorder", "Arn": fn_arn}])\nlam.add_permission(FunctionName="recorder", StatementId="hourly-report", Action="lambda:InvokeFunction", Principal="events.amazonaws.com", SourceArn=rule_arn)\n',
+            undo='lam.remove_permission(FunctionName="recorder", StatementId="hourly-report")\nevents.remove_targets(Rule="hourly-report", Ids=["recorder"])\nevents.delete_rule(Name="hourly-report")',
+        ),
+        Attempt(
+            'rule_arn = events.put_rule(Name="hourly-report", ScheduleExpression="rate(60 minutes)")["RuleArn"]\nevents.put_targets(Rule="hourly-report", Targets=[{"Id": "recorder", "Arn": fn_arn}])\nlam.add_permission(FunctionName="recorder", StatementId="hourly-report", Action="lambda:InvokeFunction", Principal="events.amazonaws.com", SourceArn=rule_arn)\n',
+            undo='lam.remove_permission(FunctionName="recorder", StatementId="hourly-report")\nevents.remove_targets(Rule="hourly-report", Ids=["recorder"])\nevents.delete_rule(Name="hourly-report")',
+        ),
+    )
+
     def setup(self) -> None:
         _setup_recorder(self.lab)
 
@@ -135,7 +202,7 @@ class HourlySchedule(Problem):
         except events.exceptions.ResourceNotFoundException:
             return None
         expression = rule.get("ScheduleExpression", "")
-        if expression not in ("cron(0 * * * ? *)", "rate(1 hour)"):
+        if expression not in ("cron(0 * * * ? *)", "rate(1 hour)", "rate(60 minutes)"):
             return f"hourly-report runs on {expression or 'no schedule'}; it should fire once an hour."
         targets = events.list_targets_by_rule(Rule=RULE)["Targets"]
         if not any(t["Arn"].startswith(_function_arn(self.lab)) for t in targets):

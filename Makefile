@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: lab test setup browser notebooks
+.PHONY: lab test setup browser notebooks docs
 
 lab: setup
 	$(BIN)/lambdalab lab
@@ -16,7 +16,7 @@ setup: $(VENV)/.ready
 $(VENV)/.ready: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,docs]"
 	touch $@
 
 # The browser check drives Debian's chromium (never a downloaded browser build).
@@ -29,3 +29,7 @@ browser:
 # Maintainers: re-run the notebooks in place after a change (outputs are committed).
 notebooks: setup
 	$(BIN)/python scripts/execute_notebooks.py
+
+# The course website from the committed notebooks (nothing re-executed): docs/_build/html/index.html
+docs: setup
+	$(BIN)/python scripts/build_docs.py

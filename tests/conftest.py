@@ -11,10 +11,16 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 from support import LAMBDA_TRUST
 
 import lambdalab
 from lambdalab.runtime import FakeRuntime
+
+# Property tests: the same examples every run (no example database, a fixed seed), and no
+# per-example deadline, which is a wall-time assertion that a busy machine fails.
+settings.register_profile("lambdalab", derandomize=True, deadline=None, database=None)
+settings.load_profile("lambdalab")
 
 
 @pytest.fixture(scope="module")

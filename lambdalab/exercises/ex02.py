@@ -35,6 +35,7 @@ class DeployNodeFunction(Problem):
     )
     _solution = (
         "```python\n"
+        'role_arn = iam.get_role(RoleName="lambda-exec")["Role"]["Arn"]\n'
         "lam.create_function(\n"
         '    FunctionName="helloworld-alb", Runtime="nodejs22.x", Handler="index.handler",\n'
         '    Role=role_arn, Code={"ZipFile": lambdalab.zip_folder("../data/functions/helloworld-alb")},\n'

@@ -69,6 +69,8 @@ class EchoPath(Problem):
         "source = '''def handler(event, context):\n"
         '    return {"statusCode": 200, "headers": {"Content-Type": "text/plain"}, "body": event["path"]}\n'
         "'''\n"
+        'role_arn = iam.get_role(RoleName="lambda-exec")["Role"]["Arn"]\n'
+        'alb_event = json.load(open("../data/events/alb-request.json"))\n'
         'lam.create_function(FunctionName="echo-path", Runtime="python3.13", Handler="app.handler",\n'
         '                    Role=role_arn, Code={"ZipFile": lambdalab.zip_files({"app.py": source})})\n'
         'lam.invoke(FunctionName="echo-path", Payload=json.dumps(alb_event))\n'

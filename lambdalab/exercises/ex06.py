@@ -76,6 +76,7 @@ class PoisonToQueue(Problem):
         "```python\n"
         'queue_arn = sqs.get_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName="order-failures")["QueueUrl"],\n'
         '                                     AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]\n'
+        'stream_arn = kin.describe_stream(StreamName="orders")["StreamDescription"]["StreamARN"]\n'
         "lam.create_event_source_mapping(\n"
         '    FunctionName="order-processor", EventSourceArn=stream_arn, StartingPosition="TRIM_HORIZON",\n'
         "    MaximumRetryAttempts=2, BisectBatchOnFunctionError=True,\n"
@@ -165,6 +166,7 @@ class ReadTableFromTheStart(Problem):
     )
     _solution = (
         "```python\n"
+        'ddb = lab.client("dynamodb")\n'
         'stream_arn = ddb.describe_table(TableName="profiles")["Table"]["LatestStreamArn"]\n'
         'lam.create_event_source_mapping(FunctionName="profile-auditor", EventSourceArn=stream_arn,\n'
         '                                StartingPosition="TRIM_HORIZON")\n'

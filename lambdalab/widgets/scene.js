@@ -107,7 +107,7 @@ function draw(scene, root, width, state) {
   for (const m of scene.marks) {
     if (m.type === "bar") {
       const cy = rowY(m.row), h = m.half ? 6 : 12, x1 = x(m.t0), x2 = x(m.t1);
-      add("rect", markAttrs(m, {x: x1, y: cy - h / 2, width: Math.max(x2 - x1 - 1, 4), height: h}), barStyle(m.tone, m.style || "solid"), m.tip);
+      add("rect", markAttrs(m, {x: x1, y: cy - h / 2, width: Math.max(x2 - x1 - 3, 4), height: h}), barStyle(m.tone, m.style || "solid"), m.tip);
     } else if (m.type === "span") {
       const cy = rowY(m.row);
       add("line", markAttrs(m, {x1: x(m.t0), x2: x(m.t1), y1: cy, y2: cy}), lineStyle(m.tone, 1.5, "4,3"), m.tip);

@@ -232,8 +232,8 @@ def _mark_svg(f: _Frame, m: dict[str, Any]) -> str:
     if kind == "bar":
         cy = f.row_y(m["row"])
         h = 6 if m.get("half") else 12
-        x1, x2 = f.x(m["t0"]), f.x(m["t1"])
-        return (f'<rect {_attrs(x=x1, y=cy - h / 2, width=round(max(x2 - x1 - 1, 4), 1), height=h)}'
+        x1, x2 = f.x(m["t0"]), f.x(m["t1"])  # a 3 px gap: back-to-back invocations stay apart
+        return (f'<rect {_attrs(x=x1, y=cy - h / 2, width=round(max(x2 - x1 - 3, 4), 1), height=h)}'
                 f' style="{_bar_style(m["tone"], m.get("style", "solid"))}"{extra}>{_tip(m.get("tip"))}</rect>')  # fmt: skip
     if kind == "span":
         cy = f.row_y(m["row"])

@@ -192,16 +192,16 @@ def check_views_fit_and_read(page: Any, views: str, name: str) -> None:
     first = page.locator(views).first
     first.scroll_into_view_if_needed()
     try:
+        first.screenshot(path=str(ARTIFACTS / f"{name}-light-1024.png"))  # kept whether the checks pass or not
         fits = page.evaluate(VIEW_FIT, views)
         assert fits and all(f["overflow"] <= 1 for f in fits), fits
         assert all(f["text"] < 0.5 for f in fits), f"light theme: dark text expected {fits}"
-        first.screenshot(path=str(ARTIFACTS / f"{name}-light-1024.png"))
         set_theme(page, "JupyterLab Dark")
         first.scroll_into_view_if_needed()
+        first.screenshot(path=str(ARTIFACTS / f"{name}-dark-1024.png"))
         fits = page.evaluate(VIEW_FIT, views)
         assert all(f["overflow"] <= 1 for f in fits), fits
         assert all(f["text"] > 0.5 for f in fits), f"dark theme: light text expected {fits}"
-        first.screenshot(path=str(ARTIFACTS / f"{name}-dark-1024.png"))
     finally:
         if page.evaluate("() => document.body.dataset.jpThemeLight") == "false":
             set_theme(page, "JupyterLab Light")

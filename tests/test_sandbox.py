@@ -20,7 +20,9 @@ from pathlib import Path
 
 import pytest
 from runtime_support import ACCOUNT, ENDPOINT, REGION, call, spec, zip_files
+from support import LAMBDA_TRUST, create_python
 
+import lambdalab
 from lambdalab.runtime import FunctionSpec, SubprocessRuntime, sandbox
 
 FUNCTION = '''
@@ -147,6 +149,23 @@ def test_a_setsid_double_fork_dies_when_the_runtime_closes(rt: SubprocessRuntime
     assert escapee in env.sandbox.processes(refresh=True)
     # WHEN the runtime closes THEN it is gone
     rt.close()
+    assert named(token) == []
+
+
+def test_a_setsid_double_fork_dies_when_the_lab_closes() -> None:
+    # GIVEN a lab whose function left a detached grandchild
+    token = f"escapee-{uuid.uuid4().hex[:8]}"
+    lab = lambdalab.Lab()
+    try:
+        role = lab.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))
+        name = create_python(lab, role["Role"]["Arn"], source=FUNCTION)
+        answer = lab.client("lambda").invoke(FunctionName=name, Payload=json.dumps({"do": "escape", "token": token}))
+        assert json.loads(answer["Payload"].read()) == "forked"
+        wait_for(lambda: named(token), "the grandchild never started")
+    finally:
+        # WHEN the lab closes
+        lab.close()
+    # THEN the grandchild is gone with it
     assert named(token) == []
 
 

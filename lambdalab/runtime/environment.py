@@ -28,7 +28,7 @@ from lambdalab.runtime.outcome import Outcome, error_type_of, exited, timed_out
 from lambdalab.runtime.peers import holder_among, peer_inode
 from lambdalab.runtime.pool import EnvironmentKey
 from lambdalab.runtime.realtime import epoch_ms_at, iso_at
-from lambdalab.runtime.sandbox import Sandbox, Spawner
+from lambdalab.runtime.sandbox import Sandbox, Supervisors
 from lambdalab.runtime.telemetry import FD_VARIABLE
 from lambdalab.runtime.types import LogEvent
 
@@ -91,27 +91,22 @@ class Environment:
                 return True
         return False
 
-    def start(self, launch: Launch, spawn: Spawner, log: LogStream, init_start: str) -> None:
-        """Start the runtime under its supervisor (through ``spawn``, the runtime's spawner thread) writing to ``log``."""
+    def start(self, launch: Launch, supervisors: Supervisors, log: LogStream, init_start: str) -> None:
+        """Start the runtime under a supervisor (one of ``supervisors``, started ahead), writing to ``log``."""
         self.log = log
         self.started = True
         log.add(LogEvent(log.started_ms, init_start))
         if launch.notice:
             log.add(LogEvent(log.started_ms, launch.notice))
-        out_r, out_w = os.pipe()
-        frames_r, frames_w = os.pipe() if launch.telemetry else (None, None)
+        supervisor = supervisors.take()
         env = dict(launch.env)
-        if frames_w is not None:
-            env[FD_VARIABLE] = str(frames_w)
-
-        log.attach(out_r, frames_r)
+        if launch.telemetry:
+            env[FD_VARIABLE] = str(supervisor.frames_w)
+        else:
+            os.close(supervisor.frames_r)
+        log.attach(supervisor.output_r, supervisor.frames_r if launch.telemetry else None)
         self.api.before_delivery = log.deliver
-        try:
-            self.sandbox.start(launch, spawn, env=env, output=out_w, keep=(frames_w,) if frames_w is not None else ())
-        finally:
-            for fd in (out_w, frames_w):
-                if fd is not None:
-                    os.close(fd)
+        self.sandbox.start(launch, supervisor, env=env, telemetry=launch.telemetry)
 
     def run(self, inv: Invocation) -> Outcome:
         """Deliver ``inv`` and wait (never forever) for the answer, a crash, the timeout or OOM."""

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -39,9 +38,9 @@ from lambdalab.runtime.logs import init_start_line
 from lambdalab.runtime.outcome import Outcome, error_doc, result_of
 from lambdalab.runtime.pool import EnvironmentKey, Pool
 from lambdalab.runtime.realtime import epoch_seconds
+from lambdalab.runtime.sandbox import Supervisors
 from lambdalab.runtime.types import EnvironmentInfo, FunctionSpec, InvokeResult, LogEvent, client_context_json
 
-_SPAWN_TIMEOUT = 30.0
 _IDLE_MEMORY_POLL = 0.25  # seconds between looks at idle environments' memory
 
 
@@ -77,6 +76,7 @@ class SubprocessRuntime:
         # one long-lived thread forks every environment: PR_SET_PDEATHSIG fires when
         # the *thread* that forked a child ends, so invoking threads must not fork.
         self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lambdalab-spawner")
+        self._supervisors = Supervisors(self._spawner)
         self._notices: dict[tuple[str, str], str] = {}  # for the next cold start of a function version
         self._notices_lock = threading.Lock()
         self._stop_watching = threading.Event()
@@ -116,7 +116,7 @@ class SubprocessRuntime:
                         why = self._notices.pop(env.key[:2], None)
                     if why:
                         launch = replace(launch, notice="\n".join(filter(None, [why, launch.notice])))
-                    env.start(launch, self._spawn, log, init_start_line(spec.runtime, self.region))
+                    env.start(launch, self._supervisors, log, init_start_line(spec.runtime, self.region))
                 except (OSError, ValueError) as exc:  # a bootstrap that cannot run; an environment no process takes
                     env.kill()
                     return self._entrypoint_error(spec, request_id, exc, log)
@@ -168,6 +168,7 @@ class SubprocessRuntime:
         self._watcher.join(timeout=5)
         for env in envs:
             env.kill()
+        self._supervisors.close()
         self._spawner.shutdown(wait=True)
         shutil.rmtree(self._root, ignore_errors=True)
 
@@ -196,9 +197,6 @@ class SubprocessRuntime:
                         f"its processes held {used} MB, more than the function's {env.memory_size} MB"
                     )
                 env.kill()
-
-    def _spawn(self, popen: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
-        return self._spawner.submit(popen).result(timeout=_SPAWN_TIMEOUT)
 
     def _entrypoint_error(
         self, spec: FunctionSpec, request_id: str, exc: OSError | ValueError, log: LogStream

@@ -1,7 +1,9 @@
 """The processes of one execution environment, as the lab sees them: its supervisor and what runs below.
 
 Every environment runs under its own supervisor (:mod:`lambdalab.runtime.supervisor`),
-started in a session of its own by the runtime's spawner thread.  The supervisor
+started in a session of its own by the runtime's spawner thread, one ahead of need
+(:class:`Supervisors`): a cold start then waits for a fork and an exec, not for a
+Python interpreter to start.  The supervisor
 puts the function in namespaces of its own when the machine allows it, makes every
 process the function starts die with the environment, and exits the way the runtime
 exited.  The lab ends an environment by closing the supervisor's stdin and sending it
@@ -21,8 +23,10 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from lambdalab.runtime.launchers import Launch
@@ -35,13 +39,97 @@ _FAMILY_REFRESH = 0.5  # seconds between looks for the environment's processes (
 _PR_SET_PDEATHSIG = 1
 _prctl = ctypes.CDLL(None, use_errno=True).prctl
 
-Spawner = Callable[[Callable[[], "subprocess.Popen[bytes]"]], "subprocess.Popen[bytes]"]
-
 
 def _child_setup() -> None:  # runs in the supervisor between fork and exec
     _prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
     if os.getppid() == 1:  # the lab died before prctl
         os._exit(1)
+
+
+@dataclass
+class Started:
+    """A supervisor process that waits for what to run, and the lab's ends of its pipes."""
+
+    proc: subprocess.Popen[bytes]
+    control_r: int  # "ok ..." or "exec-error ..." once the runtime was started
+    output_r: int  # stdout and stderr of everything in the environment
+    frames_r: int  # the telemetry pipe of the managed runtimes
+    frames_w: int  # its number in the supervisor, and in the runtime if it gets it
+
+
+def _start_supervisor() -> Started:  # on the spawner thread: PR_SET_PDEATHSIG follows the thread that forks
+    control_r, control_w = os.pipe()
+    output_r, output_w = os.pipe()
+    frames_r, frames_w = os.pipe()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", str(SUPERVISOR), str(control_w)],
+            env={"PATH": os.defpath},
+            cwd="/",
+            stdin=subprocess.PIPE,
+            stdout=output_w,
+            stderr=output_w,
+            pass_fds=(control_w, frames_w),
+            start_new_session=True,
+            preexec_fn=_child_setup,
+            close_fds=True,
+        )
+    except BaseException:
+        for fd in (control_r, output_r, frames_r):
+            os.close(fd)
+        raise
+    finally:
+        for fd in (control_w, output_w, frames_w):
+            os.close(fd)
+    return Started(proc, control_r, output_r, frames_r, frames_w)
+
+
+class Supervisors:
+    """Supervisors started one ahead of the cold start that needs one (thread-safe)."""
+
+    def __init__(self, spawner: ThreadPoolExecutor) -> None:
+        self._spawner = spawner
+        self._lock = threading.Lock()
+        self._spare: Future[Started] | None = spawner.submit(_start_supervisor)
+
+    def take(self) -> Started:
+        """The spare supervisor (waiting for it if it is still starting); the next spare starts meanwhile."""
+        with self._lock:
+            spare, self._spare = self._spare, self._spawner.submit(_start_supervisor)
+        try:
+            started = spare.result(timeout=_START_LIMIT) if spare is not None else None
+        except Exception:  # noqa: BLE001 - it failed to start: start another below, and say why if that fails
+            started = None
+        if started is not None and started.proc.poll() is not None:  # the spare died while it waited
+            _stop(started)
+            started = None
+        if started is None:
+            started = self._spawner.submit(_start_supervisor).result(timeout=_START_LIMIT)
+        return started
+
+    def close(self) -> None:
+        """Stop the spare: end of file on its stdin before it was told anything makes it exit."""
+        with self._lock:
+            spare, self._spare = self._spare, None
+        if spare is None:
+            return
+        try:
+            started = spare.result(timeout=_START_LIMIT)
+        except Exception:  # noqa: BLE001 - a supervisor that never started leaves nothing to stop
+            return
+        _stop(started)
+
+
+def _stop(started: Started) -> None:
+    if started.proc.stdin is not None:
+        started.proc.stdin.close()
+    try:
+        started.proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        started.proc.kill()
+        started.proc.wait(timeout=5)
+    for fd in (started.control_r, started.output_r, started.frames_r):
+        os.close(fd)
 
 
 class Sandbox:
@@ -57,10 +145,8 @@ class Sandbox:
         self._family: list[tuple[int, int]] = []  # (pid, start time): a pid may be reused
         self._family_at = -1e9
 
-    def start(
-        self, launch: Launch, spawn: Spawner, *, env: dict[str, str], output: int, keep: tuple[int, ...] = ()
-    ) -> None:
-        """Start the supervisor and, under it, the runtime with ``env``, writing to ``output``, given the fds ``keep``.
+    def start(self, launch: Launch, started: Started, *, env: dict[str, str], telemetry: bool) -> None:
+        """Have ``started`` run the runtime with ``env`` (and the telemetry pipe if ``telemetry``).
 
         Raises OSError when the runtime cannot be executed.
         """
@@ -72,27 +158,10 @@ class Sandbox:
             "tmp": str(self.tmp),
             "mount_tmp": not _uses_tmp(launch),
             "isolate": NAMESPACES,
+            "close": [] if telemetry else [started.frames_w],
         }
-        control_r, control_w = os.pipe()
-
-        def popen() -> subprocess.Popen[bytes]:
-            return subprocess.Popen(
-                [sys.executable, "-I", "-S", str(SUPERVISOR), str(control_w)],
-                env={"PATH": os.defpath},
-                cwd="/",
-                stdin=subprocess.PIPE,
-                stdout=output,
-                stderr=output,
-                pass_fds=(control_w, *keep),
-                start_new_session=True,
-                preexec_fn=_child_setup,
-                close_fds=True,
-            )
-
-        try:
-            self.proc = spawn(popen)
-        finally:
-            os.close(control_w)
+        self.proc = started.proc
+        control_r = started.control_r
         try:
             assert self.proc.stdin is not None
             data = marshal.dumps(spec)  # the supervisor runs the lab's own interpreter: the same format

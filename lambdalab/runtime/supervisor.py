@@ -23,8 +23,8 @@ The lab gets as close as the machine allows, with no privilege of its own:
 The lab starts this file as a script (``python -I -S supervisor.py <fd>``, the
 lab's own interpreter) in a session of its own, writes one ``marshal``-ed dict
 on its stdin, after its length in ten digits (argv, env, cwd, the private tmp
-directory, whether it may be mounted over ``/tmp``, whether to try namespaces)
-and keeps stdin open: end of file, like SIGTERM, means "kill the environment".
+directory, whether it may be mounted over ``/tmp``, whether to try namespaces,
+which of its descriptors to close) and keeps stdin open: end of file, like SIGTERM, means "kill the environment".
 The fd named by its first argument tells the lab ``ok <mode> <runtime pid> <init
 pid>`` or ``exec-error <errno> <file>`` once the runtime was started.  stdout and
 stderr are the function's.  When the runtime exits,
@@ -222,6 +222,8 @@ def main() -> None:
     os.set_inheritable(control_fd, False)  # the runtime never gets the lab's control pipe
     control = os.fdopen(control_fd, "w")
     spec = marshal.loads(_read_exactly(0, int(_read_exactly(0, 10))))  # marshal: no import to pay for
+    for fd in spec.get("close", []):  # descriptors the lab handed over that this runtime does not use
+        os.close(fd)
     _check(_libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), "prctl(PR_SET_CHILD_SUBREAPER)")
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)

@@ -12,10 +12,11 @@ from collections.abc import Iterator
 
 import pytest
 from hypothesis import settings
+from runtime_support import ACCOUNT, ENDPOINT, REGION
 from support import LAMBDA_TRUST
 
 import lambdalab
-from lambdalab.runtime import FakeRuntime
+from lambdalab.runtime import FakeRuntime, SubprocessRuntime, sandbox
 
 # Property tests: the same examples every run (no example database, a fixed seed), and no
 # per-example deadline, which is a wall-time assertion that a busy machine fails.
@@ -39,3 +40,11 @@ def role_arn(lab: lambdalab.Lab) -> str:
         RoleName="lambda-basic", PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
     )
     return str(arn)
+
+
+@pytest.fixture(params=[True, False], ids=["namespaces", "plain"])
+def sandboxed(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[SubprocessRuntime]:
+    """A runtime whose environments run in namespaces (where the kernel allows) and, again, without."""
+    monkeypatch.setattr(sandbox, "NAMESPACES", request.param)
+    with SubprocessRuntime(endpoint_url=ENDPOINT, region=REGION, account_id=ACCOUNT) as rt:
+        yield rt

@@ -82,3 +82,11 @@ def read_exports(proc: subprocess.Popen[str], deadline: float) -> tuple[dict[str
         if "Ctrl-C" in line:
             return env, lines
     raise AssertionError("no exports printed: " + "".join(lines))
+
+
+def wait_for(condition: Callable[[], object], what: str, limit: float = 20.0) -> None:
+    """Poll ``condition`` until it holds; fail with ``what`` after ``limit`` seconds (a bound, not a timing)."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.02)

@@ -8,14 +8,12 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
 
-import pytest
-from runtime_support import ACCOUNT, ENDPOINT, REGION, call, spec, zip_files
+from runtime_support import call, spec, zip_files
+from support import wait_for
 
-from lambdalab.runtime import FunctionSpec, InvokeResult, SubprocessRuntime, sandbox
+from lambdalab.runtime import FunctionSpec, InvokeResult, SubprocessRuntime
 from lambdalab.runtime.api import Invocation, RuntimeApiServer
 
 NEXT = "/2018-06-01/runtime/invocation/next"
@@ -73,22 +71,8 @@ ACTIONS = {"echo": echo, "steal": steal, "abandon": abandon}
 CODE = zip_files({"app.py": FUNCTION})
 
 
-@pytest.fixture(params=[True, False], ids=["namespaces", "plain"])
-def rt(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[SubprocessRuntime]:
-    monkeypatch.setattr(sandbox, "NAMESPACES", request.param)
-    with SubprocessRuntime(endpoint_url=ENDPOINT, region=REGION, account_id=ACCOUNT) as runtime:
-        yield runtime
-
-
 def make(**kw: object) -> FunctionSpec:
     return spec("app.handler", CODE, "python3.12", timeout=10, **kw)
-
-
-def wait_for(condition: Callable[[], object], what: str, limit: float = 20.0) -> None:
-    deadline = time.monotonic() + limit
-    while not condition():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.01)
 
 
 def _get_next(address: str) -> tuple[socket.socket, str]:
@@ -98,20 +82,22 @@ def _get_next(address: str) -> tuple[socket.socket, str]:
     return conn, address
 
 
-def test_a_thief_in_another_environment_is_refused_and_nothing_is_lost_or_forged(rt: SubprocessRuntime) -> None:
+def test_a_thief_in_another_environment_is_refused_and_nothing_is_lost_or_forged(sandboxed: SubprocessRuntime) -> None:
     # GIVEN a victim environment and its Runtime API's address
     victim = make()
-    assert json.loads(call(rt, victim, {"do": "echo", "n": -1}).payload) == {"n": -1}
-    [victim_env] = [e for e in rt._pool.snapshot() if e.function_name == victim.function_name]  # noqa: SLF001
+    assert json.loads(call(sandboxed, victim, {"do": "echo", "n": -1}).payload) == {"n": -1}
+    [victim_env] = [e for e in sandboxed._pool.snapshot() if e.function_name == victim.function_name]  # noqa: SLF001
     # WHEN another function polls that address over and over while the victim is invoked 20 times
     stolen: list[InvokeResult] = []
     thief = threading.Thread(
-        target=lambda: stolen.append(call(rt, make(), {"do": "steal", "api": victim_env.api.address, "tries": 60}))
+        target=lambda: stolen.append(
+            call(sandboxed, make(), {"do": "steal", "api": victim_env.api.address, "tries": 60})
+        )
     )
     thief.start()
-    results = [call(rt, victim, {"do": "echo", "n": n}) for n in range(20)]
+    results = [call(sandboxed, victim, {"do": "echo", "n": n}) for n in range(20)]
     thief.join(60)
-    # THEN every invocation reached the victim's own runtime and came back unforged
+    # THEN every invocation reached the victim's own sandboxed and came back unforged
     assert [json.loads(r.payload) for r in results] == [{"n": n} for n in range(20)]
     # AND the thief was refused every time
     seen = json.loads(stolen[0].payload)
@@ -119,23 +105,23 @@ def test_a_thief_in_another_environment_is_refused_and_nothing_is_lost_or_forged
     assert victim_env.api.refused >= 60
 
 
-def test_a_process_outside_every_environment_is_refused(rt: SubprocessRuntime) -> None:
+def test_a_process_outside_every_environment_is_refused(sandboxed: SubprocessRuntime) -> None:
     fn = make()
-    call(rt, fn, {"do": "echo", "n": 0})
-    [env] = rt._pool.snapshot()  # noqa: SLF001
+    call(sandboxed, fn, {"do": "echo", "n": 0})
+    [env] = sandboxed._pool.snapshot()  # noqa: SLF001
     conn, _ = _get_next(env.api.address)  # from the lab's own process: not the environment's
     with conn:
         answer = conn.recv(65536)
     assert answer.startswith(b"HTTP/1.1 403 Forbidden") and b"its own execution environment" in answer
-    assert json.loads(call(rt, fn, {"do": "echo", "n": 1}).payload) == {"n": 1}
+    assert json.loads(call(sandboxed, fn, {"do": "echo", "n": 1}).payload) == {"n": 1}
 
 
-def test_a_poller_of_the_environment_that_is_killed_while_waiting_takes_no_event(rt: SubprocessRuntime) -> None:
+def test_a_poller_of_the_environment_that_is_killed_while_waiting_takes_no_event(sandboxed: SubprocessRuntime) -> None:
     # GIVEN an environment whose own child polls /next and is killed while it waits
     fn = make()
-    assert json.loads(call(rt, fn, {"do": "abandon", "wait": 0.5}).payload) == "abandoned"
-    # WHEN the next event comes THEN the runtime gets it, not the dead connection
-    after = call(rt, fn, {"do": "echo", "n": 7})
+    assert json.loads(call(sandboxed, fn, {"do": "abandon", "wait": 0.5}).payload) == "abandoned"
+    # WHEN the next event comes THEN the sandboxed gets it, not the dead connection
+    after = call(sandboxed, fn, {"do": "echo", "n": 7})
     assert after.ok and json.loads(after.payload) == {"n": 7}
 
 

@@ -13,17 +13,15 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from runtime_support import ACCOUNT, ENDPOINT, REGION, call, spec, zip_files
-from support import LAMBDA_TRUST, create_python
+from support import LAMBDA_TRUST, create_python, wait_for
 
 import lambdalab
-from lambdalab.runtime import FunctionSpec, SubprocessRuntime, sandbox
+from lambdalab.runtime import FunctionSpec, SubprocessRuntime
 
 FUNCTION = '''
 import os, sys, tempfile, threading, time
@@ -89,19 +87,12 @@ ACTIONS = {"escape": escape, "who": who, "kill_parent": kill_parent, "write_tmp"
 CODE = zip_files({"app.py": FUNCTION})
 
 
-@pytest.fixture(params=[True, False], ids=["namespaces", "plain"])
-def rt(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[SubprocessRuntime]:
-    monkeypatch.setattr(sandbox, "NAMESPACES", request.param)
-    with SubprocessRuntime(endpoint_url=ENDPOINT, region=REGION, account_id=ACCOUNT) as runtime:
-        yield runtime
-
-
 def make(**kw: object) -> FunctionSpec:
     return spec("app.handler", CODE, "python3.12", **kw)
 
 
-def mode_of(rt: SubprocessRuntime, fn: FunctionSpec) -> str:
-    [env] = [e for e in rt._pool.snapshot() if e.function_name == fn.function_name]  # noqa: SLF001 - the sandbox in use
+def mode_of(sandboxed: SubprocessRuntime, fn: FunctionSpec) -> str:
+    [env] = [e for e in sandboxed._pool.snapshot() if e.function_name == fn.function_name]  # noqa: SLF001 - the sandbox in use
     return env.sandbox.mode
 
 
@@ -120,35 +111,28 @@ def named(token: str) -> list[int]:
     return found
 
 
-def wait_for(condition: object, what: str, limit: float = 20.0) -> None:
-    deadline = time.monotonic() + limit
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, what
-        time.sleep(0.05)
-
-
 def test_namespaces_are_used_where_the_kernel_allows_them(monkeypatch: pytest.MonkeyPatch) -> None:
     allowed = (
         subprocess.run(["unshare", "--user", "--pid", "--mount", "--fork", "true"], capture_output=True).returncode == 0
     )
-    with SubprocessRuntime(endpoint_url=ENDPOINT, region=REGION, account_id=ACCOUNT) as rt:
+    with SubprocessRuntime(endpoint_url=ENDPOINT, region=REGION, account_id=ACCOUNT) as sandboxed:
         fn = make()
-        assert call(rt, fn, {"do": "who", "lab_pid": os.getpid()}).ok
-        assert mode_of(rt, fn) == ("namespaces" if allowed else "plain")
+        assert call(sandboxed, fn, {"do": "who", "lab_pid": os.getpid()}).ok
+        assert mode_of(sandboxed, fn) == ("namespaces" if allowed else "plain")
 
 
-def test_a_setsid_double_fork_dies_when_the_runtime_closes(rt: SubprocessRuntime) -> None:
+def test_a_setsid_double_fork_dies_when_the_runtime_closes(sandboxed: SubprocessRuntime) -> None:
     # GIVEN a function that leaves a detached grandchild behind
     token = f"escapee-{uuid.uuid4().hex[:8]}"
     fn = make()
-    assert json.loads(call(rt, fn, {"do": "escape", "token": token}).payload) == "forked"
+    assert json.loads(call(sandboxed, fn, {"do": "escape", "token": token}).payload) == "forked"
     wait_for(lambda: named(token), "the grandchild never started")
     # THEN it is one of the environment's processes
     [escapee] = named(token)
-    [env] = rt._pool.snapshot()  # noqa: SLF001
+    [env] = sandboxed._pool.snapshot()  # noqa: SLF001
     assert escapee in env.sandbox.processes(refresh=True)
-    # WHEN the runtime closes THEN it is gone
-    rt.close()
+    # WHEN the sandboxed closes THEN it is gone
+    sandboxed.close()
     assert named(token) == []
 
 
@@ -169,12 +153,12 @@ def test_a_setsid_double_fork_dies_when_the_lab_closes() -> None:
     assert named(token) == []
 
 
-def test_a_setsid_double_fork_dies_when_its_function_is_retired(rt: SubprocessRuntime) -> None:
+def test_a_setsid_double_fork_dies_when_its_function_is_retired(sandboxed: SubprocessRuntime) -> None:
     token = f"escapee-{uuid.uuid4().hex[:8]}"
     fn = make()
-    call(rt, fn, {"do": "escape", "token": token})
+    call(sandboxed, fn, {"do": "escape", "token": token})
     wait_for(lambda: named(token), "the grandchild never started")
-    rt.retire(fn.function_name)
+    sandboxed.retire(fn.function_name)
     assert named(token) == []
 
 
@@ -186,8 +170,8 @@ LAB = textwrap.dedent(
     from test_sandbox import make
     from lambdalab.runtime import SubprocessRuntime, sandbox
     sandbox.NAMESPACES = {namespaces!r}
-    rt = SubprocessRuntime(endpoint_url=ENDPOINT, region=REGION, account_id=ACCOUNT)
-    print(call(rt, make(), {{"do": "escape", "token": {token!r}}}).payload.decode(), flush=True)
+    sandboxed = SubprocessRuntime(endpoint_url=ENDPOINT, region=REGION, account_id=ACCOUNT)
+    print(call(sandboxed, make(), {{"do": "escape", "token": {token!r}}}).payload.decode(), flush=True)
     sys.stdin.read()  # until killed
     """
 )
@@ -211,25 +195,25 @@ def test_a_setsid_double_fork_dies_when_the_lab_process_is_killed(namespaces: bo
     wait_for(lambda: not named(token), "the grandchild survived the lab")
 
 
-def test_a_function_cannot_reach_the_labs_process(rt: SubprocessRuntime) -> None:
+def test_a_function_cannot_reach_the_labs_process(sandboxed: SubprocessRuntime) -> None:
     fn = make()
-    seen = json.loads(call(rt, fn, {"do": "who", "lab_pid": os.getpid()}).payload)
+    seen = json.loads(call(sandboxed, fn, {"do": "who", "lab_pid": os.getpid()}).payload)
     assert seen["ppid"] != os.getpid()  # its parent is never the lab's process
-    if mode_of(rt, fn) == "namespaces":
+    if mode_of(sandboxed, fn) == "namespaces":
         # it cannot even name the lab's process; its parent is the sandbox's init
         assert seen == {"ppid": 1, "reach": "no such process"}
 
 
-def test_a_function_that_kills_its_parent_leaves_nothing_behind(rt: SubprocessRuntime) -> None:
+def test_a_function_that_kills_its_parent_leaves_nothing_behind(sandboxed: SubprocessRuntime) -> None:
     # GIVEN an environment with a detached grandchild the lab has seen
     token = f"escapee-{uuid.uuid4().hex[:8]}"
     fn = make()
-    call(rt, fn, {"do": "escape", "token": token})
+    call(sandboxed, fn, {"do": "escape", "token": token})
     wait_for(lambda: named(token), "the grandchild never started")
-    mode = mode_of(rt, fn)
-    rt._pool.snapshot()[0].sandbox.processes(refresh=True)  # noqa: SLF001
+    mode = mode_of(sandboxed, fn)
+    sandboxed._pool.snapshot()[0].sandbox.processes(refresh=True)  # noqa: SLF001
     # WHEN the function kills its parent
-    result = call(rt, fn, {"do": "kill_parent"})
+    result = call(sandboxed, fn, {"do": "kill_parent"})
     if mode == "namespaces":
         # THEN nothing happens: init ignores signals from inside its namespace
         assert json.loads(result.payload) == "still here" and named(token)
@@ -239,44 +223,44 @@ def test_a_function_that_kills_its_parent_leaves_nothing_behind(rt: SubprocessRu
         wait_for(lambda: not named(token), "the grandchild outlived its killed supervisor")
 
 
-def test_each_environment_has_its_own_tmp_removed_with_it(rt: SubprocessRuntime) -> None:
+def test_each_environment_has_its_own_tmp_removed_with_it(sandboxed: SubprocessRuntime) -> None:
     # GIVEN two functions writing the same file name in /tmp
     name = f"mine-{uuid.uuid4().hex[:8]}.txt"
     first, second = make(), make()
-    one = json.loads(call(rt, first, {"do": "write_tmp", "name": name}).payload)
-    two = json.loads(call(rt, second, {"do": "write_tmp", "name": name}).payload)
+    one = json.loads(call(sandboxed, first, {"do": "write_tmp", "name": name}).payload)
+    two = json.loads(call(sandboxed, second, {"do": "write_tmp", "name": name}).payload)
     # THEN each sees only its own file, and the host's /tmp has none
     assert one["listing"] == two["listing"] == [name]
     assert not Path("/tmp", name).exists()
-    dirs = [e.sandbox.tmp for e in rt._pool.snapshot()]  # noqa: SLF001
+    dirs = [e.sandbox.tmp for e in sandboxed._pool.snapshot()]  # noqa: SLF001
     assert all((d / name).read_text() == "mine" for d in dirs)
-    if mode_of(rt, first) == "namespaces":
+    if mode_of(sandboxed, first) == "namespaces":
         assert one["gettempdir"] == "/tmp"  # /tmp itself is the environment's
     else:
         assert one["gettempdir"] in {str(d) for d in dirs}  # TMPDIR; an absolute /tmp path is the host's
     # WHEN the environments go THEN so do their directories
-    rt.retire(first.function_name)
-    rt.retire(second.function_name)
+    sandboxed.retire(first.function_name)
+    sandboxed.retire(second.function_name)
     assert not any(d.exists() for d in dirs)
 
 
-def test_memory_held_after_the_response_stops_the_idle_environment(rt: SubprocessRuntime) -> None:
+def test_memory_held_after_the_response_stops_the_idle_environment(sandboxed: SubprocessRuntime) -> None:
     # GIVEN a 128 MB function whose thread keeps allocating after it returned
     fn = make(memory_size=128)
-    assert json.loads(call(rt, fn, {"do": "hog_later", "mb": 300}).payload) == "returned"
+    assert json.loads(call(sandboxed, fn, {"do": "hog_later", "mb": 300}).payload) == "returned"
     # THEN the idle environment is stopped once it holds more than 128 MB
-    wait_for(lambda: not rt.environments(), "an idle environment over its memory kept running")
+    wait_for(lambda: not sandboxed.environments(), "an idle environment over its memory kept running")
     # AND the next invocation starts cold and says why
-    again = call(rt, fn, {"do": "hog_later", "mb": 0})
+    again = call(sandboxed, fn, {"do": "hog_later", "mb": 0})
     assert again.ok and again.init_duration_ms is not None
     assert "stopped between invocations" in again.log and "more than the function's 128 MB" in again.log
 
 
-def test_a_detached_grandchilds_memory_counts_against_the_function(rt: SubprocessRuntime) -> None:
+def test_a_detached_grandchilds_memory_counts_against_the_function(sandboxed: SubprocessRuntime) -> None:
     # GIVEN a 128 MB function whose detached grandchild allocates 300 MB while the handler waits
     token = f"hog-{uuid.uuid4().hex[:8]}"
     event = {"do": "escape", "token": token, "mb": 300, "wait": 20}
-    result = call(rt, make(memory_size=128, timeout=30), event)
+    result = call(sandboxed, make(memory_size=128, timeout=30), event)
     # THEN the invocation fails as out of memory, and nothing of the environment is left
     assert result.error_type == "Runtime.OutOfMemory" and result.max_memory_used_mb == 128
-    assert rt.environments() == [] and named(token) == []
+    assert sandboxed.environments() == [] and named(token) == []

@@ -2,10 +2,10 @@
 
 Each notebook runs top to bottom in a fresh kernel from the notebooks folder;
 outputs are kept (GitHub shows them) and the per-cell execution timestamps are
-dropped, so a re-run changes only what the notebook really prints.  No widget
-state is stored: a view's output carries its own static SVG, which GitHub,
-nbviewer and ``nbconvert`` show (with a stored state nbconvert would pick the
-widget, which needs a kernel, over the picture).
+dropped, so a re-run changes only what the notebook really prints.  A view is
+committed as its static SVG only: no widget state and no widget part in its
+output, so JupyterLab (before the cell runs again), GitHub, nbviewer and
+``nbconvert`` all show the picture; running the cell draws the live view.
 
     python scripts/execute_notebooks.py                 # every notebook
     python scripts/execute_notebooks.py 04 07           # those whose name starts so
@@ -21,6 +21,7 @@ import nbformat
 from nbclient import NotebookClient
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+WIDGET = "application/vnd.jupyter.widget-view+json"
 
 
 def run(path: Path) -> float:
@@ -34,11 +35,22 @@ def run(path: Path) -> float:
         resources={"metadata": {"path": str(NOTEBOOKS)}},
     )
     client.execute()
-    nb.metadata.pop("widgets", None)
+    commit_views(nb)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
     nbformat.write(nb, path)
     return time.perf_counter() - start
+
+
+def commit_views(nb: nbformat.NotebookNode) -> None:
+    """Keep each view's static SVG and drop its widget part: without a kernel JupyterLab would
+    show "model not found" for the widget instead of the picture beside it."""
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET in data and "image/svg+xml" in data:
+                del data[WIDGET]
 
 
 def main(prefixes: list[str]) -> int:

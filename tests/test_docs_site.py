@@ -62,7 +62,13 @@ def test_notebook_pages_keep_the_committed_outputs_in_order(site: Path) -> None:
 def _views(notebook: Path) -> tuple[int, int]:
     """How many of the notebook's outputs are views: (with a static SVG, without one)."""
     nb = nbformat.read(notebook, as_version=4)
-    views = [o["data"] for c in nb.cells if c.cell_type == "code" for o in c.outputs if WIDGET in o.get("data", {})]
+    views = [
+        o["data"]
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if WIDGET in o.get("data", {}) or "lambdalab-static" in o.get("data", {}).get("image/svg+xml", "")
+    ]
     with_svg = sum("image/svg+xml" in data for data in views)
     return with_svg, len(views) - with_svg
 

@@ -172,6 +172,7 @@ LAB = textwrap.dedent(
     sandbox.NAMESPACES = {namespaces!r}
     sandboxed = SubprocessRuntime(endpoint_url=ENDPOINT, region=REGION, account_id=ACCOUNT)
     print(call(sandboxed, make(), {{"do": "escape", "token": {token!r}}}).payload.decode(), flush=True)
+    print(sandboxed._root, flush=True)
     sys.stdin.read()  # until killed
     """
 )
@@ -186,6 +187,7 @@ def test_a_setsid_double_fork_dies_when_the_lab_process_is_killed(namespaces: bo
     try:
         assert lab.stdout is not None
         assert lab.stdout.readline().strip() == '"forked"'
+        root = Path(lab.stdout.readline().strip())
         wait_for(lambda: named(token), "the grandchild never started")
     finally:
         # WHEN the lab's process is killed outright
@@ -193,6 +195,10 @@ def test_a_setsid_double_fork_dies_when_the_lab_process_is_killed(namespaces: bo
         lab.wait(10)
     # THEN the grandchild goes too
     wait_for(lambda: not named(token), "the grandchild survived the lab")
+    # AND the next runtime removes the dead lab's files (its own stay)
+    assert root.is_dir()
+    with SubprocessRuntime(endpoint_url=ENDPOINT, region=REGION, account_id=ACCOUNT) as next_one:
+        assert not root.exists() and next_one._root.is_dir()  # noqa: SLF001
 
 
 def test_a_function_cannot_reach_the_labs_process(sandboxed: SubprocessRuntime) -> None:

@@ -18,16 +18,13 @@ and its log says why).
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
-import tempfile
 import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from pathlib import Path
 
 from lambdalab.credentials import Credentials
 from lambdalab.runtime.api import Invocation
@@ -40,6 +37,7 @@ from lambdalab.runtime.pool import EnvironmentKey, Pool
 from lambdalab.runtime.realtime import epoch_seconds
 from lambdalab.runtime.sandbox import Supervisors
 from lambdalab.runtime.types import EnvironmentInfo, FunctionSpec, InvokeResult, LogEvent, client_context_json
+from lambdalab.runtime.workdir import make_root
 
 _IDLE_MEMORY_POLL = 0.25  # seconds between looks at idle environments' memory
 
@@ -63,8 +61,7 @@ class SubprocessRuntime:
         self.account_id = account_id
         #: where log stream ids come from (the lab hands in its seeded ids)
         self._ids = ids or (lambda: str(uuid.uuid4()))
-        # not under /tmp: an environment's own directory is mounted over /tmp where the kernel allows it
-        self._root = Path(tempfile.mkdtemp(prefix="lambdalab-runtime-", dir=_runtime_parent()))
+        self._root = make_root()  # not under /tmp: environments get their own /tmp
         self._launcher = Launcher(
             self._root,
             endpoint_url=endpoint_url,
@@ -225,11 +222,3 @@ class SubprocessRuntime:
 
 def _trace_id() -> str:
     return f"Root=1-{int(epoch_seconds()):08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"
-
-
-def _runtime_parent() -> str | None:
-    """Where the runtime keeps code and environments: the temp dir, but /var/tmp rather than /tmp."""
-    default = tempfile.gettempdir()
-    if default in ("/tmp", "/private/tmp") and os.path.isdir("/var/tmp") and os.access("/var/tmp", os.W_OK | os.X_OK):
-        return "/var/tmp"
-    return None

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lambdalab.runtime.launchers import Launch
+from lambdalab.runtime.workdir import start_time
 
 SUPERVISOR = Path(__file__).with_name("supervisor.py")
 #: put environments in namespaces of their own when the kernel allows it (False: the plain supervisor only)
@@ -189,7 +190,7 @@ class Sandbox:
         if self.proc is not None and (refresh or now - self._family_at > _FAMILY_REFRESH):
             below = _family(self.proc.pid)[1:]
             self._family_at = now
-            self._family = [(p, _start_time(p)) for p in below if p != self.init_pid]
+            self._family = [(p, start_time(p)) for p in below if p != self.init_pid]
         return [pid for pid, _ in self._family]
 
     def memory_kb(self, refresh: bool = False) -> tuple[int, int]:
@@ -220,7 +221,7 @@ class Sandbox:
         if proc is not None:
             # a supervisor killed from inside (possible without namespaces) leaves orphans: end what the lab saw
             for pid, started in self._family:
-                if _start_time(pid) == started:
+                if start_time(pid) == started:
                     try:
                         os.kill(pid, signal.SIGKILL)
                     except OSError:
@@ -268,15 +269,6 @@ def _memory_kb(pid: int) -> tuple[int, int]:
     except (OSError, ValueError, IndexError):
         pass
     return rss, hwm
-
-
-def _start_time(pid: int) -> int:
-    """When ``pid`` started (clock ticks after boot; 0 once it is gone): tells a reused pid apart."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return int(f.read().rsplit(b")", 1)[1].split()[19])
-    except (OSError, ValueError, IndexError):
-        return 0
 
 
 def _family(pid: int) -> list[int]:

@@ -27,7 +27,7 @@ from lambdalab.runtime.log_stream import LogStream
 from lambdalab.runtime.outcome import Outcome, error_type_of, exited, timed_out
 from lambdalab.runtime.peers import holder_among, peer_inode
 from lambdalab.runtime.pool import EnvironmentKey
-from lambdalab.runtime.realtime import epoch_ms_at, iso_at
+from lambdalab.runtime.realtime import epoch_ms_at, iso_of_ms
 from lambdalab.runtime.sandbox import Sandbox, Supervisors
 from lambdalab.runtime.telemetry import FD_VARIABLE
 from lambdalab.runtime.types import LogEvent
@@ -169,9 +169,10 @@ class Environment:
         elif kind == "timeout":
             # the function is stopped at its deadline: that is the duration AWS reports and bills
             end = min(time.monotonic(), start_of_invoke + inv.timeout)
-            failure = timed_out(rid, inv.timeout, iso_at(end))
+            end_ms = epoch_ms_at(end)  # one reading: the line's stamp and its event's timestamp agree
+            failure = timed_out(rid, inv.timeout, iso_of_ms(end_ms))
             error_type, body = failure.error_type, failure.body
-            log.add(LogEvent(epoch_ms_at(end), failure.message))
+            log.add(LogEvent(end_ms, failure.message))
         elif kind in ("oom", "exit"):
             failure = exited(rid, self.sandbox.poll(), out_of_memory=kind == "oom")
             error_type, body = failure.error_type, failure.body

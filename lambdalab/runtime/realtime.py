@@ -28,9 +28,10 @@ def iso_now() -> str:
     return _iso(epoch_seconds())
 
 
-def iso_at(monotonic_time: float) -> str:
-    """The real time of a :func:`time.monotonic` instant, as Lambda prints it in logs."""
-    return _iso(epoch_seconds() + (monotonic_time - time.monotonic()))
+def iso_of_ms(epoch_ms: int) -> str:
+    """Epoch milliseconds as Lambda prints them in logs, so a line and its log event agree."""
+    seconds, ms = divmod(epoch_ms, 1000)
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms:03d}Z"
 
 
 def _iso(seconds: float) -> str:

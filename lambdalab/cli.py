@@ -1,6 +1,8 @@
 """The ``lambdalab`` command.
 
-``lambdalab lab``     opens JupyterLab at the first notebook (on 127.0.0.1).
+``lambdalab lab``     opens JupyterLab at the first notebook (on 127.0.0.1). SIGTERM, SIGINT
+                      and SIGHUP stop JupyterLab as SIGTERM does (its kernels shut down first),
+                      and the command returns once JupyterLab has exited.
 ``lambdalab server``  serves a lab as an AWS endpoint for the ``aws`` CLI and other
                       SDKs, with the virtual clock following real time (times a speed
                       factor), until Ctrl-C.
@@ -11,9 +13,11 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
+from types import FrameType
 
 FIRST_NOTEBOOK = "00-start-here.ipynb"
 FIRST_NOTEBOOK_URL = f"/lab/tree/{FIRST_NOTEBOOK}"
@@ -48,10 +52,42 @@ def open_lab(args: argparse.Namespace) -> int:
     )
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # containers and CI machines often run as root
+    return run_until_stopped(command, cwd=folder)
+
+
+#: the signals that stop ``lambdalab lab`` (a service manager's, Ctrl-C's, a closed terminal's)
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+def run_until_stopped(command: list[str], *, cwd: Path) -> int:
+    """Run ``command`` and wait for it; each stop signal we receive reaches it as SIGTERM.
+
+    Without this a SIGTERM (``make lab`` stopped by its caller, a container stopping) ends
+    this process at once and leaves JupyterLab and its kernels running. JupyterLab takes
+    SIGTERM as "stop now": it shuts its kernels down and exits; SIGHUP would kill it
+    without that, and SIGINT would ask a question on the terminal first. A Ctrl-C in the
+    terminal reaches both processes; JupyterLab then stops without asking.
+    """
+    child: subprocess.Popen[bytes] | None = None
+    pending = False  # a stop signal came before the child existed
+
+    def forward(signum: int, frame: FrameType | None) -> None:
+        nonlocal pending
+        if child is None:
+            pending = True
+        elif child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, forward) for sig in STOP_SIGNALS}
     try:
-        return subprocess.call(command, cwd=folder)
-    except KeyboardInterrupt:
-        return 0
+        child = subprocess.Popen(command, cwd=cwd)
+        if pending:  # a signal came while the child was being started
+            child.send_signal(signal.SIGTERM)
+        code = child.wait()  # a handled signal does not interrupt the wait (PEP 475)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 128 - code if code < 0 else code  # killed by a signal: the shell's 128 + N
 
 
 def serve(args: argparse.Namespace) -> int:

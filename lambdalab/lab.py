@@ -131,6 +131,7 @@ class Lab:
         self.functions, self.invocations, self.policies = parts.functions, parts.invocations, parts.policies
         self.event_invoke_configs, self.mappings = parts.event_invoke_configs, parts.mappings
         self.durations = parts.durations
+        self.layers = parts.layers  # the layer API and the layer versions of every account
         self._sqs = parts.sqs
         self._push_sources = parts.push_sources
 

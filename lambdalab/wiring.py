@@ -29,7 +29,9 @@ from .aws.function_table import FunctionTable
 from .aws.gateway import Gateway
 from .aws.lambda_functions import FunctionService
 from .aws.lambda_invoke import InvokeService
+from .aws.lambda_layers import LayerService
 from .aws.lambda_policy import PolicyService
+from .aws.layers import LayerStore
 from .aws.moto_lambda import MotoLambda
 from .aws.moto_sqs import MotoSqs
 from .aws.server import Endpoint, moto_app
@@ -77,6 +79,7 @@ class Parts:
     dynamodb_streams: DynamoDBStreamsEngine
     push_sources: PushSourcesEngine
     durations: VirtualDurations
+    layers: LayerService
 
 
 def build(
@@ -129,8 +132,14 @@ def build(
     )
     configs = EventInvokeConfigs(clock, trace, resolver)
     mappings = EventSourceMappingService(place, ids, clock, trace, resolver)
-    for service in (functions, invocations, policies, configs, mappings):
+    layer_store = LayerStore()
+    layers = LayerService(place, ids, clock, layer_store, lambda: endpoint.url, credentials, policies.org_of)
+    for service in (functions, invocations, policies, configs, mappings, layers):
         service.register(gateway)
+    functions.layers = layers  # a function's Layers are the lab's, never moto's
+    resolver.layers = lambda arn, version: tuple(
+        (v.code_sha256, v.zip_bytes) for v in layer_store.attached(arn, version)
+    )
 
     # -- the engines ----------------------------------------------------------------------------
     durations = VirtualDurations()
@@ -195,6 +204,7 @@ def build(
         dynamodb_streams=dynamodb_streams,
         push_sources=push_sources,
         durations=durations,
+        layers=layers,
     )
 
 

@@ -20,16 +20,16 @@ import base64
 import json
 import warnings
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
+from ..deployment_package import unzipped_size
 from ..errors import AwsError, invalid_parameter
 from ..packaging import handler_problem
 from ..trace_kinds import FUNCTION_CREATED, FUNCTION_DELETED, FUNCTION_UPDATED, WARNING
-from . import function_config, moto_iam, moto_s3, sigv4
-from .auth import AuthFailure, error_for
+from . import code_location, function_config, moto_iam, moto_s3
 from .function_names import FunctionNameGuard
 from .function_table import FunctionTable
-from .gateway import SIGNATURE, Gateway, Request, Response
+from .gateway import Gateway, Request, Response
+from .layers import check_combined_size
 from .moto_lambda import FunctionVersion, MotoLambda, VersionRef
 from .pagination import page
 
@@ -41,12 +41,11 @@ if TYPE_CHECKING:
     from ..ports import Ids, Place
     from ..runtime.types import Runtime
     from ..trace import Trace
+    from .lambda_layers import LayerService
     from .lambda_policy import PolicyService
+    from .layers import LayerVersion
 
 
-#: how long a ``Code.Location`` URL works: "The URL is valid for 10 minutes" (API_FunctionCodeLocation)
-CODE_URL_SECONDS = 600
-_S3_GET = sigv4.HttpRequest("GET", "/", [], {}, b"")
 #: ListFunctions leaves these out; GetFunction gives them
 NOT_LISTED = (
     "State",
@@ -88,6 +87,8 @@ class FunctionService:
         self.store = store
         #: RevisionId and DeadLetterConfig of every version (moto keeps neither)
         self.table = table
+        #: the functions' ``Layers`` (moto never sees them; connected by :mod:`lambdalab.wiring`)
+        self.layers: LayerService | None = None
 
     def register(self, gw: Gateway) -> None:
         gw.guard("lambda", FunctionNameGuard(self.place.region, self.place.account_id))
@@ -114,6 +115,8 @@ class FunctionService:
             del config[key]
         if not config.get("Layers"):
             config.pop("Layers", None)
+        if self.layers is not None:
+            self.layers.configuration(self.place.arn("lambda", f"function:{name}"), version, config)
         return config
 
     def changed(self, fn: VersionRef, what: str, updates: dict[str, Any] | None, creating: bool) -> None:
@@ -129,8 +132,10 @@ class FunctionService:
         self.trace.add(FUNCTION_UPDATED, name, what=what)
 
     def published(self, fn: VersionRef) -> None:
-        """A version was published: it keeps $LATEST's RevisionId and DeadLetterConfig."""
+        """A version was published: it keeps $LATEST's RevisionId, DeadLetterConfig and layers."""
         self.table.published(fn.function_name, fn.version)
+        if self.layers is not None:
+            self.layers.store.published(self.place.arn("lambda", f"function:{fn.function_name}"), fn.version)
 
     # -- handlers -----------------------------------------------------------------
     def create_function(self, req: Request, gw: Gateway) -> Response:
@@ -152,11 +157,13 @@ class FunctionService:
         names = self._package_names(code, "CreateFunction")
         moto_iam.check_role_assumable(self.place.account_id, body["Role"])
         self._warn_handler(body.get("Runtime"), body.get("Handler"), names)
+        req, layers = self._take_layers(req, code, None)
         resp = gw.forward(req)
         if resp.status >= 300:
             return resp
         config = json.loads(resp.body)
         fn = self.store.get(name.split(":")[-1])
+        self._attach_layers(fn, layers, config)
         dlq = body.get("DeadLetterConfig", {}).get("TargetArn")
         if dlq:
             self.table.set_dead_letter(fn.function_name, fn.version, dlq)
@@ -177,7 +184,12 @@ class FunctionService:
             self._warn_handler(
                 body.get("Runtime", fn.runtime), body.get("Handler", fn.handler), self._names_of(fn.code_zip)
             )
+        req, layers = self._take_layers(req, None, fn.code_zip)
         resp = gw.forward(req)
+        if resp.status < 300 and layers is not None:
+            config = json.loads(resp.body)
+            self._attach_layers(fn, layers, config)
+            resp = Response.json(resp.status, config)
         return self._in_progress(resp)
 
     def update_code(self, req: Request, gw: Gateway) -> Response:
@@ -187,6 +199,14 @@ class FunctionService:
         names = self._package_names(body, "UpdateFunctionCode")
         if names is not None:
             self._warn_handler(fn.runtime, fn.handler, names)
+        attached = (
+            self.layers.store.attached(self.place.arn("lambda", f"function:{fn.function_name}"), "$LATEST")
+            if self.layers
+            else ()
+        )
+        new_code = self._package_bytes(body) if attached else None
+        if new_code:
+            check_combined_size(unzipped_size(new_code), list(attached))
         resp = gw.forward(req)
         if body.get("Publish") and resp.status < 300:
             self.store.publish(fn.function_name)
@@ -203,18 +223,14 @@ class FunctionService:
         return Response.json(200, doc)
 
     def code_location(self, name: str, version: str) -> str:
-        """A URL that downloads the package for ``CODE_URL_SECONDS`` of lab time, presigned as S3 does."""
-        path = "/_lambdalab/code/" + "/".join(quote(part, safe="") for part in (self.place.region, name, version))
-        url = self.endpoint_url()
-        return sigv4.presign(
-            url,
-            path,
+        """A URL that downloads the package for ten minutes of lab time, presigned as S3 does."""
+        return code_location.presigned(
+            self.endpoint_url(),
+            "code",
+            (self.place.region, name, version),
             self.credentials,
-            region=self.place.region,
-            service="s3",
-            now=self.clock.now,
-            expires=CODE_URL_SECONDS,
-            host=url.split("://", 1)[1],
+            self.place.region,
+            self.clock.now,
         )
 
     def list_functions(self, req: Request, gw: Gateway) -> Response:
@@ -247,6 +263,8 @@ class FunctionService:
             if not qualifier:
                 self.policies.forget(fn.function_name)
             self.table.forget(fn.function_name, qualifier)
+            if self.layers is not None:
+                self.layers.store.forget(self.place.arn("lambda", f"function:{fn.function_name}"), qualifier)
             self.runner.retire(fn.function_name, qualifier)
             self.trace.add(FUNCTION_DELETED, fn.function_name, qualifier=qualifier)
         return resp
@@ -256,11 +274,9 @@ class FunctionService:
 
         The gateway has checked the signature already; S3 refuses an expired one with AccessDenied.
         """
-        signed = environ[SIGNATURE]
-        if not signed.in_query or signed.expires_at is None or signed.expired(self.clock.now):
-            kind = "expired" if signed.in_query and signed.expires_at is not None else "missing"
-            status, headers, body = error_for(AuthFailure(kind), _S3_GET)
-            return Response(status, body, headers)
+        refused = code_location.refusal(environ, self.clock.now)
+        if refused is not None:
+            return refused
         parts = environ["PATH_INFO"].split("/")  # /_lambdalab/code/<region>/<name>/<version>
         if len(parts) != 6:
             return Response(404, b"not found")
@@ -272,6 +288,37 @@ class FunctionService:
         return Response(200, fn.code_zip, {"Content-Type": "application/zip"})
 
     # -- helpers ------------------------------------------------------------------
+    def _take_layers(
+        self, req: Request, code: dict[str, Any] | None, code_zip: bytes | None
+    ) -> tuple[Request, tuple[LayerVersion, ...] | None]:
+        """The request without ``Layers`` (moto would look for them in its own store), and the layers it sets."""
+        if self.layers is None:
+            return req, None
+        if code_zip is None and code is not None:
+            code_zip = self._package_bytes(code)
+        size = unzipped_size(code_zip) if code_zip else None
+        return self.layers.take_layers(req, size)
+
+    def _attach_layers(
+        self, fn: FunctionVersion, layers: tuple[LayerVersion, ...] | None, config: dict[str, Any]
+    ) -> None:
+        if self.layers is None or layers is None:
+            return
+        arn = self.place.arn("lambda", f"function:{fn.function_name}")
+        self.layers.store.attach(arn, fn.version, layers)
+        config.pop("Layers", None)
+        self.layers.configuration(arn, fn.version, config)
+
+    def _package_bytes(self, code: dict[str, Any]) -> bytes | None:
+        """The package a request carries (already checked by :meth:`_package_names`)."""
+        if "ZipFile" in code:
+            return base64.b64decode(code["ZipFile"])
+        if "S3Bucket" in code or "S3Key" in code:
+            return moto_s3.package(
+                self.place.account_id, code.get("S3Bucket", ""), code.get("S3Key", ""), code.get("S3ObjectVersion")
+            )
+        return None
+
     def _package_names(self, code: dict[str, Any], operation: str) -> list[str] | None:
         """The package's file names, after the checks Lambda makes of a package (uploaded or in S3)."""
         if "ZipFile" in code:

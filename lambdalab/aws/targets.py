@@ -17,6 +17,8 @@ from ..errors import AwsError, invalid_parameter, not_found, validation
 from ..ports import Place, Target
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .function_table import FunctionTable
     from .moto_lambda import MotoLambda
 
@@ -30,6 +32,8 @@ class TargetResolver:
 
     def __init__(self, place: Place, store: MotoLambda, table: FunctionTable) -> None:
         self.place, self.store, self.table = place, store, table
+        #: the layers of a function version: (unqualified ARN, version) -> ((CodeSha256, zip), ...)
+        self.layers: Callable[[str, str], tuple[tuple[str, bytes], ...]] = lambda arn, version: ()
 
     def resolve(self, function_name: str, qualifier: str | None = None) -> Target:
         """Find the version a name, partial ARN or ARN (and Qualifier) refers to."""
@@ -69,6 +73,7 @@ class TargetResolver:
             environment=fn.environment,
             revision_id=table.environment_key(fn.function_name, version) or "",
             reserved_concurrency=latest.reserved_concurrency,
+            layers=self.layers(unqualified, version),
         )
         invoked = unqualified + (f":{qualifier}" if qualifier else "")
         return Target(spec, invoked, version, fn.role, table.dead_letter(fn.function_name, version))

@@ -12,6 +12,7 @@ plus the function's own; nothing of the host's environment leaks in.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -53,6 +54,8 @@ class Launch:
     notice: str | None = None  # one line for the first invocation's log
     #: a managed runtime gets a telemetry descriptor for framed log records (custom runtimes do not)
     telemetry: bool = False
+    #: the function's layers extracted (Lambda's /opt; mounted there where the sandbox has namespaces)
+    opt: str | None = None
 
 
 class Launcher:
@@ -125,10 +128,31 @@ class Launcher:
         env.update(start.env)
         if start.path:
             env["PATH"] = f"{start.path}:{env['PATH']}"
+        opt = self.opt_root(spec)
+        if opt is not None:
+            layer_paths(env, family.name, spec.runtime, opt)
         for key, value in spec.environment.items():
             env.setdefault(str(key), str(value))  # reserved names stay Lambda's
         managed = family.name in ("python", "nodejs")
-        return Launch(argv=start.argv, env=env, cwd=str(task_root), notice=start.notice, telemetry=managed)
+        return Launch(
+            argv=start.argv,
+            env=env,
+            cwd=str(task_root),
+            notice=start.notice,
+            telemetry=managed,
+            opt=str(opt) if opt is not None else None,
+        )
+
+    def opt_root(self, spec: FunctionSpec) -> Path | None:
+        """The function's layers extracted in order into one directory (Lambda's /opt), once per list of layers."""
+        if not spec.layers:
+            return None
+        digest = hashlib.sha256("\n".join(sha for sha, _ in spec.layers).encode()).hexdigest()[:32]
+        target = self.root / "opt" / digest
+        with self._lock:
+            if not target.exists():
+                _extract_once(target, [data for _sha, data in spec.layers])  # later layers' files win
+        return target
 
     def task_root(self, spec: FunctionSpec) -> Path:
         """The package unzipped once per code SHA-256 (Lambda's /var/task)."""
@@ -136,14 +160,7 @@ class Launcher:
         target = self.root / "code" / safe
         with self._lock:
             if not target.exists():
-                tmp = target.with_name(target.name + ".tmp")
-                shutil.rmtree(tmp, ignore_errors=True)
-                tmp.mkdir(parents=True)
-                try:
-                    _unzip(spec.code_zip, tmp)
-                except RuntimeFailure:
-                    shutil.rmtree(tmp, ignore_errors=True)
-                    raise
+                tmp = _extract_once(target.with_name(target.name + ".tmp"), [spec.code_zip])
                 family = family_of(spec.runtime)
                 for name in family.executables if family else ():
                     program = tmp / name
@@ -168,6 +185,44 @@ class Launcher:
                             link.symlink_to(child)
                 self._python_runtime_dir = target
             return self._python_runtime_dir
+
+
+def layer_paths(env: dict[str, str], family: str, runtime: str, opt: Path) -> None:
+    """Put the layers' folders where each runtime looks (packaging-layers: "Layer paths for each Lambda runtime").
+
+    Python finds ``python/lib/python3.x/site-packages`` and ``python`` before its own runtime
+    directory (a layer's boto3 replaces the runtime's); Node.js ``nodejs/nodeNN/node_modules`` and
+    ``nodejs/node_modules`` on ``NODE_PATH``; every runtime ``bin`` on ``PATH`` and ``lib`` on
+    ``LD_LIBRARY_PATH``.  The paths are the real directory's, so they hold with or without the /opt mount.
+    """
+
+    def before(name: str, *paths: Path) -> None:
+        env[name] = os.pathsep.join([*map(str, paths), *filter(None, [env.get(name)])])
+
+    if family == "python":
+        version = runtime.removeprefix("python")
+        before("PYTHONPATH", opt / "python" / "lib" / f"python{version}" / "site-packages", opt / "python")
+    elif family == "nodejs":
+        major = re.sub(r"\D", "", runtime.split(".")[0])
+        before("NODE_PATH", opt / "nodejs" / f"node{major}" / "node_modules", opt / "nodejs" / "node_modules")
+    before("PATH", opt / "bin")
+    before("LD_LIBRARY_PATH", opt / "lib")
+
+
+def _extract_once(target: Path, archives: list[bytes]) -> Path:
+    """Unzip ``archives`` in order into a fresh ``target`` (removed again if one cannot be unzipped)."""
+    staging = target.with_name(target.name + ".part")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        for data in archives:
+            _unzip(data, staging)
+    except RuntimeFailure:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)
+    return target
 
 
 def _unzip(data: bytes, target: Path) -> None:

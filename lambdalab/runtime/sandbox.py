@@ -158,6 +158,7 @@ class Sandbox:
             "cwd": launch.cwd,
             "tmp": str(self.tmp),
             "mount_tmp": not _uses_tmp(launch),
+            "opt": launch.opt,
             "isolate": NAMESPACES,
             "close": [] if telemetry else [started.frames_w],
         }

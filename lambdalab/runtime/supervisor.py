@@ -96,6 +96,11 @@ def _enter_namespaces(spec: dict[str, object]) -> bool:
         _check(_libc.unshare(_CLONE_NEWPID | _CLONE_NEWNS), "unshare")  # root without user namespaces
     # mounts made here must never reach the host's namespace
     _check(_libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None), "mount --make-rprivate /")
+    if spec.get("opt") and os.path.isdir("/opt"):  # the function's layers where Lambda puts them
+        try:
+            _check(_libc.mount(str(spec["opt"]).encode(), b"/opt", None, _MS_BIND | _MS_REC, None), "mount /opt")
+        except OSError:
+            pass  # the layers stay reachable through the paths in the environment
     if not spec.get("mount_tmp"):
         return False
     try:

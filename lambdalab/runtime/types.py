@@ -40,6 +40,8 @@ class FunctionSpec:
     revision_id: str = ""
     #: reserved concurrency (None = unreserved); 0 throttles every invoke
     reserved_concurrency: int | None = None
+    #: the function's layers in order, each (CodeSha256, .zip archive): extracted into /opt, later ones on top
+    layers: tuple[tuple[str, bytes], ...] = ()
 
 
 @dataclass(frozen=True)

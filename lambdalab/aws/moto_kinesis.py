@@ -11,6 +11,8 @@ https://docs.aws.amazon.com/kinesis/latest/APIReference/API_Record.html
 
 from __future__ import annotations
 
+import base64
+import datetime as _dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +45,19 @@ class KinesisRecord:
     partition_key: str
     data: str  # base64, as the event carries it
     arrival: float  # ApproximateArrivalTimestamp, epoch seconds (virtual)
+
+
+def _epoch(created_at: Any) -> float:
+    """A record's arrival time in epoch seconds: earlier moto releases store a number, moto 5.2.6 a naive UTC
+    ``datetime`` (read from the lab's virtual clock either way)."""
+    if isinstance(created_at, _dt.datetime):
+        return created_at.replace(tzinfo=_dt.UTC).timestamp()
+    return float(created_at)
+
+
+def _base64(data: Any) -> str:
+    """A record's data as the event carries it, base64: earlier moto releases store that text, moto 5.2.6 the raw bytes."""
+    return base64.b64encode(data).decode() if isinstance(data, bytes) else str(data)
 
 
 class MotoKinesis:
@@ -95,13 +110,13 @@ class MotoKinesis:
         """The position of the first record that arrived at or after ``timestamp`` (AT_TIMESTAMP)."""
         records = self._records(arn, shard)
         for i, record in enumerate(records):
-            if record.created_at >= timestamp:
+            if _epoch(record.created_at) >= timestamp:
                 return i
         return len(records)
 
     def read(self, arn: str, shard: str, start: int, limit: int) -> list[KinesisRecord]:
         """Up to ``limit`` records from position ``start`` (0-based) of the shard."""
         return [
-            KinesisRecord(str(r.sequence_number), r.partition_key, r.data, float(r.created_at))
+            KinesisRecord(str(r.sequence_number), r.partition_key, _base64(r.data), _epoch(r.created_at))
             for r in self._records(arn, shard)[start : start + limit]
         ]

@@ -14,6 +14,8 @@ environment; what AWS does at invoke time with such a function is not documented
 https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html
 https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html
 https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
+https://docs.aws.amazon.com/lambda/latest/api/API_LoggingConfig.html
+https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html
 """
 
 from __future__ import annotations
@@ -167,6 +169,48 @@ def check_zip(data: bytes, operation: str, *, uploaded: bool = True) -> list[str
         ) from err
 
 
+_LOG_GROUP = re.compile(r"[\.\-_/#A-Za-z0-9]+")
+#: what Lambda answers for a log level with the Text format (as AWS words it, quotes included)
+TEXT_LEVELS = (
+    'LogLevel is not supported when LogFormat is set to "Text". Remove LogLevel from your request '
+    'or change the LogFormat to "JSON" and try again.'
+)
+
+
+def check_logging(config: Mapping[str, Any] | None) -> None:
+    """``LoggingConfig``: enums and the log group's pattern, and no levels with the Text format.
+
+    A LoggingConfig that names no LogFormat is a Text one: levels need ``"LogFormat": "JSON"`` in
+    the same request.
+    """
+    from ..runtime.json_logs import APPLICATION_LEVELS, SYSTEM_LEVELS
+
+    if config is None:
+        return
+    enums = (
+        ("LogFormat", "loggingConfig.logFormat", ("JSON", "Text")),
+        ("ApplicationLogLevel", "loggingConfig.applicationLogLevel", APPLICATION_LEVELS),
+        ("SystemLogLevel", "loggingConfig.systemLogLevel", SYSTEM_LEVELS),
+    )
+    for key, field, allowed in enums:
+        value = config.get(key)
+        if value is not None and value not in allowed:
+            raise validation(value, field, f"Member must satisfy enum value set: [{', '.join(allowed)}]")
+    group = config.get("LogGroup")
+    if group is not None:
+        if not 1 <= len(group) <= 512:
+            bound = "greater than or equal to 1" if not group else "less than or equal to 512"
+            raise validation(group, "loggingConfig.logGroup", f"Member must have length {bound}")
+        if not _LOG_GROUP.fullmatch(group):
+            raise validation(
+                group, "loggingConfig.logGroup", f"Member must satisfy regular expression pattern: {_LOG_GROUP.pattern}"
+            )
+    if config.get("LogFormat", "Text") == "Text" and (
+        config.get("ApplicationLogLevel") or config.get("SystemLogLevel")
+    ):
+        raise invalid_parameter(TEXT_LEVELS)
+
+
 def check_configuration(body: Mapping[str, Any]) -> None:
     """Everything in a Create/UpdateFunctionConfiguration body that AWS validates itself."""
     check_runtime(body.get("Runtime"))
@@ -174,3 +218,4 @@ def check_configuration(body: Mapping[str, Any]) -> None:
     check_limits(body)
     check_environment(body.get("Environment"))
     check_role_format(body.get("Role"))
+    check_logging(body.get("LoggingConfig"))

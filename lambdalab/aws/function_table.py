@@ -5,7 +5,7 @@ that name an older one), and with every change of the version's resource-based p
 AddPermission and RemovePermission give the function a new RevisionId, the one GetPolicy
 reports.  A policy change does not touch the code, so the version's execution
 environments stay (:meth:`FunctionTable.environment_key` changes only with code and
-configuration).  ``DeadLetterConfig`` moto drops.  A published version keeps what
+configuration).  ``DeadLetterConfig`` and ``LoggingConfig`` moto drops.  A published version keeps what
 ``$LATEST`` had when it was published.  Rows are keyed by the version's ARN.
 
 https://docs.aws.amazon.com/lambda/latest/api/API_FunctionConfiguration.html
@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from ..runtime.types import LogSettings
+
 
 @dataclass(frozen=True)
 class FunctionRow:
@@ -26,6 +28,8 @@ class FunctionRow:
     dead_letter_arn: str | None = None
     #: the RevisionId of the last code or configuration change (what execution environments are keyed by)
     configured_revision: str = ""
+    #: LoggingConfig as the function was given it (None: never set, Text to /aws/lambda/<name>)
+    logging: LogSettings | None = None
 
 
 class FunctionTable:
@@ -65,6 +69,16 @@ class FunctionTable:
         key = self._key(name, version)
         row = self._rows.get(key) or FunctionRow("")
         self._rows[key] = replace(row, dead_letter_arn=arn)
+
+    def logging(self, name: str, version: str) -> LogSettings:
+        """The version's LoggingConfig (Text, ``/aws/lambda/<name>`` when never set)."""
+        row = self._rows.get(self._key(name, version))
+        return (row.logging if row is not None else None) or LogSettings()
+
+    def set_logging(self, name: str, version: str, settings: LogSettings) -> None:
+        key = self._key(name, version)
+        row = self._rows.get(key) or FunctionRow("")
+        self._rows[key] = replace(row, logging=settings)
 
     def published(self, name: str, version: str) -> None:
         """A version was published: it keeps what ``$LATEST`` has now (once)."""

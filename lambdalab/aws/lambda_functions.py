@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from ..deployment_package import unzipped_size
 from ..errors import AwsError, invalid_parameter
 from ..packaging import handler_problem
+from ..runtime.types import LogSettings
 from ..trace_kinds import FUNCTION_CREATED, FUNCTION_DELETED, FUNCTION_UPDATED, WARNING
 from . import code_location, function_config, moto_iam, moto_s3
 from .function_names import FunctionNameGuard
@@ -107,7 +108,7 @@ class FunctionService:
         config["RevisionId"] = self.table.revision(name, version) or self.table.new_revision(name, version)
         config["State"] = "Active"
         config["LastUpdateStatus"] = "Successful"
-        config["LoggingConfig"] = {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{name}"}
+        config["LoggingConfig"] = logging_document(self.table.logging(name, version), name)
         dlq = self.table.dead_letter(name, version)
         if dlq:
             config["DeadLetterConfig"] = {"TargetArn": dlq}
@@ -168,6 +169,10 @@ class FunctionService:
         if dlq:
             self.table.set_dead_letter(fn.function_name, fn.version, dlq)
             config["DeadLetterConfig"] = {"TargetArn": dlq}
+        if body.get("LoggingConfig") is not None:
+            settings = log_settings(body["LoggingConfig"], fn.function_name)
+            self.table.set_logging(fn.function_name, fn.version, settings)
+            config["LoggingConfig"] = logging_document(settings, fn.function_name)
         config.update(State="Pending", StateReason="The function is being created.", StateReasonCode="Creating")
         config.pop("LastUpdateStatus", None)
         self.trace.add(FUNCTION_CREATED, fn.function_name, runtime=body.get("Runtime"))
@@ -189,6 +194,12 @@ class FunctionService:
         if resp.status < 300 and layers is not None:
             config = json.loads(resp.body)
             self._attach_layers(fn, layers, config)
+            resp = Response.json(resp.status, config)
+        if resp.status < 300 and body.get("LoggingConfig") is not None:
+            settings = log_settings(body["LoggingConfig"], fn.function_name)
+            self.table.set_logging(fn.function_name, fn.version, settings)
+            config = json.loads(resp.body)
+            config["LoggingConfig"] = logging_document(settings, fn.function_name)
             resp = Response.json(resp.status, config)
         return self._in_progress(resp)
 
@@ -373,6 +384,31 @@ class FunctionService:
             LastUpdateStatusReasonCode="Creating",
         )
         return Response.json(resp.status, config)
+
+
+def log_settings(config: dict[str, Any], function_name: str) -> LogSettings:
+    """A LoggingConfig of a request as the function keeps it: a given one replaces every setting.
+
+    JSON without levels logs at INFO; a LogGroup that is the default one is no custom group.
+    """
+    json_format = config.get("LogFormat") == "JSON"
+    group = config.get("LogGroup")
+    return LogSettings(
+        log_format="JSON" if json_format else "Text",
+        application_level=(config.get("ApplicationLogLevel") or "INFO") if json_format else None,
+        system_level=(config.get("SystemLogLevel") or "INFO") if json_format else None,
+        log_group=None if group in (None, f"/aws/lambda/{function_name}") else group,
+    )
+
+
+def logging_document(settings: LogSettings, function_name: str) -> dict[str, str]:
+    """``LoggingConfig`` as GetFunctionConfiguration reports it (levels only with JSON)."""
+    doc = {"LogFormat": settings.log_format}
+    if settings.json:
+        doc["ApplicationLogLevel"] = settings.application_level or "INFO"
+        doc["SystemLogLevel"] = settings.system_level or "INFO"
+    doc["LogGroup"] = settings.group_of(function_name)
+    return doc
 
 
 def _version_key(version: str) -> int:

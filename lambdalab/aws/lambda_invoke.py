@@ -21,6 +21,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ..errors import RESERVED_LIMIT, AwsError, invalid_parameter, throttled, validation
+from ..runtime.logs import is_init_start
 from ..trace_kinds import INVOKE, INVOKE_REFUSED, LOGS_DROPPED
 from . import json_documents, moto_iam
 from .gateway import Gateway, Request, Response
@@ -163,7 +164,7 @@ class InvokeService:
         if not result.log_stream_name:
             return
         logs = MotoLogs(self.place.account_id, self.place.region)
-        group = f"/aws/lambda/{target.spec.function_name}"
+        group = target.spec.logging.group_of(target.spec.function_name)
         stream = result.log_stream_name
         policies = moto_iam.role_policies(self.place.account_id, target.role)
         group_arn = self.place.arn("logs", f"log-group:{group}")
@@ -176,7 +177,7 @@ class InvokeService:
             return
         events = [{"timestamp": e.timestamp, "message": e.message} for e in result.log_events]
         first = result.log_events[0] if result.log_events else None
-        started = first.timestamp if first and first.message.startswith("INIT_START Runtime Version: ") else None
+        started = first.timestamp if first and is_init_start(first.message) else None
         logs.write(group, stream, events, stream_started_ms=started)
 
 

@@ -74,6 +74,7 @@ class TargetResolver:
             revision_id=table.environment_key(fn.function_name, version) or "",
             reserved_concurrency=latest.reserved_concurrency,
             layers=self.layers(unqualified, version),
+            logging=table.logging(fn.function_name, version),
         )
         invoked = unqualified + (f":{qualifier}" if qualifier else "")
         return Target(spec, invoked, version, fn.role, table.dead_letter(fn.function_name, version))

@@ -91,11 +91,12 @@ class Environment:
                 return True
         return False
 
-    def start(self, launch: Launch, supervisors: Supervisors, log: LogStream, init_start: str) -> None:
+    def start(self, launch: Launch, supervisors: Supervisors, log: LogStream, init_start: str | None) -> None:
         """Start the runtime under a supervisor (one of ``supervisors``, started ahead), writing to ``log``."""
         self.log = log
         self.started = True
-        log.add(LogEvent(log.started_ms, init_start))
+        if init_start is not None:  # None: filtered out by SystemLogLevel
+            log.add(LogEvent(log.started_ms, init_start))
         if launch.notice:
             log.add(LogEvent(log.started_ms, launch.notice))
         supervisor = supervisors.take()

@@ -191,7 +191,7 @@ class FakeRuntime:
                 invoked_function_arn=invoked_function_arn,
                 memory_limit_in_mb=str(spec.memory_size),
                 aws_request_id=request_id,
-                log_group_name=f"/aws/lambda/{spec.function_name}",
+                log_group_name=spec.logging.group_of(spec.function_name),
                 log_stream_name=env.log_stream_name,
                 timeout_ms=spec.timeout * 1000,
                 client_context=_client_context(client_context),

@@ -109,7 +109,7 @@ class Launcher:
             "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,
             "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_size),
-            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.function_name}",
+            "AWS_LAMBDA_LOG_GROUP_NAME": spec.logging.group_of(spec.function_name),
             "AWS_LAMBDA_LOG_STREAM_NAME": log_stream_name,
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
             "_HANDLER": spec.handler,
@@ -124,6 +124,9 @@ class Launcher:
             "LANG": "en_US.UTF-8",
             "PATH": "/usr/local/bin:/usr/bin:/bin",
         }
+        if spec.logging.json:  # what the runtime's own logging reads (monitoring-cloudwatchlogs-logformat)
+            env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+            env["AWS_LAMBDA_LOG_LEVEL"] = spec.logging.application_level or "INFO"
         start = family.start(spec.runtime, spec.handler, task_root, self)
         env.update(start.env)
         if start.path:

@@ -16,6 +16,7 @@ logged before ``START``: when the Runtime API hands out an invocation it first c
 
 https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html
 https://docs.aws.amazon.com/lambda/latest/dg/python-context.html
+https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-loggroups.html
 """
 
 from __future__ import annotations
@@ -27,14 +28,22 @@ from datetime import UTC, datetime
 from .output import CappedLog
 from .realtime import epoch_seconds
 from .telemetry import FrameReader
-from .types import LogEvent
+from .types import LogEvent, LogSettings
 
 _CHUNK = 65536
 
 
-def stream_name(version: str, started_ms: int, hex_id: str) -> str:
-    """``2025/01/06/[$LATEST]0123456789abcdef0123456789abcdef``: date (UTC) the environment started, version, id."""
+def stream_name(
+    version: str, started_ms: int, hex_id: str, function_name: str = "", settings: LogSettings | None = None
+) -> str:
+    """``2025/01/06/[$LATEST]0123456789abcdef0123456789abcdef``: date (UTC) the environment started, version, id.
+
+    In a custom log group (``LoggingConfig.LogGroup``, which several functions may share) the name
+    carries the function too: ``2025/01/06/my-fn[$LATEST][0123...]`` (monitoring-cloudwatchlogs-loggroups).
+    """
     day = datetime.fromtimestamp(started_ms / 1000, UTC).strftime("%Y/%m/%d")
+    if settings is not None and settings.log_group and settings.log_group != f"/aws/lambda/{function_name}":
+        return f"{day}/{function_name}[{version}][{hex_id}]"
     return f"{day}/[{version}]{hex_id}"
 
 

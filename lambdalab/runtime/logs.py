@@ -26,6 +26,9 @@ ARN: arn:aws:lambda:eu-south-1::runtime:7b62...`` on runtime-management-identify
 The lab's runtime versions are its own: ``v1`` of each runtime, with an ARN made from
 the runtime's name.
 
+With ``LogFormat`` JSON the same events are JSON records, filtered by the function's
+log levels (:mod:`.json_logs`).
+
 https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html
 https://docs.aws.amazon.com/lambda/latest/dg/runtime-management-identify.html
 https://docs.aws.amazon.com/lambda/latest/dg/python-logging.html
@@ -37,8 +40,10 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections.abc import Callable
 
-from .types import LogEvent
+from . import json_logs
+from .types import LogEvent, LogSettings
 
 
 def billed_ms(duration_ms: float, init_duration_ms: float | None = None) -> int:
@@ -58,6 +63,27 @@ def runtime_version(runtime: str, region: str) -> tuple[str, str]:
 def init_start_line(runtime: str, region: str) -> str:
     version, arn = runtime_version(runtime, region)
     return f"INIT_START Runtime Version: {version}\tRuntime Version ARN: {arn}"
+
+
+def init_start_event(
+    ms: int, runtime: str, region: str, settings: LogSettings, *, function_name: str, version: str
+) -> str | None:
+    """The event that opens an environment's stream, in the function's log format (None: filtered out)."""
+    if not settings.json:
+        return init_start_line(runtime, region)
+    if not json_logs.system_allows("platform.initStart", settings.system_level):
+        return None
+    name, arn = runtime_version(runtime, region)
+    return json_logs.init_start(
+        ms, runtime_version=name, runtime_version_arn=arn, function_name=function_name, version=version
+    )
+
+
+def is_init_start(message: str) -> bool:
+    """Whether an event is the one that opens a stream (``INIT_START`` or ``platform.initStart``)."""
+    return message.startswith("INIT_START Runtime Version: ") or (
+        json_logs.is_platform_record(message) and '"type":"platform.initStart"' in message[:80]
+    )
 
 
 def init_report_line(init_duration_ms: float, *, status: str, error_type: str | None) -> str:
@@ -118,6 +144,7 @@ def invocation_events(
     ended_ms: int,
     duration_ms: float,
     init_duration_ms: float | None,
+    settings: LogSettings | None = None,
 ) -> tuple[list[LogEvent], float | None]:
     """The invocation's whole log as events, and the Init Duration its REPORT shows.
 
@@ -125,34 +152,92 @@ def invocation_events(
     ``init_error``); ``delivered`` whether the runtime got the event at all (if not,
     the init failed: an ``INIT_REPORT`` says so and the REPORT has no Init Duration).
     Timestamps never go backwards, so CloudWatch Logs keeps this order.
+    ``settings``: the function's LoggingConfig (JSON records and level filtering).
     """
-    out = list(before_start)
+    json_format = settings is not None and settings.json
+    system = settings.system_level if settings is not None else None
+
+    def platform(ms: int, record_type: str, text: str | None, record: Callable[[], str]) -> list[LogEvent]:
+        """One system log event in the function's format (none when SystemLogLevel filters it out)."""
+        if not json_format:
+            return [LogEvent(ms, text)] if text is not None else []
+        return [LogEvent(ms, record())] if json_logs.system_allows(record_type, system) else []
+
+    def application(items: list[LogEvent]) -> list[LogEvent]:
+        if not json_format or settings is None:
+            return list(items)
+        level = settings.application_level
+        return [
+            e
+            for e in items
+            if json_logs.is_platform_record(e.message)
+            or _platform_text(e.message, request_id)
+            or json_logs.application_allows(e.message, level)
+        ]
+
+    out = application(before_start)
     reported_init = init_duration_ms
-    if not delivered and kind in ("init_error", "timeout", "exit", "oom"):
-        init_status = "timeout" if kind == "timeout" else "error"
-        init_error = None if kind == "timeout" else error_type
-        init_report = init_report_line(init_duration_ms or duration_ms, status=init_status, error_type=init_error)
-        out.append(LogEvent(started_ms, init_report))
-        reported_init = None
-    out.append(LogEvent(started_ms, start_line(request_id, version)))
-    out.extend(events)
     status: str | None = None
     if kind == "timeout":
         status = "timeout"
     elif kind in ("exit", "oom", "init_error"):
         status = "error"
-    out.append(LogEvent(ended_ms, end_line(request_id)))
-    report = report_line(
+    if not delivered and kind in ("init_error", "timeout", "exit", "oom"):
+        init_status = "timeout" if kind == "timeout" else "error"
+        init_error = None if kind == "timeout" else error_type
+        init_ms = init_duration_ms or duration_ms
+        out += platform(
+            started_ms,
+            "platform.initReport",
+            init_report_line(init_ms, status=init_status, error_type=init_error),
+            lambda: json_logs.init_report(started_ms, duration_ms=init_ms, status=init_status, error_type=init_error),
+        )
+        reported_init = None
+    out += platform(
+        started_ms,
+        "platform.start",
+        start_line(request_id, version),
+        lambda: json_logs.start(started_ms, request_id, version),
+    )
+    out += application(events)
+    out += platform(
+        ended_ms,
+        "platform.runtimeDone",
+        end_line(request_id),
+        lambda: json_logs.runtime_done(ended_ms, request_id, status=status or "success", duration_ms=duration_ms),
+    )
+    report_error = error_type if status == "error" else None
+    text_report = report_line(
         request_id,
         duration_ms=duration_ms,
         memory_size=memory_size,
         max_memory_used=max_memory_used,
         init_duration_ms=reported_init,
         status=status,
-        error_type=error_type if status == "error" else None,
+        error_type=report_error,
     )
-    out.append(LogEvent(ended_ms, report))
+    out += platform(
+        ended_ms,
+        "platform.report",
+        text_report,
+        lambda: json_logs.report(
+            ended_ms,
+            request_id,
+            status=status or "success",
+            error_type=report_error,
+            duration_ms=duration_ms,
+            billed_ms=billed_ms(duration_ms, reported_init),
+            memory_size=memory_size,
+            max_memory_used=max_memory_used,
+            init_duration_ms=reported_init,
+        ),
+    )
     return _in_order(out), reported_init
+
+
+def _platform_text(message: str, request_id: str) -> bool:
+    """A line of the platform's (timeout, runtime exit) or the lab's, never filtered by ApplicationLogLevel."""
+    return message.startswith(("RequestId: ", "lambdalab: ")) or f"{request_id} Task timed out after " in message[:120]
 
 
 def _in_order(events: list[LogEvent]) -> list[LogEvent]:

@@ -17,7 +17,7 @@ import json
 import signal
 from dataclasses import dataclass
 
-from lambdalab.runtime.logs import billed_ms, invocation_events, timeout_line
+from lambdalab.runtime.logs import billed_ms, invocation_events, is_init_start, timeout_line
 from lambdalab.runtime.output import as_text
 from lambdalab.runtime.realtime import iso_now
 from lambdalab.runtime.types import FunctionSpec, InvokeResult, LogEvent
@@ -71,6 +71,7 @@ def result_of(spec: FunctionSpec, request_id: str, outcome: Outcome, log_stream_
         ended_ms=outcome.ended_ms,
         duration_ms=outcome.duration_ms,
         init_duration_ms=outcome.init_duration_ms,
+        settings=spec.logging,
     )
     return InvokeResult(
         request_id=request_id,
@@ -90,7 +91,7 @@ def result_of(spec: FunctionSpec, request_id: str, outcome: Outcome, log_stream_
 
 def _without_init_start(events: list[LogEvent]) -> list[LogEvent]:
     """The log ``LogType=Tail`` reads: INIT_START goes to CloudWatch Logs only (runtime-management-identify)."""
-    return events[1:] if events and events[0].message.startswith("INIT_START Runtime Version: ") else events
+    return events[1:] if events and is_init_start(events[0].message) else events
 
 
 def error_doc(error_type: str, message: str) -> bytes:

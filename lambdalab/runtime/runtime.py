@@ -31,7 +31,7 @@ from lambdalab.runtime.api import Invocation
 from lambdalab.runtime.environment import Environment
 from lambdalab.runtime.launchers import Launcher
 from lambdalab.runtime.log_stream import LogStream, now_ms, stream_name
-from lambdalab.runtime.logs import init_start_line
+from lambdalab.runtime.logs import init_start_event
 from lambdalab.runtime.outcome import Outcome, error_doc, result_of
 from lambdalab.runtime.pool import EnvironmentKey, Pool
 from lambdalab.runtime.realtime import epoch_seconds
@@ -106,14 +106,23 @@ class SubprocessRuntime:
         try:
             if not env.started:  # a new environment, with a log stream of its own
                 started = now_ms()
-                log = LogStream(stream_name(spec.version, started, self._ids().replace("-", "")[:32]), started)
+                hex_id = self._ids().replace("-", "")[:32]
+                log = LogStream(stream_name(spec.version, started, hex_id, spec.function_name, spec.logging), started)
                 try:
                     launch = self._launcher.build(spec, api_address=env.api.address, log_stream_name=log.name)
                     with self._notices_lock:
                         why = self._notices.pop(env.key[:2], None)
                     if why:
                         launch = replace(launch, notice="\n".join(filter(None, [why, launch.notice])))
-                    env.start(launch, self._supervisors, log, init_start_line(spec.runtime, self.region))
+                    opening = init_start_event(
+                        started,
+                        spec.runtime,
+                        self.region,
+                        spec.logging,
+                        function_name=spec.function_name,
+                        version=spec.version,
+                    )
+                    env.start(launch, self._supervisors, log, opening)
                 except (OSError, ValueError) as exc:  # a bootstrap that cannot run; an environment no process takes
                     env.kill()
                     return self._entrypoint_error(spec, request_id, exc, log)

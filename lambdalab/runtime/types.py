@@ -22,6 +22,27 @@ from typing import Protocol
 
 
 @dataclass(frozen=True)
+class LogSettings:
+    """A function's ``LoggingConfig``: log format, log levels (JSON only) and log group.
+
+    https://docs.aws.amazon.com/lambda/latest/api/API_LoggingConfig.html
+    """
+
+    log_format: str = "Text"  # "Text" or "JSON"
+    application_level: str | None = None  # TRACE, DEBUG, INFO, WARN, ERROR, FATAL (JSON only)
+    system_level: str | None = None  # DEBUG, INFO, WARN (JSON only)
+    log_group: str | None = None  # None: /aws/lambda/<function name>
+
+    @property
+    def json(self) -> bool:
+        return self.log_format == "JSON"
+
+    def group_of(self, function_name: str) -> str:
+        """The log group the function writes to."""
+        return self.log_group or f"/aws/lambda/{function_name}"
+
+
+@dataclass(frozen=True)
 class FunctionSpec:
     """One version of a function, as the runtime needs it."""
 
@@ -42,6 +63,8 @@ class FunctionSpec:
     reserved_concurrency: int | None = None
     #: the function's layers in order, each (CodeSha256, .zip archive): extracted into /opt, later ones on top
     layers: tuple[tuple[str, bytes], ...] = ()
+    #: LoggingConfig: format, levels, log group
+    logging: LogSettings = field(default_factory=LogSettings)
 
 
 @dataclass(frozen=True)

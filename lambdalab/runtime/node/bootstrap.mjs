@@ -56,11 +56,21 @@ function writeLog(message, when = Date.now()) {
   fs.writeSync(TELEMETRY_FD, Buffer.concat([head, body]));
 }
 
+// With LoggingConfig LogFormat JSON (AWS_LAMBDA_LOG_FORMAT), each call is one JSON object
+// {timestamp, level, requestId, message}, and calls below AWS_LAMBDA_LOG_LEVEL write nothing.
 const LEVELS = { log: 'INFO', info: 'INFO', warn: 'WARN', error: 'ERROR', debug: 'DEBUG', trace: 'TRACE' };
+const ORDER = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
+const JSON_FORMAT = process.env.AWS_LAMBDA_LOG_FORMAT === 'JSON';
+const MIN_LEVEL = Math.max(0, ORDER.indexOf((process.env.AWS_LAMBDA_LOG_LEVEL || 'TRACE').toUpperCase()));
 for (const [name, level] of Object.entries(LEVELS)) {
   console[name] = (...args) => {
     const now = new Date(); // one instant for the line's own timestamp and the event's
-    writeLog(`${now.toISOString()}\t${currentRequestId}\t${level}\t${util.format(...args)}\n`, now.getTime());
+    if (!JSON_FORMAT) {
+      writeLog(`${now.toISOString()}\t${currentRequestId}\t${level}\t${util.format(...args)}\n`, now.getTime());
+    } else if (ORDER.indexOf(level) >= MIN_LEVEL) {
+      const doc = { timestamp: now.toISOString(), level, requestId: currentRequestId, message: util.format(...args) };
+      writeLog(JSON.stringify(doc) + '\n', now.getTime());
+    }
   };
 }
 

@@ -132,6 +132,7 @@ class Lab:
         self.event_invoke_configs, self.mappings = parts.event_invoke_configs, parts.mappings
         self.durations = parts.durations
         self.layers = parts.layers  # the layer API and the layer versions of every account
+        self.function_urls, self.url_listener = parts.function_urls, parts.url_listener
         self._sqs = parts.sqs
         self._push_sources = parts.push_sources
 

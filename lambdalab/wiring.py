@@ -26,6 +26,7 @@ from .aws.clients import LabClients
 from .aws.event_invoke_config import EventInvokeConfigs
 from .aws.event_source_mappings import EventSourceMappingService
 from .aws.function_table import FunctionTable
+from .aws.function_urls import FunctionUrls
 from .aws.gateway import Gateway
 from .aws.lambda_functions import FunctionService
 from .aws.lambda_invoke import InvokeService
@@ -36,6 +37,7 @@ from .aws.moto_lambda import MotoLambda
 from .aws.moto_sqs import MotoSqs
 from .aws.server import Endpoint, moto_app
 from .aws.targets import TargetResolver
+from .aws.url_listener import UrlListener
 from .clock import Clock
 from .engines import unavailable_sources
 from .engines.async_invoke import AsyncInvokeEngine
@@ -80,6 +82,8 @@ class Parts:
     push_sources: PushSourcesEngine
     durations: VirtualDurations
     layers: LayerService
+    function_urls: FunctionUrls
+    url_listener: UrlListener
 
 
 def build(
@@ -137,6 +141,11 @@ def build(
     for service in (functions, invocations, policies, configs, mappings, layers):
         service.register(gateway)
     functions.layers = layers  # a function's Layers are the lab's, never moto's
+    urls = FunctionUrls(place, ids, clock, store, lambda: url_listener.url())
+    url_listener = UrlListener(place, ids, clock, trace, urls, invocations, policies, gateway.keyring)
+    on_close(url_listener.close)
+    urls.register(gateway)
+    functions.urls = urls
     resolver.layers = lambda arn, version: tuple(
         (v.code_sha256, v.zip_bytes) for v in layer_store.attached(arn, version)
     )
@@ -205,6 +214,8 @@ def build(
         push_sources=push_sources,
         durations=durations,
         layers=layers,
+        function_urls=urls,
+        url_listener=url_listener,
     )
 
 

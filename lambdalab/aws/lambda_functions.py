@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from ..ports import Ids, Place
     from ..runtime.types import Runtime
     from ..trace import Trace
+    from .function_urls import FunctionUrls
     from .lambda_layers import LayerService
     from .lambda_policy import PolicyService
     from .layers import LayerVersion
@@ -90,6 +91,8 @@ class FunctionService:
         self.table = table
         #: the functions' ``Layers`` (moto never sees them; connected by :mod:`lambdalab.wiring`)
         self.layers: LayerService | None = None
+        #: the function URLs, which a deleted function loses (connected by :mod:`lambdalab.wiring`)
+        self.urls: FunctionUrls | None = None
 
     def register(self, gw: Gateway) -> None:
         gw.guard("lambda", FunctionNameGuard(self.place.region, self.place.account_id))
@@ -274,6 +277,8 @@ class FunctionService:
             if not qualifier:
                 self.policies.forget(fn.function_name)
             self.table.forget(fn.function_name, qualifier)
+            if self.urls is not None:
+                self.urls.forget(fn.function_name, qualifier, every=not qualifier)
             if self.layers is not None:
                 self.layers.store.forget(self.place.arn("lambda", f"function:{fn.function_name}"), qualifier)
             self.runner.retire(fn.function_name, qualifier)

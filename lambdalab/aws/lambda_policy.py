@@ -83,6 +83,8 @@ def statement(body: dict[str, Any], resource: str) -> dict[str, Any]:
         equals["lambda:FunctionUrlAuthType"] = body["FunctionUrlAuthType"]
     if equals:
         condition["StringEquals"] = equals
+    if body.get("InvokedViaFunctionUrl"):  # the InvokeFunction a function URL needs since October 2025
+        condition["Bool"] = {"lambda:InvokedViaFunctionUrl": "true"}
     if body.get("SourceArn"):
         condition["ArnLike"] = {"AWS:SourceArn": body["SourceArn"]}
     if condition:
@@ -103,6 +105,8 @@ def _condition_holds(condition: dict[str, Any], caller: Caller) -> bool:
     for operator, tests in condition.items():
         for key, expected in tests.items():
             key = key.lower()
+            if key == "lambda:invokedviafunctionurl":
+                return False  # a statement for calls through a function URL: this call is not one
             if not key.startswith("aws:"):
                 continue  # lambda:FunctionUrlAuthType / EventSourceToken: not about InvokeFunction callers
             have = values.get(key)

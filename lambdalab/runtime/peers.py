@@ -25,8 +25,8 @@ def _hex_address(host: str, port: int) -> str:
     return f"{int.from_bytes(packed, 'little'):08X}:{port:04X}"
 
 
-def socket_inode(client: tuple[str, int], server: tuple[str, int]) -> int | None:
-    """The inode of the client's end of the TCP connection ``client`` -> ``server``."""
+def _tcp_line(client: tuple[str, int], server: tuple[str, int]) -> list[str] | None:
+    """The fields of the /proc/net/tcp line of the client's end of the connection ``client`` -> ``server``."""
     local, remote = _hex_address(*client), _hex_address(*server)
     try:
         with open("/proc/net/tcp") as table:
@@ -34,10 +34,19 @@ def socket_inode(client: tuple[str, int], server: tuple[str, int]) -> int | None
             for line in table:
                 fields = line.split()
                 if len(fields) > 9 and fields[1] == local and fields[2] == remote:
-                    return int(fields[9]) or None
-    except (OSError, ValueError):
+                    return fields
+    except OSError:
         return None
     return None
+
+
+def socket_inode(client: tuple[str, int], server: tuple[str, int]) -> int | None:
+    """The inode of the client's end of the TCP connection ``client`` -> ``server``."""
+    fields = _tcp_line(client, server)
+    try:
+        return int(fields[9]) or None if fields else None
+    except ValueError:
+        return None
 
 
 def holder_among(inode: int, pids: Iterable[int]) -> int | None:
@@ -62,4 +71,13 @@ def peer_inode(conn: socket.socket) -> int | None:
     try:
         return socket_inode(conn.getpeername()[:2], conn.getsockname()[:2])
     except OSError:
+        return None
+
+
+def socket_uid(client: tuple[str, int], server: tuple[str, int]) -> int | None:
+    """The user id that owns the client's end of the loopback connection ``client`` -> ``server``."""
+    fields = _tcp_line(client, server)
+    try:
+        return int(fields[7]) if fields else None
+    except ValueError:
         return None

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .aws.lambda_functions import FunctionService
     from .aws.lambda_invoke import InvokeService
     from .aws.lambda_policy import PolicyService
+    from .engines.durable_engine import DurableEngine
     from .engines.durations import VirtualDurations
     from .runtime.types import Runtime
     from .wiring import OnDemandRuntime
@@ -75,6 +76,8 @@ class Lab:
     policies: PolicyService
     event_invoke_configs: EventInvokeConfigs
     mappings: EventSourceMappingService
+    durable: DurableEngine
+    """the durable executions (``lab.durable.runs``: each one's state, by ARN)"""
 
     def __init__(
         self,
@@ -133,6 +136,7 @@ class Lab:
         self.durations = parts.durations
         self.layers = parts.layers  # the layer API and the layer versions of every account
         self.function_urls, self.url_listener = parts.function_urls, parts.url_listener
+        self.durable = parts.durable
         self._sqs = parts.sqs
         self._push_sources = parts.push_sources
 

@@ -244,6 +244,38 @@ class Trace:
     def add(
         self, kind: Literal["schedule-refused"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.ScheduleRefused]
     ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["durable-started"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.DurableStarted]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["durable-invocation"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.DurableInvocation]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["durable-operation"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.DurableOperation]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["durable-replay"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.DurableReplay]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["durable-suspended"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.DurableSuspended]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["durable-resumed"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.DurableResumed]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["durable-callback"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.DurableCallback]
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["durable-closed"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.DurableClosed]
+    ) -> Record: ...
     def add(self, kind: str, function: str | None = None, ids: Ids = (), /, **detail: Any) -> Record:
         """Record that something of ``kind`` happened now (its detail fields: :mod:`lambdalab.trace_kinds`)."""
         record = Record(self._now(), kind, function, tuple(ids), detail)

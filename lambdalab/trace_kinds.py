@@ -259,6 +259,60 @@ Schedule = TypedDict("Schedule", {"rule": str, "expression": str | None})
 SCHEDULE_REFUSED: Final = "schedule-refused"
 ScheduleRefused = TypedDict("ScheduleRefused", {"rule": str, "expression": str})
 
+# -- durable functions (ids: the execution's ARN, or an invocation's request id) -----------------------
+
+#: a durable execution started (``ids``: its ARN; ``how``: RequestResponse, Event)
+DURABLE_STARTED: Final = "durable-started"
+DurableStarted = TypedDict("DurableStarted", {"execution": str, "name": str, "how": str})
+
+#: one invocation of a durable execution ended (``ids``: its request id; ``outcome``: SUCCEEDED, FAILED,
+#: PENDING, or ERROR when it crashed, timed out or did not answer as the SDK does; ``replayed``: operations it replayed)
+DURABLE_INVOCATION: Final = "durable-invocation"
+DurableInvocation = TypedDict(
+    "DurableInvocation", {"execution": str, "invocation": int, "outcome": str, "error": str | None, "replayed": int}
+)
+
+#: the SDK checkpointed an operation update (``type``: STEP, WAIT, CALLBACK, CONTEXT, EXECUTION, ...;
+#: ``action``: START, SUCCEED, FAIL, RETRY, CANCEL)
+DURABLE_OPERATION: Final = "durable-operation"
+DurableOperation = TypedDict(
+    "DurableOperation",
+    {
+        "execution": str,
+        "invocation": int,
+        "operation": str,
+        "type": str,
+        "action": str,
+        "name": str | None,
+        "parent": str | None,
+    },
+)
+
+#: an invocation was handed operations already finished: the SDK returns their results without running them
+DURABLE_REPLAY: Final = "durable-replay"
+DurableReplay = TypedDict(
+    "DurableReplay", {"execution": str, "invocation": int, "operations": list[str], "names": list[str]}
+)
+
+#: an invocation ended PENDING: the execution waits (``waiting_for``: wait, retry, callback; ``until``: when the
+#: clock resumes it, None when only a callback can)
+DURABLE_SUSPENDED: Final = "durable-suspended"
+DurableSuspended = TypedDict(
+    "DurableSuspended", {"execution": str, "invocation": int, "waiting_for": list[str], "until": float | None}
+)
+
+#: the execution is invoked again (``reason``: timer, callback, changed, invocation-retry)
+DURABLE_RESUMED: Final = "durable-resumed"
+DurableResumed = TypedDict("DurableResumed", {"execution": str, "reason": str})
+
+#: a callback was completed, heartbeated or timed out (``sender``: client, function or clock)
+DURABLE_CALLBACK: Final = "durable-callback"
+DurableCallback = TypedDict("DurableCallback", {"execution": str, "operation": str, "outcome": str, "sender": str})
+
+#: a durable execution closed (``status``: SUCCEEDED, FAILED, TIMED_OUT, STOPPED)
+DURABLE_CLOSED: Final = "durable-closed"
+DurableClosed = TypedDict("DurableClosed", {"execution": str, "status": str, "error": str | None, "invocations": int})
+
 #: every kind and the view of its detail
 DETAILS: Final[dict[str, type]] = {
     FUNCTION_CREATED: FunctionCreated,
@@ -308,4 +362,12 @@ DETAILS: Final[dict[str, type]] = {
     S3_NOTIFICATION_REFUSED: S3NotificationRefused,
     SCHEDULE: Schedule,
     SCHEDULE_REFUSED: ScheduleRefused,
+    DURABLE_STARTED: DurableStarted,
+    DURABLE_INVOCATION: DurableInvocation,
+    DURABLE_OPERATION: DurableOperation,
+    DURABLE_REPLAY: DurableReplay,
+    DURABLE_SUSPENDED: DurableSuspended,
+    DURABLE_RESUMED: DurableResumed,
+    DURABLE_CALLBACK: DurableCallback,
+    DURABLE_CLOSED: DurableClosed,
 }

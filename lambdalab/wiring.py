@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from .aws import moto_clock, moto_hooks
 from .aws.auth import Keyring
 from .aws.clients import LabClients
+from .aws.durable_api import DurableApi
 from .aws.event_invoke_config import EventInvokeConfigs
 from .aws.event_source_mappings import EventSourceMappingService
 from .aws.function_table import FunctionTable
@@ -42,6 +43,7 @@ from .clock import Clock
 from .engines import unavailable_sources
 from .engines.async_invoke import AsyncInvokeEngine
 from .engines.destinations import Deliverer
+from .engines.durable_engine import DurableEngine
 from .engines.durations import InFlight, VirtualDurations
 from .engines.dynamodb_streams_engine import DynamoDBStreamsEngine
 from .engines.kinesis_engine import KinesisEngine
@@ -84,6 +86,7 @@ class Parts:
     layers: LayerService
     function_urls: FunctionUrls
     url_listener: UrlListener
+    durable: DurableEngine
 
 
 def build(
@@ -160,10 +163,14 @@ def build(
     kinesis = KinesisEngine(place, ids, clock, trace, invocations, deliverer)
     dynamodb_streams = DynamoDBStreamsEngine(place, ids, clock, trace, invocations, deliverer)
     push_sources = PushSourcesEngine(PushHandOff(place, ids, clock, trace, invocations, policies, async_invoke))
+    durable = DurableEngine(ids, clock, trace, invocations)  # durable executions, played on the clock
+    durable_api = DurableApi(ids, clock, durable, functions.durable_configs, resolver, function_credentials.access_key)
+    durable_api.register(gateway)
 
     # -- the connections ------------------------------------------------------------------------
     invocations.event_queue = async_invoke  # InvocationType=Event
     deliverer.queue = async_invoke  # a function as a destination is invoked asynchronously
+    invocations.durable = durable_api  # Invoke of a durable function starts a durable execution
     mappings.add_engine(sqs)
     mappings.add_engine(kinesis)
     mappings.add_engine(dynamodb_streams)
@@ -216,6 +223,7 @@ def build(
         layers=layers,
         function_urls=urls,
         url_listener=url_listener,
+        durable=durable,
     )
 
 

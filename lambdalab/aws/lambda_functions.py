@@ -26,7 +26,7 @@ from ..errors import AwsError, invalid_parameter
 from ..packaging import handler_problem
 from ..runtime.types import LogSettings
 from ..trace_kinds import FUNCTION_CREATED, FUNCTION_DELETED, FUNCTION_UPDATED, WARNING
-from . import code_location, function_config, moto_iam, moto_s3
+from . import code_location, durable_config, function_config, moto_iam, moto_s3
 from .function_names import FunctionNameGuard
 from .function_table import FunctionTable
 from .gateway import Gateway, Request, Response
@@ -93,6 +93,8 @@ class FunctionService:
         self.layers: LayerService | None = None
         #: the function URLs, which a deleted function loses (connected by :mod:`lambdalab.wiring`)
         self.urls: FunctionUrls | None = None
+        #: which functions are durable (moto does not know DurableConfig)
+        self.durable_configs = durable_config.DurableConfigs()
 
     def register(self, gw: Gateway) -> None:
         gw.guard("lambda", FunctionNameGuard(self.place.region, self.place.account_id))
@@ -115,6 +117,9 @@ class FunctionService:
         dlq = self.table.dead_letter(name, version)
         if dlq:
             config["DeadLetterConfig"] = {"TargetArn": dlq}
+        durable = self.durable_configs.get(name)
+        if durable is not None:
+            config["DurableConfig"] = durable.document()
         for key in [k for k, v in config.items() if v is None]:
             del config[key]
         if not config.get("Layers"):
@@ -159,6 +164,7 @@ class FunctionService:
                 "Runtime and Handler are mandatory parameters for functions created with deployment packages."
             )
         names = self._package_names(code, "CreateFunction")
+        durable = self._durable_settings(body, None, body.get("Runtime"))
         moto_iam.check_role_assumable(self.place.account_id, body["Role"])
         self._warn_handler(body.get("Runtime"), body.get("Handler"), names)
         req, layers = self._take_layers(req, code, None)
@@ -176,6 +182,9 @@ class FunctionService:
             settings = log_settings(body["LoggingConfig"], fn.function_name)
             self.table.set_logging(fn.function_name, fn.version, settings)
             config["LoggingConfig"] = logging_document(settings, fn.function_name)
+        if durable is not None:
+            self.durable_configs.set(fn.function_name, durable)
+            config["DurableConfig"] = durable.document()
         config.update(State="Pending", StateReason="The function is being created.", StateReasonCode="Creating")
         config.pop("LastUpdateStatus", None)
         self.trace.add(FUNCTION_CREATED, fn.function_name, runtime=body.get("Runtime"))
@@ -188,6 +197,11 @@ class FunctionService:
         self._check_revision(fn, body.get("RevisionId"))
         if "Role" in body:
             moto_iam.check_role_assumable(self.place.account_id, body["Role"])
+        durable = self._durable_settings(
+            body, self.durable_configs.get(fn.function_name), body.get("Runtime", fn.runtime)
+        )
+        if durable is not None:
+            self.durable_configs.set(fn.function_name, durable)
         if "Handler" in body or "Runtime" in body:
             self._warn_handler(
                 body.get("Runtime", fn.runtime), body.get("Handler", fn.handler), self._names_of(fn.code_zip)
@@ -225,6 +239,18 @@ class FunctionService:
         if body.get("Publish") and resp.status < 300:
             self.store.publish(fn.function_name)
         return self._in_progress(resp)
+
+    @staticmethod
+    def _durable_settings(
+        body: dict[str, Any], current: durable_config.DurableSettings | None, runtime: str | None
+    ) -> durable_config.DurableSettings | None:
+        """The durable settings a Create/UpdateFunctionConfiguration asks for (None: it asks for none)."""
+        if "DurableConfig" not in body:
+            return None
+        problem = durable_config.runtime_problem(runtime)
+        if problem:
+            raise invalid_parameter(problem)
+        return durable_config.parse(body["DurableConfig"], current)
 
     def get_function(self, req: Request, gw: Gateway) -> Response:
         resp = gw.forward(req)
@@ -276,6 +302,7 @@ class FunctionService:
         if resp.status < 300:
             if not qualifier:
                 self.policies.forget(fn.function_name)
+                self.durable_configs.forget(fn.function_name)
             self.table.forget(fn.function_name, qualifier)
             if self.urls is not None:
                 self.urls.forget(fn.function_name, qualifier, every=not qualifier)

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from ..ports import EventQueue, Ids, Place, Target
     from ..runtime.types import InvokeResult, Runtime
     from ..trace import Trace
+    from .durable_api import DurableApi
     from .lambda_policy import PolicyService
     from .targets import TargetResolver
 
@@ -59,6 +60,8 @@ class InvokeService:
         self.resolver, self.runner, self.policies = resolver, runner, policies
         #: Lambda's asynchronous queue for InvocationType=Event (connected by :mod:`lambdalab.wiring`)
         self.event_queue: EventQueue | None = None
+        #: durable functions: an Invoke starts a durable execution (connected by :mod:`lambdalab.wiring`)
+        self.durable: DurableApi | None = None
 
     def register(self, gw: Gateway) -> None:
         gw.route("lambda", "Invoke", self.invoke)
@@ -87,6 +90,9 @@ class InvokeService:
         check_json(payload)
         if kind == "DryRun":
             return Response(204, b"")
+        durable = self.durable.invoke(target, payload, kind, req) if self.durable is not None else None
+        if durable is not None:
+            return durable
         if kind == "Event":
             if self.event_queue is None:
                 raise AwsError("ServiceException", "Asynchronous invocation is not available in this lab.", 500)

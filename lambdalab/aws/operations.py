@@ -121,7 +121,8 @@ def _operation_of(model: str, req: HttpRequest, path: str) -> Operation | None:
     if protocol == "query" and _is_form(req):
         return Operation(None, "", {})  # a query request without its Action
     if protocol == "rest-json":
-        found = route_map(model).match(req.method, path)
+        # an ARN in a label (a durable execution's) has slashes: only the raw path keeps them encoded
+        found = route_map(model).match(req.method, path) or route_map(model).match(req.method, req.raw_path)
         if found:
             return Operation(found[0], f"{req.method} {path}", found[1])
         if model in _REST_JUDGED:

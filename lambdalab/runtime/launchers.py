@@ -41,6 +41,7 @@ _PYTHON_RUNTIME_PACKAGES = (
     "dateutil",
     "urllib3",
     "six",
+    "aws_durable_execution_sdk_python",  # the durable execution SDK, as AWS's Python runtimes include it
 )
 
 

@@ -1,0 +1,81 @@
+"""``DurableConfig``: what makes a function durable, checked as Lambda checks it, and kept per function.
+
+A function is durable when it is created with a ``DurableConfig``: ``ExecutionTimeout`` (seconds, 1 to
+31,622,400: 366 days; required) bounds a whole execution, however many invocations it takes;
+``RetentionPeriodInDays`` (1 to 90, default 14) is how long a closed execution's state and history stay
+readable. moto does not know the setting, so the lab keeps it here and adds it to the function's
+configuration documents.
+
+https://docs.aws.amazon.com/lambda/latest/api/API_DurableConfig.html
+https://docs.aws.amazon.com/lambda/latest/dg/durable-configuration.html
+https://docs.aws.amazon.com/lambda/latest/dg/durable-supported-runtimes.html
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import check_range, invalid_parameter
+
+MAX_EXECUTION_TIMEOUT = 31_622_400  # 366 days
+DEFAULT_RETENTION_DAYS = 14
+MAX_RETENTION_DAYS = 90
+#: the managed runtimes AWS offers durable functions on (others: a container image)
+DURABLE_RUNTIMES = ("python3.13", "python3.14", "nodejs22.x", "nodejs24.x", "java17", "java21", "java25")
+
+
+@dataclass(frozen=True)
+class DurableSettings:
+    """A durable function's settings, defaults filled in."""
+
+    execution_timeout: int
+    retention_days: int = DEFAULT_RETENTION_DAYS
+
+    def document(self) -> dict[str, int]:
+        """The ``DurableConfig`` member of a function's configuration."""
+        return {"ExecutionTimeout": self.execution_timeout, "RetentionPeriodInDays": self.retention_days}
+
+
+def parse(config: Any, current: DurableSettings | None = None) -> DurableSettings:
+    """The settings a ``DurableConfig`` request member asks for (over ``current`` on an update), or AWS's error."""
+    if not isinstance(config, dict):
+        raise invalid_parameter("DurableConfig must be an object.")
+    timeout = config.get("ExecutionTimeout", current.execution_timeout if current else None)
+    if timeout is None:
+        raise invalid_parameter("You cannot create a function with a durable configuration without an executionTimeout")
+    retention = config.get("RetentionPeriodInDays", current.retention_days if current else DEFAULT_RETENTION_DAYS)
+    check_range(int(timeout), "durableConfig.executionTimeout", 1, MAX_EXECUTION_TIMEOUT)
+    check_range(int(retention), "durableConfig.retentionPeriodInDays", 1, MAX_RETENTION_DAYS)
+    return DurableSettings(int(timeout), int(retention))
+
+
+def runtime_problem(runtime: str | None) -> str | None:
+    """Why a runtime cannot host a durable function on AWS (None when it can)."""
+    if runtime is None or runtime in DURABLE_RUNTIMES:
+        return None
+    return (
+        f"The runtime parameter of {runtime} is not supported for durable functions. "
+        f"Use one of: {', '.join(DURABLE_RUNTIMES)}."
+    )
+
+
+class DurableConfigs:
+    """Which functions are durable, with their settings (versions share their function's)."""
+
+    def __init__(self) -> None:
+        self._settings: dict[str, DurableSettings] = {}
+        self._lock = threading.Lock()
+
+    def get(self, function_name: str) -> DurableSettings | None:
+        with self._lock:
+            return self._settings.get(function_name)
+
+    def set(self, function_name: str, settings: DurableSettings) -> None:
+        with self._lock:
+            self._settings[function_name] = settings
+
+    def forget(self, function_name: str) -> None:
+        with self._lock:
+            self._settings.pop(function_name, None)

@@ -1,0 +1,143 @@
+"""Durable functions the durable tests deploy (as app.py), and helpers to drive them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import lambdalab
+from lambdalab.trace import Record
+
+DAY = 86_400
+
+#: reserve, wait for the payment callback (2 days at most), wait a week, ship
+ORDER = """
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import CallbackConfig, Duration
+
+@durable_execution
+def handler(event, context: DurableContext):
+    order = event["order"]
+    reserved = context.step(lambda _: f"reserved {order}", name="reserve")
+    payment = context.create_callback(name="payment", config=CallbackConfig(timeout=Duration.from_days(2)))
+    paid = payment.result()
+    context.wait(Duration.from_days(7), name="cool-off")
+    shipped = context.step(lambda _: f"shipped {order}", name="ship")
+    return {"reserved": reserved, "paid": paid, "shipped": shipped}
+"""
+
+#: a step that fails twice before it succeeds, retried by the SDK's policy (5 s, then 10 s: no jitter)
+FLAKY = """
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration, JitterStrategy, StepConfig
+from aws_durable_execution_sdk_python.retries import RetryStrategyConfig, create_retry_strategy
+
+RETRY = StepConfig(retry_strategy=create_retry_strategy(RetryStrategyConfig(
+    max_attempts=3, initial_delay=Duration.from_seconds(5), backoff_rate=2, jitter_strategy=JitterStrategy.NONE)))
+
+def charge(step_context):
+    if step_context.attempt < 3:
+        raise RuntimeError(f"card service busy (attempt {step_context.attempt})")
+    return "charged"
+
+@durable_execution
+def handler(event, context: DurableContext):
+    return context.step(charge, name="charge", config=RETRY)
+"""
+
+#: the process dies after the first step, in the execution's first invocation only
+CRASH = """
+import os
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+
+RUNS = []
+
+@durable_execution
+def workflow(event, context: DurableContext):
+    reserved = context.step(lambda _: RUNS.append("reserve") or "reserved", name="reserve")
+    if FIRST[0]:
+        os._exit(137)  # the environment is killed mid-run
+    charged = context.step(lambda _: RUNS.append("charge") or "charged", name="charge")
+    return {"reserved": reserved, "charged": charged, "ran_here": RUNS}
+
+FIRST = [False]
+
+def handler(event, context):
+    # only the EXECUTION operation checkpointed yet: this is the execution's first invocation
+    FIRST[0] = len(event["InitialExecutionState"]["Operations"]) == 1
+    return workflow(event, context)
+"""
+
+#: steps, a wait and a child context, no callback: the local testing runner can play it alone
+PLAIN = """
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+
+def pack(child: DurableContext):
+    box = child.step(lambda _: "box", name="box")
+    label = child.step(lambda _: "label", name="label")
+    return [box, label]
+
+@durable_execution
+def handler(event, context: DurableContext):
+    total = context.step(lambda _: sum(event["items"]), name="total")
+    context.wait(Duration.from_days(1), name="settle")
+    packed = context.run_in_child_context(pack, name="pack")
+    return {"total": total, "packed": packed}
+"""
+
+
+def create_durable(
+    lab: lambdalab.Lab, role_arn: str, name: str, source: str, timeout_days: int = 30, **extra: Any
+) -> None:
+    lab.client("lambda").create_function(
+        FunctionName=name,
+        Runtime="python3.13",
+        Role=role_arn,
+        Handler="app.handler",
+        Code={"ZipFile": lambdalab.zip_files({"app.py": source})},
+        Timeout=60,
+        DurableConfig={"ExecutionTimeout": timeout_days * DAY, "RetentionPeriodInDays": 7},
+        **extra,
+    )
+
+
+def start(lab: lambdalab.Lab, name: str, event: dict[str, Any], **extra: Any) -> str:
+    """Invoke ``name`` asynchronously; the execution's ARN."""
+    answer = lab.client("lambda").invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps(event), **extra)
+    return str(answer["DurableExecutionArn"])
+
+
+def timeline(lab: lambdalab.Lab, arn: str, since: float) -> list[tuple[float, str, str]]:
+    """The execution's durable records as (virtual seconds since ``since``, kind, what)."""
+    out = []
+    for record in lab.trace:
+        if record.kind.startswith("durable-") and record.detail.get("execution") == arn:
+            out.append((round(record.t - since, 3), record.kind, _what(record)))
+    return out
+
+
+def _what(record: Record) -> str:
+    d = record.detail
+    if record.kind == "durable-operation":
+        return f"{d['action']} {d['type']} {d['name']}"
+    if record.kind == "durable-invocation":
+        return f"#{d['invocation']} {d['outcome']}" + (f" {d['error']}" if d["error"] else "")
+    if record.kind == "durable-replay":
+        return " ".join(d["names"])
+    if record.kind == "durable-suspended":
+        return ",".join(d["waiting_for"])
+    if record.kind == "durable-resumed":
+        return str(d["reason"])
+    if record.kind == "durable-callback":
+        return f"{d['outcome']} by {d['sender']}"
+    if record.kind == "durable-closed":
+        return str(d["status"])
+    return str(d.get("how", ""))
+
+
+def callback_id(lab: lambdalab.Lab, arn: str, name: str) -> str:
+    """The callback id of the execution's callback operation ``name`` (from its history)."""
+    events = lab.client("lambda").get_durable_execution_history(DurableExecutionArn=arn)["Events"]
+    started = [e for e in events if e["EventType"] == "CallbackStarted" and e.get("Name") == name]
+    return str(started[-1]["CallbackStartedDetails"]["CallbackId"])

@@ -1,0 +1,205 @@
+"""Durable functions on the virtual clock: real functions built with AWS's durable execution SDK.
+
+Each test reads the execution's records as an exact virtual timeline (seconds since it started): when
+each invocation ran, what it checkpointed, what it replayed, why it suspended and what resumed it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from durable_support import CRASH, DAY, FLAKY, ORDER, PLAIN, callback_id, create_durable, start, timeline
+
+import lambdalab
+
+
+@pytest.fixture(scope="module")
+def functions(lab: lambdalab.Lab, role_arn: str) -> Any:
+    for name, source in (("order", ORDER), ("flaky", FLAKY), ("crash", CRASH), ("plain", PLAIN)):
+        create_durable(lab, role_arn, name, source)
+    return lab.client("lambda")
+
+
+def test_a_seven_day_order_workflow_runs_to_succeeded_on_the_clock(lab: lambdalab.Lab, functions: Any) -> None:
+    since = lab.clock.t
+    arn = start(lab, "order", {"order": "o-1"})
+    lab.run_until_idle()  # runs until only the payment callback is awaited
+    assert functions.get_durable_execution(DurableExecutionArn=arn)["Status"] == "RUNNING"
+    lab.advance(3600)
+    functions.send_durable_execution_callback_success(CallbackId=callback_id(lab, arn, "payment"), Result=b"paid")
+    lab.run_until_idle(30 * DAY)
+
+    week = 3600 + 7 * DAY
+    assert timeline(lab, arn, since) == [
+        (0, "durable-started", "Event"),
+        (0, "durable-operation", "START STEP reserve"),
+        (0, "durable-operation", "SUCCEED STEP reserve"),
+        (0, "durable-operation", "START CALLBACK payment"),
+        (0, "durable-invocation", "#1 PENDING"),
+        (0, "durable-suspended", "callback"),
+        (3600, "durable-callback", "SUCCEEDED by client"),
+        (3600, "durable-resumed", "callback"),
+        (3600, "durable-replay", "reserve payment"),
+        (3600, "durable-operation", "START WAIT cool-off"),
+        (3600, "durable-invocation", "#2 PENDING"),
+        (3600, "durable-suspended", "wait"),
+        (week, "durable-resumed", "timer"),
+        (week, "durable-replay", "reserve payment cool-off"),
+        (week, "durable-operation", "START STEP ship"),
+        (week, "durable-operation", "SUCCEED STEP ship"),
+        (week, "durable-invocation", "#3 SUCCEEDED"),
+        (week, "durable-closed", "SUCCEEDED"),
+    ]
+    execution = functions.get_durable_execution(DurableExecutionArn=arn)
+    assert execution["Status"] == "SUCCEEDED"
+    assert json.loads(execution["Result"]) == {"reserved": "reserved o-1", "paid": "paid", "shipped": "shipped o-1"}
+    assert round((execution["EndTimestamp"] - execution["StartTimestamp"]).total_seconds(), 3) == week
+    listed = functions.list_durable_executions_by_function(FunctionName="order", Statuses=["SUCCEEDED"])
+    assert arn in [e["DurableExecutionArn"] for e in listed["DurableExecutions"]]
+
+
+def test_a_callback_that_never_comes_times_out_and_fails_the_execution(lab: lambdalab.Lab, functions: Any) -> None:
+    since = lab.clock.t
+    arn = start(lab, "order", {"order": "o-2"})
+    lab.run_until_idle()
+    lab.advance(3 * DAY)
+
+    assert timeline(lab, arn, since)[-5:] == [
+        (2 * DAY, "durable-callback", "TIMED_OUT by clock"),
+        (2 * DAY, "durable-resumed", "callback"),
+        (2 * DAY, "durable-replay", "reserve payment"),
+        (2 * DAY, "durable-invocation", "#2 FAILED aws_durable_execution_sdk_python.exceptions.CallbackTimeoutError"),
+        (2 * DAY, "durable-closed", "FAILED"),
+    ]
+    execution = functions.get_durable_execution(DurableExecutionArn=arn)
+    assert execution["Status"] == "FAILED"
+    assert execution["Error"]["ErrorMessage"] == "Callback timed out"
+    events = functions.get_durable_execution_history(DurableExecutionArn=arn)["Events"]
+    assert "CallbackTimedOut" in [e["EventType"] for e in events]
+    with pytest.raises(ClientError) as late:  # the callback has timed out: too late to complete it
+        functions.send_durable_execution_callback_success(CallbackId=callback_id(lab, arn, "payment"), Result=b"x")
+    assert late.value.response["Error"]["Code"] == "CallbackTimeoutException"
+
+
+def test_a_failing_step_is_retried_by_the_sdks_policy_each_retry_a_new_invocation(
+    lab: lambdalab.Lab, functions: Any
+) -> None:
+    since = lab.clock.t
+    arn = start(lab, "flaky", {})
+    lab.run_until_idle()
+    assert [x for x in timeline(lab, arn, since) if x[1] in ("durable-invocation", "durable-resumed")] == [
+        (0, "durable-invocation", "#1 PENDING"),
+        (5, "durable-resumed", "timer"),
+        (5, "durable-invocation", "#2 PENDING"),
+        (15, "durable-resumed", "timer"),
+        (15, "durable-invocation", "#3 SUCCEEDED"),
+    ]
+
+
+def test_a_killed_environment_resumes_from_checkpoints_without_rerunning_finished_steps(
+    lab: lambdalab.Lab, functions: Any
+) -> None:
+    since = lab.clock.t
+    arn = start(lab, "crash", {})
+    lab.run_until_idle()
+    assert timeline(lab, arn, since) == [
+        (0, "durable-started", "Event"),
+        (0, "durable-operation", "START STEP reserve"),
+        (0, "durable-operation", "SUCCEED STEP reserve"),
+        (0, "durable-invocation", "#1 ERROR Runtime.ExitError"),
+        (5, "durable-resumed", "invocation-retry"),
+        (5, "durable-replay", "reserve"),
+        (5, "durable-operation", "START STEP charge"),
+        (5, "durable-operation", "SUCCEED STEP charge"),
+        (5, "durable-invocation", "#2 SUCCEEDED"),
+        (5, "durable-closed", "SUCCEEDED"),
+    ]
+    result = json.loads(functions.get_durable_execution(DurableExecutionArn=arn)["Result"])
+    # the new environment ran only the step the dead one had not finished; reserve came from its checkpoint
+    assert result == {"reserved": "reserved", "charged": "charged", "ran_here": ["charge"]}
+
+
+def test_the_history_matches_what_aws_testing_runner_records_for_the_same_handler(
+    lab: lambdalab.Lab, functions: Any
+) -> None:
+    from aws_durable_execution_sdk_python_testing.runner import DurableFunctionTestRunner
+
+    arn = start(lab, "plain", {"items": [1, 2, 3]}, DurableExecutionName="execution-name")  # the runner's name
+    lab.run_until_idle(30 * DAY)
+    ours = functions.get_durable_execution_history(DurableExecutionArn=arn, IncludeExecutionData=True)["Events"]
+
+    namespace: dict[str, Any] = {}
+    exec(PLAIN, namespace)
+    with DurableFunctionTestRunner(handler=namespace["handler"]) as runner:
+        theirs_arn = runner.run_async(input=json.dumps({"items": [1, 2, 3]}), execution_timeout=60)
+        assert runner.wait_for_result(theirs_arn, timeout=60).result == json.dumps(
+            {"total": 6, "packed": ["box", "label"]}
+        )
+        theirs = runner.get_execution_history(theirs_arn, include_execution_data=True).to_dict()["Events"]
+
+    def essence(events: list[dict[str, Any]]) -> list[tuple[str, str | None, str | None]]:
+        out = []
+        for e in events:
+            if e["EventType"] == "InvocationCompleted":
+                continue  # request ids differ by construction
+            details = next((v for k, v in e.items() if k.endswith("Details") and isinstance(v, dict)), {})
+            payload = (details.get("Result") or {}).get("Payload")
+            out.append((e["EventType"], e.get("Name"), payload))
+        return out
+
+    assert essence(ours) == essence(theirs)
+    assert [e["EventType"] for e in ours].count("InvocationCompleted") == 2  # before the day's wait, and after
+
+
+def test_a_synchronous_invoke_waits_for_the_execution_and_answers_its_result(
+    lab: lambdalab.Lab, functions: Any
+) -> None:
+    since = lab.clock.t
+    answer = functions.invoke(FunctionName="flaky", Payload=b"{}")
+    assert answer["StatusCode"] == 200 and "FunctionError" not in answer
+    assert json.loads(answer["Payload"].read()) == "charged"
+    assert lab.clock.t - since == 15  # the invoke moved the clock through the two retry delays
+    answer = functions.invoke(FunctionName="order", Payload=json.dumps({"order": "o-3"}))
+    assert answer["FunctionError"] == "Unhandled"  # the payment never comes within 15 minutes
+    assert json.loads(answer["Payload"].read())["errorType"] == "Sandbox.Timedout"
+    still = functions.get_durable_execution(DurableExecutionArn=answer["DurableExecutionArn"])
+    assert still["Status"] == "RUNNING"
+    functions.stop_durable_execution(DurableExecutionArn=answer["DurableExecutionArn"])
+    stopped = functions.get_durable_execution(DurableExecutionArn=answer["DurableExecutionArn"])
+    assert stopped["Status"] == "STOPPED"
+
+
+def test_an_execution_name_makes_the_start_idempotent(lab: lambdalab.Lab, functions: Any) -> None:
+    first = start(lab, "flaky", {}, DurableExecutionName="charge-o-9")
+    assert start(lab, "flaky", {}, DurableExecutionName="charge-o-9") == first
+    with pytest.raises(ClientError) as other:
+        start(lab, "flaky", {"x": 1}, DurableExecutionName="charge-o-9")
+    assert other.value.response["Error"]["Code"] == "DurableExecutionAlreadyStartedException"
+    lab.run_until_idle()
+
+
+def test_durable_config_is_checked_as_lambda_checks_it(lab: lambdalab.Lab, role_arn: str, functions: Any) -> None:
+    assert functions.get_function(FunctionName="order")["Configuration"]["DurableConfig"] == {
+        "ExecutionTimeout": 30 * DAY,
+        "RetentionPeriodInDays": 7,
+    }
+    cases = [
+        ({"RetentionPeriodInDays": 3}, "python3.13", "InvalidParameterValueException"),
+        ({"ExecutionTimeout": 31_622_401}, "python3.13", "ValidationException"),
+        ({"ExecutionTimeout": 60, "RetentionPeriodInDays": 91}, "python3.13", "ValidationException"),
+        ({"ExecutionTimeout": 60}, "python3.12", "InvalidParameterValueException"),
+    ]
+    for config, runtime, code in cases:
+        with pytest.raises(ClientError) as refused:
+            functions.create_function(
+                FunctionName="refused",
+                Runtime=runtime,
+                Role=role_arn,
+                Handler="app.handler",
+                Code={"ZipFile": lambdalab.zip_files({"app.py": ORDER})},
+                DurableConfig=config,
+            )
+        assert refused.value.response["Error"]["Code"] == code, config

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from .batch_view import BatchView, batch_view_state
 from .concurrency_chart import ConcurrencyChart, concurrency_series
+from .durable_timeline import DurableTimeline, durable_scene
 from .retry_timeline import RetryTimeline, timeline_items
 from .shard_view import ShardView, shard_view_state
 
 __all__ = [
     "BatchView",
     "ConcurrencyChart",
+    "DurableTimeline",
     "RetryTimeline",
     "ShardView",
     "batch_view_state",
     "concurrency_series",
+    "durable_scene",
     "shard_view_state",
     "timeline_items",
 ]

@@ -7,6 +7,7 @@ runtime, the engines and the trace, and closes everything it started.
 
 from __future__ import annotations
 
+import json
 import threading
 import weakref
 from collections.abc import Callable
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from .aws.lambda_functions import FunctionService
     from .aws.lambda_invoke import InvokeService
     from .aws.lambda_policy import PolicyService
+    from .engines.burst import Burst
     from .engines.durable_engine import DurableEngine
     from .engines.durations import VirtualDurations
     from .runtime.types import Runtime
@@ -139,6 +141,8 @@ class Lab:
         self.durable = parts.durable
         self._sqs = parts.sqs
         self._push_sources = parts.push_sources
+        self._concurrency = parts.concurrency
+        self._burst = parts.burst
 
     # -- knobs the notebooks turn -----------------------------------------------------------
     @property
@@ -153,6 +157,32 @@ class Lab:
     @sqs_scale_up_per_minute.setter
     def sqs_scale_up_per_minute(self, value: int) -> None:
         self._sqs.rate_per_minute = int(value)
+
+    @property
+    def account_concurrency(self) -> int:
+        """The account's concurrency quota (1,000 by default; AWS raises it on request).
+
+        https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html
+        """
+        return self._concurrency.account_concurrency
+
+    @account_concurrency.setter
+    def account_concurrency(self, value: int) -> None:
+        self._concurrency.account_concurrency = int(value)
+
+    def burst(
+        self, function_name: str, count: int, *, every: float = 0.0, payload: Any = None, qualifier: str | None = None
+    ) -> Burst:
+        """``count`` synchronous invokes, one each ``every`` virtual seconds from now, played out on the clock.
+
+        Each request gets a provisioned, warm or new (cold) virtual execution environment, or a throttle
+        with its Reason (:mod:`lambdalab.engines.burst`); ``FunctionConcurrencyChart`` draws them.
+        """
+        self._check_open()
+        body = json.dumps({} if payload is None else payload).encode()
+        burst = self._burst.burst(function_name, count, every=every, payload=body, qualifier=qualifier)
+        self.clock.run_until_idle()
+        return burst
 
     @property
     def pushed_events(self) -> dict[str, dict[str, Any] | str]:

@@ -114,6 +114,19 @@ class Trace:
     ) -> Record: ...
     @overload
     def add(
+        self,
+        kind: Literal["provisioned-concurrency"],
+        fn: Fn = ...,
+        ids: Ids = ...,
+        /,
+        **d: Unpack[k.ProvisionedConcurrency],
+    ) -> Record: ...
+    @overload
+    def add(
+        self, kind: Literal["function-concurrency"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.FunctionConcurrency]
+    ) -> Record: ...
+    @overload
+    def add(
         self, kind: Literal["invoke-denied"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.InvokeDenied]
     ) -> Record: ...
     @overload

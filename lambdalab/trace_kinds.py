@@ -313,6 +313,29 @@ DurableCallback = TypedDict("DurableCallback", {"execution": str, "operation": s
 DURABLE_CLOSED: Final = "durable-closed"
 DurableClosed = TypedDict("DurableClosed", {"execution": str, "status": str, "error": str | None, "invocations": int})
 
+# -- scaling ----------------------------------------------------------------------------
+
+#: a provisioned concurrency config changed status (IN_PROGRESS, READY, DELETED; ``allocated`` environments)
+PROVISIONED_CONCURRENCY: Final = "provisioned-concurrency"
+ProvisionedConcurrency = TypedDict("ProvisionedConcurrency", {"qualifier": str, "status": str, "allocated": int})
+
+#: a synchronous request of a burst on the virtual clock (``lab.burst``): the environment it got
+#: (``start``: provisioned, warm, cold or throttled, with the throttle's ``reason``) and the function's
+#: concurrency after it (``in_flight``), its virtual ``environments`` and how many are ``provisioned``
+FUNCTION_CONCURRENCY: Final = "function-concurrency"
+FunctionConcurrency = TypedDict(
+    "FunctionConcurrency",
+    {
+        "start": str,
+        "reason": str | None,
+        "environment": int | None,
+        "in_flight": int,
+        "environments": int,
+        "provisioned": int,
+        "ended": bool,
+    },
+)
+
 #: every kind and the view of its detail
 DETAILS: Final[dict[str, type]] = {
     FUNCTION_CREATED: FunctionCreated,
@@ -370,4 +393,6 @@ DETAILS: Final[dict[str, type]] = {
     DURABLE_RESUMED: DurableResumed,
     DURABLE_CALLBACK: DurableCallback,
     DURABLE_CLOSED: DurableClosed,
+    PROVISIONED_CONCURRENCY: ProvisionedConcurrency,
+    FUNCTION_CONCURRENCY: FunctionConcurrency,
 }

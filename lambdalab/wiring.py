@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from .aws import moto_clock, moto_hooks
 from .aws.auth import Keyring
 from .aws.clients import LabClients
+from .aws.concurrency import ConcurrencyService, Fleets
 from .aws.durable_api import DurableApi
 from .aws.event_invoke_config import EventInvokeConfigs
 from .aws.event_source_mappings import EventSourceMappingService
@@ -42,6 +43,7 @@ from .aws.url_listener import UrlListener
 from .clock import Clock
 from .engines import unavailable_sources
 from .engines.async_invoke import AsyncInvokeEngine
+from .engines.burst import BurstEngine
 from .engines.destinations import Deliverer
 from .engines.durable_engine import DurableEngine
 from .engines.durations import InFlight, VirtualDurations
@@ -87,6 +89,8 @@ class Parts:
     function_urls: FunctionUrls
     url_listener: UrlListener
     durable: DurableEngine
+    concurrency: ConcurrencyService
+    burst: BurstEngine
 
 
 def build(
@@ -166,6 +170,10 @@ def build(
     durable = DurableEngine(ids, clock, trace, invocations)  # durable executions, played on the clock
     durable_api = DurableApi(ids, clock, durable, functions.durable_configs, resolver, function_credentials.access_key)
     durable_api.register(gateway)
+    fleets = Fleets()  # the virtual execution environments of synchronous bursts, per function
+    concurrency = ConcurrencyService(clock, trace, resolver, store, fleets)
+    concurrency.register(gateway)
+    burst = BurstEngine(clock, trace, invocations, durations, in_flight, fleets.of, concurrency.reservations)
 
     # -- the connections ------------------------------------------------------------------------
     invocations.event_queue = async_invoke  # InvocationType=Event
@@ -219,6 +227,8 @@ def build(
         kinesis=kinesis,
         dynamodb_streams=dynamodb_streams,
         push_sources=push_sources,
+        concurrency=concurrency,
+        burst=burst,
         durations=durations,
         layers=layers,
         function_urls=urls,

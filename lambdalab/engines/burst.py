@@ -1,0 +1,155 @@
+"""A burst of synchronous invocations on the virtual clock: how Lambda scales a function for it.
+
+``lab.burst("fn", 1500, every=0.001)`` issues that many ``RequestResponse`` invokes at
+virtual instants.  Each request is placed by the scaling model
+(:mod:`.function_scaling`): a provisioned environment, a warm one, a new one (a cold
+start) or a throttle (429 with its ``Reason``).  An admitted request runs the
+function for real, through Lambda's one invoke path, then holds its environment for
+the function's virtual duration (``lab.durations``, one second by default) plus, after
+a cold start, :data:`INIT_SECONDS` of init, so the chart repeats exactly run to run.
+
+The environments counted are *virtual*: the lab's real execution environments (a few
+processes, :mod:`lambdalab.runtime.pool`) run the requests one after another, so a
+burst of 1,500 never starts 1,500 processes.  What is drawn (``function-concurrency``
+records, :class:`lambdalab.widgets.FunctionConcurrencyChart`) is what Lambda would run.
+
+The burst sees reserved concurrency, the account's unreserved concurrency (as it stands
+when the burst starts) and the slots other engines hold on the virtual clock now.
+
+https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html
+https://docs.aws.amazon.com/lambda/latest/dg/scaling-behavior.html
+https://docs.aws.amazon.com/lambda/latest/dg/provisioned-concurrency.html
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..errors import AwsError
+from ..trace_kinds import FUNCTION_CONCURRENCY
+from .function_scaling import Admission, Fleet
+
+if TYPE_CHECKING:
+    from ..clock import Clock, Process
+    from ..ports import Invoker, Target
+    from ..trace import Trace
+    from .durations import InFlight, VirtualDurations
+
+#: virtual seconds a cold start's init holds its environment before the handler runs (the lab's figure)
+INIT_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class BurstRequest:
+    """One request of a burst, as its caller saw it."""
+
+    t: float  # virtual seconds since the burst began
+    start: str  # provisioned, warm, cold, throttled
+    reason: str | None = None  # a throttle's Reason
+    status: int = 200  # 429 when throttled
+    error: str | None = None  # the function's errorType, if it failed
+    init: bool = False  # a cold start (Init Duration in its REPORT)
+
+
+@dataclass
+class Burst:
+    """The requests of one burst, in the order they arrived."""
+
+    function: str
+    began: float
+    requests: list[BurstRequest] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """How many requests got each start: ``{"cold": 1000, "throttled": 500, ...}``."""
+        return dict(Counter(r.start for r in self.requests))
+
+    def reasons(self) -> dict[str, int]:
+        """How many throttles gave each Reason."""
+        return dict(Counter(r.reason for r in self.requests if r.reason))
+
+
+class BurstEngine:
+    """Issues bursts; keeps the virtual environments of every function (``fleets``)."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        trace: Trace,
+        invoker: Invoker,
+        durations: VirtualDurations,
+        in_flight: InFlight,
+        fleet_of: Callable[[str], Fleet],
+        reservations: Callable[[], tuple[int, dict[str, int]]],
+    ) -> None:
+        self.clock, self.trace, self.invoker = clock, trace, invoker
+        self.durations, self.in_flight, self.fleet_of = durations, in_flight, fleet_of
+        #: the account's unreserved concurrency and every function's reservation, now
+        self.reservations = reservations
+        self.init_seconds = INIT_SECONDS
+
+    def burst(
+        self,
+        function_name: str,
+        count: int,
+        *,
+        every: float = 0.0,
+        payload: bytes = b"{}",
+        qualifier: str | None = None,
+    ) -> Burst:
+        """Schedule ``count`` requests, one each ``every`` virtual seconds from now; the clock plays them."""
+        target = self.invoker.resolve(function_name, qualifier)
+        burst = Burst(target.spec.function_name, self.clock.t)
+        unreserved, reserved = self.reservations()
+        for i in range(count):
+            self.clock.process(self._request(burst, target, payload, unreserved, reserved), delay=i * every)
+        return burst
+
+    def _request(
+        self, burst: Burst, target: Target, payload: bytes, unreserved: int, reserved: dict[str, int]
+    ) -> Process:
+        name, spec = target.spec.function_name, target.spec
+        fleet = self.fleet_of(name)
+        busy_unreserved = sum(n for fn, n in self.in_flight.items() if fn not in reserved)
+        admission = fleet.admit(
+            self.clock.t,
+            target.executed_version,
+            reserved=spec.reserved_concurrency,
+            unreserved_room=unreserved - busy_unreserved,
+        )
+        t = self.clock.t - burst.began
+        self._record(name, fleet, admission, ended=False)
+        if admission.environment is None:
+            burst.requests.append(BurstRequest(t, "throttled", admission.reason, 429))
+            return
+        self.in_flight[name] += 1
+        cold = admission.start == "cold"
+        try:
+            try:
+                result = self.invoker.run(target, payload, source="burst")
+            except AwsError as err:  # the lab's runtime refused it (a runtime it cannot run, ...)
+                burst.requests.append(BurstRequest(t, admission.start, status=err.status, error=err.code, init=cold))
+                return
+            timed_out = result.error_type == "Sandbox.Timedout"
+            burst.requests.append(BurstRequest(t, admission.start, error=result.error_type, init=cold))
+            yield self.durations.seconds(name, spec.timeout, timed_out) + (self.init_seconds if cold else 0.0)
+        finally:
+            self.in_flight[name] -= 1
+            fleet.release(admission.environment)
+        self._record(name, fleet, admission, ended=True)
+
+    def _record(self, name: str, fleet: Fleet, admission: Admission, *, ended: bool) -> None:
+        env = admission.environment
+        self.trace.add(
+            FUNCTION_CONCURRENCY,
+            name,
+            start=admission.start,
+            reason=admission.reason,
+            environment=env.number if env else None,
+            in_flight=fleet.in_flight,
+            environments=len(fleet.environments),
+            provisioned=sum(e.provisioned for e in fleet.environments),
+            ended=ended,
+        )

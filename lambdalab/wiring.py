@@ -34,6 +34,7 @@ from .aws.lambda_functions import FunctionService
 from .aws.lambda_invoke import InvokeService
 from .aws.lambda_layers import LayerService
 from .aws.lambda_policy import PolicyService
+from .aws.lambda_streaming import StreamingInvokeService
 from .aws.layers import LayerStore
 from .aws.moto_lambda import MotoLambda
 from .aws.moto_sqs import MotoSqs
@@ -58,7 +59,7 @@ from .trace_kinds import MOTO_TRIGGER_SUPPRESSED
 if TYPE_CHECKING:
     from .credentials import Credentials
     from .ports import Ids, Place
-    from .runtime.types import EnvironmentInfo, FunctionSpec, InvokeResult, Runtime
+    from .runtime.types import EnvironmentInfo, FunctionSpec, InvokeResult, ResponseStream, Runtime
 
 Closer = Callable[[], None]
 
@@ -153,6 +154,7 @@ def build(
     on_close(url_listener.close)
     urls.register(gateway)
     functions.urls = urls
+    StreamingInvokeService(ids, invocations).register(gateway)
     resolver.layers = lambda arn, version: tuple(
         (v.code_sha256, v.zip_bytes) for v in layer_store.attached(arn, version)
     )
@@ -275,6 +277,7 @@ class OnDemandRuntime:
         request_id: str,
         invoked_function_arn: str,
         client_context: str | None = None,
+        stream: ResponseStream | None = None,
     ) -> InvokeResult:
         return self.started().invoke(
             spec,
@@ -282,6 +285,7 @@ class OnDemandRuntime:
             request_id=request_id,
             invoked_function_arn=invoked_function_arn,
             client_context=client_context,
+            stream=stream,
         )
 
     def retire(self, function_name: str, version: str | None = None) -> None:

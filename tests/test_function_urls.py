@@ -14,7 +14,7 @@ import botocore.awsrequest
 import pytest
 import requests
 from botocore.exceptions import ClientError
-from support import create_python
+from support import create_python, open_url_to_everyone
 
 import lambdalab
 from lambdalab.aws import url_listener
@@ -49,27 +49,6 @@ def code(err: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
     return str(e["Code"]), str(e["Message"])
 
 
-def open_to_everyone(lab: lambdalab.Lab, name: str, **qualifier: str) -> None:
-    """The two statements a NONE URL needs since October 2025."""
-    lam = lab.client("lambda")
-    lam.add_permission(
-        FunctionName=name,
-        StatementId="url",
-        Action="lambda:InvokeFunctionUrl",
-        Principal="*",
-        FunctionUrlAuthType="NONE",
-        **qualifier,
-    )
-    lam.add_permission(
-        FunctionName=name,
-        StatementId="invoke",
-        Action="lambda:InvokeFunction",
-        Principal="*",
-        InvokedViaFunctionUrl=True,
-        **qualifier,
-    )
-
-
 @pytest.fixture(scope="module")
 def public(lab: lambdalab.Lab, role_arn: str) -> str:
     """The FunctionUrl of an ECHO function with a NONE URL, open to everyone."""
@@ -81,7 +60,7 @@ def public(lab: lambdalab.Lab, role_arn: str) -> str:
         "MaxAge": 300,
     }
     url = lab.client("lambda").create_function_url_config(FunctionName=name, AuthType="NONE", Cors=cors)["FunctionUrl"]
-    open_to_everyone(lab, name)
+    open_url_to_everyone(lab, name)
     return str(url)
 
 

@@ -75,6 +75,8 @@ class Response:
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    #: a body sent as it is produced (chunked, no Content-Length): InvokeWithResponseStream's events
+    chunks: Iterable[bytes] | None = None
 
     @classmethod
     def json(cls, status: int, data: object, headers: dict[str, str] | None = None) -> Response:
@@ -304,9 +306,12 @@ class Gateway:
         return bytes(environ["lambdalab.body"])
 
     @staticmethod
-    def _write(resp: Response, start_response: Callable[..., Any]) -> list[bytes]:
+    def _write(resp: Response, start_response: Callable[..., Any]) -> Iterable[bytes]:
         reason = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content"}.get(resp.status, "")
         headers = dict(resp.headers)
+        if resp.chunks is not None:
+            start_response(f"{resp.status} {reason}".strip(), list(headers.items()))
+            return resp.chunks
         headers["Content-Length"] = str(len(resp.body))
         start_response(f"{resp.status} {reason}".strip(), list(headers.items()))
         return [resp.body]

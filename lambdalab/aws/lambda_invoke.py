@@ -31,7 +31,7 @@ from .moto_logs import MotoLogs
 if TYPE_CHECKING:
     from ..clock import Clock
     from ..ports import EventQueue, Ids, Place, Target
-    from ..runtime.types import InvokeResult, Runtime
+    from ..runtime.types import InvokeResult, ResponseStream, Runtime
     from ..trace import Trace
     from .durable_api import DurableApi
     from .lambda_policy import PolicyService
@@ -81,13 +81,7 @@ class InvokeService:
             raise validation(
                 kind, "invocationType", f"Member must satisfy enum value set: [{', '.join(INVOCATION_TYPES)}]"
             )
-        self.policies.check_cross_account(req)  # another account needs a resource-policy statement
-        target = self.resolve(req.params["FunctionName"], req.q("Qualifier"))
-        too_large = payload_too_large(kind, len(req.body))
-        if too_large is not None:
-            raise too_large
-        payload = req.body or b"{}"
-        check_json(payload)
+        target, payload = self.checked(req, kind)
         if kind == "DryRun":
             return Response(204, b"")
         durable = self.durable.invoke(target, payload, kind, req) if self.durable is not None else None
@@ -112,6 +106,17 @@ class InvokeService:
             headers["X-Amz-Log-Result"] = base64.b64encode(result.log.encode()[-LOG_TAIL:]).decode()
         return Response(200, result.payload, headers)
 
+    def checked(self, req: Request, kind: str) -> tuple[Target, bytes]:
+        """What every invoke request is checked for: the caller's account, the function, the payload."""
+        self.policies.check_cross_account(req)  # another account needs a resource-policy statement
+        target = self.resolve(req.params["FunctionName"], req.q("Qualifier"))
+        too_large = payload_too_large(kind, len(req.body))
+        if too_large is not None:
+            raise too_large
+        payload = req.body or b"{}"
+        check_json(payload)
+        return target, payload
+
     def run(
         self,
         target: Target,
@@ -120,18 +125,24 @@ class InvokeService:
         client_context: str | None = None,
         source: str,
         request_id: str | None = None,
+        stream: ResponseStream | None = None,
     ) -> InvokeResult:
-        """Execute one invocation in the runtime; log it to CloudWatch Logs and the trace."""
+        """Execute one invocation in the runtime; log it to CloudWatch Logs and the trace.
+
+        ``stream`` receives a streamed answer as the function writes it (only passed on when given).
+        """
         from ..runtime.types import RuntimeFailure
 
         request_id = request_id or self.ids.new_id()
         try:
+            streaming = {"stream": stream} if stream is not None else {}
             result: InvokeResult = self.runner.invoke(
                 target.spec,
                 payload,
                 request_id=request_id,
                 invoked_function_arn=target.invoked_arn,
                 client_context=client_context,
+                **streaming,
             )
         except RuntimeFailure as err:
             self.trace.add(INVOKE_REFUSED, target.spec.function_name, (request_id,), code=err.code, source=source)

@@ -25,6 +25,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -32,8 +33,9 @@ from urllib.parse import quote
 from ..errors import AwsError
 from ..runtime.peers import socket_uid
 from ..trace_kinds import INVOKE_DENIED
-from . import url_auth
+from . import response_streams, url_auth
 from .auth import AuthFailure, Keyring
+from .response_streams import ChunkQueue
 from .sigv4 import HttpRequest, split_query
 from .url_events import (
     HttpAnswer,
@@ -46,6 +48,7 @@ from .url_events import (
     preflight,
     with_cors,
 )
+from .url_streams import stream_response
 
 if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
@@ -127,16 +130,23 @@ class UrlListener:
     # -- WSGI ------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         answer = self.answer(environ)
-        headers = [(k, v) for k, v in answer.headers if k.lower() != "content-length"]
-        headers.append(("Content-Length", str(len(answer.body))))
-        try:
-            reason = HTTPStatus(answer.status).phrase
-        except ValueError:
-            reason = "Unknown"
-        start_response(f"{answer.status} {reason}", headers)
+
+        def start(answer: HttpAnswer, chunked: bool) -> None:
+            headers = [(k, v) for k, v in answer.headers if k.lower() != "content-length"]
+            if not chunked:
+                headers.append(("Content-Length", str(len(answer.body))))
+            try:
+                reason = HTTPStatus(answer.status).phrase
+            except ValueError:
+                reason = "Unknown"
+            start_response(f"{answer.status} {reason}", headers)
+
+        if isinstance(answer, Streaming):
+            return stream_response(answer.chunks, answer.call, answer.cors, answer.request_id, start)
+        start(answer, False)
         return [answer.body]
 
-    def answer(self, environ: dict[str, Any]) -> HttpAnswer:
+    def answer(self, environ: dict[str, Any]) -> HttpAnswer | Streaming:
         if not self._own_user(environ):
             return forbidden()
         raw_uri = str(environ.get("RAW_URI") or environ.get("REQUEST_URI") or quote(environ.get("PATH_INFO", "")))
@@ -170,10 +180,11 @@ class UrlListener:
         if config.cors and is_preflight(call):
             return preflight(call, config.cors)
         signed = HttpRequest(call.method, raw_path, split_query(query), dict(headers), body)
-        return with_cors(self.invoke(config, call, signed), call, config.cors)
+        answer = self.invoke(config, call, signed)
+        return answer if isinstance(answer, Streaming) else with_cors(answer, call, config.cors)
 
-    def invoke(self, config: UrlConfig, call: HttpCall, signed: HttpRequest) -> HttpAnswer:
-        """Authorize, build the event, run the function, map its answer."""
+    def invoke(self, config: UrlConfig, call: HttpCall, signed: HttpRequest) -> HttpAnswer | Streaming:
+        """Authorize, build the event, run the function (streamed: in a thread of its own), map its answer."""
         caller, authorizer = None, None
         if config.auth_type == "AWS_IAM":
             try:
@@ -219,6 +230,12 @@ class UrlListener:
         )
         try:
             target = self.invocations.resolve(config.function_name, config.qualifier)
+            if config.invoke_mode == "RESPONSE_STREAM":
+                payload = json.dumps(event).encode()
+                chunks = response_streams.start(
+                    self.invocations, target, payload, source="FunctionUrl", request_id=request_id
+                )
+                return Streaming(chunks, call, config.cors, request_id)
             result = self.invocations.run(
                 target, json.dumps(event).encode(), source="FunctionUrl", request_id=request_id
             )
@@ -240,6 +257,16 @@ class UrlListener:
         if server is None:
             return False
         return socket_uid(client, ("127.0.0.1", int(server.server_address[1]))) == os.getuid()
+
+
+@dataclass(frozen=True)
+class Streaming:
+    """A RESPONSE_STREAM request under way: its chunks arrive in ``chunks``."""
+
+    chunks: ChunkQueue
+    call: HttpCall
+    cors: dict[str, Any] | None
+    request_id: str
 
 
 def _route(host: str, raw_path: str) -> tuple[str, str] | None:

@@ -20,7 +20,13 @@ poller whose connection is still open: a ``/next`` that was abandoned (its clien
 closed or was killed while it waited) leaves the event for the next poller, and so
 does one whose answer could not be written.
 
-A runtime's answer may be at most :data:`MAX_PAYLOAD` bytes (6 MB and 100 bytes,
+A runtime may stream its answer instead (``Lambda-Runtime-Function-Response-Mode: streaming``, a
+chunked body): each chunk goes on to the invocation's ``stream`` as it arrives, up to
+:data:`MAX_STREAMED` bytes, and an error after the first chunk comes in the trailers
+``Lambda-Runtime-Function-Error-Type`` and ``Lambda-Runtime-Function-Error-Body`` (base64)
+(https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html#runtimes-custom-response-streaming).
+
+A buffered answer may be at most :data:`MAX_PAYLOAD` bytes (6 MB and 100 bytes,
 the limit of AWS's own Runtime API: ``interop.MaxPayloadSize`` in
 https://github.com/aws/aws-lambda-runtime-interface-emulator).  A larger one is
 refused without being read: the runtime gets ``413 RequestEntityTooLarge`` and
@@ -32,6 +38,8 @@ exits, so the environment is discarded.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import os
 import socket
@@ -40,12 +48,16 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from lambdalab.runtime.outcome import response_too_large
 from lambdalab.runtime.realtime import epoch_ms_at
 
 PREFIX = "/2018-06-01/runtime"
 MAX_PAYLOAD = 6 * 1024 * 1024 + 100  # 6291556 bytes
+#: a streamed response's limit: 200 MB (raised from 20 MB in 2025; urls-invocation, configuration-response-streaming)
+MAX_STREAMED = 200 * 1024 * 1024
+STREAMING = "lambda-runtime-function-response-mode"
 _POLL = 0.25  # seconds between checks of "closed" while a thread waits
 _MAX_HEADER_LINES = 100
 _LINE = 65536
@@ -68,6 +80,10 @@ class Invocation:
     error_type: str | None = None
     #: the size of an answer refused for being larger than MAX_PAYLOAD
     refused_size: int | None = None
+    #: where a streamed answer goes chunk by chunk (a :class:`~lambdalab.runtime.types.ResponseStream`)
+    stream: Any = None
+    #: the runtime streamed its answer (the chunks went to ``stream``; ``body`` stays empty)
+    streamed: bool = False
     done: threading.Event = field(default_factory=threading.Event)
 
 
@@ -182,9 +198,13 @@ class RuntimeApiServer:
                 _write_response(conn, *_not_yours(), close=True)
                 return
             while not self._closed.is_set():
-                request = _read_request(reader, conn)
+                request = _read_request(reader, conn, self._stream_for)
                 if request is None:
                     return
+                if request.streamed is not None:
+                    status, out_headers, out_body = self._finish_stream(request)
+                    _write_response(conn, status, out_headers, out_body)
+                    continue
                 if request.size > MAX_PAYLOAD:
                     self._refuse(request)
                     _write_response(conn, *_too_large(), close=True)
@@ -299,6 +319,42 @@ class RuntimeApiServer:
         self._complete(inv, kind, body, error_type)
         return _json(202, {"status": "OK"})
 
+    def _stream_for(self, method: str, path: str, headers: dict[str, str]) -> Invocation | None:
+        """The invocation a streamed response is for (its chunks go to the invocation's stream)."""
+        if method != "POST" or headers.get(STREAMING, "").lower() != "streaming":
+            return None
+        parts = path.split("?", 1)[0][len(PREFIX) :].split("/")
+        with self._lock:
+            inv = self._current
+        if len(parts) != 4 or parts[3] != "response" or inv is None or inv.request_id != parts[2] or inv.done.is_set():
+            return None
+        inv.streamed = True
+        if inv.stream is not None:
+            inv.stream.start(headers.get("content-type") or "application/octet-stream")
+        return inv
+
+    def _finish_stream(self, request: _Request) -> tuple[int, dict[str, str], bytes]:
+        """A streamed response ended: done, or failed (an error in the trailers, or past MAX_STREAMED)."""
+        inv = request.streamed
+        assert inv is not None
+        with self._lock:
+            if self._current is inv:
+                self._current = None
+        error_type = request.trailers.get("lambda-runtime-function-error-type")
+        if request.size > MAX_STREAMED:
+            self._complete(
+                inv, "error", response_too_large(request.size, MAX_STREAMED), "Function.ResponseSizeTooLarge"
+            )
+        elif error_type:
+            try:
+                body = base64.b64decode(request.trailers.get("lambda-runtime-function-error-body", ""))
+            except (binascii.Error, ValueError):
+                body = b""
+            self._complete(inv, "error", body, error_type)
+        else:
+            self._complete(inv, "response", b"", None)
+        return _json(202, {"status": "OK"})
+
     def _complete(self, inv: Invocation, kind: str, body: bytes, error_type: str | None) -> None:
         inv.finished_at = time.monotonic()
         inv.kind = kind
@@ -365,10 +421,15 @@ class _Request:
     headers: dict[str, str]
     body: bytes
     size: int  # the body's size: as announced, or as counted for a chunked body
+    #: the invocation a streamed response went to (its body was handed on, not kept)
+    streamed: Invocation | None = None
+    trailers: dict[str, str] = field(default_factory=dict)
 
 
-def _read_request(reader, conn: socket.socket) -> _Request | None:  # type: ignore[no-untyped-def]
-    """One request; a body larger than MAX_PAYLOAD is counted, never kept."""
+def _read_request(  # type: ignore[no-untyped-def]
+    reader, conn: socket.socket, stream_for: Callable[[str, str, dict[str, str]], Invocation | None] | None = None
+) -> _Request | None:
+    """One request; a body larger than MAX_PAYLOAD is counted, never kept; a streamed response is handed on."""
     line = reader.readline(_LINE)
     while line in (b"\r\n", b"\n"):
         line = reader.readline(_LINE)
@@ -390,7 +451,13 @@ def _read_request(reader, conn: socket.socket) -> _Request | None:  # type: igno
         raise ValueError("too many header lines")
     if headers.get("expect", "").lower() == "100-continue":
         conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
-    if "chunked" in headers.get("transfer-encoding", "").lower():
+    chunked = "chunked" in headers.get("transfer-encoding", "").lower()
+    streamed = stream_for(parts[0], parts[1], headers) if stream_for is not None and chunked else None
+    if streamed is not None:
+        trailers: dict[str, str] = {}
+        _, size = _read_chunked(reader, _handing_on(streamed), trailers)
+        return _Request(parts[0], parts[1], headers, b"", size, streamed, trailers)
+    if chunked:
         body, size = _read_chunked(reader)
     else:
         size = int(headers.get("content-length", "0") or 0)
@@ -400,15 +467,31 @@ def _read_request(reader, conn: socket.socket) -> _Request | None:  # type: igno
     return _Request(parts[0], parts[1], headers, body, size)
 
 
-def _read_chunked(reader) -> tuple[bytes, int]:  # type: ignore[no-untyped-def]
-    """A chunked body: kept while it fits in MAX_PAYLOAD, only counted beyond."""
+def _handing_on(inv: Invocation) -> Callable[[bytes], None]:
+    """Each chunk of a streamed response to the invocation's stream, while within MAX_STREAMED."""
+    sent = [0]
+
+    def hand_on(chunk: bytes) -> None:
+        sent[0] += len(chunk)
+        if inv.stream is not None and sent[0] <= MAX_STREAMED:
+            inv.stream.write(chunk)
+
+    return hand_on
+
+
+def _read_chunked(  # type: ignore[no-untyped-def]
+    reader, sink: Callable[[bytes], None] | None = None, trailers: dict[str, str] | None = None
+) -> tuple[bytes, int]:
+    """A chunked body: kept while it fits in MAX_PAYLOAD, only counted beyond (or each chunk to ``sink``)."""
     kept = bytearray()
     size = 0
     while True:
         length = int(reader.readline(_LINE).split(b";")[0].strip() or b"0", 16)
         if length == 0:
-            while reader.readline(_LINE) not in (b"\r\n", b"\n", b""):
-                pass
+            while (line := reader.readline(_LINE)) not in (b"\r\n", b"\n", b""):
+                name, _, value = line.decode("latin-1").partition(":")
+                if trailers is not None:
+                    trailers[name.strip().lower()] = value.strip()
             return bytes(kept), size
         while length:
             chunk = reader.read(min(length, _LINE))
@@ -416,7 +499,9 @@ def _read_chunked(reader) -> tuple[bytes, int]:  # type: ignore[no-untyped-def]
                 raise ValueError("connection closed inside a chunk")
             length -= len(chunk)
             size += len(chunk)
-            if size <= MAX_PAYLOAD:
+            if sink is not None:
+                sink(chunk)
+            elif size <= MAX_PAYLOAD:
                 kept += chunk
             elif kept:
                 kept = bytearray()  # too large: count the rest, keep nothing

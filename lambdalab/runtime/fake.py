@@ -43,7 +43,14 @@ from lambdalab.runtime.log_stream import now_ms
 from lambdalab.runtime.outcome import Outcome, exited, response_too_large, result_of, timed_out
 from lambdalab.runtime.output import CappedLog
 from lambdalab.runtime.pool import EnvironmentKey, Pool
-from lambdalab.runtime.types import EnvironmentInfo, FunctionSpec, InvokeResult, LogEvent, client_context_json
+from lambdalab.runtime.types import (
+    EnvironmentInfo,
+    FunctionSpec,
+    InvokeResult,
+    LogEvent,
+    ResponseStream,
+    client_context_json,
+)
 
 #: a Lambda handler: ``handler(event, context) -> result``
 Handler = Callable[[Any, "FakeContext"], Any]
@@ -171,7 +178,9 @@ class FakeRuntime:
         request_id: str,
         invoked_function_arn: str,
         client_context: str | None = None,
+        stream: ResponseStream | None = None,
     ) -> InvokeResult:
+        """Python callables do not stream: a ``stream`` is not written to, the answer is the payload."""
         with self._handlers_lock:
             handler = self._handlers.get(spec.function_name)
         if handler is None:

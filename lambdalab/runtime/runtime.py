@@ -36,7 +36,14 @@ from lambdalab.runtime.outcome import Outcome, error_doc, result_of
 from lambdalab.runtime.pool import EnvironmentKey, Pool
 from lambdalab.runtime.realtime import epoch_seconds
 from lambdalab.runtime.sandbox import Supervisors
-from lambdalab.runtime.types import EnvironmentInfo, FunctionSpec, InvokeResult, LogEvent, client_context_json
+from lambdalab.runtime.types import (
+    EnvironmentInfo,
+    FunctionSpec,
+    InvokeResult,
+    LogEvent,
+    ResponseStream,
+    client_context_json,
+)
 from lambdalab.runtime.workdir import make_root
 
 _IDLE_MEMORY_POLL = 0.25  # seconds between looks at idle environments' memory
@@ -93,6 +100,7 @@ class SubprocessRuntime:
         request_id: str,
         invoked_function_arn: str,
         client_context: str | None = None,
+        stream: ResponseStream | None = None,
     ) -> InvokeResult:
         """Run one invocation to completion (blocking; safe to call from many threads).
 
@@ -133,6 +141,7 @@ class SubprocessRuntime:
                 timeout=float(spec.timeout),
                 client_context=client_context_json(client_context),
                 trace_id=_trace_id(),
+                stream=stream,
             )
             outcome = env.run(inv)
         except BaseException:
@@ -141,7 +150,8 @@ class SubprocessRuntime:
         finally:
             if self._pool.release(env):
                 env.kill()
-        return result_of(spec, request_id, outcome, env.log.name if env.log else "")
+        result = result_of(spec, request_id, outcome, env.log.name if env.log else "")
+        return replace(result, streamed=True) if inv.streamed else result
 
     def retire(self, function_name: str, version: str | None = None) -> None:
         """Discard the environments of a function (all versions when ``version`` is None).

@@ -97,6 +97,8 @@ class InvokeResult:
     max_memory_used_mb: int = 0
     init_duration_ms: float | None = None  # set on a cold start only
     status_code: int = 200
+    #: the function streamed its answer: the chunks went to the invoke's ``stream`` and ``payload`` is empty
+    streamed: bool = False
 
     @property
     def ok(self) -> bool:
@@ -133,6 +135,18 @@ class EnvironmentInfo:
     max_memory_used_mb: int
 
 
+class ResponseStream(Protocol):
+    """Where a streamed response goes as the function writes it (InvokeWithResponseStream, a streaming URL)."""
+
+    def start(self, content_type: str) -> None:
+        """The function began to stream, with this content type (before the first chunk)."""
+        ...
+
+    def write(self, chunk: bytes) -> None:
+        """One chunk, as it arrived from the function."""
+        ...
+
+
 class Runtime(Protocol):
     """What runs function code for the lab: Lambda's data plane, behind the Invoke API."""
 
@@ -144,8 +158,12 @@ class Runtime(Protocol):
         request_id: str,
         invoked_function_arn: str,
         client_context: str | None = None,
+        stream: ResponseStream | None = None,
     ) -> InvokeResult:
         """Run one invocation to completion (safe to call from many threads).
+
+        ``stream`` receives a streamed answer chunk by chunk while the function runs (a runtime
+        without streaming, or a function that does not stream, answers in ``payload`` as usual).
 
         A function that fails is a result (``function_error``, ``error_type``); an invoke
         refused before code runs, a throttle for example, raises :class:`RuntimeFailure`.

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import util from 'node:util';
 
@@ -178,6 +179,81 @@ function runHandler(handler, event, context) {
   });
 }
 
+// Response streaming (https://docs.aws.amazon.com/lambda/latest/dg/config-rs-write-functions.html):
+// awslambda.streamifyResponse(handler) marks a handler(event, responseStream, context); its writes go to
+// the Runtime API as a chunked response (Lambda-Runtime-Function-Response-Mode: streaming), an error after
+// the first write in the trailers.  HttpResponseStream.from(stream, {statusCode, headers, cookies}) writes
+// the prelude a function URL reads before the body: JSON, then eight zero bytes.
+const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
+const HTTP_INTEGRATION = 'application/vnd.awslambda.http-integration-response';
+globalThis.awslambda = {
+  streamifyResponse(fn) { fn[STREAMING] = 'response'; return fn; },
+  HttpResponseStream: {
+    from(stream, prelude) {
+      stream.setContentType(HTTP_INTEGRATION);
+      stream.write(JSON.stringify(prelude ?? {}));
+      stream.write(Buffer.alloc(8));
+      return stream;
+    },
+  },
+};
+
+function responseStream(requestId) {
+  let req = null;
+  let contentType = 'application/octet-stream';
+  let answered = null;
+  const open = () => {
+    if (req) return req;
+    req = http.request({ host: HOST, port: PORT, method: 'POST', agent,
+      path: `/2018-06-01/runtime/invocation/${requestId}/response`,
+      headers: { 'Content-Type': contentType, 'Transfer-Encoding': 'chunked',
+        'Lambda-Runtime-Function-Response-Mode': 'streaming',
+        Trailer: 'Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body' } });
+    answered = new Promise((resolve, reject) => {
+      req.on('response', (res) => { res.resume(); res.on('end', resolve); });
+      req.on('error', reject);
+    });
+    req.flushHeaders();
+    return req;
+  };
+  const stream = new Writable({
+    write(chunk, encoding, done) { open().write(chunk, done); },
+    final(done) { open().end(done); },
+  });
+  stream.setContentType = (type) => { contentType = String(type); };
+  stream.started = () => req !== null;
+  stream.fail = (doc) => {
+    if (req.writableEnded) return; // the answer was complete before the handler failed
+    open().addTrailers({ 'Lambda-Runtime-Function-Error-Type': doc.errorType,
+      'Lambda-Runtime-Function-Error-Body': Buffer.from(JSON.stringify(doc)).toString('base64') });
+    req.end();
+  };
+  stream.answered = () => answered;
+  return stream;
+}
+
+async function runStreaming(fn, event, context, requestId) {
+  const stream = responseStream(requestId);
+  try {
+    await fn(event, stream, context);
+    if (!stream.writableEnded) stream.end();
+    await new Promise((resolve, reject) => {
+      if (stream.writableFinished) resolve(); else { stream.on('finish', resolve); stream.on('error', reject); }
+    });
+    await stream.answered();
+  } catch (err) {
+    const doc = errorDoc(err);
+    logError('Invoke Error \t', doc);
+    if (stream.started()) {
+      stream.fail(doc);
+      await stream.answered().catch(() => {});
+    } else {
+      await call('POST', `/invocation/${requestId}/error`, JSON.stringify(doc),
+        { 'Lambda-Runtime-Function-Error-Type': doc.errorType });
+    }
+  }
+}
+
 let handler;
 try {
   handler = await loadHandler();
@@ -221,6 +297,10 @@ for (;;) {
   };
   let event;
   try { event = JSON.parse(next.body); } catch { event = next.body; }
+  if (handler[STREAMING] === 'response') {
+    await runStreaming(handler, event, context, requestId);
+    continue;
+  }
   const outcome = await runHandler(handler, event, context);
   let body;
   if (!('error' in outcome)) {

@@ -5,7 +5,10 @@
                       and the command returns once JupyterLab has exited.
 ``lambdalab server``  serves a lab as an AWS endpoint for the ``aws`` CLI and other
                       SDKs, with the virtual clock following real time (times a speed
-                      factor), until Ctrl-C.
+                      factor), until Ctrl-C.  Its keys go to a file only you can read,
+                      which ``lambdalab.Lab.connect(url)`` reads.
+``lambdalab cleanup`` deletes what one run of ``Lab.connect`` created (its name prefix and
+                      tag), on a server or in an AWS account, and says what it removed.
 """
 
 from __future__ import annotations
@@ -16,8 +19,11 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
+from datetime import timedelta
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 FIRST_NOTEBOOK = "00-start-here.ipynb"
 FIRST_NOTEBOOK_URL = f"/lab/tree/{FIRST_NOTEBOOK}"
@@ -112,12 +118,50 @@ def serve(args: argparse.Namespace) -> int:
         config = write_config(region=lab.region, credentials=keys)
         lab.on_close(lambda: shutil.rmtree(config.parent, ignore_errors=True))
         print(f"  export AWS_CONFIG_FILE={config}")
+        keys_file = _write_server_file(lab, args.speed)
+        lab.on_close(lambda: keys_file.unlink(missing_ok=True))
+        print(f"\nIn a notebook: lab = lambdalab.Lab.connect({lab.endpoint_url!r})")
+        print(f"  (it reads this server's keys from {keys_file}, readable by you only)")
         print(f"\nVirtual time runs at {args.speed:g}x real time. Ctrl-C stops the lab.", flush=True)
         try:
             clock.run()  # the lab's clock plays out in real time until Ctrl-C
         except KeyboardInterrupt:
             print("\nlambdalab: stopped.")
     return 0
+
+
+def _write_server_file(lab: Any, speed: float) -> Path:
+    from .remote import server_file
+
+    keys = lab.credentials
+    info = server_file.ServerInfo(
+        endpoint_url=lab.endpoint_url,
+        region=lab.region,
+        account_id=lab.account_id,
+        access_key=keys.access_key,
+        secret_key=keys.secret_key,
+        speed=speed,
+        started=time.time() - lab.clock.t / speed,
+        virtual_start=(lab.clock.now - timedelta(seconds=lab.clock.t)).isoformat(),
+        pid=os.getpid(),
+    )
+    return server_file.write(info)
+
+
+def cleanup(args: argparse.Namespace) -> int:
+    from .errors import LabError
+    from .remote.connected_lab import connect
+
+    try:
+        lab = connect(
+            args.endpoint_url, region=args.region, profile=args.profile, confirm=args.confirm, run=args.run_id
+        )
+    except (LabError, ValueError) as err:
+        print(f"lambdalab: {err}", file=sys.stderr)
+        return 2
+    lab.close()  # deletes the run's resources and prints what it removed
+    report = lab.cleanup_report
+    return 1 if report is not None and report.failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,6 +176,13 @@ def main(argv: list[str] | None = None) -> int:
     server = sub.add_parser("server", help="serve a lab for the aws CLI and other SDKs")
     server.add_argument("--speed", type=float, default=1.0, help="virtual seconds per real second")
     server.set_defaults(run=serve)
+    clean = sub.add_parser("cleanup", help="delete what one Lab.connect run created (its prefix and tag)")
+    clean.add_argument("run_id", metavar="RUN", help="the run's id or prefix, as Lab.connect printed it (ll-3f9a2c-)")
+    clean.add_argument("--endpoint-url", help="a lambdalab server (default: AWS, through boto3's credentials)")
+    clean.add_argument("--region", help="the AWS region")
+    clean.add_argument("--profile", help="the AWS profile")
+    clean.add_argument("--confirm", metavar="ACCOUNT_ID", help="the AWS account id to clean up in (required on AWS)")
+    clean.set_defaults(run=cleanup)
     args = parser.parse_args(argv)
     return int(args.run(args))
 

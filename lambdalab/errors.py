@@ -99,3 +99,7 @@ def throttled(reason: str = RESERVED_LIMIT) -> AwsError:
         fields={"Reason": reason},
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
+
+
+class LocalOnlyError(LabError):
+    """What was asked is known only to the local lab (a trace kind AWS does not show, a live view)."""

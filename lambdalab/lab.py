@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .engines.burst import Burst
     from .engines.durable_engine import DurableEngine
     from .engines.durations import VirtualDurations
+    from .remote.connected_lab import ConnectedLab
     from .runtime.types import Runtime
     from .wiring import OnDemandRuntime
 
@@ -143,6 +144,26 @@ class Lab:
         self._push_sources = parts.push_sources
         self._concurrency = parts.concurrency
         self._burst = parts.burst
+
+    @staticmethod
+    def connect(
+        endpoint_url: str | None = None,
+        *,
+        region: str | None = None,
+        profile: str | None = None,
+        confirm: str | None = None,
+        **options: Any,
+    ) -> ConnectedLab:
+        """The same surface (``client``, ``clock``, ``advance``, ``run_until_idle``, ``trace``, ``close``)
+        against a running ``lambdalab server`` (``endpoint_url``) or a real AWS account (None).
+
+        On AWS it prints the account and region first and goes on only with ``confirm="<account id>"``.
+        Everything the run creates is named ``ll-<run>-...`` and tagged; ``close()`` deletes exactly that.
+        See :mod:`lambdalab.remote`.
+        """
+        from .remote.connected_lab import connect
+
+        return connect(endpoint_url, region=region, profile=profile, confirm=confirm, **options)
 
     # -- knobs the notebooks turn -----------------------------------------------------------
     @property

@@ -10,6 +10,7 @@ from ..packaging import zip_files, zip_folder
 
 if TYPE_CHECKING:
     from ..lab import Lab
+    from ..remote.connected_lab import ConnectedLab
 
 ROLE_NAME = "lambda-exec"
 BASIC_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
@@ -36,7 +37,7 @@ def error_code(err: Exception) -> str:
 
 
 def ensure_role(
-    lab: Lab,
+    lab: Lab | ConnectedLab,
     name: str = ROLE_NAME,
     policies: tuple[str, ...] = (BASIC_POLICY_ARN,),
     inline: dict[str, dict[str, Any]] | None = None,
@@ -60,7 +61,7 @@ def hello_package() -> bytes:
     return zip_folder(folder) if folder.is_dir() else zip_files({"app.py": HELLO_PY})
 
 
-def ensure_hello(lab: Lab, name: str = "hello") -> None:
+def ensure_hello(lab: Lab | ConnectedLab, name: str = "hello") -> None:
     """The Python greeting function, deployed under ``name`` if it is not there yet."""
     lam = lab.client("lambda")
     try:
@@ -77,7 +78,7 @@ def ensure_hello(lab: Lab, name: str = "hello") -> None:
     )
 
 
-def function_exists(lab: Lab, name: str, qualifier: str | None = None) -> bool:
+def function_exists(lab: Lab | ConnectedLab, name: str, qualifier: str | None = None) -> bool:
     lam = lab.client("lambda")
     try:
         if qualifier:
@@ -89,7 +90,7 @@ def function_exists(lab: Lab, name: str, qualifier: str | None = None) -> bool:
         return False
 
 
-def function_config(lab: Lab, name: str) -> dict[str, Any] | None:
+def function_config(lab: Lab | ConnectedLab, name: str) -> dict[str, Any] | None:
     """The function's configuration, or None when there is no such function yet."""
     lam = lab.client("lambda")
     try:

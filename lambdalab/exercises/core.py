@@ -23,8 +23,11 @@ import html
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..errors import LocalOnlyError
+
 if TYPE_CHECKING:
     from ..lab import Lab
+    from ..remote.connected_lab import ConnectedLab
 
 _REGISTRY: list[type[Problem]] = []
 
@@ -84,6 +87,13 @@ class Correct(Outcome):
     colour = "#393"
 
 
+class LocalOnly(Outcome):
+    """The check needs what only the local lab knows (``Lab.connect`` runs show no such records)."""
+
+    status = "Checked only on the local lab"
+    colour = "#57a"
+
+
 @dataclass(frozen=True)
 class Attempt:
     """A learner's attempt, as the code they would type in the exercise's notebook after ``setup()``.
@@ -136,13 +146,16 @@ class Problem:
         if cls.title:
             _REGISTRY.append(cls)
 
-    def __init__(self, lab: Lab) -> None:
+    def __init__(self, lab: Lab | ConnectedLab) -> None:
         self.lab = lab
 
     # -- the learner's side -------------------------------------------------------
     def check(self) -> Outcome:
         """Look at the lab and say whether the exercise is done."""
-        found = self._check()
+        try:
+            found = self._check()
+        except LocalOnlyError as err:
+            return LocalOnly(self.title, f"This check reads what only lambdalab.Lab() records. {err}")
         if found is None:
             return NotAttempted(self.title, "Nothing to check yet. Do the exercise, then run check() again.")
         if found is True:

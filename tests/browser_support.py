@@ -101,6 +101,9 @@ class Session:
             yield page
         finally:
             try:
+                failed = page.locator(".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']")
+                if failed.count():  # the screenshot shows the first error, not wherever the notebook stopped
+                    failed.first.scroll_into_view_if_needed(timeout=10_000)
                 page.screenshot(path=str(shot), full_page=False)
             finally:
                 page.close()
@@ -115,6 +118,10 @@ def _wait_for(page: Any, done: Callable[[dict[str, Any]], bool], what: str) -> N
             return
         assert progress["kernel"] != "dead", f"the kernel died waiting for {what}: {progress}"
         state = (progress["ran"], progress["pending"], progress["kernel"])
+        if progress["kernel"] == "idle" and progress["pending"] == 0 and 0 < progress["ran"] < progress["cells"]:
+            # "Run All" stops at a cell that raised: say which error at once instead of waiting STALL_S
+            errors = [t for t in page.locator(ERRORS).all_inner_texts() if t.strip()]
+            assert not errors, f"a cell failed waiting for {what} ({progress}):\n" + "\n---\n".join(errors)
         if state != last:
             last, moved = state, time.monotonic()
         assert time.monotonic() - moved < STALL_S, f"no progress in {STALL_S:.0f} s waiting for {what}: {progress}"

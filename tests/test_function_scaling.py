@@ -20,6 +20,7 @@ from lambdalab import trace_kinds as k
 from lambdalab.engines.function_scaling import SCALING_LIMIT, Fleet, ScalingBudget
 from lambdalab.errors import ACCOUNT_LIMIT, RESERVED_LIMIT
 from lambdalab.runtime import FakeRuntime
+from lambdalab.widgets import FunctionConcurrencyChart
 
 pytestmark = pytest.mark.fake_runtime
 
@@ -83,6 +84,12 @@ def test_a_burst_past_the_account_concurrency_is_throttled_with_its_reason(fresh
     records = _concurrency(fresh, name)
     assert records[999] == (0.0, "cold", 1000, 1000) and records[1000] == (0.0, "throttled", 1000, 1000)
     assert fresh.clock.t == 1.5  # one virtual second of work after a 0.5 s init
+    chart = FunctionConcurrencyChart(fresh, name, since=0.0)
+    assert chart.peak == 1000 and chart.series["throttled"][-1] == [0.0, 200]
+    assert chart.series["in_flight"][-1] == [1.5, 0] and chart.series["environments"][-1] == [0.0, 1000]
+    assert chart.scene["title"] == f"Concurrency of {name} (peak 1000 in flight; throttled: 200 {ACCOUNT_LIMIT})"
+    svg = chart.svg()
+    assert all(f'class="{cls}"' in svg for cls in ("in-flight", "environments", "throttled"))
     again = fresh.burst(name, 1000)  # the environments are warm now
     assert again.counts() == {"warm": 1000}
     assert fresh.client("lambda").get_account_settings()["AccountLimit"]["UnreservedConcurrentExecutions"] == 1000

@@ -43,6 +43,10 @@ WHERE = {
     "06-streams": "local only: shards, checkpoints and bisections are read from the local lab's trace.",
     "07-triggers-and-permissions": "local only: the pushed events and denied pushes are read from the local lab.",
     "08-cli-reference": "local only: `%aws` runs the CLI against the notebook's own local lab.",
+    "09-http-endpoints-and-layers": (
+        "local only: its function URLs are the local lab's HTTP endpoints on 127.0.0.1, and it reads the local "
+        "trace. The same calls work on AWS, where a URL is https://<url-id>.lambda-url.<region>.on.aws/."
+    ),
 }
 
 

@@ -6,10 +6,9 @@ with the notebook's own (unprefixed) function names:
 
 - **the Lambda API calls** the run's clients made (function created, updated, deleted;
   event invoke configs, permissions, mappings), recorded when AWS answered them;
-- **the functions' log groups**: each invocation is ``START``, the function's lines, ``END``
-  and ``REPORT``.  An ``invoke`` record is written at the ``REPORT`` (cold when it has
-  ``Init Duration``; ``error`` from ``Status: timeout`` / ``Status: error`` or from the
-  runtime's ``[ERROR]`` / ``Invoke Error`` line).  Its source is ``sync`` or ``async`` when
+- **the functions' log groups** (:mod:`.log_lines` reads both log formats): an ``invoke``
+  record per invocation, written at its report (cold after an init; ``error`` from the
+  report's status or the runtime's error line).  Its source is ``sync`` or ``async`` when
   the run's own Invoke returned that request id, ``other`` otherwise (a poller or a push).
 
 Every other kind (attempts, retries, batches, deliveries, scaling...) is what only the local
@@ -24,8 +23,6 @@ https://docs.aws.amazon.com/lambda/latest/dg/python-exceptions.html
 
 from __future__ import annotations
 
-import json
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -35,6 +32,7 @@ from typing import Any, Literal
 from .. import trace_kinds as k
 from ..errors import LocalOnlyError
 from ..trace import Record, Trace
+from . import log_lines
 from .naming import RunNames
 from .waiting import WallClock
 
@@ -53,11 +51,6 @@ OBSERVED = frozenset(
         k.INVOKE,
     }
 )
-_START = re.compile(r"START RequestId: (\S+) Version: (\S+)")
-_REPORT = re.compile(r"REPORT RequestId: (\S+)")
-_FIELD = re.compile(r"([A-Za-z ]+): ([^\t]+)")
-_PY_ERROR = re.compile(r"\[ERROR\] (?:Runtime\.)?([A-Za-z_.]+)")
-_NODE_ERROR = re.compile(r"\tERROR\tInvoke Error \t(\{.*\})", re.S)
 
 
 @dataclass(frozen=True)
@@ -211,52 +204,26 @@ class LogTrace(Trace):
 
     def _line(self, function: str, stream: str, message: str, stamp_ms: int) -> None:
         """One log event; an environment runs one invocation at a time, so a stream's lines between
-        START and REPORT are that invocation's."""
-        if start := _START.match(message):
-            self._open[stream] = {"request_id": start.group(1), "version": start.group(2), "error": None}
-        elif report := _REPORT.match(message):
-            self._report(function, report.group(1), message, stamp_ms, self._open.pop(stream, None))
-        elif (state := self._open.get(stream)) is not None and state["error"] is None:
-            state["error"] = _error_in(message)
-
-    def _report(
-        self, function: str, request_id: str, message: str, stamp_ms: int, state: dict[str, Any] | None
-    ) -> None:
-        fields = dict(_FIELD.findall(message.split("\t", 1)[-1]))
-        if state is None or state["request_id"] != request_id:
-            state = {"version": "$LATEST", "error": None}
-        status = fields.get("Status", "").strip()
-        error = state["error"]
-        if status == "timeout":
-            error = "Sandbox.Timedout"
-        elif status == "error":
-            error = fields.get("Error Type", "Runtime.Unknown").strip()
-        t = self._clock.t_at(stamp_ms / 1000)  # Lambda stamps log events with the wall clock
-        cold = "Init Duration" in fields
-        source = self.sources.get(request_id, "other")
-        record = Record(
-            t,
-            k.INVOKE,
-            function,
-            (request_id,),
-            {"source": source, "version": state["version"], "error": error, "cold": cold},
-        )
-        self._append(record)
-        billed = int(fields.get("Billed Duration", "0 ms").split()[0])
-        memory = int(fields.get("Memory Size", "128 MB").split()[0])
-        self.reports.append(Report(function, request_id, billed, memory))
+        its start and its report are that invocation's."""
+        line = log_lines.parse(message)
+        if isinstance(line, log_lines.Start):
+            self._open[stream] = {"request_id": line.request_id, "version": line.version, "error": None}
+        elif isinstance(line, log_lines.Report):
+            state = self._open.pop(stream, None)
+            if state is None or state["request_id"] != line.request_id:
+                state = {"version": "$LATEST", "error": None}
+            detail: k.Invoke = {
+                "source": self.sources.get(line.request_id, "other"),
+                "version": state["version"],
+                "error": line.error or state["error"],
+                "cold": line.cold,
+            }
+            t = self._clock.t_at(stamp_ms / 1000)  # Lambda stamps log events with the wall clock
+            self._append(Record(t, k.INVOKE, function, (line.request_id,), detail))
+            self.reports.append(Report(function, line.request_id, line.billed_ms, line.memory_mb))
+        elif isinstance(line, log_lines.Failure) and (state := self._open.get(stream)) is not None:
+            state["error"] = state["error"] or line.error_type
 
     def _append(self, record: Record) -> None:
         with self._lock:
             self._records.append(record)
-
-
-def _error_in(message: str) -> str | None:
-    if found := _PY_ERROR.search(message):
-        return found.group(1).rstrip(".:")
-    if found := _NODE_ERROR.search(message):
-        try:
-            return str(json.loads(found.group(1)).get("errorType", "Error"))
-        except ValueError:
-            return "Error"
-    return None

@@ -16,7 +16,12 @@ setup: $(VENV)/.ready
 $(VENV)/.ready: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,docs]"
+	$(BIN)/python -m pip install --quiet -e ".[test,docs,grading]"
+	@# nbgrader is for the command line (lambdalab assign, nbgrader autograde): keep its menus and server
+	@# extensions out of the learners' JupyterLab (docs/grading.md says how an instructor turns them on)
+	$(BIN)/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader >/dev/null 2>&1
+	for e in formgrader validate_assignment assignment_list course_list; do \
+	  $(BIN)/jupyter server extension disable --sys-prefix nbgrader.server_extensions.$$e >/dev/null 2>&1; done
 	touch $@
 
 # The browser check drives Debian's chromium (never a downloaded browser build).

@@ -9,6 +9,8 @@
                       which ``lambdalab.Lab.connect(url)`` reads.
 ``lambdalab cleanup`` deletes what one run of ``Lab.connect`` created (its name prefix and
                       tag), on a server or in an AWS account, and says what it removed.
+``lambdalab assign NN``  turns notebook NN's exercises into an nbgrader assignment
+                      (the ``grading`` extra): the instructor's and the learners' versions.
 """
 
 from __future__ import annotations
@@ -164,6 +166,31 @@ def cleanup(args: argparse.Namespace) -> int:
     return 1 if report is not None and report.failed else 0
 
 
+def assign(args: argparse.Namespace) -> int:
+    import importlib.util
+
+    from . import assignment
+
+    try:
+        name = assignment.assignment_name(args.number)
+        source = assignment.write_course(Path(args.course).resolve(), notebooks_dir(), args.number)
+    except ValueError as err:
+        print(f"lambdalab: {err}", file=sys.stderr)
+        return 2
+    print(f"lambdalab: the instructor's version (with solutions) is {source}")
+    if importlib.util.find_spec("nbgrader") is None:
+        print("lambdalab: nbgrader is not installed: pip install 'lambdalab[grading]', then in the course folder run")
+        print(f"  nbgrader generate_assignment {name} --force")
+        return 0
+    done = assignment.nbgrader(Path(args.course).resolve(), "generate_assignment", name, "--force")
+    if done.returncode != 0:
+        print(done.stdout + done.stderr, file=sys.stderr)
+        return done.returncode
+    print(f"lambdalab: the learners' version (no solutions) is {Path(args.course).resolve() / 'release' / name}")
+    print(f"  grade the submissions in submitted/<learner>/{name}/ with: nbgrader autograde {name}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="lambdalab", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -183,6 +210,10 @@ def main(argv: list[str] | None = None) -> int:
     clean.add_argument("--profile", help="the AWS profile")
     clean.add_argument("--confirm", metavar="ACCOUNT_ID", help="the AWS account id to clean up in (required on AWS)")
     clean.set_defaults(run=cleanup)
+    assign_ = sub.add_parser("assign", help="turn notebook NN's exercises into an nbgrader assignment")
+    assign_.add_argument("number", help="the notebook's number: 01, 05, ...")
+    assign_.add_argument("--course", default="course", help="the nbgrader course folder (made if missing)")
+    assign_.set_defaults(run=assign)
     args = parser.parse_args(argv)
     return int(args.run(args))
 

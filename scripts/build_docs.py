@@ -1,9 +1,9 @@
 """Build the course website (``make docs``) into docs/_build/html.
 
 Jupyter Book 2 (MyST) builds the pages from docs/index.md, the committed notebooks in
-order (as committed, with their outputs: nothing is executed) and a reference page of the
-sample events in data/events/, generated here. The pages are written by the site template
-in docs/theme/ (MyST's own themes are downloaded at build time, which this kit never does).
+order (as committed, with their outputs: nothing is executed), a reference page of the
+sample events in data/events/, generated here, and the instructors' guides (GUIDES). The
+pages are written by the site template in docs/theme/ (MyST's own themes are downloaded at build time, which this kit never does).
 
     python scripts/build_docs.py            # -> docs/_build/html/index.html
     python scripts/build_docs.py --out DIR  # somewhere else (the test builds into a tmp dir)
@@ -21,6 +21,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
+#: the guides in docs/ that the site carries after the notebooks and the events, those that exist
+GUIDES = ("instructors.md", "grading.md", "classroom.md")
 
 
 def notebooks() -> list[Path]:
@@ -68,6 +70,10 @@ def stage(src: Path) -> None:
         pages.append(nb.name)
     (src / "events.md").write_text(events_page())
     pages.append("events.md")
+    for guide in GUIDES:
+        if (DOCS / guide).exists():
+            shutil.copy(DOCS / guide, src / guide)
+            pages.append(guide)
     (src / "myst.yml").write_text(myst_yml(pages))
 
 

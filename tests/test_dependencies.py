@@ -1,4 +1,5 @@
-"""pyproject.toml and environment.yml must ask for the same packages."""
+"""environment.yml asks for what pyproject.toml's dependencies are, the run-time packages only (Binder and hub
+images build from it; the test, docs and grading tools are pyproject.toml's extras)."""
 
 from __future__ import annotations
 
@@ -27,8 +28,14 @@ def _pip_section_of_environment_yml() -> list[str]:
 
 def test_environment_yml_matches_pyproject() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = project["dependencies"] + project["optional-dependencies"]["test"]
-    assert sorted(map(_normal, _pip_section_of_environment_yml())) == sorted(map(_normal, wanted))
+    assert sorted(map(_normal, _pip_section_of_environment_yml())) == sorted(map(_normal, project["dependencies"]))
+
+
+def test_environment_yml_holds_no_tool_of_the_extras() -> None:
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    tools = {re.split(r"[<>=\[ ]", r)[0].lower() for reqs in extras.values() for r in reqs}
+    listed = {re.split(r"[<>=\[ ]", r)[0].lower() for r in _pip_section_of_environment_yml()}
+    assert tools and not tools & listed, tools & listed
 
 
 def test_environment_yml_pins_the_python_of_pyproject() -> None:
@@ -39,3 +46,11 @@ def test_environment_yml_pins_the_python_of_pyproject() -> None:
 
 def test_postbuild_installs_the_package_without_dependencies() -> None:
     assert "pip install --no-deps -e ." in (ROOT / "postBuild").read_text()
+
+
+def test_the_binder_badge_opens_the_first_notebook_in_jupyterlab() -> None:
+    links = re.findall(
+        r"\(https://mybinder\.org/v2/gh/[^/]+/[^/]+/[^?)]+\?urlpath=([^)]+)\)", (ROOT / "README.md").read_text()
+    )
+    assert links == ["lab/tree/notebooks/00-start-here.ipynb"]
+    assert (ROOT / links[0].removeprefix("lab/tree/")).is_file()

@@ -20,6 +20,7 @@ from lambdalab import trace_kinds as k
 from lambdalab.engines.function_scaling import SCALING_LIMIT, Fleet, ScalingBudget
 from lambdalab.errors import ACCOUNT_LIMIT, RESERVED_LIMIT
 from lambdalab.runtime import FakeRuntime
+from lambdalab.widgets import FunctionConcurrencyChart
 
 pytestmark = pytest.mark.fake_runtime
 
@@ -75,23 +76,30 @@ def test_provisioned_environments_serve_first_then_warm_then_cold() -> None:
 
 
 def test_a_burst_past_the_account_concurrency_is_throttled_with_its_reason(fresh: lambdalab.Lab) -> None:
+    fresh.account_concurrency = 50  # 1,000 by default: the same rule, fewer requests to play
     name = create_python(fresh, _role(fresh), echo)
-    burst = fresh.burst(name, 1200)
-    assert burst.counts() == {"cold": 1000, "throttled": 200}
-    assert burst.reasons() == {ACCOUNT_LIMIT: 200}
-    assert all(r.status == 429 for r in burst.requests[1000:])
+    assert fresh.client("lambda").get_account_settings()["AccountLimit"]["UnreservedConcurrentExecutions"] == 50
+    burst = fresh.burst(name, 60)
+    assert burst.counts() == {"cold": 50, "throttled": 10}
+    assert burst.reasons() == {ACCOUNT_LIMIT: 10}
+    assert all(r.status == 429 for r in burst.requests[50:])
     records = _concurrency(fresh, name)
-    assert records[999] == (0.0, "cold", 1000, 1000) and records[1000] == (0.0, "throttled", 1000, 1000)
+    assert records[49] == (0.0, "cold", 50, 50) and records[50] == (0.0, "throttled", 50, 50)
     assert fresh.clock.t == 1.5  # one virtual second of work after a 0.5 s init
-    again = fresh.burst(name, 1000)  # the environments are warm now
-    assert again.counts() == {"warm": 1000}
-    assert fresh.client("lambda").get_account_settings()["AccountLimit"]["UnreservedConcurrentExecutions"] == 1000
+    chart = FunctionConcurrencyChart(fresh, name, since=0.0)
+    assert chart.peak == 50 and chart.series["throttled"][-1] == [0.0, 10]
+    assert chart.series["in_flight"][-1] == [1.5, 0] and chart.series["environments"][-1] == [0.0, 50]
+    assert chart.scene["title"] == f"Concurrency of {name} (peak 50 in flight; throttled: 10 {ACCOUNT_LIMIT})"
+    svg = chart.svg()
+    assert all(f'class="{cls}"' in svg for cls in ("in-flight", "environments", "throttled"))
+    again = fresh.burst(name, 50)  # the environments are warm now
+    assert again.counts() == {"warm": 50}
 
 
 def test_with_a_raised_quota_the_scaling_rate_adds_1000_environments_per_10_seconds(fresh: lambdalab.Lab) -> None:
     fresh.account_concurrency = 3000
     fresh.durations["steady"] = 30.0
-    name = create_python(fresh, _role(fresh), echo, FunctionName="steady")
+    name = create_python(fresh, _role(fresh), echo, FunctionName="steady", Timeout=60)
     burst = fresh.burst(name, 1500, every=0.002)  # 1,500 requests in 3 virtual seconds
     # the budget: 1,000 at first, 100 more a second; 500 requests a second use it up at t = 2.498 s
     assert burst.counts() == {"cold": 1299, "throttled": 201}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from .batch_view import BatchView, batch_view_state
 from .concurrency_chart import ConcurrencyChart, concurrency_series
 from .durable_timeline import DurableTimeline, durable_scene
+from .function_concurrency import FunctionConcurrencyChart, function_series
 from .retry_timeline import RetryTimeline, timeline_items
 from .shard_view import ShardView, shard_view_state
 
@@ -16,11 +17,13 @@ __all__ = [
     "BatchView",
     "ConcurrencyChart",
     "DurableTimeline",
+    "FunctionConcurrencyChart",
     "RetryTimeline",
     "ShardView",
     "batch_view_state",
     "concurrency_series",
     "durable_scene",
+    "function_series",
     "shard_view_state",
     "timeline_items",
 ]

@@ -3,6 +3,7 @@
 The workflow (a real function built with AWS's durable execution SDK): reserve (a step), wait for the
 payment callback, wait seven days, ship (a step). Each execution takes three invocations (start; after
 the callback; after the week), and its SDK calls the lab's checkpoint API over HTTP from the function.
+Invocations of different executions due at the same instant run side by side (8 at most), as on AWS.
 
 Baseline, measured in the same run: the same number of invocations (300) of a plain function, invoked
 synchronously one after the other: what the machine does for the invocations alone. The ratio is the

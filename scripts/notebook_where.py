@@ -47,6 +47,10 @@ WHERE = {
         "local only: its function URLs are the local lab's HTTP endpoints on 127.0.0.1, and it reads the local "
         "trace. The same calls work on AWS, where a URL is https://<url-id>.lambda-url.<region>.on.aws/."
     ),
+    "11-durable-functions": (
+        "local only: it plays weeks on the virtual clock and reads each execution's story from the lab's trace. "
+        "The durable execution API calls themselves (history, callbacks, stop) are AWS's own."
+    ),
 }
 
 

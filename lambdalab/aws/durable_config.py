@@ -3,8 +3,10 @@
 A function is durable when it is created with a ``DurableConfig``: ``ExecutionTimeout`` (seconds, 1 to
 31,622,400: 366 days; required) bounds a whole execution, however many invocations it takes;
 ``RetentionPeriodInDays`` (1 to 90, default 14) is how long a closed execution's state and history stay
-readable. moto does not know the setting, so the lab keeps it here and adds it to the function's
-configuration documents.
+readable. Durable execution is chosen when a function is created: an update can change the settings of a
+durable function but cannot make another function durable. moto does not know the setting, so the lab
+keeps it here and adds it to the function's configuration documents. AWS does not publish the texts of
+these refusals; the lab's say what is wrong in its own words.
 
 https://docs.aws.amazon.com/lambda/latest/api/API_DurableConfig.html
 https://docs.aws.amazon.com/lambda/latest/dg/durable-configuration.html

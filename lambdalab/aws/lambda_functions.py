@@ -197,9 +197,10 @@ class FunctionService:
         self._check_revision(fn, body.get("RevisionId"))
         if "Role" in body:
             moto_iam.check_role_assumable(self.place.account_id, body["Role"])
-        durable = self._durable_settings(
-            body, self.durable_configs.get(fn.function_name), body.get("Runtime", fn.runtime)
-        )
+        current = self.durable_configs.get(fn.function_name)
+        if "DurableConfig" in body and current is None:  # durable-configuration.html: "only ... when creating"
+            raise invalid_parameter("Durable execution can only be enabled when a function is created.")
+        durable = self._durable_settings(body, current, body.get("Runtime", fn.runtime))
         if durable is not None:
             self.durable_configs.set(fn.function_name, durable)
         if "Handler" in body or "Runtime" in body:

@@ -16,7 +16,7 @@ timers and calls handlers in process, where the lab must run real functions thro
 wake them on its clock. So the loop below is the lab's own, about as small as the package's, and the parts
 that decide what AWS accepts are AWS's.
 
-What happens when (https://docs.aws.amazon.com/lambda/latest/dg/durable-basic-concepts.html):
+What happens when (https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html):
 
 - an invocation that crashes, times out or answers something that is not a durable output is invoked again
   after 5 seconds, up to 5 times in a row, then the execution fails (the figures of AWS's testing runner;
@@ -35,17 +35,17 @@ from __future__ import annotations
 
 import json
 import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from aws_durable_execution_sdk_python.lambda_service import (
-    CallbackTimeoutType,
     CheckpointOutput,
     CheckpointUpdatedExecutionState,
     DurableExecutionInvocationOutput,
     ErrorObject,
     InvocationStatus,
-    OperationStatus,
     OperationUpdate,
 )
 from aws_durable_execution_sdk_python_testing.checkpoint.core import CheckpointCore
@@ -54,11 +54,10 @@ from aws_durable_execution_sdk_python_testing.checkpoint.transformer import Chec
 from aws_durable_execution_sdk_python_testing.exceptions import AwsApiException
 from aws_durable_execution_sdk_python_testing.execution import Execution, OperationPaginatorState
 from aws_durable_execution_sdk_python_testing.model import StartDurableExecutionInput
-from aws_durable_execution_sdk_python_testing.token import CallbackToken, CheckpointToken
+from aws_durable_execution_sdk_python_testing.token import CheckpointToken
 
 from ..errors import AwsError, invalid_parameter, not_found
 from ..trace_kinds import (
-    DURABLE_CALLBACK,
     DURABLE_CLOSED,
     DURABLE_INVOCATION,
     DURABLE_OPERATION,
@@ -67,27 +66,45 @@ from ..trace_kinds import (
     DURABLE_STARTED,
     DURABLE_SUSPENDED,
 )
+from .durable_callbacks import DurableCallbacks
 from .durable_runs import DurableRun, label, next_wake, read_output, replayed, waiting_for
 
 if TYPE_CHECKING:
     from ..aws.durable_config import DurableSettings
-    from ..clock import Clock
+    from ..clock import Clock, Timer
     from ..ports import Ids, Invoker, Target
     from ..trace import Trace
 
 RETRY_SECONDS = 5
+#: invocations of different executions run side by side, at most this many at once
+PARALLEL = 8
 MAX_FAILED_ATTEMPTS = 5
 #: the invocation input carries at most this much state; the SDK pages in the rest
 PAGE_BYTES = 5 * 1024 * 1024
 
 
-class DurableEngine:
+@dataclass(frozen=True)
+class _Call:
+    """One invocation of an execution, ready to run."""
+
+    run: DurableRun
+    number: int
+    payload: bytes
+    request_id: str
+    started: datetime
+    replayed: int
+
+
+class DurableEngine(DurableCallbacks):
     """Every durable execution of the lab, and the loop that plays each one on the clock."""
 
     def __init__(self, ids: Ids, clock: Clock, trace: Trace, invoker: Invoker) -> None:
         self.ids, self.clock, self.trace, self.invoker = ids, clock, trace, invoker
         self.runs: dict[str, DurableRun] = {}
         self._dispatcher = CheckpointRequestDispatcher()
+        #: executions to invoke at this instant, and the clock entry that will
+        self._due: list[DurableRun] = []
+        self._play_entry: Timer | None = None
         # the clock's thread invokes; checkpoints and callbacks arrive on the endpoint's threads
         self._lock = threading.RLock()
 
@@ -126,7 +143,7 @@ class DurableEngine:
             self.runs[arn] = run
             run.deadline = self.clock.call_later(settings.execution_timeout, lambda: self._time_out(run), busy=False)
         self.trace.add(DURABLE_STARTED, target.spec.function_name, (arn,), execution=arn, name=exec_name, how=how)
-        self.clock.call_later(0, lambda: self._invoke(run))
+        self._invoke(run)
         return run
 
     def _named(self, function_name: str, name: str) -> DurableRun | None:
@@ -144,13 +161,37 @@ class DurableEngine:
 
     # -- the loop -----------------------------------------------------------------------------
     def _invoke(self, run: DurableRun) -> None:
-        """One invocation: hand the handler its state, run it, act on its answer."""
+        """Invoke ``run`` at this instant, with every other execution due at it."""
+        with self._lock:
+            self._due.append(run)
+            if self._play_entry is None:
+                self._play_entry = self.clock.call_later(0, self._play)
+
+    def _play(self) -> None:
+        """Run the invocations due now: prepared one by one, run side by side (as on AWS), settled in order.
+
+        Executions are independent, so Lambda runs them at once; running them one after the other would make
+        100 executions due at one instant take 100 invocation times. Each execution's own records stay in
+        order; only the records of different executions interleave.
+        """
+        with self._lock:
+            batch = list({run.arn: run for run in self._due}.values())
+            self._due, self._play_entry = [], None
+        calls = [call for call in (self._prepare(run) for run in batch) if call is not None]
+        if len(calls) <= 1:
+            answers = [self._call(call) for call in calls]
+        else:
+            with ThreadPoolExecutor(min(PARALLEL, len(calls)), thread_name_prefix="durable-invoke") as pool:
+                answers = list(pool.map(self._call, calls))
+        for call, answer in zip(calls, answers, strict=True):
+            self._finish(call, answer)
+
+    def _prepare(self, run: DurableRun) -> _Call | None:
+        """The invocation's input: the checkpointed state, a fresh token (None: nothing to invoke)."""
         with self._lock:
             ex = run.execution
-            if ex.is_complete:
-                return
-            if run.running:
-                return
+            if ex.is_complete or run.running:
+                return None
             if run.wake is not None:
                 run.wake.cancel()
                 run.wake = None
@@ -169,40 +210,45 @@ class DurableEngine:
             }
             ex.mark_state_delivered()
             seen = replayed(operations)
-        fn = run.target.spec.function_name
+            started = self._stamp(run)
         if seen:
             self.trace.add(
                 DURABLE_REPLAY,
-                fn,
+                run.target.spec.function_name,
                 (run.arn,),
                 execution=run.arn,
                 invocation=number,
                 operations=[op.operation_id for op in seen],
                 names=[label(op) for op in seen],
             )
-        started = self._stamp(run)
-        request_id = self.ids.new_id()
+        return _Call(run, number, json.dumps(event).encode(), self.ids.new_id(), started, len(seen))
+
+    def _call(self, call: _Call) -> DurableExecutionInvocationOutput | ErrorObject:
+        """Run the function (on the clock's thread, or beside other executions' invocations)."""
         try:
-            result = self.invoker.run(run.target, json.dumps(event).encode(), source="durable", request_id=request_id)
-            answer = read_output(result.payload) if result.ok else _crashed(result.error_type)
+            result = self.invoker.run(call.run.target, call.payload, source="durable", request_id=call.request_id)
         except AwsError as err:  # throttled, or the function is gone
-            answer = ErrorObject(err.message, err.code, None, None)
+            return ErrorObject(err.message, err.code, None, None)
+        return read_output(result.payload) if result.ok else _crashed(result.error_type)
+
+    def _finish(self, call: _Call, answer: DurableExecutionInvocationOutput | ErrorObject) -> None:
+        run = call.run
         with self._lock:
-            ex.record_invocation_completion(started, self._stamp(run), request_id)
+            run.execution.record_invocation_completion(call.started, self._stamp(run), call.request_id)
             run.running = 0
             outcome = answer.status.value if isinstance(answer, DurableExecutionInvocationOutput) else "ERROR"
             error = answer.type if isinstance(answer, ErrorObject) else (answer.error.type if answer.error else None)
         self.trace.add(
             DURABLE_INVOCATION,
-            fn,
-            (request_id,),
+            run.target.spec.function_name,
+            (call.request_id,),
             execution=run.arn,
-            invocation=number,
+            invocation=call.number,
             outcome=outcome,
             error=error,
-            replayed=len(seen),
+            replayed=call.replayed,
         )
-        self._settle(run, number, answer)
+        self._settle(run, call.number, answer)
 
     def _settle(self, run: DurableRun, number: int, answer: DurableExecutionInvocationOutput | ErrorObject) -> None:
         """Close, retry or suspend the execution after an invocation's answer."""
@@ -382,89 +428,6 @@ class DurableEngine:
                 self._closed(run)
         return run
 
-    # -- callbacks ------------------------------------------------------------------------------
-    def _arm_callback(self, run: DurableRun, callback_id: str, options: Any) -> None:
-        if options is not None and options.timeout_seconds > 0:
-            self._arm(run, callback_id, "timeout", options.timeout_seconds, CallbackTimeoutType.TIMEOUT)
-        if options is not None and options.heartbeat_timeout_seconds > 0:
-            self._arm(run, callback_id, "heartbeat", options.heartbeat_timeout_seconds, CallbackTimeoutType.HEARTBEAT)
-
-    def _arm(self, run: DurableRun, callback_id: str, which: str, seconds: int, kind: CallbackTimeoutType) -> None:
-        """(Re)start one of a callback's timers: its timeout, or its heartbeat timeout."""
-        timer = self.clock.call_later(seconds, lambda: self._callback_timed_out(callback_id, kind), busy=False)
-        with self._lock:
-            old = run.callback_timers.setdefault(callback_id, {}).pop(which, None)
-            run.callback_timers[callback_id][which] = timer
-        if old is not None:
-            old.cancel()
-
-    def callback(
-        self, callback_id: str, outcome: str, sender: str, result: bytes | None = None, error: ErrorObject | None = None
-    ) -> None:
-        """SendDurableExecutionCallbackSuccess / Failure / Heartbeat."""
-        run, op_id = self._callback_run(callback_id)
-        ex = run.execution
-        with self._lock:
-            _, op = ex.find_callback_operation(callback_id)
-            if op.status is OperationStatus.TIMED_OUT:
-                raise AwsError("CallbackTimeoutException", f"Callback {callback_id} has timed out.", 408)
-            if op.status is not OperationStatus.STARTED or ex.is_complete:
-                raise invalid_parameter(f"Callback {callback_id} is already completed.")
-            if outcome == "HEARTBEAT":
-                options = _callback_options(ex, op_id)
-                if options is not None and options.heartbeat_timeout_seconds > 0:
-                    seconds = options.heartbeat_timeout_seconds
-                    self._arm(run, callback_id, "heartbeat", seconds, CallbackTimeoutType.HEARTBEAT)
-            else:
-                if outcome == "SUCCEEDED":
-                    ex.complete_callback_success(callback_id, result, now=self._stamp(run))
-                else:
-                    ex.complete_callback_failure(
-                        callback_id, error or ErrorObject.from_message(""), now=self._stamp(run)
-                    )
-                for timer in run.callback_timers.pop(callback_id, {}).values():
-                    timer.cancel()
-        fn = run.target.spec.function_name
-        self.trace.add(
-            DURABLE_CALLBACK, fn, (run.arn,), execution=run.arn, operation=op_id, outcome=outcome, sender=sender
-        )
-        if outcome != "HEARTBEAT":
-            self._wake_up(run, "callback")
-
-    def _callback_timed_out(self, callback_id: str, kind: CallbackTimeoutType) -> None:
-        try:
-            run, op_id = self._callback_run(callback_id)
-        except AwsError:
-            return
-        message = "Callback timed out" if kind is CallbackTimeoutType.TIMEOUT else "Callback timed out on heartbeat"
-        with self._lock:
-            ex = run.execution
-            _, op = ex.find_callback_operation(callback_id)
-            if ex.is_complete or op.status is not OperationStatus.STARTED:
-                return
-            ex.complete_callback_timeout(
-                callback_id, ErrorObject(message, kind.value, None, None), now=self._stamp(run)
-            )
-            for timer in run.callback_timers.pop(callback_id, {}).values():
-                timer.cancel()
-        outcome = "TIMED_OUT" if kind is CallbackTimeoutType.TIMEOUT else "HEARTBEAT_TIMED_OUT"
-        fn = run.target.spec.function_name
-        self.trace.add(
-            DURABLE_CALLBACK, fn, (run.arn,), execution=run.arn, operation=op_id, outcome=outcome, sender="clock"
-        )
-        self._wake_up(run, "callback")
-
-    def _callback_run(self, callback_id: str) -> tuple[DurableRun, str]:
-        try:
-            token = CallbackToken.from_str(callback_id)
-        except (ValueError, KeyError, TypeError) as err:
-            raise invalid_parameter(f"Invalid callback id: {callback_id}") from err
-        with self._lock:
-            run = self.runs.get(token.execution_arn)
-        if run is None:
-            raise not_found(f"Callback {callback_id} not found.")
-        return run, token.operation_id
-
     # -- reading --------------------------------------------------------------------------------
     def of_function(self, function_name: str) -> list[DurableRun]:
         with self._lock:
@@ -504,13 +467,6 @@ def _current(ex: Execution, token: str) -> bool:
         and parsed.token_sequence == ex.token_sequence
         and parsed.invocation_id == ex.current_invocation_id
     )
-
-
-def _callback_options(ex: Execution, operation_id: str) -> Any:
-    for update in ex.updates:
-        if update.operation_id == operation_id and update.callback_options is not None:
-            return update.callback_options
-    return None
 
 
 def _aws(err: AwsApiException) -> AwsError:

@@ -15,8 +15,7 @@ The decisions here read operations and return values; nothing here moves time or
 - :func:`read_output`: what an invocation answered (``SUCCEEDED``, ``FAILED``, ``PENDING``), or why the answer
   is not one.
 
-https://docs.aws.amazon.com/lambda/latest/dg/durable-execution-sdk.html
-https://docs.aws.amazon.com/lambda/latest/dg/durable-basic-concepts.html
+https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ the picture, so the time axis turns square-root when they do.
 
 Built from ``lab.trace`` only, and redrawn as the clock moves.
 
-https://docs.aws.amazon.com/lambda/latest/dg/durable-basic-concepts.html
+https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def durable_scene(items: list[dict[str, Any]], rows: list[str], start: float, no
                 shape, tone, who = "hourglass", "warn", "the clock"
             else:
                 shape, tone, who = _SENDER.get(i["sender"], ("arrow", "muted", i["sender"]))
-            marks.append({"type": "glyph", "row": i["row"], "t": t, "shape": shape, "tone": tone, "cls": "callback",
+            marks.append({"type": "glyph", "row": i["row"], "t": t, "dx": -12, "shape": shape, "tone": tone, "cls": "callback",
                           "data": {"kind": "callback", "outcome": outcome, "sender": i["sender"]},
                           "tip": f"callback {outcome} from {who} at {fmt_time(t)}"})  # fmt: skip
         elif kind == k.DURABLE_RESUMED:

@@ -1,0 +1,332 @@
+"""Exercises for ``11-durable-functions``: a non-determinism bug, a callback that may never come, a callback
+sent from a cell."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from typing import Any
+
+from .. import trace_kinds as k
+from ..packaging import zip_files
+from . import _shared
+from .core import Attempt, Problem
+
+DURABLE_ROLE = "durable-exec"
+DAY = 86_400
+SETTINGS = {"ExecutionTimeout": 30 * DAY, "RetentionPeriodInDays": 7}
+
+RECEIPTS = """import uuid
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+
+@durable_execution
+def handler(event, context: DurableContext):
+    payment_id = str(uuid.uuid4())  # a new value on every replay
+    context.step(lambda _: f"charged {event['amount']}", name=f"charge-{payment_id}")
+    context.wait(Duration.from_hours(1), name="settle")
+    return context.step(lambda _: "receipt sent", name="receipt")
+"""
+RECEIPTS_FIXED = """import uuid
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+
+@durable_execution
+def handler(event, context: DurableContext):
+    payment_id = context.step(lambda _: str(uuid.uuid4()), name="payment-id")  # checkpointed: replays read it
+    context.step(lambda _: f"charged {event['amount']}", name=f"charge-{payment_id}")
+    context.wait(Duration.from_hours(1), name="settle")
+    return context.step(lambda _: "receipt sent", name="receipt")
+"""
+
+APPROVALS = """from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import CallbackConfig, Duration
+
+@durable_execution
+def handler(event, context: DurableContext):
+    approval = context.create_callback(name="manager-approval", config=CallbackConfig())
+    return {"expense": event["expense"], "approved": approval.result()}
+"""
+
+PAYMENTS = """from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+
+@durable_execution
+def handler(event, context: DurableContext):
+    order = event["order"]
+    context.step(lambda _: f"reserved {order}", name="reserve")
+    paid = context.create_callback(name="payment").result()
+    context.wait(Duration.from_days(1), name="cool-off")
+    return context.step(lambda _: f"shipped {order} ({paid})", name="ship")
+"""
+
+
+def _deploy(lab: Any, name: str, source: str) -> None:
+    if _shared.function_exists(lab, name):
+        return
+    lab.client("lambda").create_function(
+        FunctionName=name,
+        Runtime="python3.13",
+        Role=_shared.ensure_role(lab, DURABLE_ROLE),
+        Handler="app.handler",
+        Code={"ZipFile": zip_files({"app.py": source})},
+        Timeout=60,
+        DurableConfig=SETTINGS,
+    )
+
+
+def _code(name: str, source: str) -> str:
+    """An attempt's code: the notebook's ``update_code`` makes ``source`` the app.py of ``name``."""
+    return f"update_code({name!r}, '''{source}''')"
+
+
+def _run(lab: Any, name: str, event: dict[str, Any]) -> str:
+    """Start an execution of ``name``, play it on the clock; its ARN."""
+    answer = lab.client("lambda").invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps(event))
+    lab.run_until_idle()
+    return str(answer["DurableExecutionArn"])
+
+
+def _unchanged(lab: Any, name: str, source: str) -> bool:
+    """Is ``name`` still running the code the exercise started from?"""
+    config = _shared.function_config(lab, name) or {}
+    return bool(
+        config.get("CodeSha256") == base64.b64encode(hashlib.sha256(zip_files({"app.py": source})).digest()).decode()
+    )
+
+
+class FixNonDeterminism(Problem):
+    """``receipts`` fails on its first replay: the handler draws a random id outside a step."""
+
+    title = "Make the receipts workflow replay the same way"
+    _hint = (
+        "Every invocation after the first replays the handler from the top, and the SDK checks that each "
+        "operation has the name it had when it was checkpointed. `uuid.uuid4()` outside a step gives a new name on "
+        "every replay. Draw the id *inside* a step: its result is checkpointed, and replays read it back. Keep the "
+        "wait, so that there is a replay to survive."
+    )
+    _solution = (
+        "```python\n"
+        "update_code(\"receipts\", '''import uuid\n"
+        "from aws_durable_execution_sdk_python import DurableContext, durable_execution\n"
+        "from aws_durable_execution_sdk_python.config import Duration\n\n"
+        "@durable_execution\n"
+        "def handler(event, context: DurableContext):\n"
+        '    payment_id = context.step(lambda _: str(uuid.uuid4()), name="payment-id")\n'
+        '    context.step(lambda _: f"charged {event[\'amount\']}", name=f"charge-{payment_id}")\n'
+        '    context.wait(Duration.from_hours(1), name="settle")\n'
+        '    return context.step(lambda _: "receipt sent", name="receipt")\n'
+        "''')\n"
+        "```"
+    )
+
+    mistakes = (
+        Attempt(  # no wait: one invocation, no replay, so nothing is checked
+            _code("receipts", RECEIPTS.replace('    context.wait(Duration.from_hours(1), name="settle")\n', "")),
+            names="no longer waits",
+            undo=_code("receipts", RECEIPTS),
+        ),
+        Attempt(  # the wall clock outside a step is as bad as a random id
+            _code("receipts", RECEIPTS.replace("str(uuid.uuid4())", "__import__('time').time_ns()")),
+            names="non-deterministic",
+            undo=_code("receipts", RECEIPTS),
+        ),
+    )
+    correct_forms = (
+        Attempt(
+            _code("receipts", RECEIPTS.replace('name=f"charge-{payment_id}"', 'name="charge"')),
+            undo=_code("receipts", RECEIPTS),
+        ),
+    )
+
+    def setup(self) -> None:
+        _deploy(self.lab, "receipts", RECEIPTS)
+
+    def _check(self) -> bool | str | None:
+        if _unchanged(self.lab, "receipts", RECEIPTS):
+            return None
+        arn = _run(self.lab, "receipts", {"amount": 42})
+        execution = self.lab.client("lambda").get_durable_execution(DurableExecutionArn=arn)
+        invocations = self.lab.trace.where(k.DURABLE_INVOCATION, "receipts", execution=arn)
+        if execution["Status"] == "FAILED":
+            error = execution.get("Error", {})
+            return (
+                f"The execution still fails on replay: {error.get('ErrorType', '')}: {error.get('ErrorMessage', '')}. "
+                "The handler is still non-deterministic: something outside a step differs from one replay to the next."
+            )
+        if execution["Status"] != "SUCCEEDED":
+            return f"The execution ended {execution['Status']}; expected SUCCEEDED."
+        if len(invocations) < 2:
+            return (
+                "The execution succeeded in one invocation because the handler no longer waits: there was no replay "
+                "to get wrong. Keep the wait and make the replay find the same operations."
+            )
+        return True
+
+    def _congrats(self) -> str:
+        return "check() ran receipts: it waited an hour, replayed, found the same operations, and succeeded."
+
+    def solve(self) -> None:
+        self.lab.client("lambda").update_function_code(
+            FunctionName="receipts", ZipFile=zip_files({"app.py": RECEIPTS_FIXED})
+        )
+
+    def attempt_wrong(self) -> bool:
+        source = RECEIPTS.replace("str(uuid.uuid4())", "__import__('time').time_ns()")
+        self.lab.client("lambda").update_function_code(FunctionName="receipts", ZipFile=zip_files({"app.py": source}))
+        return True
+
+
+class TimeOutTheApproval(Problem):
+    """``approvals`` waits for a manager's callback forever (until its 30-day execution timeout)."""
+
+    title = "Give the approval callback a timeout"
+    _hint = (
+        "`CallbackConfig(timeout=Duration.from_hours(24))` makes the callback fail with `CallbackTimeoutError` when "
+        "nobody answers within a day; the handler (here, uncaught) then fails the execution instead of holding it "
+        "open for a month. check() starts an execution, sends nothing, and moves the clock a day and a second."
+    )
+    _solution = (
+        "```python\n"
+        "update_code(\"approvals\", '''from aws_durable_execution_sdk_python import DurableContext, durable_execution\n"
+        "from aws_durable_execution_sdk_python.config import CallbackConfig, Duration\n\n"
+        "@durable_execution\n"
+        "def handler(event, context: DurableContext):\n"
+        '    approval = context.create_callback(name="manager-approval", config=CallbackConfig(timeout=Duration.from_hours(24)))\n'
+        '    return {"expense": event["expense"], "approved": approval.result()}\n'
+        "''')\n"
+        "```"
+    )
+
+    mistakes = (
+        Attempt(
+            _code("approvals", APPROVALS.replace("CallbackConfig()", "CallbackConfig(timeout=Duration.from_days(3))")),
+            names="still waits",
+            undo=_code("approvals", APPROVALS),
+        ),
+    )
+    correct_forms = (
+        Attempt(
+            _code("approvals", APPROVALS.replace("CallbackConfig()", "CallbackConfig(timeout=Duration.from_hours(8))")),
+            undo=_code("approvals", APPROVALS),
+        ),
+    )
+
+    def setup(self) -> None:
+        _deploy(self.lab, "approvals", APPROVALS)
+
+    def _check(self) -> bool | str | None:
+        if _unchanged(self.lab, "approvals", APPROVALS):
+            return None
+        arn = _run(self.lab, "approvals", {"expense": "train ticket"})
+        self.lab.advance(DAY + 1)
+        lam = self.lab.client("lambda")
+        execution = lam.get_durable_execution(DurableExecutionArn=arn)
+        if execution["Status"] == "RUNNING":
+            lam.stop_durable_execution(DurableExecutionArn=arn)
+            return "A day after it started, the execution still waits for its approval: give the callback a timeout of a day at most."
+        timed_out = [
+            r
+            for r in self.lab.trace.where(k.DURABLE_CALLBACK, "approvals", execution=arn)
+            if "TIMED_OUT" in r.detail["outcome"]
+        ]
+        if execution["Status"] != "FAILED" or not timed_out:
+            return f"The execution ended {execution['Status']} without its callback timing out. Keep waiting for the approval."
+        return True
+
+    def _congrats(self) -> str:
+        return "Nobody approved within a day: the callback timed out and the execution failed, as it should."
+
+    def solve(self) -> None:
+        source = APPROVALS.replace("CallbackConfig()", "CallbackConfig(timeout=Duration.from_hours(24))")
+        self.lab.client("lambda").update_function_code(FunctionName="approvals", ZipFile=zip_files({"app.py": source}))
+
+    def attempt_wrong(self) -> bool:
+        source = APPROVALS.replace("CallbackConfig()", "CallbackConfig(timeout=Duration.from_days(3))")
+        self.lab.client("lambda").update_function_code(FunctionName="approvals", ZipFile=zip_files({"app.py": source}))
+        return True
+
+
+class PayFromACell(Problem):
+    """An execution of ``payments`` waits for its payment callback; complete it from the notebook."""
+
+    title = "Complete the payment callback from a cell"
+    _hint = (
+        "Find the running execution (`list_durable_executions_by_function`), read its history "
+        "(`get_durable_execution_history`): the `CallbackStarted` event carries the `CallbackId`. "
+        "`send_durable_execution_callback_success(CallbackId=..., Result=...)` completes it; the clock then "
+        "resumes the execution (check() runs the clock for you)."
+    )
+    _solution = (
+        "```python\n"
+        'arn = lam.list_durable_executions_by_function(FunctionName="payments", Statuses=["RUNNING"])["DurableExecutions"][0]["DurableExecutionArn"]\n'
+        'events = lam.get_durable_execution_history(DurableExecutionArn=arn)["Events"]\n'
+        'callback_id = next(e for e in events if e["EventType"] == "CallbackStarted")["CallbackStartedDetails"]["CallbackId"]\n'
+        'lam.send_durable_execution_callback_success(CallbackId=callback_id, Result=b"paid")\n'
+        "```"
+    )
+
+    _find = (
+        'arn = lam.list_durable_executions_by_function(FunctionName="payments", Statuses=["RUNNING"])["DurableExecutions"][0]["DurableExecutionArn"]\n'
+        'events = lam.get_durable_execution_history(DurableExecutionArn=arn)["Events"]\n'
+        'callback_id = next(e for e in events if e["EventType"] == "CallbackStarted")["CallbackStartedDetails"]["CallbackId"]\n'
+    )
+    mistakes = (
+        Attempt(_find + "lam.send_durable_execution_callback_heartbeat(CallbackId=callback_id)", names="heartbeat"),
+    )
+    correct_forms = (
+        Attempt(
+            _find + "lam.send_durable_execution_callback_success(CallbackId=callback_id, Result=b'{\"amount\": 42}')",
+            undo='lam.invoke(FunctionName="payments", InvocationType="Event", Payload=b\'{"order": "o-8"}\')\nlab.run_until_idle()',
+        ),
+    )
+
+    def setup(self) -> None:
+        _deploy(self.lab, "payments", PAYMENTS)
+        if not self._running():
+            _run(self.lab, "payments", {"order": "o-7"})
+
+    def _running(self) -> list[dict[str, Any]]:
+        lam = self.lab.client("lambda")
+        found = lam.list_durable_executions_by_function(FunctionName="payments", Statuses=["RUNNING"])
+        return list(found["DurableExecutions"])
+
+    def _check(self) -> bool | str | None:
+        started = self.lab.trace.where(k.DURABLE_STARTED, "payments")
+        if not started:
+            return None
+        latest = started[-1].detail["execution"]  # the execution setup() started (or the newest since)
+        callbacks = self.lab.trace.where(k.DURABLE_CALLBACK, "payments", execution=latest)
+        sent = [r for r in callbacks if r.detail["outcome"] == "SUCCEEDED"]
+        if not sent:
+            if any(r.detail["outcome"] == "HEARTBEAT" for r in callbacks):
+                return (
+                    "A heartbeat tells Lambda the payment is still coming (it restarts a heartbeat timeout); it does "
+                    "not complete the callback. Send success with the payment's result."
+                )
+            return None
+        self.lab.run_until_idle(2 * DAY)
+        lam = self.lab.client("lambda")
+        execution = lam.get_durable_execution(DurableExecutionArn=sent[-1].detail["execution"])
+        if execution["Status"] != "SUCCEEDED":
+            return f"The callback was completed, but the execution ended {execution['Status']}."
+        return True
+
+    def _congrats(self) -> str:
+        return "The payment arrived from your cell; the execution resumed, waited its day and shipped."
+
+    def solve(self) -> None:
+        lam = self.lab.client("lambda")
+        arn = self._running()[0]["DurableExecutionArn"]
+        events = lam.get_durable_execution_history(DurableExecutionArn=arn)["Events"]
+        callback = next(e for e in events if e["EventType"] == "CallbackStarted")["CallbackStartedDetails"]
+        lam.send_durable_execution_callback_success(CallbackId=callback["CallbackId"], Result=b"paid")
+
+    def attempt_wrong(self) -> bool:
+        lam = self.lab.client("lambda")
+        arn = self._running()[0]["DurableExecutionArn"]
+        events = lam.get_durable_execution_history(DurableExecutionArn=arn)["Events"]
+        callback = next(e for e in events if e["EventType"] == "CallbackStarted")["CallbackStartedDetails"]
+        lam.send_durable_execution_callback_heartbeat(CallbackId=callback["CallbackId"])
+        return True

@@ -152,15 +152,26 @@ def _write_server_file(lab: Any, speed: float) -> Path:
 
 def cleanup(args: argparse.Namespace) -> int:
     from .errors import LabError
+    from .remote.cleanup import find_runs
     from .remote.connected_lab import connect
 
+    if not args.list and not args.run_id:
+        print("lambdalab: name the run to clean up (ll-3f9a2c-), or --list the runs left", file=sys.stderr)
+        return 2
     try:
         lab = connect(
-            args.endpoint_url, region=args.region, profile=args.profile, confirm=args.confirm, run=args.run_id
-        )
+            args.endpoint_url, region=args.region, profile=args.profile, confirm=args.confirm,
+            run=args.run_id, announce=not args.list,
+        )  # fmt: skip
     except (LabError, ValueError) as err:
         print(f"lambdalab: {err}", file=sys.stderr)
         return 2
+    if args.list:
+        runs = find_runs(lab._raw)
+        for run, items in sorted(runs.items()):
+            print(f"ll-{run}-: " + ", ".join(f"{kind} {name}" for kind, name in items))
+        print(f"{len(runs)} run(s) left" + (": `lambdalab cleanup ll-<run>-` removes one" if runs else ""))
+        return 0
     lab.close()  # deletes the run's resources and prints what it removed
     report = lab.cleanup_report
     return 1 if report is not None and report.failed else 0
@@ -204,7 +215,10 @@ def main(argv: list[str] | None = None) -> int:
     server.add_argument("--speed", type=float, default=1.0, help="virtual seconds per real second")
     server.set_defaults(run=serve)
     clean = sub.add_parser("cleanup", help="delete what one Lab.connect run created (its prefix and tag)")
-    clean.add_argument("run_id", metavar="RUN", help="the run's id or prefix, as Lab.connect printed it (ll-3f9a2c-)")
+    clean.add_argument(
+        "run_id", metavar="RUN", nargs="?", help="the run's id or prefix, as Lab.connect printed it (ll-3f9a2c-)"
+    )
+    clean.add_argument("--list", action="store_true", help="list the runs whose resources are left, delete nothing")
     clean.add_argument("--endpoint-url", help="a lambdalab server (default: AWS, through boto3's credentials)")
     clean.add_argument("--region", help="the AWS region")
     clean.add_argument("--profile", help="the AWS profile")

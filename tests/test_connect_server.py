@@ -213,8 +213,15 @@ def test_the_cleanup_command_removes_a_run_left_behind(url: str, capsys: pytest.
     lab = lambdalab.Lab.connect(url)
     lab.client("sqs").create_queue(QueueName="left-behind")
     lab.client("sns").create_topic(Name="left-behind")
-    # the notebook's kernel died before lab.close(): the command finds the run by its prefix
+    # the notebook's kernel died before lab.close(): the command lists the runs left, then removes this one
+    capsys.readouterr()
+    assert cli.main(["cleanup", "--list", "--endpoint-url", url]) == 0
+    listed = capsys.readouterr().out
+    assert f"{lab.names.prefix}: queue {lab.names.name('left-behind')}" in listed and "Connected" not in listed
     assert cli.main(["cleanup", lab.names.prefix, "--endpoint-url", url]) == 0
     out = capsys.readouterr().out
     assert f"queue {lab.names.name('left-behind')}" in out and f"topic {lab.names.name('left-behind')}" in out
     assert "removed 2 resource(s)" in out
+    assert cli.main(["cleanup", "--list", "--endpoint-url", url]) == 0
+    assert lab.names.prefix not in capsys.readouterr().out
+    assert cli.main(["cleanup", "--endpoint-url", url]) == 2  # which run? never all of them

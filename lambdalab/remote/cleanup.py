@@ -23,7 +23,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from .naming import TAG_KEY, RunNames
+from .naming import PREFIX_PATTERN, TAG_KEY, RunNames
 
 Clients = Callable[[str], Any]
 
@@ -176,6 +176,26 @@ class Cleanup:
         for group in _pages(logs, "describe_log_groups", "logGroups", logGroupNamePrefix=prefix):
             name = group["logGroupName"]
             self._delete("log group", name, partial(logs.delete_log_group, logGroupName=name))
+
+
+def find_runs(clients: Clients) -> dict[str, list[tuple[str, str]]]:
+    """The runs whose resources are still there, by run id: functions, queues, roles and log groups."""
+    found: dict[str, list[tuple[str, str]]] = {}
+
+    def note(kind: str, name: str) -> None:
+        bare = name.removeprefix("/aws/lambda/")
+        if match := PREFIX_PATTERN.match(bare):
+            found.setdefault(match.group(1), []).append((kind, name))
+
+    for fn in _pages(clients("lambda"), "list_functions", "Functions"):
+        note("function", fn["FunctionName"])
+    for url in clients("sqs").list_queues(QueueNamePrefix="ll-").get("QueueUrls", []):
+        note("queue", url.rsplit("/", 1)[-1])
+    for role in _pages(clients("iam"), "list_roles", "Roles"):
+        note("role", role["RoleName"])
+    for group in _pages(clients("logs"), "describe_log_groups", "logGroups", logGroupNamePrefix="/aws/lambda/ll-"):
+        note("log group", group["logGroupName"])
+    return found
 
 
 def _pages(client: Any, operation: str, key: str, **params: Any) -> Iterator[Any]:

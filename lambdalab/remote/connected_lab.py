@@ -63,6 +63,7 @@ class ConnectedLab:
         names: RunNames | None = None,
         log_lag: float = 30.0,
         out: TextIO | None = None,
+        announce: bool = True,
     ) -> None:
         self.where = where  # "server" or "aws"
         self.endpoint_url = endpoint_url
@@ -81,7 +82,11 @@ class ConnectedLab:
         self._event_sources: set[str] = set()  # SQS queue ARNs of the run's mappings
         self.cleanup_report: CleanupReport | None = None
         self.cost: CostEstimate | None = None
-        self._say(f"Connected to {self._place()}. This run's resources are named {self.names.prefix}...")
+        if announce:
+            self._say(
+                f"Connected to {self._place()}. This run's resources are named {self.names.prefix}...; "
+                f"lab.close() deletes them (or, should this kernel stop first, `lambdalab cleanup {self.names.prefix}`)."
+            )
 
     # -- the public surface -------------------------------------------------------------
     def client(self, service: str, *, account: str | None = None, **kwargs: Any) -> Any:
@@ -251,6 +256,7 @@ def connect(
     session: Any = None,
     run: str | None = None,
     out: TextIO | None = None,
+    announce: bool = True,
 ) -> ConnectedLab:
     """A :class:`ConnectedLab` on the server at ``endpoint_url``, or on AWS when it is None."""
     from pathlib import Path
@@ -267,7 +273,7 @@ def connect(
         clock = WallClock(start, speed=info.speed, origin=info.started)
         return ConnectedLab(
             session, where="server", endpoint_url=info.endpoint_url, region=info.region,
-            account_id=info.account_id, clock=clock, names=names, log_lag=5.0, out=out,
+            account_id=info.account_id, clock=clock, names=names, log_lag=5.0, out=out, announce=announce,
         )  # fmt: skip
     session = session or boto3.Session(profile_name=profile, region_name=region)
     region = region or session.region_name
@@ -283,5 +289,6 @@ def connect(
         )
     clock = WallClock(datetime.now(UTC), speed=1.0)
     return ConnectedLab(
-        session, where="aws", endpoint_url=None, region=region, account_id=account, clock=clock, names=names, out=out
-    )
+        session, where="aws", endpoint_url=None, region=region, account_id=account, clock=clock, names=names,
+        out=out, announce=announce,
+    )  # fmt: skip

@@ -203,3 +203,60 @@ def test_durable_config_is_checked_as_lambda_checks_it(lab: lambdalab.Lab, role_
                 DurableConfig=config,
             )
         assert refused.value.response["Error"]["Code"] == code, config
+
+
+def test_an_execution_that_outlives_its_execution_timeout_closes_timed_out(
+    lab: lambdalab.Lab, role_arn: str, functions: Any
+) -> None:
+    functions.create_function(
+        FunctionName="hour-long",
+        Runtime="python3.13",
+        Role=role_arn,
+        Handler="app.handler",
+        Code={"ZipFile": lambdalab.zip_files({"app.py": ORDER})},
+        Timeout=60,
+        DurableConfig={"ExecutionTimeout": 3600},
+    )
+    since = lab.clock.t
+    arn = start(lab, "hour-long", {"order": "o-4"})
+    lab.run_until_idle()
+    lab.advance(2 * 3600)  # the payment never comes; the callback's two days are longer than the hour
+    assert timeline(lab, arn, since)[-1] == (3600, "durable-closed", "TIMED_OUT")
+    execution = functions.get_durable_execution(DurableExecutionArn=arn)
+    assert execution["Status"] == "TIMED_OUT"
+    assert execution["Error"]["ErrorMessage"] == "Execution timed out after 3600 seconds."
+
+
+def test_a_closed_execution_is_kept_for_its_retention_period_then_forgotten(lab: lambdalab.Lab, functions: Any) -> None:
+    arn = start(lab, "flaky", {})
+    lab.run_until_idle()
+    lab.advance(7 * DAY - 60)  # the functions keep history 7 days
+    assert functions.get_durable_execution(DurableExecutionArn=arn)["Status"] == "SUCCEEDED"
+    lab.advance(120)
+    with pytest.raises(ClientError) as gone:
+        functions.get_durable_execution(DurableExecutionArn=arn)
+    assert gone.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_an_sns_push_through_the_asynchronous_queue_starts_an_execution(lab: lambdalab.Lab, functions: Any) -> None:
+    sns = lab.client("sns")
+    topic = sns.create_topic(Name="orders-paid")["TopicArn"]
+    function_arn = functions.get_function(FunctionName="flaky")["Configuration"]["FunctionArn"]
+    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=function_arn)
+    functions.add_permission(
+        FunctionName="flaky",
+        StatementId="sns",
+        Action="lambda:InvokeFunction",
+        Principal="sns.amazonaws.com",
+        SourceArn=topic,
+    )
+    before = {
+        e["DurableExecutionArn"]
+        for e in functions.list_durable_executions_by_function(FunctionName="flaky")["DurableExecutions"]
+    }
+    sns.publish(TopicArn=topic, Message="paid")
+    lab.run_until_idle()
+    listed = functions.list_durable_executions_by_function(FunctionName="flaky")["DurableExecutions"]
+    started = [e for e in listed if e["DurableExecutionArn"] not in before]
+    assert [e["Status"] for e in started] == ["SUCCEEDED"]
+    assert lab.trace.where("async-attempt", "flaky")[-1].detail["outcome"] == "success"

@@ -6,7 +6,8 @@ model here, and :class:`~lambdalab.engines.durable_engine.DurableEngine` keeps t
 - ``Invoke`` of a function created with a ``DurableConfig`` starts an execution (or finds the running one
   of the same ``DurableExecutionName`` and input: an idempotent start; another input is
   ``DurableExecutionAlreadyStartedException``). ``Event`` answers 202 at once with the execution's ARN in
-  ``X-Amz-Durable-Execution-Arn``. ``RequestResponse`` waits for the execution to close, at most 15 minutes
+  ``X-Amz-Durable-Execution-Arn``; an event from Lambda's asynchronous queue (an SNS, S3 or EventBridge
+  push) starts an execution the same way. ``RequestResponse`` waits for the execution to close, at most 15 minutes
   (less when the execution timeout is shorter), moving the virtual clock meanwhile, and answers its result
   (or its error, as a function error). AWS documents the 15-minute bound but not the answer when an
   execution outlives it; the lab answers a ``Sandbox.Timedout`` function error and the execution goes on.
@@ -15,7 +16,9 @@ model here, and :class:`~lambdalab.engines.durable_engine.DurableEngine` keeps t
   ``ListDurableExecutionsByFunction``, ``StopDurableExecution``, ``DeleteDurableExecution``,
   ``SendDurableExecutionCallbackSuccess`` / ``Failure`` / ``Heartbeat``. Pause and resume
   (``PauseDurableExecution``, ``ResumeDurableExecution``) are in botocore's model but not in AWS's
-  documentation; the lab refuses them with a message saying so.
+  documentation; the lab refuses them with a message saying so. Event source mappings (SQS, Kinesis, DynamoDB
+Streams) still hand a durable function their batch as they would any function's: the lab does not start
+executions for them.
 
 Timestamps go on the wire as epoch seconds (REST-JSON); the invocation's own input carries epoch
 milliseconds, as the SDK reads them.
@@ -46,6 +49,7 @@ if TYPE_CHECKING:
     from ..engines.durable_engine import DurableEngine
     from ..engines.durable_runs import DurableRun
     from ..ports import Ids, Target
+    from ..runtime.types import InvokeResult
     from .targets import TargetResolver
 
 SYNC_LIMIT_SECONDS = 900
@@ -118,6 +122,17 @@ class DurableApi:
             failure = result.error if result is not None and result.error else ErrorObject.from_message(run.status)
             error = {"errorType": failure.type or run.status, "errorMessage": failure.message or ""}
         return Response(200, json.dumps(error).encode(), {**headers, "X-Amz-Function-Error": "Unhandled"})
+
+    def start_queued(self, target: Target, payload: bytes, request_id: str) -> InvokeResult | None:
+        """An event of Lambda's asynchronous queue (a push from SNS, S3, EventBridge...) for a durable function:
+        the event starts an execution, and the queue's attempt has succeeded. None for other functions."""
+        from ..runtime.types import InvokeResult
+
+        settings = self.configs.get(target.spec.function_name)
+        if settings is None:
+            return None
+        self.engine.start(target, settings, payload, None, "Event")
+        return InvokeResult(request_id=request_id, payload=b"", executed_version=target.executed_version)
 
     # -- what the SDK calls --------------------------------------------------------------------------
     def checkpoint(self, req: Request, gw: Gateway) -> Response:

@@ -134,6 +134,10 @@ class InvokeService:
         from ..runtime.types import RuntimeFailure
 
         request_id = request_id or self.ids.new_id()
+        if source == "async" and self.durable is not None:  # from the async queue (SNS, S3, EventBridge, ...)
+            started = self.durable.start_queued(target, payload, request_id)
+            if started is not None:
+                return started
         try:
             streaming = {"stream": stream} if stream is not None else {}
             result: InvokeResult = self.runner.invoke(

@@ -123,3 +123,10 @@ def test_the_browser_shows_notebook_05_with_its_outputs_and_views(site: Path, br
             assert page.locator(".view-svg svg").first.is_visible()
     finally:
         page.close()
+
+
+def test_the_site_carries_the_instructor_guide_and_the_grading_page(site: Path) -> None:
+    landing = (site / "index.html").read_text()
+    for page, words in (("instructors", "Resets and updates"), ("grading", "nbgrader autograde")):
+        assert f'href="{page}.html"' in landing, page
+        assert words in (site / f"{page}.html").read_text(), page

@@ -3,12 +3,12 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: lab test setup browser notebooks docs
+.PHONY: lab test setup browser classroom notebooks docs
 
 lab: setup
 	$(BIN)/lambdalab lab
 
-test: setup browser
+test: setup browser classroom
 	$(BIN)/python -m pytest
 
 setup: $(VENV)/.ready
@@ -16,7 +16,7 @@ setup: $(VENV)/.ready
 $(VENV)/.ready: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,docs,grading]"
+	$(BIN)/python -m pip install --quiet -e ".[test,docs,grading,classroom]"
 	@# nbgrader is for the command line (lambdalab assign, nbgrader autograde): keep its menus and server
 	@# extensions out of the learners' JupyterLab (docs/grading.md says how an instructor turns them on)
 	$(BIN)/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader >/dev/null 2>&1
@@ -30,6 +30,12 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  elif command -v sudo >/dev/null 2>&1; then sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is not installed: the browser check will be skipped"; fi; }
+
+# The classroom hub's proxy (npm configurable-http-proxy, pinned by classroom/package-lock.json)
+classroom: classroom/node_modules/.package-lock.json
+
+classroom/node_modules/.package-lock.json: classroom/package-lock.json
+	npm ci --prefix classroom --no-audit --no-fund --loglevel=error
 
 # Maintainers: re-run the notebooks in place after a change (outputs are committed).
 notebooks: setup

@@ -37,6 +37,9 @@ from .waiting import WallClock, wait
 
 #: how long run_until_idle waits at most, by default, in the endpoint's seconds
 DEFAULT_IDLE_LIMIT = {"server": 3600.0, "aws": 600.0}
+#: how long a read waits for a synchronous run's logs: a lambdalab server writes them before Invoke
+#: answers (the second is for a loaded machine); AWS shows them seconds later (LogTrace's default)
+SERVER_LOG_LAG = 1.0
 #: Lambda's default number of retries of an asynchronous event
 DEFAULT_RETRIES = 2
 _LOCAL_ONLY = {
@@ -77,6 +80,7 @@ class ConnectedLab:
         self._closed = False
         self._closers: list[Callable[[], None]] = []
         self._clients: dict[str, Any] = {}
+        self._raw_clients: dict[str, Any] = {}
         self.trace = LogTrace(clock, self.names, lambda: self._raw("logs"), log_lag=log_lag)
         self._sqs_calls: list[tuple[bool, int]] = []
         self._event_sources: set[str] = set()  # SQS queue ARNs of the run's mappings
@@ -96,7 +100,7 @@ class ConnectedLab:
             raise LocalOnlyError("A caller from another account is made by the local lab only (its own keys).")
         if not kwargs and service in self._clients:
             return self._clients[service]
-        client = self._raw(service, **kwargs)
+        client = self._make(service, **kwargs)
         self.names.install(client, self._on_call)
         if not kwargs:
             self._clients[service] = client
@@ -168,8 +172,13 @@ class ConnectedLab:
         return f"<lambdalab.ConnectedLab {self._place()}, run {self.names.prefix}{' closed' if self._closed else ''}>"
 
     # -- inside ---------------------------------------------------------------------------------
-    def _raw(self, service: str, **kwargs: Any) -> Any:
-        """A client without the run's hook (the trace and cleanup read through these)."""
+    def _raw(self, service: str) -> Any:
+        """A client without the run's hook (the trace and cleanup read through these; made once each)."""
+        if service not in self._raw_clients:
+            self._raw_clients[service] = self._make(service)
+        return self._raw_clients[service]
+
+    def _make(self, service: str, **kwargs: Any) -> Any:
         return self._session.client(service, endpoint_url=self.endpoint_url, region_name=self.region, **kwargs)
 
     def _place(self) -> str:
@@ -273,7 +282,7 @@ def connect(
         clock = WallClock(start, speed=info.speed, origin=info.started)
         return ConnectedLab(
             session, where="server", endpoint_url=info.endpoint_url, region=info.region,
-            account_id=info.account_id, clock=clock, names=names, log_lag=5.0, out=out, announce=announce,
+            account_id=info.account_id, clock=clock, names=names, log_lag=SERVER_LOG_LAG, out=out, announce=announce,
         )  # fmt: skip
     session = session or boto3.Session(profile_name=profile, region_name=region)
     region = region or session.region_name

@@ -95,6 +95,7 @@ class Invoker(Protocol):
         client_context: str | None = None,
         source: str,
         request_id: str | None = None,
+        trace_header: str | None = None,
     ) -> InvokeResult: ...
 
 

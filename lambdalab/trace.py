@@ -123,6 +123,10 @@ class Trace:
     ) -> Record: ...
     @overload
     def add(
+        self, kind: Literal["recursion-stopped"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.RecursionStopped]
+    ) -> Record: ...
+    @overload
+    def add(
         self, kind: Literal["function-concurrency"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.FunctionConcurrency]
     ) -> Record: ...
     @overload

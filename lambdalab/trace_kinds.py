@@ -313,6 +313,11 @@ DurableCallback = TypedDict("DurableCallback", {"execution": str, "operation": s
 DURABLE_CLOSED: Final = "durable-closed"
 DurableClosed = TypedDict("DurableClosed", {"execution": str, "status": str, "error": str | None, "invocations": int})
 
+#: Lambda stopped an invocation that would run the function a 17th time in one chain of requests
+#: (``count``: the invocation it would have been; ``source``: what invoked it, e.g. sqs)
+RECURSION_STOPPED: Final = "recursion-stopped"
+RecursionStopped = TypedDict("RecursionStopped", {"count": int, "source": str})
+
 # -- scaling ----------------------------------------------------------------------------
 
 #: a provisioned concurrency config changed status (IN_PROGRESS, READY, DELETED; ``allocated`` environments)
@@ -394,5 +399,6 @@ DETAILS: Final[dict[str, type]] = {
     DURABLE_CALLBACK: DurableCallback,
     DURABLE_CLOSED: DurableClosed,
     PROVISIONED_CONCURRENCY: ProvisionedConcurrency,
+    RECURSION_STOPPED: RecursionStopped,
     FUNCTION_CONCURRENCY: FunctionConcurrency,
 }

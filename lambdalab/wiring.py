@@ -38,6 +38,7 @@ from .aws.lambda_streaming import StreamingInvokeService
 from .aws.layers import LayerStore
 from .aws.moto_lambda import MotoLambda
 from .aws.moto_sqs import MotoSqs
+from .aws.recursion_config import RecursionConfigs
 from .aws.server import Endpoint, moto_app
 from .aws.targets import TargetResolver
 from .aws.url_listener import UrlListener
@@ -172,6 +173,9 @@ def build(
     durable = DurableEngine(ids, clock, trace, invocations)  # durable executions, played on the clock
     durable_api = DurableApi(ids, clock, durable, functions.durable_configs, resolver, function_credentials.access_key)
     durable_api.register(gateway)
+    recursion = RecursionConfigs(resolver)  # RecursiveLoop per function; SQS keeps a sender's trace header
+    recursion.register(gateway)
+    invocations.recursion = recursion
     fleets = Fleets()  # the virtual execution environments of synchronous bursts, per function
     concurrency = ConcurrencyService(clock, trace, resolver, store, fleets)
     concurrency.register(gateway)
@@ -278,6 +282,7 @@ class OnDemandRuntime:
         invoked_function_arn: str,
         client_context: str | None = None,
         stream: ResponseStream | None = None,
+        trace_id: str | None = None,
     ) -> InvokeResult:
         return self.started().invoke(
             spec,
@@ -286,6 +291,7 @@ class OnDemandRuntime:
             invoked_function_arn=invoked_function_arn,
             client_context=client_context,
             stream=stream,
+            trace_id=trace_id,
         )
 
     def retire(self, function_name: str, version: str | None = None) -> None:

@@ -69,6 +69,7 @@ class FakeInvoker:
         client_context: str | None = None,
         source: str,
         request_id: str | None = None,
+        trace_header: str | None = None,
     ) -> InvokeResult:
         request_id = request_id or f"request-{next(self._ids)}"
         name = target.spec.function_name

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import RESERVED_LIMIT, AwsError, invalid_parameter, throttled, validation
 from ..runtime.logs import is_init_start
-from ..trace_kinds import INVOKE, INVOKE_REFUSED, LOGS_DROPPED
+from ..trace_kinds import INVOKE, INVOKE_REFUSED, LOGS_DROPPED, RECURSION_STOPPED
 from . import json_documents, moto_iam
 from .gateway import Gateway, Request, Response
 from .moto_lambda import VersionRef
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from ..trace import Trace
     from .durable_api import DurableApi
     from .lambda_policy import PolicyService
+    from .recursion_config import RecursionConfigs
     from .targets import TargetResolver
 
 SYNC_LIMIT = 6 * 1024 * 1024  # 6 MB request (RequestResponse); the response limit lives in runtime/api.py
@@ -58,6 +59,8 @@ class InvokeService:
     ) -> None:
         self.place, self.ids, self.clock, self.trace = place, ids, clock, trace
         self.resolver, self.runner, self.policies = resolver, runner, policies
+        #: each function's RecursiveLoop (connected by :mod:`lambdalab.wiring`; None: no loop detection)
+        self.recursion: RecursionConfigs | None = None
         #: Lambda's asynchronous queue for InvocationType=Event (connected by :mod:`lambdalab.wiring`)
         self.event_queue: EventQueue | None = None
         #: durable functions: an Invoke starts a durable execution (connected by :mod:`lambdalab.wiring`)
@@ -126,10 +129,13 @@ class InvokeService:
         source: str,
         request_id: str | None = None,
         stream: ResponseStream | None = None,
+        trace_header: str | None = None,
     ) -> InvokeResult:
         """Execute one invocation in the runtime; log it to CloudWatch Logs and the trace.
 
         ``stream`` receives a streamed answer as the function writes it (only passed on when given).
+        ``trace_header`` is the event's (an SQS message's AWSTraceHeader): the invocation continues
+        its chain, and Lambda stops it when the chain loops (:mod:`lambdalab.engines.recursion`).
         """
         from ..runtime.types import RuntimeFailure
 
@@ -138,15 +144,17 @@ class InvokeService:
             started = self.durable.start_queued(target, payload, request_id)
             if started is not None:
                 return started
+        extra: dict[str, Any] = {"stream": stream} if stream is not None else {}
+        if self.recursion is not None:
+            extra["trace_id"] = self._continue_chain(target, request_id, trace_header, source)
         try:
-            streaming = {"stream": stream} if stream is not None else {}
             result: InvokeResult = self.runner.invoke(
                 target.spec,
                 payload,
                 request_id=request_id,
                 invoked_function_arn=target.invoked_arn,
                 client_context=client_context,
-                **streaming,
+                **extra,
             )
         except RuntimeFailure as err:
             self.trace.add(INVOKE_REFUSED, target.spec.function_name, (request_id,), code=err.code, source=source)
@@ -164,6 +172,30 @@ class InvokeService:
             cold=result.init_duration_ms is not None,
         )
         return result
+
+    def _continue_chain(self, target: Target, request_id: str, incoming: str | None, source: str) -> str:
+        """The invocation's trace header; RecursiveInvocationException when Lambda stops the chain here."""
+        from ..engines import recursion
+
+        assert self.recursion is not None
+        name = target.spec.function_name
+        digits = request_id.replace("-", "")
+        hop = recursion.next_hop(
+            incoming,
+            target.spec.function_arn,
+            root=f"1-{int(self.clock.now.timestamp()):08x}-{digits[:24]}",
+            parent=digits[-16:],
+            config=self.recursion.config_of(name),
+        )
+        if hop.stopped:
+            self.trace.add(RECURSION_STOPPED, name, (request_id,), count=hop.count, source=source)
+            raise AwsError(
+                "RecursiveInvocationException",
+                "Lambda has detected your function being invoked in a recursive loop with other AWS resources "
+                "and stopped your function's invocation.",
+                400,
+            )
+        return hop.header
 
     def moto_invoke(self, fn: VersionRef, body: Any, request_headers: Any, response_headers: Any) -> str:
         """moto's own ``LambdaFunction.invoke`` path, executed for real."""

@@ -75,6 +75,7 @@ NEEDS = (
             "visible_at",
             "delayed_until",
             "mark_sent",
+            "system_attributes",
         ),
         sample=lambda cls: cls("probe", "body"),
     ),
@@ -100,6 +101,8 @@ class SqsMessage:
     group_id: str | None = None  # FIFO only, as are the two below
     deduplication_id: str | None = None
     sequence_number: str | None = None
+    #: the sender's trace header (the AWSTraceHeader system attribute), if it gave one
+    trace_header: str | None = None
 
 
 def should_redrive(receive_count: int, max_receive_count: int | None) -> bool:
@@ -136,6 +139,7 @@ def _view(message: Any, fifo: bool) -> SqsMessage:
         group_id=message.group_id if fifo else None,
         deduplication_id=message.deduplication_id if fifo else None,
         sequence_number=message.sequence_number if fifo else None,
+        trace_header=((message.system_attributes or {}).get("AWSTraceHeader") or {}).get("StringValue"),
     )
 
 

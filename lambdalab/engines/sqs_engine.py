@@ -334,7 +334,10 @@ class MappingRunner:
             reserved = target.spec.reserved_concurrency
             if reserved is not None and self.engine.in_flight[self.function] >= reserved:
                 raise AwsError("TooManyRequestsException", "Rate Exceeded.", 429)
-            result = invoker.run(target, sqs_batching.event(batch.records), source="sqs", request_id=request_id)
+            chain = next((h for r in batch.records if (h := r["attributes"].get("AWSTraceHeader"))), None)
+            result = invoker.run(
+                target, sqs_batching.event(batch.records), source="sqs", request_id=request_id, trace_header=chain
+            )
         except AwsError as err:
             attempt = attempts.refused(err, request_id)
         else:

@@ -75,6 +75,7 @@ class Poller:
             group_id=message.group_id,
             dedup_id=message.deduplication_id,
             sequence_number=message.sequence_number,
+            trace_header=message.trace_header,
         )
 
 

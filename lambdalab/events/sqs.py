@@ -51,10 +51,12 @@ def record(
     group_id: str | None = None,
     dedup_id: str | None = None,
     sequence_number: str | None = None,
+    trace_header: str | None = None,
 ) -> dict[str, Any]:
-    """One SQS record of the event, exactly as Lambda builds it."""
+    """One SQS record of the event, exactly as Lambda builds it (``AWSTraceHeader``: the sender's trace header)."""
     attributes = {
         "ApproximateReceiveCount": str(receive_count),
+        **({"AWSTraceHeader": trace_header} if trace_header else {}),
         "SentTimestamp": str(sent_ms),
         "SenderId": sender_id,
         "ApproximateFirstReceiveTimestamp": str(first_receive_ms),

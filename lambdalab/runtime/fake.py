@@ -179,8 +179,12 @@ class FakeRuntime:
         invoked_function_arn: str,
         client_context: str | None = None,
         stream: ResponseStream | None = None,
+        trace_id: str | None = None,
     ) -> InvokeResult:
-        """Python callables do not stream: a ``stream`` is not written to, the answer is the payload."""
+        """Python callables do not stream: a ``stream`` is not written to, the answer is the payload.
+
+        ``trace_id`` is accepted and unused: a callable makes no SDK request that would carry it.
+        """
         with self._handlers_lock:
             handler = self._handlers.get(spec.function_name)
         if handler is None:

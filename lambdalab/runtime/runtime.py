@@ -101,6 +101,7 @@ class SubprocessRuntime:
         invoked_function_arn: str,
         client_context: str | None = None,
         stream: ResponseStream | None = None,
+        trace_id: str | None = None,
     ) -> InvokeResult:
         """Run one invocation to completion (blocking; safe to call from many threads).
 
@@ -140,7 +141,7 @@ class SubprocessRuntime:
                 invoked_function_arn=invoked_function_arn,
                 timeout=float(spec.timeout),
                 client_context=client_context_json(client_context),
-                trace_id=_trace_id(),
+                trace_id=trace_id or _trace_id(),
                 stream=stream,
             )
             outcome = env.run(inv)

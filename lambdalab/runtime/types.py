@@ -159,8 +159,12 @@ class Runtime(Protocol):
         invoked_function_arn: str,
         client_context: str | None = None,
         stream: ResponseStream | None = None,
+        trace_id: str | None = None,
     ) -> InvokeResult:
         """Run one invocation to completion (safe to call from many threads).
+
+        ``trace_id`` is the invocation's trace header (``_X_AMZN_TRACE_ID`` in the function; the
+        runtime makes one when it is None).
 
         ``stream`` receives a streamed answer chunk by chunk while the function runs (a runtime
         without streaming, or a function that does not stream, answers in ``payload`` as usual).

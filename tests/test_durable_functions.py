@@ -260,3 +260,31 @@ def test_an_sns_push_through_the_asynchronous_queue_starts_an_execution(lab: lam
     started = [e for e in listed if e["DurableExecutionArn"] not in before]
     assert [e["Status"] for e in started] == ["SUCCEEDED"]
     assert lab.trace.where("async-attempt", "flaky")[-1].detail["outcome"] == "success"
+
+
+HEARTBEAT = ORDER.replace(
+    "CallbackConfig(timeout=Duration.from_days(2))",
+    "CallbackConfig(timeout=Duration.from_days(2), heartbeat_timeout=Duration.from_hours(1))",
+)
+
+
+def test_heartbeats_keep_a_callback_open_until_they_stop(lab: lambdalab.Lab, role_arn: str, functions: Any) -> None:
+    create_durable(lab, role_arn, "heartbeat", HEARTBEAT)
+    since = lab.clock.t
+    arn = start(lab, "heartbeat", {"order": "o-5"})
+    lab.run_until_idle()
+    lab.advance(3000)
+    functions.send_durable_execution_callback_heartbeat(CallbackId=callback_id(lab, arn, "payment"))
+    lab.advance(3 * 3600)  # no more heartbeats: the hour runs out 50 min + 1 h after the start
+    assert timeline(lab, arn, since)[-6:] == [
+        (3000, "durable-callback", "HEARTBEAT by client"),
+        (6600, "durable-callback", "HEARTBEAT_TIMED_OUT by clock"),
+        (6600, "durable-resumed", "callback"),
+        (6600, "durable-replay", "reserve payment"),
+        (6600, "durable-invocation", "#2 FAILED aws_durable_execution_sdk_python.exceptions.CallbackTimeoutError"),
+        (6600, "durable-closed", "FAILED"),
+    ]
+    assert (
+        functions.get_durable_execution(DurableExecutionArn=arn)["Error"]["ErrorMessage"]
+        == "Callback timed out on heartbeat"
+    )

@@ -76,7 +76,8 @@ if TYPE_CHECKING:
     from ..trace import Trace
 
 RETRY_SECONDS = 5
-#: invocations of different executions run side by side, at most this many at once
+#: invocations of different executions run side by side, at most this many at once (below the 10
+#: environments the lab's runtime keeps, beyond which it throttles)
 PARALLEL = 8
 MAX_FAILED_ATTEMPTS = 5
 #: the invocation input carries at most this much state; the SDK pages in the rest

@@ -30,6 +30,7 @@ def _item(seq: int, key: str = "k", arrival: float = 0.0, size: int = 100) -> sh
 # -- errors -----------------------------------------------------------------------------
 def test_backoff_doubles_to_a_minute() -> None:
     assert [errors.backoff_delay(n) for n in range(1, 9)] == [1, 2, 4, 8, 16, 32, 60, 60]
+    assert errors.backoff_delay(5000) == 60  # a day of retries of a batch that always fails
 
 
 def test_success_checkpoints_the_whole_batch() -> None:

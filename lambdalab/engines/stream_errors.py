@@ -69,6 +69,8 @@ def backoff_delay(n: int) -> float:
     """Wait before retry number ``n`` (1-based) of a batch."""
     if n < 1:
         raise ValueError("n starts at 1")
+    if n > 64:  # a day of retries: 2 ** n would overflow a float long after the cap
+        return BACKOFF_CAP
     return min(BACKOFF_START * 2 ** (n - 1), BACKOFF_CAP)
 
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import json
+import urllib.request
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..packaging import zip_files, zip_folder
+from .. import trace_kinds as k
+from ..packaging import handler_problem, zip_files, zip_folder
 
 if TYPE_CHECKING:
     from ..lab import Lab
     from ..remote.connected_lab import ConnectedLab
+    from ..trace import Record
 
 ROLE_NAME = "lambda-exec"
 BASIC_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
@@ -97,3 +102,38 @@ def function_config(lab: Lab | ConnectedLab, name: str) -> dict[str, Any] | None
         return dict(lam.get_function_configuration(FunctionName=name))
     except lam.exceptions.ResourceNotFoundException:
         return None
+
+
+def package_names(lab: Lab | ConnectedLab, name: str) -> list[str]:
+    """The file names in the function's deployment package, downloaded from ``Code.Location`` as a learner would."""
+    location = lab.client("lambda").get_function(FunctionName=name)["Code"]["Location"]
+    with urllib.request.urlopen(location) as download:  # noqa: S310 - the lab's own endpoint on 127.0.0.1
+        return zipfile.ZipFile(io.BytesIO(download.read())).namelist()
+
+
+def handler_mismatch(lab: Lab | ConnectedLab, config: dict[str, Any]) -> str | None:
+    """Why the function's handler setting names no file of its package (None when it does)."""
+    return handler_problem(config.get("Runtime"), config.get("Handler"), package_names(lab, config["FunctionName"]))
+
+
+def runs_since_change(lab: Lab | ConnectedLab, name: str) -> list[Record]:
+    """The function's invocations since it was last created or changed: what ran before a fix is not judged."""
+    runs: list[Record] = []
+    for record in lab.trace.where(function=name):
+        if record.kind in (k.FUNCTION_CREATED, k.FUNCTION_UPDATED):
+            runs = []
+        elif record.kind == k.INVOKE:
+            runs.append(record)
+    return runs
+
+
+def role_documents(lab: Lab | ConnectedLab, role_name: str) -> list[Any]:
+    """The permissions policies of a role, inline and attached managed ones, read through the IAM API."""
+    iam = lab.client("iam")
+    names = iam.list_role_policies(RoleName=role_name)["PolicyNames"]
+    docs: list[Any] = [iam.get_role_policy(RoleName=role_name, PolicyName=n)["PolicyDocument"] for n in names]
+    for attached in iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]:
+        policy = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]
+        version = iam.get_policy_version(PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"])
+        docs.append(version["PolicyVersion"]["Document"])
+    return docs

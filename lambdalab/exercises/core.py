@@ -58,7 +58,7 @@ class Outcome:
         return f"**{self.title} - {self.status}**" + (f"\n\n{self.message}" if self.message else "")
 
     def _repr_html_(self) -> str:
-        body = f"<br>{html.escape(self.message)}" if self.message else ""
+        body = "<br>" + html.escape(self.message).replace("\n\n", "<br>") if self.message else ""
         return (
             f'<div style="border-left:4px solid {self.colour};padding:4px 8px">'
             f"<b>{html.escape(self.title)} - {self.status}</b>{body}</div>"
@@ -148,10 +148,12 @@ class Problem:
 
     def __init__(self, lab: Lab | ConnectedLab) -> None:
         self.lab = lab
+        self._done: list[str] = []
 
     # -- the learner's side -------------------------------------------------------
     def check(self) -> Outcome:
-        """Look at the lab and say whether the exercise is done."""
+        """Look at the lab and say whether the exercise is done (and what the check itself did to the lab)."""
+        self._done = []
         try:
             found = self._check()
         except LocalOnlyError as err:
@@ -159,10 +161,20 @@ class Problem:
         if found is None:
             return NotAttempted(self.title, "Nothing to check yet. Do the exercise, then run check() again.")
         if found is True:
-            return Correct(self.title, self._congrats())
+            return Correct(self.title, self._with_actions(self._congrats()))
         if isinstance(found, NextStep):
-            return RunIt(self.title, str(found))
-        return Incorrect(self.title, str(found))
+            return RunIt(self.title, self._with_actions(str(found)))
+        return Incorrect(self.title, self._with_actions(str(found)))
+
+    def _did(self, action: str) -> None:
+        """Note something ``_check`` did to the lab (sent a message, moved the clock): the outcome says so."""
+        self._done.append(action)
+
+    def _with_actions(self, message: str) -> str:
+        if not self._done:
+            return message
+        said = f"To check, check() {'; then '.join(self._done)}."
+        return f"{message}\n\n{said}" if message else said
 
     def hint(self) -> Text:
         return Text(f"Hint - {self.title}", self._hint)

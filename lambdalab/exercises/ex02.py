@@ -1,4 +1,8 @@
-"""Exercises for ``02-deploy-and-manage``: deploy, version, alias, delete."""
+"""Exercises for ``02-deploy-and-manage``: deploy, version, alias, delete.
+
+Deployment packages: https://docs.aws.amazon.com/lambda/latest/dg/nodejs-package.html; versions and aliases:
+https://docs.aws.amazon.com/lambda/latest/dg/configuration-aliases.html
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,18 @@ from typing import Any
 
 from ..packaging import zip_files, zip_folder
 from . import _shared
-from .core import Problem
+from .core import Attempt, Problem
 
 NODE_FUNCTION = "helloworld-alb"
 ALB_EVENT = {"httpMethod": "GET", "path": "/", "headers": {"accept": "text/html"}, "body": ""}
 VERSIONED = "hello-versions"
+
+#: the lines an attempt starts with: the notebook's first cell has no role_arn yet
+ROLE = 'role_arn = lab.client("iam").get_role(RoleName="lambda-exec")["Role"]["Arn"]\n'
+SOURCE = 'source = open("../data/functions/helloworld-alb/index.js").read()\n'
+DELETE_NODE = 'lam.delete_function(FunctionName="helloworld-alb")'
+DELETE_ALIAS = 'lam.delete_alias(FunctionName="hello", Name="live")'
+START_AGAIN = 'lam.delete_function(FunctionName="hello-versions")\nexercise.setup()'
 
 
 def _node_package() -> bytes:
@@ -35,12 +46,57 @@ class DeployNodeFunction(Problem):
     )
     _solution = (
         "```python\n"
-        'role_arn = iam.get_role(RoleName="lambda-exec")["Role"]["Arn"]\n'
+        'role_arn = lab.client("iam").get_role(RoleName="lambda-exec")["Role"]["Arn"]\n'
         "lam.create_function(\n"
         '    FunctionName="helloworld-alb", Runtime="nodejs22.x", Handler="index.handler",\n'
         '    Role=role_arn, Code={"ZipFile": lambdalab.zip_folder("../data/functions/helloworld-alb")},\n'
         ")\n"
         "```"
+    )
+
+    mistakes = (
+        Attempt(  # the folder zipped, not its contents
+            ROLE + SOURCE + 'lam.create_function(FunctionName="helloworld-alb", Runtime="nodejs22.x", Role=role_arn, '
+            'Handler="index.handler",\n    Code={"ZipFile": lambdalab.zip_files({"helloworld-alb/index.js": source})})',
+            names="inside a folder",
+            undo=DELETE_NODE,
+        ),
+        Attempt(
+            ROLE + 'lam.create_function(FunctionName="helloworld-alb", Runtime="python3.13", Role=role_arn, '
+            'Handler="index.handler",\n    Code={"ZipFile": lambdalab.zip_folder("../data/functions/helloworld-alb")})',
+            names="pick a nodejs runtime",
+            undo=DELETE_NODE,
+        ),
+        Attempt(  # the handler setting of the Python functions
+            ROLE + 'lam.create_function(FunctionName="helloworld-alb", Runtime="nodejs22.x", Role=role_arn, '
+            'Handler="app.handler",\n    Code={"ZipFile": lambdalab.zip_folder("../data/functions/helloworld-alb")})',
+            names="no app.js",
+            undo=DELETE_NODE,
+        ),
+        Attempt(  # the file renamed in the package
+            ROLE + SOURCE + 'lam.create_function(FunctionName="helloworld-alb", Runtime="nodejs22.x", Role=role_arn, '
+            'Handler="index.handler",\n    Code={"ZipFile": lambdalab.zip_files({"helloworld.js": source})})',
+            names="no index.js",
+            undo=DELETE_NODE,
+        ),
+    )
+    correct_forms = (
+        Attempt(
+            SOURCE
+            + 'lam.create_function(FunctionName="helloworld-alb", Runtime="nodejs20.x", Handler="index.handler",\n'
+            '    Role=f"arn:aws:iam::{lab.account_id}:role/lambda-exec", Code={"ZipFile": lambdalab.zip_files({"index.js": source})})',
+            undo=DELETE_NODE,
+        ),
+        Attempt(  # a package built with zipfile, and more settings
+            ROLE + "buffer = io.BytesIO()\n"
+            'with zipfile.ZipFile(buffer, "w") as package:\n'
+            '    package.write("../data/functions/helloworld-alb/index.js", "index.js")\n'
+            'lam.create_function(FunctionName="helloworld-alb", Runtime="nodejs22.x", Handler="index.handler", '
+            'Role=role_arn,\n    Code={"ZipFile": buffer.getvalue()}, MemorySize=256, Timeout=10, '
+            'Description="ALB demo")\n'
+            'lam.get_waiter("function_active_v2").wait(FunctionName="helloworld-alb")',
+            undo=DELETE_NODE,
+        ),
     )
 
     def setup(self) -> None:
@@ -52,7 +108,11 @@ class DeployNodeFunction(Problem):
             return None
         if not str(config.get("Runtime", "")).startswith("nodejs"):
             return f"helloworld-alb runs on {config.get('Runtime')}: it is JavaScript, so pick a nodejs runtime."
+        mismatch = _shared.handler_mismatch(self.lab, config)
+        if mismatch:
+            return mismatch
         response = self.lab.client("lambda").invoke(FunctionName=NODE_FUNCTION, Payload=json.dumps(ALB_EVENT))
+        self._did("invoked helloworld-alb once with a test request")
         result = json.load(response["Payload"])
         if response.get("FunctionError"):
             return (
@@ -64,7 +124,7 @@ class DeployNodeFunction(Problem):
         return True
 
     def _congrats(self) -> str:
-        return "check() invoked helloworld-alb and got statusCode 200 with an HTML body."
+        return "helloworld-alb answered statusCode 200 with an HTML body."
 
     def solve(self) -> None:
         lam = self.lab.client("lambda")
@@ -110,6 +170,44 @@ class AliasToVersion(Problem):
         "```"
     )
 
+    mistakes = (
+        Attempt(
+            'lam.create_alias(FunctionName="hello", Name="live", FunctionVersion="$LATEST")',
+            names="points to $LATEST",
+            undo=DELETE_ALIAS,
+        ),
+        Attempt(
+            'version = lam.publish_version(FunctionName="hello")["Version"]\n'
+            'lam.create_alias(FunctionName="hello", Name="Live", FunctionVersion=version)',
+            names="case-sensitive",
+            undo='lam.delete_alias(FunctionName="hello", Name="Live")',
+        ),
+        Attempt(  # half the traffic sent on to another version
+            'first = lam.publish_version(FunctionName="hello")["Version"]\n'
+            'lam.update_function_configuration(FunctionName="hello", Description="canary")\n'
+            'lam.get_waiter("function_updated_v2").wait(FunctionName="hello")\n'
+            'second = lam.publish_version(FunctionName="hello")["Version"]\n'
+            'lam.create_alias(FunctionName="hello", Name="live", FunctionVersion=first,\n'
+            '                 RoutingConfig={"AdditionalVersionWeights": {second: 0.5}})',
+            names="RoutingConfig",
+            undo=DELETE_ALIAS,
+        ),
+    )
+    correct_forms = (
+        Attempt(  # the alias on $LATEST first, then moved to a version
+            'lam.create_alias(FunctionName="hello", Name="live", FunctionVersion="$LATEST")\n'
+            'published = lam.publish_version(FunctionName="hello", Description="frozen")\n'
+            'lam.update_alias(FunctionName="hello", Name="live", FunctionVersion=published["Version"])',
+            undo=DELETE_ALIAS,
+        ),
+        Attempt(
+            'arn = lam.get_function(FunctionName="hello")["Configuration"]["FunctionArn"]\n'
+            'lam.create_alias(FunctionName=arn, Name="live", FunctionVersion=lam.publish_version(FunctionName=arn)["Version"],\n'
+            '                 Description="what callers use")',
+            undo=DELETE_ALIAS,
+        ),
+    )
+
     def setup(self) -> None:
         _shared.ensure_hello(self.lab)
 
@@ -123,11 +221,22 @@ class AliasToVersion(Problem):
     def _check(self) -> bool | str | None:
         alias = self._alias()
         if alias is None:
+            names = [a["Name"] for a in self.lab.client("lambda").list_aliases(FunctionName="hello")["Aliases"]]
+            near = [n for n in names if n.lower() == "live"]
+            if near:
+                return f"hello has an alias {near[0]}, not live: alias names are case-sensitive."
             return None
         if alias["FunctionVersion"] == "$LATEST":
             return (
                 "live points to $LATEST, which changes with every update-function-code. Publish a version "
                 "and update the alias to it (update_alias(..., FunctionVersion=...))."
+            )
+        weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+        if weights:
+            shares = ", ".join(f"{w:.0%} to version {v}" for v, w in weights.items())
+            return (
+                f"live points to version {alias['FunctionVersion']}, but its RoutingConfig sends {shares}. "
+                "The alias should run the one version: leave RoutingConfig out."
             )
         return True
 
@@ -158,6 +267,30 @@ class DeleteOneVersion(Problem):
     )
     _solution = '```python\nlam.delete_function(FunctionName="hello-versions", Qualifier="1")\n```'
 
+    mistakes = (
+        Attempt(
+            'lam.delete_function(FunctionName="hello-versions")', names="without a Qualifier", undo="exercise.setup()"
+        ),
+        Attempt(
+            'lam.delete_function(FunctionName="hello-versions", Qualifier="2")',
+            names="you deleted version 2",
+            undo=START_AGAIN,
+        ),
+        Attempt(
+            'for version in ("1", "2"):\n    lam.delete_function(FunctionName="hello-versions", Qualifier=version)',
+            names="both gone",
+            undo=START_AGAIN,
+        ),
+    )
+    correct_forms = (
+        Attempt('lam.delete_function(FunctionName="hello-versions:1")', undo=START_AGAIN),
+        Attempt(
+            'arn = lam.get_function(FunctionName="hello-versions")["Configuration"]["FunctionArn"]\n'
+            'lam.delete_function(FunctionName=arn, Qualifier="1")',
+            undo=START_AGAIN,
+        ),
+    )
+
     def setup(self) -> None:
         """``hello-versions`` with two published versions (1 and 2)."""
         lam = self.lab.client("lambda")
@@ -182,8 +315,13 @@ class DeleteOneVersion(Problem):
         versions = self._versions()
         if "1" in versions and "2" in versions:
             return None
+        if "2" not in versions and "1" in versions:
+            return "You deleted version 2: the exercise asks to delete version 1 and keep version 2."
         if "2" not in versions:
-            return f"Version 2 is missing (versions left: {', '.join(versions)}); keep it and delete only version 1."
+            return (
+                f"Versions 1 and 2 are both gone (versions left: {', '.join(versions)}): delete only version 1. "
+                "Run setup() to start again."
+            )
         if "1" in versions:
             return None
         return True

@@ -1,4 +1,8 @@
-"""Exercises for ``03-sync-invoke``: the handler contract, timeouts, a handler that calls AWS."""
+"""Exercises for ``03-sync-invoke``: the handler contract, timeouts, a handler that calls AWS.
+
+ALB events and responses: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html;
+timeouts: https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from typing import Any
 from .. import trace_kinds as k
 from ..packaging import zip_files, zip_folder
 from . import _shared
-from .core import NextStep, Problem
+from .core import Attempt, NextStep, Problem
 
 ECHO = "echo-path"
 SLOW = "slow-report"
@@ -17,6 +21,47 @@ QUEUE = "orders"
 ORDER = {"order": 42}
 #: the request check() sends: an ALB event whose path the learner has never seen
 CHECK_PATH = "/exercise/check"
+
+#: the lines an attempt starts with: the notebook defines role_arn and alb_request in later cells
+ROLE = 'role_arn = iam.get_role(RoleName="lambda-exec")["Role"]["Arn"]\n'
+EVENT = 'alb_event = json.load(open("../data/events/alb-request.json"))\n'
+DELETE_ECHO = 'lam.delete_function(FunctionName="echo-path")'
+SLOW_AGAIN = 'lam.delete_function(FunctionName="slow-report")\nexercise.setup()'
+TAKER = (
+    ROLE + 'queue_url = lab.client("sqs").get_queue_url(QueueName="orders")["QueueUrl"]\n'
+    'package = lambdalab.zip_folder("../data/functions/sdk-caller-python")\n'
+)
+TAKER_AGAIN = (  # the function deleted, the queue emptied (PurgeQueue may run once a minute)
+    'lam.delete_function(FunctionName="order-taker")\n'
+    'sqs = lab.client("sqs")\n'
+    'url = sqs.get_queue_url(QueueName="orders")["QueueUrl"]\n'
+    'while found := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):\n'
+    "    for message in found:\n"
+    '        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])'
+)
+
+
+def _echo(body: str, handler: str = "app.handler", file: str = "app.py") -> str:
+    """An attempt at echo-path whose handler answers with ``body``, deployed and invoked with the sample event."""
+    return (
+        ROLE
+        + EVENT
+        + f'source = """def handler(event, context):\n    return {body}\n"""\n'
+        + f'lam.create_function(FunctionName="echo-path", Runtime="python3.13", Handler="{handler}", Role=role_arn,\n'
+        + f'                    Code={{"ZipFile": lambdalab.zip_files({{"{file}": source}})}})\n'
+        + 'lam.invoke(FunctionName="echo-path", Payload=json.dumps(alb_event))'
+    )
+
+
+def _taker(environment: str, event: str = '{"order": 42}') -> str:
+    """An attempt at order-taker: deployed with these environment variables, invoked with ``event``."""
+    return (
+        TAKER
+        + 'lam.create_function(FunctionName="order-taker", Runtime="python3.13", Handler="app.handler", Role=role_arn,\n'
+        + f'                    Code={{"ZipFile": package}}, Environment={{"Variables": {environment}}})\n'
+        + f'lam.invoke(FunctionName="order-taker", Payload=json.dumps({event}))'
+    )
+
 
 ECHO_PY = """def handler(event, context):
     return {
@@ -77,19 +122,55 @@ class EchoPath(Problem):
         "```"
     )
 
+    mistakes = (
+        Attempt(  # the path of the sample request, written into the code
+            _echo('{"statusCode": 200, "body": "/lambda"}'), names="Read the path from the event", undo=DELETE_ECHO
+        ),
+        Attempt(_echo('event["path"]'), names="a dict with statusCode", undo=DELETE_ECHO),
+        Attempt(  # the field of function URLs and HTTP APIs, not of an ALB request
+            _echo('{"statusCode": 200, "body": event["rawPath"]}'), names="has no key", undo=DELETE_ECHO
+        ),
+    )
+    correct_forms = (
+        Attempt(
+            _echo(
+                '{"statusCode": 200, "statusDescription": "200 OK", "isBase64Encoded": False, '
+                '"headers": {"Content-Type": "text/plain"}, "body": event.get("path", "/")}',
+                handler="index.handler",
+                file="index.py",
+            ),
+            undo=DELETE_ECHO,
+        ),
+        Attempt(  # the notebook's deploy() helper, and an invocation for another path
+            ROLE
+            + EVENT
+            + "source = \"def handler(event, context):\\n    path = event['path']\\n    return {'statusCode': 200, 'body': path}\\n\"\n"
+            + "deploy = Deployer(lab, role_arn)\n"
+            + 'deploy("echo-path", {"app.py": source})\n'
+            + 'lam.invoke(FunctionName="echo-path", Payload=json.dumps({**alb_event, "path": "/somewhere/else"}))',
+            undo=DELETE_ECHO,
+        ),
+    )
+
     def setup(self) -> None:
         _shared.ensure_role(self.lab)
 
     def _check(self) -> bool | str | None:
         if _config(self.lab, ECHO) is None:
             return None
-        if not self.lab.trace.where(k.INVOKE, ECHO):
-            return NextStep("echo-path is deployed but has never run: invoke it once with the sample ALB event.")
+        if not _shared.runs_since_change(self.lab, ECHO):
+            return NextStep("echo-path is deployed but has not run yet: invoke it once with the sample ALB event.")
         lam = self.lab.client("lambda")
         response = lam.invoke(FunctionName=ECHO, Payload=json.dumps(alb_event(CHECK_PATH)))
+        self._did(f"invoked echo-path once with an ALB request for {CHECK_PATH}")
         result = json.load(response["Payload"])
         if response.get("FunctionError"):
             message = str(result.get("errorMessage", "")).splitlines()[0] if result.get("errorMessage") else ""
+            if result.get("errorType") == "KeyError":
+                return (
+                    f"echo-path failed on a request for {CHECK_PATH} with KeyError: {message}: the ALB event has no key "
+                    "of that name. Look at data/events/alb-request.json for the field that holds the path."
+                )
             return f"echo-path failed on a request for {CHECK_PATH}: {result.get('errorType')}: {message}"
         if not isinstance(result, dict) or result.get("statusCode") != 200:
             return f"echo-path answered {json.dumps(result)[:200]}: an ALB needs a dict with statusCode 200."
@@ -101,7 +182,7 @@ class EchoPath(Problem):
         return True
 
     def _congrats(self) -> str:
-        return f"check() asked for {CHECK_PATH} and echo-path answered with exactly that path."
+        return "echo-path answered a request it had never seen with exactly that request's path."
 
     def solve(self) -> None:
         _replace(
@@ -141,6 +222,34 @@ class TimeoutAtTwoSeconds(Problem):
         "```"
     )
 
+    mistakes = (
+        Attempt('lam.invoke(FunctionName="slow-report")', names="default timeout of 3 s", undo=SLOW_AGAIN),
+        Attempt(  # room for the work to finish: the opposite of the exercise
+            'lam.update_function_configuration(FunctionName="slow-report", Timeout=30)',
+            names="timeout is 30 s",
+            undo=SLOW_AGAIN,
+        ),
+        Attempt(
+            'reconfigure("slow-report", Timeout=1)\nlam.invoke(FunctionName="slow-report")',
+            names="timeout is 1 s",
+            undo=SLOW_AGAIN,
+        ),
+    )
+    correct_forms = (
+        Attempt(
+            'reconfigure("slow-report", Timeout=2)\n'
+            'response = lam.invoke(FunctionName="slow-report", LogType="Tail")\n'
+            'print(base64.b64decode(response["LogResult"]).decode())',
+            undo=SLOW_AGAIN,
+        ),
+        Attempt(
+            'lam.update_function_configuration(FunctionName="slow-report", MemorySize=256, Timeout=2)\n'
+            'lam.get_waiter("function_updated_v2").wait(FunctionName="slow-report")\n'
+            'lam.invoke(FunctionName="slow-report", InvocationType="RequestResponse", Payload=b"{}")',
+            undo=SLOW_AGAIN,
+        ),
+    )
+
     def setup(self) -> None:
         if _config(self.lab, SLOW) is None:
             _replace(
@@ -171,16 +280,8 @@ class TimeoutAtTwoSeconds(Problem):
         return True
 
     def _runs_since_last_change(self) -> list[str]:
-        """The outcome of each invocation after the function's configuration last changed ("" for success)."""
-        runs: list[str] = []
-        for record in self.lab.trace:
-            if record.function != SLOW:
-                continue
-            if record.kind == k.FUNCTION_UPDATED:
-                runs = []
-            elif record.kind == k.INVOKE:
-                runs.append(str(record.view(k.Invoke).get("error") or ""))
-        return runs
+        """The outcome of each invocation after the function was last created or changed ("" for success)."""
+        return [str(r.view(k.Invoke).get("error") or "") for r in _shared.runs_since_change(self.lab, SLOW)]
 
     def _congrats(self) -> str:
         return "Lambda stopped slow-report after 2 s and answered Sandbox.Timedout; its environment was discarded."
@@ -218,6 +319,31 @@ class SendToQueue(Problem):
         "```"
     )
 
+    mistakes = (
+        Attempt(_taker("{}"), names="no environment variable QUEUE_URL", undo=TAKER_AGAIN),
+        Attempt(_taker('{"QUEUE": queue_url}'), names="(it has QUEUE)", undo=TAKER_AGAIN),
+        Attempt(_taker('{"QUEUE_URL": lab.arn("sqs", "orders")}'), names="not its ARN", undo=TAKER_AGAIN),
+        Attempt(
+            _taker('{"QUEUE_URL": queue_url}', event='{"order": "42"}'), names="exactly that event", undo=TAKER_AGAIN
+        ),
+    )
+    correct_forms = (
+        Attempt(  # the environment added by an update, after the function was created
+            TAKER + 'lam.create_function(FunctionName="order-taker", Runtime="python3.12", Handler="app.handler", '
+            'Role=role_arn, Code={"ZipFile": package})\n'
+            'reconfigure("order-taker", Environment={"Variables": {"QUEUE_URL": queue_url}})\n'
+            """lam.invoke(FunctionName="order-taker", Payload=b'{"order": 42}')""",
+            undo=TAKER_AGAIN,
+        ),
+        Attempt(
+            TAKER + "deploy = Deployer(lab, role_arn)\n"
+            'deploy("order-taker", folder="sdk-caller-python", Environment={"Variables": {"QUEUE_URL": queue_url}})\n'
+            'lam.invoke(FunctionName="order-taker", InvocationType="Event", Payload=json.dumps({"order": 42}))\n'
+            "lab.run_until_idle()",
+            undo=TAKER_AGAIN,
+        ),
+    )
+
     def setup(self) -> None:
         _shared.ensure_role(self.lab)
         self.lab.client("sqs").create_queue(QueueName=QUEUE)
@@ -232,18 +358,30 @@ class SendToQueue(Problem):
         return [m["Body"] for m in found.get("Messages", [])]
 
     def _check(self) -> bool | str | None:
-        runs = self.lab.trace.where(k.INVOKE, ORDER_TAKER)
-        if _config(self.lab, ORDER_TAKER) is None or not runs:
+        config = _config(self.lab, ORDER_TAKER)
+        if config is None:
             return None
+        variables = (config.get("Environment") or {}).get("Variables") or {}
+        if "QUEUE_URL" not in variables:
+            has = f" (it has {', '.join(sorted(variables))})" if variables else ""
+            return (
+                f"order-taker has no environment variable QUEUE_URL{has}: the function reads the queue's URL from "
+                'os.environ["QUEUE_URL"]. Pass Environment={"Variables": {"QUEUE_URL": queue_url}}.'
+            )
+        if variables["QUEUE_URL"].startswith("arn:"):
+            return (
+                f"QUEUE_URL is {variables['QUEUE_URL']}: SQS calls name a queue by its URL (get_queue_url), "
+                "not its ARN."
+            )
+        runs = _shared.runs_since_change(self.lab, ORDER_TAKER)
+        if not runs:
+            return NextStep('order-taker is deployed: now invoke it with the event {"order": 42}.')
+        last = runs[-1].view(k.Invoke)
+        if last.get("error"):
+            return f"order-taker failed ({last['error']}). Read its log group /aws/lambda/order-taker to see why."
         bodies = self._bodies()
         if any(json.loads(body) == ORDER for body in bodies):
             return True
-        failed = [r.view(k.Invoke) for r in runs if r.view(k.Invoke).get("error")]
-        if failed:
-            return (
-                f"order-taker ran {len(runs)} time(s) and failed {len(failed)} time(s) "
-                f"({failed[-1]['error']}). Read its log group /aws/lambda/order-taker: is QUEUE_URL set?"
-            )
         if bodies:
             return f"The queue holds {', '.join(bodies)}, but no {json.dumps(ORDER)}: invoke with exactly that event."
         return "order-taker ran, but the queue orders is empty."

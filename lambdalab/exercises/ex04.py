@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from .. import trace_kinds as k
+from ..aws import iam_policy
 from ..packaging import zip_files
 from . import _shared
 from .core import Attempt, NextStep, Problem
@@ -132,6 +133,16 @@ class RetrySettings(Problem):
 BACK_TO_EXERCISE_1 = (
     'lam.put_function_event_invoke_config(FunctionName="orders", MaximumRetryAttempts=1, MaximumEventAgeInSeconds=3600)'
 )
+GRANT = (
+    'iam.put_role_policy(RoleName="lambda-exec", PolicyName="failures", PolicyDocument=json.dumps(\n'
+    '    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage",\n'
+    '                                            "Resource": lab.arn("sqs", "orders-failed")}]}))\n'
+)
+FAIL_ONCE = (
+    'lam.invoke(FunctionName="orders", InvocationType="Event", Payload=b\'{"id": 7, "fail": true}\')\n'
+    "lab.run_until_idle()\n"
+)
+UNGRANT = BACK_TO_EXERCISE_1 + '\niam.delete_role_policy(RoleName="lambda-exec", PolicyName="failures")'
 
 
 class FailureDestination(Problem):
@@ -185,12 +196,39 @@ class FailureDestination(Problem):
             + 'lam.put_function_event_invoke_config(FunctionName="orders", MaximumRetryAttempts=0, '
             'DestinationConfig={"OnFailure": {"Destination": lab.arn("sqs", "orders-failed")}})\n'
             + 'lam.invoke(FunctionName="orders", InvocationType="Event", Payload=b\'{"id": 7, "fail": true}\')\nlab.run_until_idle()',
-            undo=BACK_TO_EXERCISE_1,
+            undo=UNGRANT,
+        ),
+        Attempt(  # the record could not be delivered at first; the fix, then a new failing event
+            'lam.update_function_event_invoke_config(FunctionName="orders", '
+            'DestinationConfig={"OnFailure": {"Destination": lab.arn("sqs", "orders-failed")}})\n'
+            + FAIL_ONCE
+            + GRANT
+            + FAIL_ONCE,
+            undo=UNGRANT,
         ),
     )
 
     def setup(self) -> None:
         ensure_orders(self.lab)
+
+    def _since_last_change(self) -> list[tuple[str, str]]:
+        """("delivered" or the reason it failed) for each OnFailure record of ``orders`` since its asynchronous
+        invocation configuration last changed: what happened before the learner's last change is not judged."""
+        outcomes: list[tuple[str, str]] = []
+        for record in self.lab.trace.where(function=FUNCTION):
+            if record.kind == k.EVENT_INVOKE_CONFIG:
+                outcomes = []
+            elif record.kind == k.DELIVERY and record.view(k.Delivery)["via"] == "OnFailure":
+                outcomes.append(("delivered", ""))
+            elif record.kind == k.DELIVERY_FAILED and (d := record.view(k.DeliveryFailed))["via"] == "OnFailure":
+                outcomes.append(("failed", d["reason"]))
+        return outcomes
+
+    def _role_may_send(self) -> bool:
+        """Whether the function's execution role allows sqs:SendMessage on the queue, as it stands now."""
+        role = str((_shared.function_config(self.lab, FUNCTION) or {}).get("Role", "")).rsplit("/", 1)[-1]
+        docs = _shared.role_documents(self.lab, role) if role else []
+        return iam_policy.is_allowed(docs, "sqs:SendMessage", _queue_arn(self.lab))
 
     def _check(self) -> bool | str | None:
         cfg = _config(self.lab)
@@ -205,16 +243,16 @@ class FailureDestination(Problem):
             return None
         if target != _queue_arn(self.lab):
             return f"OnFailure points at {target}, not at the queue {_queue_arn(self.lab)}."
-        failed = [
-            d
-            for r in self.lab.trace.where(k.DELIVERY_FAILED, FUNCTION)
-            if (d := r.view(k.DeliveryFailed))["via"] == "OnFailure"
-        ]
-        done = [r for r in self.lab.trace.where(k.DELIVERY, FUNCTION) if r.view(k.Delivery)["via"] == "OnFailure"]
-        if done:
+        outcomes = self._since_last_change()
+        if outcomes and outcomes[-1][0] == "delivered":
             return True
-        if failed:
-            return f"Lambda could not deliver the record: {failed[-1]['reason']}"
+        if outcomes and not self._role_may_send():
+            return f"Lambda could not deliver the record: {outcomes[-1][1]}"
+        if outcomes:
+            return NextStep(
+                "The role now allows sqs:SendMessage on orders-failed; the failed delivery came before that change. "
+                "Invoke orders again with a failing event and run the clock (lab.run_until_idle())."
+            )
         return NextStep(
             "The destination is set. Now invoke orders asynchronously with a failing event and run the clock "
             "(lab.run_until_idle()) so that a record is delivered."

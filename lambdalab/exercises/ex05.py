@@ -32,6 +32,22 @@ PARTIAL_HANDLER = """def handler(event, context):
 """
 
 
+MAPPING_UUID = 'lam.list_event_source_mappings(FunctionName="batch-worker")["EventSourceMappings"][0]["UUID"]'
+BACK_TO_THE_START = (
+    f"lam.update_event_source_mapping(UUID={MAPPING_UUID}, BatchSize=10, FunctionResponseTypes=[], Enabled=True)\n"
+    "lab.advance(1)"
+)
+
+
+#: takes a redrive back: no policy, the dead-letter queue (with the poison message) deleted, a new poison message
+NO_REDRIVE = (
+    'incoming_url = sqs.get_queue_url(QueueName="incoming-orders")["QueueUrl"]\n'
+    'sqs.set_queue_attributes(QueueUrl=incoming_url, Attributes={"RedrivePolicy": ""})\n'
+    "sqs.delete_queue(QueueUrl=dlq_url)\n"
+    'sqs.send_message(QueueUrl=incoming_url, MessageBody="poison")'
+)
+
+
 def ensure_sqs_role(lab: Any) -> str:
     """An execution role that may read SQS queues (AWSLambdaSQSQueueExecutionRole)."""
     return _shared.ensure_role(lab, SQS_ROLE, policies=(SQS_POLICY_ARN,))
@@ -83,26 +99,33 @@ class PoisonToDeadLetterQueue(Problem):
 
     mistakes = (
         Attempt(  # the function's DeadLetterConfig serves asynchronous invocations only
-            'dlq_url, dlq_arn = make_queue("incoming-orders-dlq")\n'
+            'dlq_url, dlq_arn = make_queue(lab, "incoming-orders-dlq")\n'
             'lam.update_function_configuration(FunctionName="order-worker", DeadLetterConfig={"TargetArn": dlq_arn})',
             names="DeadLetterConfig",
             undo='lam.update_function_configuration(FunctionName="order-worker", DeadLetterConfig={"TargetArn": ""})',
         ),
         Attempt(
-            'dlq_url, dlq_arn = make_queue("incoming-orders-dlq")\nsqs.set_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName="incoming-orders")["QueueUrl"], Attributes={\n    "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1000})})',
+            'dlq_url, dlq_arn = make_queue(lab, "incoming-orders-dlq")\nsqs.set_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName="incoming-orders")["QueueUrl"], Attributes={\n    "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1000})})',
             names="maxReceiveCount is 1000",
             undo='sqs.set_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName="incoming-orders")["QueueUrl"], Attributes={"RedrivePolicy": ""})',
         ),
         Attempt(
-            'dlq_url, dlq_arn = make_queue("incoming-orders-dlq")\nsqs.set_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName="incoming-orders")["QueueUrl"], Attributes={\n    "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "10"})})',
+            'dlq_url, dlq_arn = make_queue(lab, "incoming-orders-dlq")\nsqs.set_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName="incoming-orders")["QueueUrl"], Attributes={\n    "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "10"})})',
             names="maxReceiveCount is 10",
             undo='sqs.set_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName="incoming-orders")["QueueUrl"], Attributes={"RedrivePolicy": ""})',
         ),
     )
     correct_forms = (
         Attempt(
-            'dlq_url, dlq_arn = make_queue("incoming-orders-dlq")\nsqs.set_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName="incoming-orders")["QueueUrl"], Attributes={\n    "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"})})',
-            undo='sqs.set_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName="incoming-orders")["QueueUrl"], Attributes={"RedrivePolicy": ""})',
+            'dlq_url, dlq_arn = make_queue(lab, "incoming-orders-dlq")\nsqs.set_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName="incoming-orders")["QueueUrl"], Attributes={\n    "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"})})',
+            undo=NO_REDRIVE,
+        ),
+        Attempt(  # the DLQ's ARN built by hand, the policy's count as a number
+            'dlq_url = sqs.create_queue(QueueName="poison-orders")["QueueUrl"]\n'
+            'policy = {"maxReceiveCount": 1, "deadLetterTargetArn": lab.arn("sqs", "poison-orders")}\n'
+            'sqs.set_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName="incoming-orders")["QueueUrl"],\n'
+            '                         Attributes={"RedrivePolicy": json.dumps(policy)})',
+            undo=NO_REDRIVE,
         ),
     )
 
@@ -133,15 +156,37 @@ class PoisonToDeadLetterQueue(Problem):
                 f"maxReceiveCount is {policy['maxReceiveCount']}: the poison message would be retried that many "
                 "times (every visibility timeout) before it moves. Use 5 or fewer."
             )
-        self.lab.run_until_idle(3600)
-        moved = [
-            r
-            for r in self.lab.trace.where(k.SQS_REDRIVE, POISON_FUNCTION)
-            if r.view(k.SqsRedrive)["dlq"] == policy.get("deadLetterTargetArn")
-        ]
-        if not moved:
+        if not self._wait_for_the_redrive(url, policy):
             return "The redrive policy is set, but the poison message has not reached that queue. Is its ARN right?"
         return True
+
+    def _moved(self, policy: dict[str, Any]) -> bool:
+        """Whether the poison message now sits in the dead-letter queue the policy names."""
+        sqs = self.lab.client("sqs")
+        try:
+            url = sqs.get_queue_url(QueueName=str(policy.get("deadLetterTargetArn", "")).rsplit(":", 1)[-1])["QueueUrl"]
+        except sqs.exceptions.QueueDoesNotExist:
+            return False
+        found = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages", [])
+        return any(m["Body"] == "poison" for m in found)
+
+    def _wait_for_the_redrive(self, url: str, policy: dict[str, Any]) -> bool:
+        """Run the clock one visibility timeout at a time, for at most as many receives as the policy allows
+        (and one more): never longer, so that other exercises' messages cycle only that long meanwhile."""
+        if self._moved(policy):
+            return True
+        attrs = self.lab.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])
+        step = max(1, int(attrs["Attributes"].get("VisibilityTimeout", "30")))
+        waited = 0
+        for _ in range(int(policy.get("maxReceiveCount", 0)) + 2):
+            self.lab.advance(step)
+            waited += step
+            if self._moved(policy):
+                break
+        self._did(
+            f"ran the clock {waited} s (one visibility timeout at a time) for the poison message to be received again"
+        )
+        return self._moved(policy)
 
     def _congrats(self) -> str:
         return "The poison message left `incoming-orders` for the dead-letter queue; the mapping is idle again."
@@ -192,11 +237,25 @@ class ReportBatchItemFailures(Problem):
         Attempt(  # the response type is right, but the mapping is switched off
             'lam.update_event_source_mapping(UUID=lam.list_event_source_mappings(FunctionName="batch-worker")["EventSourceMappings"][0]["UUID"], FunctionResponseTypes=["ReportBatchItemFailures"], '
             "Enabled=False)\nlab.advance(1)",
-            names="is it Enabled?",
+            names="it is disabled",
             undo='lam.update_event_source_mapping(UUID=lam.list_event_source_mappings(FunctionName="batch-worker")["EventSourceMappings"][0]["UUID"], BatchSize=10, FunctionResponseTypes=[], Enabled=True)\nlab.advance(1)',
+        ),
+        Attempt(  # a dead-letter queue on the source queue: failed batches still return whole
+            'dlq_url, dlq_arn = make_queue(lab, "batch-jobs-dlq")\n'
+            'sqs.set_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName="batch-jobs")["QueueUrl"], Attributes={\n'
+            '    "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3})})',
+            names="A dead-letter queue",
+            undo='sqs.set_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName="batch-jobs")["QueueUrl"], Attributes={"RedrivePolicy": ""})',
         ),
     )
     correct_forms = (
+        Attempt(  # switched off, changed, switched on again
+            f"lam.update_event_source_mapping(UUID={MAPPING_UUID}, Enabled=False)\n"
+            "lab.advance(1)\n"
+            f'lam.update_event_source_mapping(UUID={MAPPING_UUID}, FunctionResponseTypes=["ReportBatchItemFailures"], '
+            "Enabled=True)\nlab.advance(1)",
+            undo=BACK_TO_THE_START,
+        ),
         Attempt(
             'uuid = lam.list_event_source_mappings(FunctionName="batch-worker")["EventSourceMappings"][0]["UUID"]\n'
             'lam.update_event_source_mapping(UUID=uuid, BatchSize=5, FunctionResponseTypes=["ReportBatchItemFailures"])',
@@ -216,6 +275,13 @@ class ReportBatchItemFailures(Problem):
             return "batch-worker has no mapping on batch-jobs any more: run the setup cell again."
         mapping = found[0]
         if "ReportBatchItemFailures" not in mapping.get("FunctionResponseTypes", []):
+            attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"]).get("Attributes", {})
+            if attrs.get("RedrivePolicy"):
+                return (
+                    "A dead-letter queue on batch-jobs catches messages that keep failing, but a batch with one "
+                    "failure still returns whole, good messages and all, until they too end in the DLQ. Add "
+                    "ReportBatchItemFailures to the mapping's FunctionResponseTypes."
+                )
             if mapping.get("BatchSize") == 1:
                 return (
                     "BatchSize is 1: each message now fails alone, but every invocation carries one message, and "
@@ -223,18 +289,25 @@ class ReportBatchItemFailures(Problem):
                     "ReportBatchItemFailures to the mapping's FunctionResponseTypes."
                 )
             return None
+        if mapping["State"] in ("Disabled", "Disabling"):
+            return (
+                "The mapping reports batch item failures now, but it is disabled (Enabled=False): it reads nothing "
+                "from batch-jobs. Switch it on again with update_event_source_mapping(UUID=..., Enabled=True)."
+            )
         if mapping["State"] != "Enabled":
             self.lab.advance(1)
+            self._did("ran the clock 1 s for the mapping's update to settle")
         good, bad = (sqs.send_message(QueueUrl=url, MessageBody=b)["MessageId"] for b in ("good-check", "bad-check"))
         self.lab.advance(2)
+        self._did("sent two messages to batch-jobs (good-check and bad-check) and ran the clock 2 s")
         deleted = {i for r in self.lab.trace.where(k.SQS_DELETED, PARTIAL_FUNCTION) for i in r.ids}
         returned = {i for r in self.lab.trace.where(k.SQS_RETURNED, PARTIAL_FUNCTION) for i in r.ids}
         if good not in deleted or bad not in returned:
-            return "The mapping did not keep the good message apart from the bad one; is it Enabled?"
+            return "The mapping did not keep the good message apart from the bad one."
         return True
 
     def _congrats(self) -> str:
-        return "check() sent a good and a bad message together: the good one was deleted, only the bad one returned."
+        return "The good message was deleted; only the bad one returned to the queue."
 
     def solve(self) -> None:
         lam = self.lab.client("lambda")

@@ -1,4 +1,8 @@
-"""Exercises for ``06-streams``: a poison record sent aside, a table stream read from its start."""
+"""Exercises for ``06-streams``: a poison record sent aside, a table stream read from its start.
+
+Error handling of stream mappings: https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html;
+starting positions: https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from typing import Any
 
 from .. import trace_kinds as k
 from . import _shared
-from .core import Problem
+from .core import Attempt, NextStep, Problem
 
 STREAM = "orders"
 PROCESSOR = "order-processor"
@@ -29,6 +33,46 @@ AUDITOR_CODE = """def handler(event, context):
     for record in event["Records"]:
         print(record["eventName"], record["dynamodb"]["Keys"])
 """
+
+
+#: the lines an attempt starts with: the ARNs the mapping needs
+ARNS = (
+    'stream_arn = kin.describe_stream(StreamName="orders")["StreamDescription"]["StreamARN"]\n'
+    'queue_arn = sqs.get_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName="order-failures")["QueueUrl"],\n'
+    '                                     AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]\n'
+)
+TABLE_STREAM = (
+    'table_stream = lab.client("dynamodb").describe_table(TableName="profiles")["Table"]["LatestStreamArn"]\n'
+)
+NO_PROCESSOR_MAPPING = (
+    'for mapping in lam.list_event_source_mappings(FunctionName="order-processor")["EventSourceMappings"]:\n'
+    '    lam.delete_event_source_mapping(UUID=mapping["UUID"])\n'
+    "lab.advance(1)"
+)
+NO_TABLE_MAPPING = (
+    TABLE_STREAM
+    + "for mapping in lam.list_event_source_mappings(EventSourceArn=table_stream)['EventSourceMappings']:\n"
+    '    lam.delete_event_source_mapping(UUID=mapping["UUID"])\n'
+    "lab.advance(1)"
+)
+
+
+def _poison_mapping(settings: str, run: bool = True) -> str:
+    """An attempt: a mapping of order-processor on the orders stream with these settings (then the clock runs)."""
+    return (
+        ARNS
+        + 'lam.create_event_source_mapping(FunctionName="order-processor", EventSourceArn=stream_arn, '
+        + f"{settings})"
+        + ("\nlab.run_until_idle()" if run else "")
+    )
+
+
+def _table_mapping(settings: str, function: str = "profile-auditor") -> str:
+    return (
+        TABLE_STREAM
+        + f'lam.create_event_source_mapping(FunctionName="{function}", EventSourceArn=table_stream, {settings})\n'
+        + "lab.run_until_idle()"
+    )
 
 
 def ensure_stream_role(lab: Any) -> str:
@@ -86,6 +130,57 @@ class PoisonToQueue(Problem):
         "```"
     )
 
+    mistakes = (
+        Attempt(
+            _poison_mapping('StartingPosition="TRIM_HORIZON", MaximumRetryAttempts=2, BisectBatchOnFunctionError=True'),
+            names="no on-failure destination",
+            undo=NO_PROCESSOR_MAPPING,
+        ),
+        Attempt(  # judged on its settings: run, it would retry the poison batch for a day
+            _poison_mapping(
+                'StartingPosition="TRIM_HORIZON", BisectBatchOnFunctionError=True,\n'
+                '    DestinationConfig={"OnFailure": {"Destination": queue_arn}}',
+                run=False,
+            ),
+            names="Set a retry limit",
+            undo=NO_PROCESSOR_MAPPING,
+        ),
+        Attempt(
+            _poison_mapping(
+                'StartingPosition="TRIM_HORIZON", MaximumRetryAttempts=1,\n'
+                '    DestinationConfig={"OnFailure": {"Destination": queue_arn}}'
+            ),
+            names="good orders went with it",
+            undo=NO_PROCESSOR_MAPPING,
+        ),
+        Attempt(
+            _poison_mapping(
+                'StartingPosition="LATEST", MaximumRetryAttempts=2, BisectBatchOnFunctionError=True,\n'
+                '    DestinationConfig={"OnFailure": {"Destination": queue_arn}}'
+            ),
+            names="starts at LATEST",
+            undo=NO_PROCESSOR_MAPPING,
+        ),
+    )
+    correct_forms = (
+        Attempt(
+            _poison_mapping(
+                'StartingPosition="TRIM_HORIZON", BatchSize=2, MaximumRetryAttempts=5, BisectBatchOnFunctionError=True,\n'
+                '    DestinationConfig={"OnFailure": {"Destination": queue_arn}}'
+            ),
+            undo=NO_PROCESSOR_MAPPING,
+        ),
+        Attempt(  # created switched off, then configured and switched on
+            ARNS + 'uuid = lam.create_event_source_mapping(FunctionName="order-processor", EventSourceArn=stream_arn,\n'
+            '                                        StartingPosition="TRIM_HORIZON", Enabled=False)["UUID"]\n'
+            "lab.advance(1)\n"
+            "lam.update_event_source_mapping(UUID=uuid, MaximumRetryAttempts=0, BisectBatchOnFunctionError=True,\n"
+            '    DestinationConfig={"OnFailure": {"Destination": queue_arn}}, Enabled=True)\n'
+            "lab.run_until_idle()",
+            undo=NO_PROCESSOR_MAPPING,
+        ),
+    )
+
     def setup(self) -> None:
         kin = self.lab.client("kinesis")
         if STREAM not in kin.list_streams()["StreamNames"]:
@@ -112,10 +207,15 @@ class PoisonToQueue(Problem):
                 "With MaximumRetryAttempts and MaximumRecordAgeInSeconds at -1 the poison batch is retried until it "
                 "expires from the stream (24 hours) and its shard waits all that time. Set a retry limit."
             )
+        if found.get("StartingPosition") == "LATEST":
+            return (
+                "The mapping starts at LATEST: it reads only records written after it started, so the orders "
+                "already in the stream (the poison one among them) are never read. Start at TRIM_HORIZON."
+            )
         uuid = found["UUID"]
         dropped = [r for r in self.lab.trace.where(k.STREAM_DISCARD) if uuid in r.ids]
         if not dropped:
-            return "Nothing was given up on yet: run lab.run_until_idle() so the mapping reaches the poison record."
+            return NextStep("The mapping is set: run lab.run_until_idle() so that it reaches the poison record.")
         if sum(len(r.view(k.StreamDiscard)["seqs"]) for r in dropped) > 1:
             return (
                 "More than the poison record was given up on: good orders went with it. "
@@ -174,6 +274,32 @@ class ReadTableFromTheStart(Problem):
         "```"
     )
 
+    mistakes = (
+        Attempt(_table_mapping('StartingPosition="LATEST"'), names="starts at LATEST", undo=NO_TABLE_MAPPING),
+        Attempt(
+            _table_mapping('StartingPosition="TRIM_HORIZON", Enabled=False'), names="disabled", undo=NO_TABLE_MAPPING
+        ),
+        Attempt(  # the other exercise's function
+            TABLE_STREAM
+            + 'lam.create_event_source_mapping(FunctionName="order-processor", EventSourceArn=table_stream, '
+            'StartingPosition="TRIM_HORIZON")',
+            names="not profile-auditor",
+            undo=NO_TABLE_MAPPING,
+        ),
+    )
+    correct_forms = (
+        Attempt(_table_mapping('StartingPosition="TRIM_HORIZON", BatchSize=1'), undo=NO_TABLE_MAPPING),
+        Attempt(  # created switched off, then switched on
+            TABLE_STREAM
+            + 'uuid = lam.create_event_source_mapping(FunctionName="profile-auditor", EventSourceArn=table_stream,\n'
+            '                                        StartingPosition="TRIM_HORIZON", Enabled=False)["UUID"]\n'
+            "lab.advance(1)\n"
+            "lam.update_event_source_mapping(UUID=uuid, Enabled=True)\n"
+            "lab.run_until_idle()",
+            undo=NO_TABLE_MAPPING,
+        ),
+    )
+
     def setup(self) -> None:
         ddb = self.lab.client("dynamodb")
         if TABLE not in ddb.list_tables()["TableNames"]:
@@ -194,6 +320,10 @@ class ReadTableFromTheStart(Problem):
     def _check(self) -> bool | str | None:
         found = _mapping(self.lab, AUDITOR, self._stream_arn())
         if found is None:
+            others = self.lab.client("lambda").list_event_source_mappings(EventSourceArn=self._stream_arn())
+            for mapping in others["EventSourceMappings"]:
+                function = str(mapping["FunctionArn"]).rsplit(":", 1)[-1]
+                return f"The mapping on the profiles stream invokes {function}, not profile-auditor."
             return None
         if found.get("StartingPosition") == "LATEST":
             return (
@@ -205,8 +335,13 @@ class ReadTableFromTheStart(Problem):
             for r in self.lab.trace.where(k.STREAM_CHECKPOINT)
             if found["UUID"] in r.ids
         )
+        if seen < 3 and found.get("State") in ("Disabled", "Disabling"):
+            return (
+                f"The mapping is disabled (Enabled=False), so profile-auditor has processed {seen} of the 3 records. "
+                "Enable it (update_event_source_mapping(UUID=..., Enabled=True)) and run the clock."
+            )
         if seen < 3:
-            return f"profile-auditor has processed {seen} of the 3 records so far: run lab.run_until_idle()."
+            return NextStep(f"profile-auditor has processed {seen} of the 3 records so far: run lab.run_until_idle().")
         return True
 
     def _congrats(self) -> str:

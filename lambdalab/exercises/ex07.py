@@ -120,14 +120,14 @@ class LetTheTopicIn(Problem):
             )
         before = len(self.lab.trace.where(k.PUSH, RECORDER))
         self.lab.client("sns").publish(TopicArn=topic, Message="check()")
+        self._did('published the message "check()" to alerts')
         if len(self.lab.trace.where(k.PUSH, RECORDER)) == before:
             denied = self.lab.trace.where(k.INVOKE_DENIED, RECORDER)
             return f"The message was not delivered: {denied[-1].view(k.InvokeDenied)['reason'] if denied else 'no delivery'}"
-        self.lab.run_until_idle()
         return True
 
     def _congrats(self) -> str:
-        return "check() published to alerts and SNS invoked recorder."
+        return "SNS invoked recorder with the message."
 
     def solve(self) -> None:
         self.lab.client("lambda").add_permission(
@@ -210,16 +210,16 @@ class HourlySchedule(Problem):
         before = len(self.lab.trace.where(k.PUSH, RECORDER))
         denied_before = len(self.lab.trace.where(k.INVOKE_DENIED, RECORDER))
         self.lab.advance(3600)
+        self._did("ran the clock one hour, to see the rule fire")
         if len(self.lab.trace.where(k.PUSH, RECORDER)) == before:
             denied = self.lab.trace.where(k.INVOKE_DENIED, RECORDER)[denied_before:]
             if denied:
                 return f"The rule fired but Lambda refused it: {denied[-1].view(k.InvokeDenied)['reason']}. Add a permission for events.amazonaws.com."
             return "An hour passed and recorder was not invoked."
-        self.lab.run_until_idle()
         return True
 
     def _congrats(self) -> str:
-        return "An hour of virtual time passed and the rule invoked recorder."
+        return "The rule invoked recorder: an hour of virtual time took no time at all."
 
     def solve(self) -> None:
         lam, events = self.lab.client("lambda"), self.lab.client("events")

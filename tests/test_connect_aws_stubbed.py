@@ -173,6 +173,16 @@ def test_cleanup_deletes_only_the_runs_resources() -> None:
     iam.add_response("delete_role_policy", {}, {"RoleName": "ll-3f9a2c-exec", "PolicyName": "inline"})
     iam.add_response("list_instance_profiles_for_role", {"InstanceProfiles": []}, {"RoleName": "ll-3f9a2c-exec"})
     iam.add_response("delete_role", {}, {"RoleName": "ll-3f9a2c-exec"})
+    layers = [
+        {"LayerName": name, "LayerArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:layer:{name}"}
+        for name in ("ll-3f9a2c-libs", "libs")
+    ]
+    lam.add_response("list_layers", {"Layers": layers}, {})
+    lam.add_response(
+        "list_layer_versions", {"LayerVersions": [{"Version": 1}, {"Version": 2}]}, {"LayerName": "ll-3f9a2c-libs"}
+    )
+    lam.add_response("delete_layer_version", {}, {"LayerName": "ll-3f9a2c-libs", "VersionNumber": 1})
+    lam.add_response("delete_layer_version", {}, {"LayerName": "ll-3f9a2c-libs", "VersionNumber": 2})
     session.stub("events").add_response("list_rules", {"Rules": []}, {"NamePrefix": "ll-3f9a2c-"})
     session.stub("sns").add_response("list_topics", {"Topics": []}, {})
     session.stub("s3").add_response("list_buckets", {"Buckets": [{"Name": "company-data"}]}, {})
@@ -191,6 +201,8 @@ def test_cleanup_deletes_only_the_runs_resources() -> None:
     assert report.removed == [
         ("event source mapping", MAPPING),
         ("function", "ll-3f9a2c-hello"),
+        ("layer", "ll-3f9a2c-libs:1"),
+        ("layer", "ll-3f9a2c-libs:2"),
         ("queue", "ll-3f9a2c-orders"),
         ("role", "ll-3f9a2c-exec"),
         ("log group", "/aws/lambda/ll-3f9a2c-hello"),

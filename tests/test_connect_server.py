@@ -176,6 +176,7 @@ def test_close_removes_exactly_the_runs_resources(url: str) -> None:
     queue = sqs.create_queue(QueueName="jobs")["QueueUrl"]
     lam.create_event_source_mapping(FunctionName="orders", EventSourceArn=lab.arn("sqs", "jobs"))
     sns.create_topic(Name="news")
+    lam.publish_layer_version(LayerName="libs", Content={"ZipFile": lambdalab.zip_files({"python/libs.py": "X = 1\n"})})
     s3.create_bucket(Bucket="receipts")
     s3.put_object(Bucket=lab.names.name("receipts"), Key="a.json", Body=b"{}")
     lab.client("dynamodb").create_table(
@@ -196,7 +197,7 @@ def test_close_removes_exactly_the_runs_resources(url: str) -> None:
     report = lab.cleanup_report
     assert report is not None and not report.failed, report
     removed = {(kind, lab.names.strip(name)) for kind, name in report.removed}
-    assert {("function", "orders"), ("queue", "jobs"), ("topic", "news"), ("bucket", "receipts"), ("table", "items"),
+    assert {("function", "orders"), ("layer", "libs:1"), ("queue", "jobs"), ("topic", "news"), ("bucket", "receipts"), ("table", "items"),
             ("role", "exec"), ("log group", f"/aws/lambda/{lab.names.name('orders')}")} <= removed  # fmt: skip
     assert any(kind == "event source mapping" for kind, _ in report.removed)
     assert [(kind, lab.names.strip(name)) for kind, name, _ in report.kept] == [("queue", "untagged")]

@@ -4,7 +4,7 @@ A resource is this run's when its name carries the run's prefix (:mod:`.naming`)
 where the service keeps tags, its ``lambdalab:run`` tag names the run.  A name without
 the prefix is never looked at twice; a prefixed resource whose tags name another run (or
 no run) is kept and reported.  Children go first: a function's event source mappings
-before the function, a rule's targets before the rule, a bucket's objects before the
+before the function, a layer's versions one by one, a rule's targets before the rule, a bucket's objects before the
 bucket, a role's policies before the role, and the log groups Lambda made for the
 run's functions (``/aws/lambda/<prefix>...``, untagged: Lambda creates them).
 
@@ -52,7 +52,7 @@ class Cleanup:
         self.report = CleanupReport()
 
     def run(self) -> CleanupReport:
-        steps = (self._functions, self._rules, self._topics, self._queues, self._buckets, self._tables)
+        steps = (self._functions, self._layers, self._rules, self._topics, self._queues, self._buckets, self._tables)
         for step in (*steps, self._streams, self._roles, self._log_groups):
             try:
                 step()
@@ -97,6 +97,18 @@ class Cleanup:
                 uuid = mapping["UUID"]
                 self._delete("event source mapping", uuid, partial(lam.delete_event_source_mapping, UUID=uuid))
             self._delete("function", name, partial(lam.delete_function, FunctionName=name))
+
+    def _layers(self) -> None:
+        """Layers take no tags: their prefix alone says they are the run's."""
+        lam = self.clients("lambda")
+        for layer in _pages(lam, "list_layers", "Layers"):
+            name = layer["LayerName"]
+            if not self._ours("layer", name, None):
+                continue
+            for version in _pages(lam, "list_layer_versions", "LayerVersions", LayerName=name):
+                number = version["Version"]
+                delete = partial(lam.delete_layer_version, LayerName=name, VersionNumber=number)
+                self._delete("layer", f"{name}:{number}", delete)
 
     def _rules(self) -> None:
         events = self.clients("events")

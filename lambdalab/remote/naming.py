@@ -4,8 +4,8 @@ A notebook names things ``hello`` or ``orders``; in a shared account those names
 someone else's too.  Each connected run picks a random id (``ll-3f9a2c-``) and a hook on
 each of its boto3 clients (botocore's ``provide-client-params`` event, before the request
 is validated and signed) puts the prefix in front of the names the notebook passes:
-function, role, queue, topic, bucket, table, stream and rule names, and the function's
-log group.  A name already carrying the prefix, or an ARN, is left as it is.  Calls that
+function, layer, role, queue, topic, bucket, table, stream and rule names, and the
+function's log group.  A name already carrying the prefix, or an ARN, is left as it is.  Calls that
 create a resource also get the tag ``lambdalab:run = <id>`` (the operation's own
 ``Tags``/``tags`` member; an S3 bucket's tagging right after it is created).
 
@@ -29,7 +29,7 @@ PREFIX_PATTERN = re.compile(r"ll-([0-9a-f]{6})-")
 
 #: the parameters that name a resource, per service (operations not listed name nothing)
 NAME_PARAMS: dict[str, tuple[str, ...]] = {
-    "lambda": ("FunctionName",),
+    "lambda": ("FunctionName", "LayerName"),
     "iam": ("RoleName", "InstanceProfileName"),
     "sqs": ("QueueName", "QueueNamePrefix"),
     "s3": ("Bucket",),

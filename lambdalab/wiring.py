@@ -30,6 +30,7 @@ from .aws.event_source_mappings import EventSourceMappingService
 from .aws.function_table import FunctionTable
 from .aws.function_urls import FunctionUrls
 from .aws.gateway import Gateway
+from .aws.http_apis import HttpApis
 from .aws.lambda_functions import FunctionService
 from .aws.lambda_invoke import InvokeService
 from .aws.lambda_layers import LayerService
@@ -156,6 +157,8 @@ def build(
     urls.register(gateway)
     functions.urls = urls
     StreamingInvokeService(ids, invocations).register(gateway)
+    url_listener.http_apis = HttpApis(place, ids, clock, trace, invocations, policies, url_listener.url)
+    url_listener.http_apis.register(gateway)
     resolver.layers = lambda arn, version: tuple(
         (v.code_sha256, v.zip_bytes) for v in layer_store.attached(arn, version)
     )

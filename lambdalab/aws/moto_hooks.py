@@ -22,6 +22,7 @@ from typing import Any
 
 from ..errors import LabError
 from . import (
+    moto_apigatewayv2,
     moto_clock,
     moto_dynamodb,
     moto_events,
@@ -39,6 +40,7 @@ from .moto_needs import MOTO_RANGE
 
 #: the adapters that read moto's private state; :func:`self_test` checks what each needs
 ADAPTERS = (
+    moto_apigatewayv2,
     moto_clock,
     server,
     moto_lambda,

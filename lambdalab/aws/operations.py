@@ -95,7 +95,7 @@ def operation_of(service: str | None, req: HttpRequest, path: str) -> Operation 
     if service is None:
         return None
     named = _operation_of(model_name(service), req, path)
-    if named is not None and named.name is None:
+    if named is None or named.name is None:  # a REST path of the sibling's (API Gateway v2) names nothing here
         for sibling in _SHARED_SIGNING_NAMES.get(service, ()):
             found = _operation_of(sibling, req, path)
             if found is not None and found.name is not None:

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from ..ports import Ids, Place
     from ..trace import Trace
     from .function_urls import FunctionUrls, UrlConfig
+    from .http_apis import HttpApis
     from .lambda_invoke import InvokeService
     from .lambda_policy import PolicyService
 
@@ -85,6 +86,8 @@ class UrlListener:
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._closed = False
+        #: API Gateway HTTP APIs served beside the URLs (connected by :mod:`lambdalab.wiring`)
+        self.http_apis: HttpApis | None = None
 
     # -- life ------------------------------------------------------------------------------
     def url(self) -> str:
@@ -154,34 +157,30 @@ class UrlListener:
         host = str(environ.get("HTTP_HOST", ""))
         routed = _route(host, raw_path)
         if routed is None:
-            return forbidden()
+            return self._http_api(environ, raw_path, query)
         url_id, path = routed
         config = self.urls.by_id(url_id)
         if config is None:
             return forbidden()
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        if length > REQUEST_LIMIT:
-            return HttpAnswer(413, [("Content-Type", "application/json")], b'{"Message":"Request Entity Too Large"}')
-        body = environ["wsgi.input"].read(length) if length else b""
-        headers = [(k[5:].replace("_", "-").lower(), str(v)) for k, v in environ.items() if k.startswith("HTTP_")]
-        if environ.get("CONTENT_TYPE"):
-            headers.append(("content-type", str(environ["CONTENT_TYPE"])))
-        if length:
-            headers.append(("content-length", str(length)))
-        call = HttpCall(
-            method=str(environ["REQUEST_METHOD"]),
-            path=path,
-            query=query,
-            headers=headers,
-            body=body,
-            source_ip=str(environ.get("REMOTE_ADDR", "127.0.0.1")),
-            protocol=str(environ.get("SERVER_PROTOCOL", "HTTP/1.1")),
-        )
+        call = _call(environ, path, query)
+        if call is None:
+            return too_large()
+        body, headers = call.body, list(call.headers)
         if config.cors and is_preflight(call):
             return preflight(call, config.cors)
         signed = HttpRequest(call.method, raw_path, split_query(query), dict(headers), body)
         answer = self.invoke(config, call, signed)
         return answer if isinstance(answer, Streaming) else with_cors(answer, call, config.cors)
+
+    def _http_api(self, environ: dict[str, Any], raw_path: str, query: str) -> HttpAnswer:
+        """A request for an API Gateway HTTP API (``/<api-id>/...``), or 403 when the path names nothing."""
+        parts = raw_path.split("/", 2)
+        if self.http_apis is None or len(parts) < 2 or not re.fullmatch(r"[a-z0-9]{1,10}", parts[1]):
+            return forbidden()
+        call = _call(environ, "/" + (parts[2] if len(parts) > 2 else ""), query)
+        if call is None:
+            return too_large()
+        return self.http_apis.answer(parts[1], call) or forbidden()
 
     def invoke(self, config: UrlConfig, call: HttpCall, signed: HttpRequest) -> HttpAnswer | Streaming:
         """Authorize, build the event, run the function (streamed: in a thread of its own), map its answer."""
@@ -257,6 +256,32 @@ class UrlListener:
         if server is None:
             return False
         return socket_uid(client, ("127.0.0.1", int(server.server_address[1]))) == os.getuid()
+
+
+def too_large() -> HttpAnswer:
+    return HttpAnswer(413, [("Content-Type", "application/json")], b'{"Message":"Request Entity Too Large"}')
+
+
+def _call(environ: dict[str, Any], path: str, query: str) -> HttpCall | None:
+    """The request as it arrived (None: its body is over the 6 MB a request may carry)."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    if length > REQUEST_LIMIT:
+        return None
+    body = environ["wsgi.input"].read(length) if length else b""
+    headers = [(k[5:].replace("_", "-").lower(), str(v)) for k, v in environ.items() if k.startswith("HTTP_")]
+    if environ.get("CONTENT_TYPE"):
+        headers.append(("content-type", str(environ["CONTENT_TYPE"])))
+    if length:
+        headers.append(("content-length", str(length)))
+    return HttpCall(
+        method=str(environ["REQUEST_METHOD"]),
+        path=path,
+        query=query,
+        headers=headers,
+        body=body,
+        source_ip=str(environ.get("REMOTE_ADDR", "127.0.0.1")),
+        protocol=str(environ.get("SERVER_PROTOCOL", "HTTP/1.1")),
+    )
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,12 @@ def handler(event, context: DurableContext):
     return {"expense": event["expense"], "approved": approval.result()}
 """
 
+APPROVED_ANYWAY = APPROVALS.replace("CallbackConfig()", "CallbackConfig(timeout=Duration.from_hours(24))").replace(
+    '    return {"expense": event["expense"], "approved": approval.result()}',
+    "    try:\n        approved = approval.result()\n    except Exception:\n        approved = True\n"
+    '    return {"expense": event["expense"], "approved": approved}',
+)
+
 PAYMENTS = """from aws_durable_execution_sdk_python import DurableContext, durable_execution
 from aws_durable_execution_sdk_python.config import Duration
 
@@ -205,6 +211,11 @@ class TimeOutTheApproval(Problem):
             names="still waits",
             undo=_code("approvals", APPROVALS),
         ),
+        Attempt(  # the timeout fires, but the handler treats silence as a yes
+            _code("approvals", APPROVED_ANYWAY),
+            names="approved anyway",
+            undo=_code("approvals", APPROVALS),
+        ),
     )
     correct_forms = (
         Attempt(
@@ -231,6 +242,13 @@ class TimeOutTheApproval(Problem):
             for r in self.lab.trace.where(k.DURABLE_CALLBACK, "approvals", execution=arn)
             if "TIMED_OUT" in r.detail["outcome"]
         ]
+        if timed_out and execution["Status"] == "SUCCEEDED":
+            if json.loads(execution.get("Result") or "{}").get("approved"):
+                return (
+                    "The callback timed out, but the handler caught the error and the expense was approved anyway: "
+                    "nobody approved it. Let the timeout fail the execution, or record the expense as not approved."
+                )
+            return True
         if execution["Status"] != "FAILED" or not timed_out:
             return f"The execution ended {execution['Status']} without its callback timing out. Keep waiting for the approval."
         return True
@@ -274,6 +292,12 @@ class PayFromACell(Problem):
     )
     mistakes = (
         Attempt(_find + "lam.send_durable_execution_callback_heartbeat(CallbackId=callback_id)", names="heartbeat"),
+        Attempt(
+            _find
+            + 'lam.send_durable_execution_callback_failure(CallbackId=callback_id, Error={"ErrorMessage": "paid"})',
+            names="failure",
+            undo='lam.invoke(FunctionName="payments", InvocationType="Event", Payload=b\'{"order": "o-9"}\')\nlab.run_until_idle()',
+        ),
     )
     correct_forms = (
         Attempt(
@@ -300,6 +324,11 @@ class PayFromACell(Problem):
         callbacks = self.lab.trace.where(k.DURABLE_CALLBACK, "payments", execution=latest)
         sent = [r for r in callbacks if r.detail["outcome"] == "SUCCEEDED"]
         if not sent:
+            if any(r.detail["outcome"] == "FAILED" for r in callbacks):
+                return (
+                    "You sent a failure: the handler's payment.result() raised it and the execution failed. A payment "
+                    "that arrived is a success, with the payment's details as its Result."
+                )
             if any(r.detail["outcome"] == "HEARTBEAT" for r in callbacks):
                 return (
                     "A heartbeat tells Lambda the payment is still coming (it restarts a heartbeat timeout); it does "

@@ -78,6 +78,11 @@ class JsonLogsAtWarn(Problem):
             '    "LogFormat": "JSON", "ApplicationLogLevel": "WARN", "SystemLogLevel": "INFO"})',
             undo=_undo,
         ),
+        Attempt(  # the function's ARN names it too
+            'arn = lam.get_function(FunctionName="orders-api")["Configuration"]["FunctionArn"]\n'
+            'lam.update_function_configuration(FunctionName=arn, LoggingConfig={"ApplicationLogLevel": "WARN", "LogFormat": "JSON"})',
+            undo=_undo,
+        ),
     )
 
     def setup(self) -> None:
@@ -154,6 +159,11 @@ class ConcurrencyCeiling(Problem):
             '["Configuration"]["FunctionArn"], ReservedConcurrentExecutions=10)',
             undo=_undo,
         ),
+        Attempt(  # a partial ARN: account and name
+            'lam.put_function_concurrency(FunctionName=f"{lab.account_id}:function:report-builder", '
+            "ReservedConcurrentExecutions=10)",
+            undo=_undo,
+        ),
     )
 
     def setup(self) -> None:
@@ -226,12 +236,22 @@ class WarmFloor(Problem):
             names="reserved",
             undo='lam.delete_function_concurrency(FunctionName="checkout")',
         ),
+        Attempt(  # more memory speeds an init up; it does not skip it
+            'lam.update_function_configuration(FunctionName="checkout", MemorySize=1024)',
+            names="MemorySize",
+            undo='lam.update_function_configuration(FunctionName="checkout", MemorySize=128)',
+        ),
     )
     correct_forms = (
         Attempt(  # the alias's version: invocations through the alias use it too
             'version = lam.get_alias(FunctionName="checkout", Name="live")["FunctionVersion"]\n'
             'lam.put_provisioned_concurrency_config(FunctionName="checkout", Qualifier=version,\n'
             "    ProvisionedConcurrentExecutions=5)\nlab.advance(60)",
+            undo=_undo,
+        ),
+        Attempt(  # more than 5 is more than asked, and still right
+            'lam.put_provisioned_concurrency_config(FunctionName="checkout", Qualifier="live",\n'
+            "    ProvisionedConcurrentExecutions=8)\nlab.advance(120)",
             undo=_undo,
         ),
     )
@@ -247,6 +267,12 @@ class WarmFloor(Problem):
         lam = self.lab.client("lambda")
         configs = lam.list_provisioned_concurrency_configs(FunctionName=FLOOR_FUNCTION)["ProvisionedConcurrencyConfigs"]
         if not configs:
+            memory = (_shared.function_config(self.lab, FLOOR_FUNCTION) or {}).get("MemorySize", 128)
+            if memory != 128:
+                return (
+                    f"MemorySize {memory} gives the function more CPU, so its init runs faster, but every new "
+                    "environment still has one. Provisioned concurrency initialises environments ahead."
+                )
             if lam.get_function_concurrency(FunctionName=FLOOR_FUNCTION).get("ReservedConcurrentExecutions"):
                 return (
                     "Reserved concurrency sets aside concurrency (and caps it): the environments still start "

@@ -24,7 +24,10 @@ def _generator() -> object:
 
 def test_the_guide_lists_the_mistakes_of_the_catalogues_as_generated() -> None:
     generator: object = _generator()
-    assert generator.main(["--check"]) == 0  # type: ignore[attr-defined]
+    out_of_step = (
+        "an exercise catalogue changed: run `python scripts/instructor_guide.py` and commit docs/instructors.md"
+    )
+    assert generator.main(["--check"]) == 0, out_of_step  # type: ignore[attr-defined]
 
 
 def test_the_generated_list_names_every_exercise_and_every_mistake() -> None:
@@ -32,7 +35,9 @@ def test_the_generated_list_names_every_exercise_and_every_mistake() -> None:
     for problem in all_problems():
         assert f"`{problem.__module__.rsplit('.', 1)[-1]}.{problem.__name__}`" in text
         for attempt in problem.mistakes:
-            assert f"naming `{attempt.names}`" in text, (problem.__name__, attempt.names)
+            assert f"naming `{attempt.names}`" in text, (
+                f"{problem.__name__}: {attempt.names!r} (run scripts/instructor_guide.py)"
+            )
 
 
 def test_the_guide_has_a_row_for_every_notebook() -> None:

@@ -39,11 +39,38 @@ def notebooks_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "notebooks"
 
 
+def trust_course(folder: Path, data_dir: Path | None = None) -> list[str]:
+    """Mark the course's own notebooks (``NN-*.ipynb``) trusted, as ``jupyter trust`` does; their names.
+
+    JupyterLab shows an output's SVG only in a trusted notebook: a fresh clone's
+    notebooks would show each view's title text instead of its committed picture
+    until the cell runs.  Notebooks of the learner's own are left as they are.
+    ``data_dir`` is Jupyter's data folder (where the signatures live), by default the user's.
+    https://jupyter-server.readthedocs.io/en/latest/operators/security.html#notebook-security
+    """
+    import nbformat
+    from jupyter_core.paths import jupyter_data_dir
+    from nbformat.sign import NotebookNotary
+
+    folder_of_signatures = data_dir or Path(jupyter_data_dir())
+    # a fresh machine has no Jupyter data folder yet: without one, the signatures would stay in memory
+    folder_of_signatures.mkdir(parents=True, exist_ok=True)
+    notary = NotebookNotary(data_dir=str(folder_of_signatures))
+    trusted = []
+    for path in sorted(folder.glob("[0-9][0-9]-*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        if not notary.check_signature(nb):
+            notary.sign(nb)
+        trusted.append(path.name)
+    return trusted
+
+
 def open_lab(args: argparse.Namespace) -> int:
     folder = notebooks_dir()
     if not (folder / FIRST_NOTEBOOK).exists():
         print(f"lambdalab: cannot find {FIRST_NOTEBOOK} (looked in {folder})", file=sys.stderr)
         return 2
+    trust_course(folder)
     command = [
         sys.executable, "-m", "jupyterlab",
         "--ServerApp.ip=127.0.0.1",

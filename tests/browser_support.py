@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from lambdalab.cli import trust_course
+
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -136,6 +138,7 @@ def session(tmp: Path) -> Iterator[Session]:
     work = tmp / "kit"
     shutil.copytree(ROOT / "notebooks", work / "notebooks")
     (work / "data").symlink_to(ROOT / "data")
+    trust_course(work / "notebooks", tmp / "data")  # as `lambdalab lab` does: the committed pictures show
     port, token = _free_port(), uuid.uuid4().hex
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp / "cfg"), "JUPYTER_RUNTIME_DIR": str(tmp / "rt"),
            "JUPYTER_DATA_DIR": str(tmp / "data")}  # fmt: skip
@@ -183,11 +186,8 @@ def set_theme(page: Any, theme: str) -> None:
     page.wait_for_timeout(500)
 
 
-def check_views_fit_and_read(page: Any, views: str, name: str) -> None:
-    """At 1024 px with the file browser open, and in the dark theme, every view fits and its text reads.
-
-    Screenshots of the first view go to test-artifacts/ (``<name>-light-1024.png``, ``<name>-dark-1024.png``).
-    """
+def narrow_with_file_browser(page: Any) -> None:
+    """A 1024 px window with the file browser open: the narrowest output area the views must fit."""
     page.set_viewport_size({"width": 1024, "height": 900})
     news = page.get_by_role("button", name="No", exact=True)  # JupyterLab's "notified about news?" toast
     if news.count() and news.first.is_visible():
@@ -196,6 +196,14 @@ def check_views_fit_and_read(page: Any, views: str, name: str) -> None:
         page.keyboard.press("Control+Shift+F")
     page.wait_for_function("() => document.querySelector('#filebrowser')?.offsetWidth > 100", timeout=30_000)
     page.wait_for_timeout(1000)  # the views redraw on resize
+
+
+def check_views_fit_and_read(page: Any, views: str, name: str) -> None:
+    """At 1024 px with the file browser open, and in the dark theme, every view fits and its text reads.
+
+    Screenshots of the first view go to test-artifacts/ (``<name>-light-1024.png``, ``<name>-dark-1024.png``).
+    """
+    narrow_with_file_browser(page)
     first = page.locator(views).first
     first.scroll_into_view_if_needed()
     try:
@@ -212,3 +220,47 @@ def check_views_fit_and_read(page: Any, views: str, name: str) -> None:
     finally:
         if page.evaluate("() => document.body.dataset.jpThemeLight") == "false":
             set_theme(page, "JupyterLab Light")
+
+
+#: the committed pictures of the views (the static SVGs) drawn in the page: how many, and their background's lightness
+STATIC_PICTURES = """() => [...document.querySelectorAll('.jp-OutputArea-output img')]
+  .filter(img => img.src.startsWith('data:image/svg+xml') && decodeURIComponent(img.src).includes('lambdalab-static'))
+  .map(img => {
+    const canvas = document.createElement('canvas');
+    canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const [r, g, b] = ctx.getImageData(img.naturalWidth - 10, 6, 1, 1).data;
+    const cell = img.closest('.jp-Cell');
+    const area = img.closest('.jp-OutputArea-output');
+    return {key: (cell ? cell.dataset.windowedListIndex : '') + ':' + img.src.length,
+            width: img.naturalWidth, overflow: img.getBoundingClientRect().right - area.getBoundingClientRect().right,
+            paper: (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255};
+  })"""
+
+
+def open_without_running(session: Session, name: str, page: Any) -> None:
+    """``name`` open in ``page`` as committed (no cell run), in a 1024 px window with the file browser open."""
+    page.goto(f"{session.base}/lab/tree/{name}?reset&token={session.token}", timeout=STALL_S * 1000)
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=STALL_S * 1000)
+    narrow_with_file_browser(page)
+
+
+def static_pictures(page: Any) -> list[dict[str, Any]]:
+    """Scroll the notebook from top to bottom (JupyterLab draws only the cells in view); every picture drawn."""
+    seen: dict[str, dict[str, Any]] = {}
+    scroller = "document.querySelector('.jp-WindowedPanel-outer')"
+    page.evaluate(f"() => {{ {scroller}.scrollTop = 0; }}")
+    while True:
+        page.wait_for_timeout(500)  # the cells now in view draw their outputs
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.jp-OutputArea-output img')].every(i => i.complete)"
+        )
+        for picture in page.evaluate(STATIC_PICTURES):
+            seen[picture["key"]] = picture
+        at_end = page.evaluate(
+            f"() => {{ const o = {scroller}; const end = o.scrollTop + o.clientHeight >= o.scrollHeight - 2;"
+            f" o.scrollTop += o.clientHeight * 0.5; return end; }}"
+        )
+        if at_end:
+            return list(seen.values())

@@ -12,7 +12,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import ARTIFACTS, CHROMIUM, DRAW_TIMEOUT_MS, Session, check_views_fit_and_read, session
+from browser_support import (
+    ARTIFACTS,
+    CHROMIUM,
+    DRAW_TIMEOUT_MS,
+    Session,
+    check_views_fit_and_read,
+    open_without_running,
+    session,
+    set_theme,
+    static_pictures,
+)
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed (apt-get install chromium)"
@@ -76,3 +86,33 @@ def test_notebook_06_draws_a_lane_per_shard(jupyter: Session) -> None:
         assert page.locator(".lambdalab-shard-view .discard").count() == 1
         page.locator(".lambdalab-shard-view svg").first.scroll_into_view_if_needed()
         check_views_fit_and_read(page, ".lambdalab-shard-view", "06-shard-view")
+
+
+#: the committed views of each notebook: every kind (retry timeline, batch view, concurrency chart, shard view)
+COMMITTED_VIEWS = {
+    "04-async-invoke-and-destinations.ipynb": 2,
+    "05-sqs-event-source-mapping.ipynb": 4,
+    "06-streams.ipynb": 2,
+}
+
+
+def test_notebooks_opened_as_committed_show_each_views_picture_in_either_theme(jupyter: Session) -> None:
+    """Before any cell runs: every view's committed SVG is drawn whole, on its own background, light or dark."""
+    page = jupyter.browser.new_page(viewport={"width": 1024, "height": 900})
+    try:
+        for theme, light in (("JupyterLab Light", True), ("JupyterLab Dark", False)):
+            for name, views in COMMITTED_VIEWS.items():
+                open_without_running(jupyter, name, page)
+                if page.evaluate("() => document.body.dataset.jpThemeLight") != str(light).lower():
+                    set_theme(page, theme)  # the pictures follow it: its color-scheme reaches an <img>'s SVG
+                pictures = static_pictures(page)
+                assert len(pictures) == views, (name, pictures)
+                assert all(p["width"] > 0 and p["overflow"] <= 1 for p in pictures), f"cut at the right: {pictures}"
+                assert all((p["paper"] > 0.9) if light else (p["paper"] < 0.2) for p in pictures), (theme, pictures)
+                first = page.locator(".jp-OutputArea-output img").first
+                first.scroll_into_view_if_needed()
+                first.screenshot(path=str(ARTIFACTS / f"{name[:2]}-static-{'light' if light else 'dark'}-1024.png"))
+    finally:
+        if page.evaluate("() => document.body.dataset.jpThemeLight") == "false":
+            set_theme(page, "JupyterLab Light")  # JupyterLab keeps the theme for the next check
+        page.close()

@@ -28,6 +28,7 @@ def test_lambdalab_lab_serves_the_first_notebook_on_loopback(tmp_path: Path) -> 
         **os.environ,
         "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt"),
         "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg"),
+        "JUPYTER_DATA_DIR": str(tmp_path / "data"),  # where it marks the course's notebooks trusted
         "JUPYTER_TOKEN": "t0ken",
     }
     log = tmp_path / "lab.log"  # a file, not a pipe: a pipe nobody reads fills up and stalls the server
@@ -92,3 +93,27 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 def _has(cmd: str) -> bool:
     return any((Path(p) / cmd).exists() for p in os.environ.get("PATH", "").split(":"))
+
+
+def test_the_course_notebooks_are_trusted_so_their_pictures_show_before_a_cell_runs(tmp_path: Path) -> None:
+    import nbformat
+    from nbformat.sign import NotebookNotary
+
+    from lambdalab.cli import trust_course
+
+    course = tmp_path / "notebooks"
+    course.mkdir()
+    for name in ("00-start-here.ipynb", "04-async-invoke-and-destinations.ipynb"):
+        (course / name).write_bytes((ROOT / "notebooks" / name).read_bytes())
+    mine = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
+    nbformat.write(mine, course / "my-notes.ipynb")
+    trusted = trust_course(course, tmp_path / "data")  # a data folder that does not exist yet
+    assert trusted == ["00-start-here.ipynb", "04-async-invoke-and-destinations.ipynb"]
+    assert trust_course(course, tmp_path / "data") == trusted  # again: nothing changes
+    notary = NotebookNotary(data_dir=str(tmp_path / "data"))  # what JupyterLab asks
+    signed = {p.name: notary.check_signature(nbformat.read(p, as_version=4)) for p in sorted(course.iterdir())}
+    assert signed == {
+        "00-start-here.ipynb": True,
+        "04-async-invoke-and-destinations.ipynb": True,
+        "my-notes.ipynb": False,
+    }

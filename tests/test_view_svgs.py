@@ -17,7 +17,7 @@ import pytest
 from lambdalab.clock import Clock
 from lambdalab.trace import Record
 from lambdalab.widgets import BatchView, ConcurrencyChart, RetryTimeline, ShardView
-from lambdalab.widgets.scene import GLYPHS, nice_ticks, scene_svg, sqrt_ticks
+from lambdalab.widgets.scene import GLYPHS, PALETTE, nice_ticks, scene_svg, sqrt_ticks
 from lambdalab.widgets.trace_view import TraceView
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -167,17 +167,44 @@ def test_shard_view_svg_matches_its_state() -> None:
 
 
 @pytest.mark.parametrize("width", [360, 720, 1200])
-def test_every_colour_is_a_jupyterlab_variable(width: int) -> None:
+def test_every_colour_comes_from_the_svgs_own_style_sheet_on_its_own_background(width: int) -> None:
     timeline = RetryTimeline(
         lab_of(Record(0, "async-queued", "f", ("r",), {"qualifier": "$LATEST", "size": 2, "preview": "{}"})), "f"
     )
     svg = scene_svg(timeline.scene, width)
     root = ET.fromstring(svg)
     assert root.get("width") == str(width)
+    used = set()
     for e in root.iter():
         for part in (e.get("style") or "").split(";"):
             if part.split(":")[0] in ("fill", "stroke"):
-                assert part.split(":", 1)[1].startswith(("var(--jp-", "none")), part
+                value = part.split(":", 1)[1]
+                assert value == "none" or value.startswith("var(--ll-"), part
+                used.add(value)
+    (sheet,) = [e.text or "" for e in root.iter(f"{SVG}style")]
+    light, dark = sheet.split("@media (prefers-color-scheme: dark)")
+    for tone, (jp, lo, hi) in PALETTE.items():  # JupyterLab's variable first, else the scheme's own value
+        assert f"--ll-{tone}:var({jp},{lo})" in light and f"--ll-{tone}:var({jp},{hi})" in dark
+    assert used <= {"none"} | {f"var(--ll-{tone})" for tone in PALETTE}
+    paper = next(root.iter(f"{SVG}rect"))  # painted first, under everything: the picture's own background
+    assert (paper.get("class"), paper.get("width"), paper.get("style")) == ("paper", str(width), "fill:var(--ll-paper)")
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+@pytest.mark.parametrize("scheme", [1, 2], ids=["light", "dark"])
+def test_every_tone_reads_on_the_paper_of_its_scheme(scheme: int) -> None:
+    """WCAG contrast: text 4.5:1, marks 3:1, grid lines visible (1.4:1) on the static SVG's background."""
+    paper = _luminance(PALETTE["paper"][scheme])
+    least = {"ink": 4.5, "muted": 4.5, "ok": 3.0, "error": 3.0, "warn": 3.0, "info": 3.0, "faint": 1.4}
+    for tone, wanted in least.items():
+        lum = _luminance(PALETTE[tone][scheme])
+        contrast = (max(lum, paper) + 0.05) / (min(lum, paper) + 0.05)
+        assert contrast >= wanted, (tone, round(contrast, 2))
 
 
 def test_ticks_are_round() -> None:

@@ -8,13 +8,18 @@ very same scene in Python as a static SVG, which the view adds to its output
 the picture without a kernel.
 
 Every colour is a JupyterLab CSS variable (``--jp-ui-font-color1``,
-``--jp-success-color1``, ...), so a view follows the light and the dark theme;
-the fallback after the comma is JupyterLab's light value, for pages without
-JupyterLab's style sheet.  Every outcome has a shape as well as a colour (circle
-success, cross error, triangle throttle, diamond dead-letter queue), so the
-views read without telling red from green.
+``--jp-success-color1``, ...), so a live view follows the light and the dark theme.
+The static SVG cannot count on them: JupyterLab, GitHub and ``nbconvert`` show it as
+an ``<img>``, which no page style reaches.  So it carries its own style sheet: each
+colour a ``--ll-*`` property that takes JupyterLab's variable where there is one (the
+SVG inlined in a JupyterLab page) and otherwise a light value, or a dark one under
+``prefers-color-scheme: dark``; and it paints its own background in the same scheme,
+so its text reads on a light page and on a dark one.  Every outcome has a shape as
+well as a colour (circle success, cross error, triangle throttle, diamond dead-letter
+queue), so the views read without telling red from green.
 
 https://jupyterlab.readthedocs.io/en/stable/developer/css.html
+https://developer.mozilla.org/en-US/docs/Web/CSS/@media/prefers-color-scheme
 """
 
 from __future__ import annotations
@@ -25,17 +30,30 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-#: a tone of a mark -> its CSS colour (a JupyterLab theme variable)
-TONES = {
-    "ok": "var(--jp-success-color1, #388e3c)",
-    "error": "var(--jp-error-color1, #d32f2f)",
-    "warn": "var(--jp-warn-color1, #f57c00)",
-    "info": "var(--jp-brand-color1, #1976d2)",
-    "ink": "var(--jp-ui-font-color1, rgba(0, 0, 0, 0.87))",
-    "muted": "var(--jp-ui-font-color2, rgba(0, 0, 0, 0.54))",
-    "faint": "var(--jp-border-color1, #bdbdbd)",
-    "paper": "var(--jp-layout-color1, #ffffff)",
+#: a tone of a mark -> (JupyterLab's variable for it, a value for light pages, one for dark pages)
+PALETTE = {
+    "ok": ("--jp-success-color1", "#2e7d32", "#66bb6a"),
+    "error": ("--jp-error-color1", "#c62828", "#ef5350"),
+    "warn": ("--jp-warn-color1", "#e65100", "#ffa726"),
+    "info": ("--jp-brand-color1", "#1565c0", "#64b5f6"),
+    "ink": ("--jp-ui-font-color1", "#212121", "#e0e0e0"),
+    "muted": ("--jp-ui-font-color2", "#616161", "#a8a8a8"),
+    "faint": ("--jp-border-color1", "#bdbdbd", "#555555"),
+    "paper": ("--jp-layout-color1", "#ffffff", "#1e1e1e"),
 }
+#: a tone -> its CSS colour in the live view (inside JupyterLab: the theme's variable)
+TONES = {tone: f"var({jp}, {light})" for tone, (jp, light, _) in PALETTE.items()}
+#: a tone -> its CSS colour in the static SVG (a property of the SVG's own style sheet)
+STATIC_TONES = {tone: f"var(--ll-{tone})" for tone in PALETTE}
+
+
+def static_style() -> str:
+    """The static SVG's style sheet: JupyterLab's colours where they exist, else light, or dark in a dark scheme."""
+    light = ";".join(f"--ll-{tone}:var({jp},{lo})" for tone, (jp, lo, _) in PALETTE.items())
+    dark = ";".join(f"--ll-{tone}:var({jp},{hi})" for tone, (jp, _, hi) in PALETTE.items())
+    return f".lambdalab-static{{{light}}}@media (prefers-color-scheme: dark){{.lambdalab-static{{{dark}}}}}"
+
+
 FONT = "var(--jp-ui-font-family, sans-serif)"
 
 #: glyph shape -> (path relative to the glyph's centre, filled?)
@@ -63,6 +81,10 @@ LAYOUT = {
     "char": 6.2,
     "min_tick_gap": 46,
 }
+
+#: the static SVG's width: JupyterLab shows it as an <img> it does not shrink to the output area, which is
+#: about 590 px wide in a 1024 px window with the file browser open
+STATIC_WIDTH = 560
 
 ESM = (Path(__file__).with_name("scene.js").read_text().replace("/*SETTINGS*/", json.dumps({"tones": TONES,
        "glyphs": GLYPHS, "layout": LAYOUT, "font": FONT})))  # fmt: skip
@@ -199,13 +221,13 @@ def _mark_attrs(mark: dict[str, Any]) -> str:
 
 def glyph_svg(shape: str, tone: str, cx: float, cy: float, extra: str = "", tip: str | None = None) -> str:
     path, filled = GLYPHS[shape]
-    colour = TONES[tone]
+    colour = STATIC_TONES[tone]
     paint = f"fill:{colour};stroke:none" if filled else f"fill:none;stroke:{colour};stroke-width:2"
     return f'<path d="M{cx} {cy}{path}" style="{paint}"{extra}>{_tip(tip)}</path>'
 
 
 def _bar_style(tone: str, style: str) -> str:
-    colour = TONES[tone]
+    colour = STATIC_TONES[tone]
     if style == "solid":
         return f"fill:{colour};stroke:none"
     if style == "hollow":
@@ -214,7 +236,7 @@ def _bar_style(tone: str, style: str) -> str:
 
 
 def _line_style(tone: str, width: float = 1.5, dash: str | None = None) -> str:
-    return f"fill:none;stroke:{TONES[tone]};stroke-width:{width}" + (f";stroke-dasharray:{dash}" if dash else "")
+    return f"fill:none;stroke:{STATIC_TONES[tone]};stroke-width:{width}" + (f";stroke-dasharray:{dash}" if dash else "")
 
 
 def _step_path(f: _Frame, points: list[list[float]]) -> str:
@@ -249,7 +271,7 @@ def _mark_svg(f: _Frame, m: dict[str, Any]) -> str:
         out = ""
         if m.get("area") and d:
             area = d + f" V{f.y(0)} H{f.x(m['points'][0][0])} Z"
-            out = f'<path d="{area}" style="fill:{TONES[m["tone"]]};fill-opacity:0.2;stroke:none"/>'
+            out = f'<path d="{area}" style="fill:{STATIC_TONES[m["tone"]]};fill-opacity:0.2;stroke:none"/>'
         style = _line_style(m["tone"], m.get("width", 2), m.get("dash"))
         return out + f'<path d="{d}" style="{style}"{extra}>{_tip(m.get("tip"))}</path>'
     raise ValueError(f"unknown mark type {kind!r}")
@@ -267,14 +289,16 @@ def swatch_svg(entry: dict[str, Any], x: float, cy: float) -> str:
     return f'<line {_attrs(x1=x, x2=x + 20, y1=cy, y2=cy)} style="{_line_style(tone, width, entry.get("dash"))}"/>'
 
 
-def scene_svg(scene: dict[str, Any], width: int = 720) -> str:
+def scene_svg(scene: dict[str, Any], width: int = STATIC_WIDTH) -> str:
     """The scene as a self-contained SVG document (what scene.js draws, at ``width`` pixels)."""
     f = _Frame(scene, width)
-    ink, muted, faint = TONES["ink"], TONES["muted"], TONES["faint"]
+    ink, muted, faint = STATIC_TONES["ink"], STATIC_TONES["muted"], STATIC_TONES["faint"]
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="lambdalab-static {escape(scene["cls"])}" '
         f'width="{width}" height="{round(f.height)}" viewBox="0 0 {width} {round(f.height)}" '
         f'style="max-width:100%;height:auto;font-family:{FONT};font-size:11px">',
+        f"<style>{static_style()}</style>",
+        f'<rect class="paper" width="{width}" height="{round(f.height)}" rx="4" style="fill:{STATIC_TONES["paper"]}"/>',
         f'<text x="4" y="14" style="fill:{ink};font-weight:bold;font-size:12px">{escape(scene["title"])}</text>',
     ]
     if scene["kind"] == "rows":

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 import anywidget
 import traitlets
 
-from .scene import CSS, ESM, scene_svg
+from .scene import CSS, ESM, STATIC_WIDTH, scene_svg
 
 if TYPE_CHECKING:
     from ..lab import Lab
@@ -91,7 +91,7 @@ class TraceView(anywidget.AnyWidget):  # type: ignore[misc]
         self.flush()
 
     # -- the output -----------------------------------------------------------------
-    def svg(self, width: int = 720) -> str:
+    def svg(self, width: int = STATIC_WIDTH) -> str:
         """The static picture: the scene drawn in Python."""
         self.flush()
         return scene_svg(self.scene, width)

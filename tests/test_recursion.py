@@ -131,3 +131,22 @@ def test_with_allow_the_loop_runs_on(loop_lab: lambdalab.Lab) -> None:
     loop_lab.run_until_idle()
     assert len([r for r in loop_lab.trace if r.kind == k.INVOKE and r.function == "allowed"]) == 21
     assert not [r for r in loop_lab.trace if r.kind == k.RECURSION_STOPPED and r.function == "allowed"]
+
+
+def test_sqs_keeps_the_senders_trace_header_unless_the_message_names_its_own(loop_lab: lambdalab.Lab) -> None:
+    sqs = loop_lab.client("sqs")
+    url, _ = make_queue(loop_lab, "traced")
+
+    def add_header(request: object, **_: object) -> None:
+        request.headers["X-Amzn-Trace-Id"] = "Root=1-abc;Parent=def;Sampled=0"  # type: ignore[attr-defined]
+
+    sqs.meta.events.register("before-sign.sqs.*", add_header)
+    try:
+        sqs.send_message(QueueUrl=url, MessageBody="one")
+        own = {"AWSTraceHeader": {"StringValue": "Root=1-own;Sampled=0", "DataType": "String"}}
+        sqs.send_message(QueueUrl=url, MessageBody="two", MessageSystemAttributes=own)
+    finally:
+        sqs.meta.events.unregister("before-sign.sqs.*", add_header)
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["AWSTraceHeader"])
+    headers = {m["Body"]: m["Attributes"]["AWSTraceHeader"] for m in got["Messages"]}
+    assert headers == {"one": "Root=1-abc;Parent=def;Sampled=0", "two": "Root=1-own;Sampled=0"}

@@ -6,7 +6,8 @@
 - ``SendMessage`` / ``SendMessageBatch`` from a function carry its trace header
   (``X-Amzn-Trace-Id``, which the AWS SDK adds inside Lambda); SQS keeps it with each
   message as the ``AWSTraceHeader`` system attribute unless the request sets one itself.
-  The lab adds it to the request before moto stores the message.
+  The lab adds it to the request before moto stores the message (JSON protocol requests: SDKs still
+  on SQS's query protocol send theirs untouched, without the attribute).
 
 The counting and the decision are :mod:`lambdalab.engines.recursion`'s.
 
@@ -62,7 +63,8 @@ class RecursionConfigs:
     def send_message(self, req: Request, gw: Gateway) -> Response:
         """Keep the caller's trace header with the message(s), as SQS does (JSON protocol)."""
         header = req.headers.get(TRACE_HEADER) or req.headers.get("X-Amzn-Trace-Id")
-        if not header or not req.body:
+        content_type = req.headers.get("content-type") or req.headers.get("Content-Type") or ""
+        if not header or not req.body or "json" not in content_type:  # the query protocol keeps its form as sent
             return gw.forward(req)
         body = req.json()
         for entry in body.get("Entries") or [body]:

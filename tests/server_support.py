@@ -26,11 +26,18 @@ def running_server(state_dir: Path) -> Iterator[str]:
     command = [sys.executable, "-m", "lambdalab.cli", "server", "--speed", str(SPEED)]
     log = state_dir / "server.log"  # a file, not a pipe: a pipe nobody reads would block the server when full
     with log.open("w") as output:
-        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+        # Ctrl-C must reach the server even when the tests run where SIGINT is ignored (a background job)
+        process = subprocess.Popen(
+            command, env=env, stdout=output, stderr=subprocess.STDOUT, preexec_fn=_default_sigint
+        )
     try:
         yield _wait_for_url(process, state_dir / "servers", log)
     finally:
         _stop(process, log)
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # Python then turns Ctrl-C into KeyboardInterrupt
 
 
 def _stop(process: subprocess.Popen[bytes], log: Path) -> None:

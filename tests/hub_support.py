@@ -41,6 +41,8 @@ class Hub:
             f"c.JupyterHub.hub_bind_url = 'http://127.0.0.1:{free_port()}'\n"
             f"c.ConfigurableHTTPProxy.api_url = 'http://127.0.0.1:{free_port()}'\n"
             f"c.Authenticator.allowed_users = {set(users)!r}\n"
+            # a start request answers at once (202) instead of waiting up to 10 s for the server
+            "c.JupyterHub.tornado_settings = {'slow_spawn_timeout': 0}\n"
             f"c.JupyterHub.services = [{{'name': 'teacher', 'api_token': {self.token!r}}}]\n"
             "c.JupyterHub.load_roles = [{'name': 'teacher', 'services': ['teacher'], 'scopes': "
             "['admin:users', 'admin:servers', 'read:servers', 'access:servers']}]\n"

@@ -96,9 +96,10 @@ def _committed_text(cell: nbformat.NotebookNode) -> str:
     return "".join(output.get("text", "") for output in cell.outputs if output.output_type == "stream")
 
 
-def _learn(kernel: Kernel, replies: dict[str, list[Reply]]) -> None:
-    """Run notebook 05 (but its last cell) in ``kernel``, stopping at the first failed cell."""
-    done = replies.setdefault(kernel.user, [])
+def _learn(hub: Hub, user: str, kernels: dict[str, Kernel], replies: dict[str, list[Reply]]) -> None:
+    """Start a kernel on ``user``'s server and run notebook 05 (but its last cell), stopping at the first failed cell."""
+    kernel = kernels[user] = Kernel(hub, user)
+    done = replies.setdefault(user, [])
     for cell in _cells():
         done.append(kernel.run(cell.source))
         if done[-1].error:
@@ -107,22 +108,22 @@ def _learn(kernel: Kernel, replies: dict[str, list[Reply]]) -> None:
 
 def test_three_learners_each_run_notebook_05_in_a_lab_of_their_own(tmp_path: Path) -> None:
     hub = Hub(tmp_path, LEARNERS)
-    kernels: list[Kernel] = []
+    started: dict[str, Kernel] = {}
     try:
         hub.wait_until_up()
         for user in LEARNERS:
             hub.start_server(user)
         for user in LEARNERS:
             hub.wait_until_ready(user)
-        kernels = [Kernel(hub, user) for user in LEARNERS]
 
         # all three run notebook 05 at the same time
         replies: dict[str, list[Reply]] = {}
-        threads = [threading.Thread(target=_learn, args=(kernel, replies)) for kernel in kernels]
+        threads = [threading.Thread(target=_learn, args=(hub, user, started, replies)) for user in LEARNERS]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(600)
+        kernels = [started[user] for user in LEARNERS]
         cells = _cells()
         for user in LEARNERS:
             errors = [(i, r.error) for i, r in enumerate(replies[user]) if r.error]
@@ -157,7 +158,7 @@ def test_three_learners_each_run_notebook_05_in_a_lab_of_their_own(tmp_path: Pat
         for kernel in (kernels[0], kernels[2]):
             _output(kernel, "lab.close()")
     finally:
-        for kernel in kernels:
+        for kernel in started.values():
             kernel.close()
         left = hub.stop()
     assert not left, f"processes left after the hub stopped: {left}\n" + hub.tail()

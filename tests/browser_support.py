@@ -230,7 +230,7 @@ STATIC_PICTURES = """() => [...document.querySelectorAll('.jp-OutputArea-output 
     canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
     const ctx = canvas.getContext('2d');
     ctx.drawImage(img, 0, 0);
-    const [r, g, b] = ctx.getImageData(img.naturalWidth - 10, 6, 1, 1).data;
+    const [r, g, b] = ctx.getImageData(Math.floor(img.naturalWidth / 2), img.naturalHeight - 2, 1, 1).data;  // below the legend
     const cell = img.closest('.jp-Cell');
     const area = img.closest('.jp-OutputArea-output');
     return {key: (cell ? cell.dataset.windowedListIndex : '') + ':' + img.src.length,

@@ -88,11 +88,32 @@ def test_notebook_06_draws_a_lane_per_shard(jupyter: Session) -> None:
         check_views_fit_and_read(page, ".lambdalab-shard-view", "06-shard-view")
 
 
-#: the committed views of each notebook: every kind (retry timeline, batch view, concurrency chart, shard view)
+def test_notebook_10_draws_the_function_concurrency_charts(jupyter: Session) -> None:
+    with jupyter.notebook("10-operating-functions.ipynb") as page:
+        page.wait_for_selector(".lambdalab-function-concurrency svg", timeout=DRAW_TIMEOUT_MS)
+        assert page.locator(".lambdalab-function-concurrency").count() == 3
+        page.locator(".lambdalab-function-concurrency").first.scroll_into_view_if_needed()
+        check_views_fit_and_read(page, ".lambdalab-function-concurrency", "10-function-concurrency")
+
+
+def test_notebook_11_draws_the_durable_timeline(jupyter: Session) -> None:
+    with jupyter.notebook("11-durable-functions.ipynb") as page:
+        page.wait_for_selector(".lambdalab-durable svg", timeout=DRAW_TIMEOUT_MS)
+        page.wait_for_function(
+            "() => document.querySelectorAll('.lambdalab-durable .operation').length > 0", timeout=DRAW_TIMEOUT_MS
+        )
+        page.locator(".lambdalab-durable").first.scroll_into_view_if_needed()
+        check_views_fit_and_read(page, ".lambdalab-durable", "11-durable-timeline")
+
+
+#: the committed views of each notebook: every kind (retry timeline, batch view, concurrency chart, shard view,
+#: function concurrency chart, durable timeline)
 COMMITTED_VIEWS = {
     "04-async-invoke-and-destinations.ipynb": 2,
     "05-sqs-event-source-mapping.ipynb": 4,
     "06-streams.ipynb": 2,
+    "10-operating-functions.ipynb": 3,
+    "11-durable-functions.ipynb": 1,
 }
 
 

@@ -42,9 +42,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "05-sqs-event-source-mapping.ipynb"
-# a script's own folder comes first on sys.path, and benchmarks/http.py would hide the standard
-# library's http package (which urllib, tornado and botocore import) from this script and its learners
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT / "tests"))
 from process_tree import descendants, free_port  # noqa: E402  (the tests' /proc readers)
 

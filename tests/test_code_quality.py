@@ -30,3 +30,11 @@ def test_ruff_format_changes_nothing() -> None:
 def test_mypy_finds_nothing() -> None:
     done = _run("mypy", "--cache-dir", str(MYPY_CACHE))
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_no_script_hides_a_standard_library_module() -> None:
+    """A script runs with its own folder first on sys.path: benchmarks/http.py once hid the standard library's
+    http package (which urllib and botocore import) from every script beside it."""
+    scripts = [p for folder in ("benchmarks", "scripts") for p in (ROOT / folder).glob("*.py")]
+    assert scripts
+    assert [p.name for p in scripts if p.stem in sys.stdlib_module_names] == []

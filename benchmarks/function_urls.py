@@ -2,7 +2,7 @@
 
 Prints figures next to their targets; asserts nothing.  Run from the repository root::
 
-    .venv/bin/python benchmarks/http.py [--requests 300] [--burst 1000]
+    .venv/bin/python benchmarks/function_urls.py [--requests 300] [--burst 1000]
 
 - warm request: the same trivial Python handler called through its function URL (``requests``, a
   GET of the URL, answer mapped back from the 2.0 event) and through boto3 ``invoke``, alternating

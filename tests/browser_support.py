@@ -84,7 +84,7 @@ class Session:
         ARTIFACTS.mkdir(exist_ok=True)
         shot = ARTIFACTS / (Path(name).stem + ".png")
         try:
-            page.goto(f"{self.base}/lab/tree/{name}?reset&token={self.token}")
+            page.goto(f"{self.base}/lab/tree/{name}?reset&token={self.token}", timeout=STALL_S * 1000)  # a busy machine
             page.wait_for_selector(".jp-Notebook", timeout=STALL_S * 1000)
             _wait_for(page, lambda p: p["kernel"] == "idle", "the kernel to start")
             page.locator(".jp-Notebook").first.click()

@@ -88,22 +88,23 @@ def test_notebook_06_draws_a_lane_per_shard(jupyter: Session) -> None:
         check_views_fit_and_read(page, ".lambdalab-shard-view", "06-shard-view")
 
 
-def test_notebook_10_draws_the_function_concurrency_charts(jupyter: Session) -> None:
-    with jupyter.notebook("10-operating-functions.ipynb") as page:
-        page.wait_for_selector(".lambdalab-function-concurrency svg", timeout=DRAW_TIMEOUT_MS)
-        assert page.locator(".lambdalab-function-concurrency").count() == 3
-        page.locator(".lambdalab-function-concurrency").first.scroll_into_view_if_needed()
-        check_views_fit_and_read(page, ".lambdalab-function-concurrency", "10-function-concurrency")
-
-
-def test_notebook_11_draws_the_durable_timeline(jupyter: Session) -> None:
-    with jupyter.notebook("11-durable-functions.ipynb") as page:
-        page.wait_for_selector(".lambdalab-durable svg", timeout=DRAW_TIMEOUT_MS)
-        page.wait_for_function(
-            "() => document.querySelectorAll('.lambdalab-durable .operation').length > 0", timeout=DRAW_TIMEOUT_MS
+@pytest.mark.parametrize(
+    ("name", "view", "count", "shot"),
+    [
+        ("10-operating-functions.ipynb", ".lambdalab-function-concurrency", 3, "10-function-concurrency"),
+        ("11-durable-functions.ipynb", ".lambdalab-durable", 1, "11-durable-timeline"),
+    ],
+)
+def test_notebooks_10_and_11_draw_their_views(jupyter: Session, name: str, view: str, count: int, shot: str) -> None:
+    with jupyter.notebook(name) as page:
+        page.wait_for_selector(f"{view} svg", timeout=DRAW_TIMEOUT_MS)
+        page.wait_for_function(  # every view drawn, with its marks
+            f"() => document.querySelectorAll('{view} svg').length === {count}"
+            f" && [...document.querySelectorAll('{view} svg')].every(s => s.querySelectorAll('path, rect').length > 4)",
+            timeout=DRAW_TIMEOUT_MS,
         )
-        page.locator(".lambdalab-durable").first.scroll_into_view_if_needed()
-        check_views_fit_and_read(page, ".lambdalab-durable", "11-durable-timeline")
+        page.locator(view).first.scroll_into_view_if_needed()
+        check_views_fit_and_read(page, view, shot)
 
 
 #: the committed views of each notebook: every kind (retry timeline, batch view, concurrency chart, shard view,

@@ -212,3 +212,14 @@ def test_ticks_are_round() -> None:
     assert nice_ticks(93, 96) == [93, 93.5, 94, 94.5, 95, 95.5, 96]
     assert nice_ticks(0, 3600) == [0, 600, 1200, 1800, 2400, 3000, 3600]
     assert sqrt_ticks(60) == [0, 1, 5, 15, 30, 60]
+
+
+def test_a_title_too_long_for_the_width_is_cut_and_whole_on_hover() -> None:
+    timeline = RetryTimeline(
+        lab_of(Record(0, "async-queued", "f", ("r",), {"qualifier": "$LATEST", "size": 2, "preview": "{}"})), "f"
+    )
+    scene = {**timeline.scene, "title": "Concurrency of thumbnails (peak 1000 in flight; throttled: 200 " * 2}
+    wide, narrow = (next(ET.fromstring(scene_svg(scene, w)).iter(f"{SVG}text")) for w in (1600, 360))
+    assert wide.text == " ".join(scene["title"].split()) and wide.find(f"{SVG}title") is None
+    assert narrow.text is not None and narrow.text.endswith("…") and len(narrow.text) * 7.4 <= 360 - 8
+    assert narrow.findtext(f"{SVG}title") == scene["title"]

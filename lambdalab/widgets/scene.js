@@ -75,7 +75,9 @@ function draw(scene, root, width, state) {
   };
 
   const ink = S.tones.ink, muted = S.tones.muted, faint = S.tones.faint;
-  add("text", {x: 4, y: 14}, `fill:${ink};font-weight:bold;font-size:12px`).textContent = scene.title;
+  const fits = Math.floor((width - 8) / L.title_char), long = scene.title.length > fits;  // the whole title on hover
+  add("text", {x: 4, y: 14}, `fill:${ink};font-weight:bold;font-size:12px`, long ? scene.title : null)
+    .appendChild(document.createTextNode(long ? scene.title.slice(0, fits - 1) + "\u2026" : scene.title));
   if (scene.kind === "rows") {
     rows.forEach((row, i) => {
       const cy = rowY(i);

@@ -80,6 +80,7 @@ LAYOUT = {
     "right": 56,
     "char": 6.2,
     "min_tick_gap": 46,
+    "title_char": 7.4,
 }
 
 #: the static SVG's width: JupyterLab shows it as an <img> it does not shrink to the output area, which is
@@ -292,6 +293,7 @@ def swatch_svg(entry: dict[str, Any], x: float, cy: float) -> str:
 def scene_svg(scene: dict[str, Any], width: int = STATIC_WIDTH) -> str:
     """The scene as a self-contained SVG document (what scene.js draws, at ``width`` pixels)."""
     f = _Frame(scene, width)
+    title = shorten(scene["title"], int((width - 8) / LAYOUT["title_char"]))  # the whole title on hover
     ink, muted, faint = STATIC_TONES["ink"], STATIC_TONES["muted"], STATIC_TONES["faint"]
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="lambdalab-static {escape(scene["cls"])}" '
@@ -299,7 +301,8 @@ def scene_svg(scene: dict[str, Any], width: int = STATIC_WIDTH) -> str:
         f'style="max-width:100%;height:auto;font-family:{FONT};font-size:11px">',
         f"<style>{static_style()}</style>",
         f'<rect class="paper" width="{width}" height="{round(f.height)}" rx="4" style="fill:{STATIC_TONES["paper"]}"/>',
-        f'<text x="4" y="14" style="fill:{ink};font-weight:bold;font-size:12px">{escape(scene["title"])}</text>',
+        f'<text x="4" y="14" style="fill:{ink};font-weight:bold;font-size:12px">{escape(title)}'
+        f"{_tip(scene['title'] if title.endswith('…') else None)}</text>",
     ]
     if scene["kind"] == "rows":
         for i, row in enumerate(scene["rows"]):

@@ -252,7 +252,7 @@ def static_pictures(page: Any) -> list[dict[str, Any]]:
     scroller = "document.querySelector('.jp-WindowedPanel-outer')"
     page.evaluate(f"() => {{ {scroller}.scrollTop = 0; }}")
     while True:
-        page.wait_for_timeout(500)  # the cells now in view draw their outputs
+        page.wait_for_timeout(300)  # the cells now in view draw their outputs
         page.wait_for_function(
             "() => [...document.querySelectorAll('.jp-OutputArea-output img')].every(i => i.complete)"
         )
@@ -260,7 +260,7 @@ def static_pictures(page: Any) -> list[dict[str, Any]]:
             seen[picture["key"]] = picture
         at_end = page.evaluate(
             f"() => {{ const o = {scroller}; const end = o.scrollTop + o.clientHeight >= o.scrollHeight - 2;"
-            f" o.scrollTop += o.clientHeight * 0.5; return end; }}"
+            f" o.scrollTop += o.clientHeight * 0.9; return end; }}"
         )
         if at_end:
             return list(seen.values())

@@ -122,9 +122,9 @@ def test_notebooks_opened_as_committed_show_each_views_picture_in_either_theme(j
     """Before any cell runs: every view's committed SVG is drawn whole, on its own background, light or dark."""
     page = jupyter.browser.new_page(viewport={"width": 1024, "height": 900})
     try:
-        for theme, light in (("JupyterLab Light", True), ("JupyterLab Dark", False)):
-            for name, views in COMMITTED_VIEWS.items():
-                open_without_running(jupyter, name, page)
+        for name, views in COMMITTED_VIEWS.items():
+            open_without_running(jupyter, name, page)
+            for theme, light in (("JupyterLab Light", True), ("JupyterLab Dark", False)):
                 if page.evaluate("() => document.body.dataset.jpThemeLight") != str(light).lower():
                     set_theme(page, theme)  # the pictures follow it: its color-scheme reaches an <img>'s SVG
                 pictures = static_pictures(page)

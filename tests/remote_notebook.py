@@ -4,8 +4,8 @@
 order in one IPython shell (magics and display work as in Jupyter), in the notebook's folder,
 after replacing ``lambdalab.Lab()`` in them by ``lambdalab.Lab.connect(URL)``.  It prints one line
 per cell that raised, and per exercise check whose outcome (Correct, Incorrect, ...) differs from the
-one committed in the notebook, and exits 1 if there was any.  ``SKIP`` lists code cells (numbered
-from 1, comma-separated) that need what only the local lab has.  The last line says how many
+one committed in the notebook, and exits 1 if there was any.  ``SKIP`` is a JSON list of lines of code,
+each found in exactly one cell that needs what only the local lab has.  The last line says how many
 exercise outcomes were compared: ``CHECKED <n>``.
 """
 
@@ -48,9 +48,14 @@ def main(notebook_arg: str, url: str, skip_arg: str = "") -> int:
     os.chdir(notebook.parent)
     shell = InteractiveShell.instance()
     failed = checked = 0
-    skip = {int(n) for n in skip_arg.split(",") if n}
-    for number, (source, committed) in enumerate(code_cells(notebook), 1):
-        if number in skip:
+    cells = code_cells(notebook)
+    skip = json.loads(skip_arg or "[]")  # a line of code of each cell to leave out
+    for line in skip:  # each names exactly one cell, or the list is out of step with the notebook
+        if sum(line in source for source, _ in cells) != 1:
+            print(f"SKIP LIST: {line!r} matches {sum(line in source for source, _ in cells)} cells, not 1")
+            return 1
+    for number, (source, committed) in enumerate(cells, 1):
+        if any(line in source for line in skip):
             continue
         source = source.replace("lambdalab.Lab()", f"lambdalab.Lab.connect({url!r})")
         began = time.monotonic()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import trace_kinds as k
+from ..course import LAMBDA_TRUST_POLICY
 from ..packaging import handler_problem, zip_files, zip_folder
 
 if TYPE_CHECKING:
@@ -19,10 +20,7 @@ if TYPE_CHECKING:
 
 ROLE_NAME = "lambda-exec"
 BASIC_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
-TRUST_POLICY: dict[str, Any] = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-}
+TRUST_POLICY: dict[str, Any] = LAMBDA_TRUST_POLICY  # one literal, in lambdalab.course
 #: The sample functions the notebooks deploy (data/functions in the repository).
 FUNCTIONS_DIR = Path(__file__).resolve().parents[2] / "data" / "functions"
 

@@ -82,6 +82,25 @@ def take_back_url(lab: Any) -> None:
         lam.remove_permission(FunctionName=WEB, StatementId=st["Sid"])
 
 
+def _open_to_everyone(lab: Any, name: str) -> None:
+    """The two statements a function URL with AuthType NONE needs since October 2025."""
+    lam = lab.client("lambda")
+    lam.add_permission(
+        FunctionName=name,
+        StatementId="url",
+        Action="lambda:InvokeFunctionUrl",
+        Principal="*",
+        FunctionUrlAuthType="NONE",
+    )
+    lam.add_permission(
+        FunctionName=name,
+        StatementId="invoke",
+        Action="lambda:InvokeFunction",
+        Principal="*",
+        InvokedViaFunctionUrl=True,
+    )
+
+
 class ShareAHelper(Problem):
     """``greeter-a`` and ``greeter-b`` both ``import greetings``; neither package has it."""
 
@@ -270,20 +289,7 @@ class OpenToEveryone(Problem):
         take_back_url(self.lab)
         lam = self.lab.client("lambda")
         lam.create_function_url_config(FunctionName=WEB, AuthType="NONE")
-        lam.add_permission(
-            FunctionName=WEB,
-            StatementId="url",
-            Action="lambda:InvokeFunctionUrl",
-            Principal="*",
-            FunctionUrlAuthType="NONE",
-        )
-        lam.add_permission(
-            FunctionName=WEB,
-            StatementId="invoke",
-            Action="lambda:InvokeFunction",
-            Principal="*",
-            InvokedViaFunctionUrl=True,
-        )
+        _open_to_everyone(self.lab, WEB)
 
     def attempt_wrong(self) -> bool:
         lam = self.lab.client("lambda")
@@ -347,20 +353,7 @@ class LetTheShopIn(Problem):
         if _url(self.lab, SHOP_API) is None:
             lam = self.lab.client("lambda")
             lam.create_function_url_config(FunctionName=SHOP_API, AuthType="NONE")
-            lam.add_permission(
-                FunctionName=SHOP_API,
-                StatementId="url",
-                Action="lambda:InvokeFunctionUrl",
-                Principal="*",
-                FunctionUrlAuthType="NONE",
-            )
-            lam.add_permission(
-                FunctionName=SHOP_API,
-                StatementId="invoke",
-                Action="lambda:InvokeFunction",
-                Principal="*",
-                InvokedViaFunctionUrl=True,
-            )
+            _open_to_everyone(self.lab, SHOP_API)
 
     def _check(self) -> bool | str | None:
         config = _url(self.lab, SHOP_API)

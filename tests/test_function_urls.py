@@ -120,7 +120,12 @@ def test_no_policy_no_entry_then_both_permissions(lab: lambdalab.Lab, role_arn: 
     name = create_python(lab, role_arn, ECHO)
     lam = lab.client("lambda")
     url = lam.create_function_url_config(FunctionName=name, AuthType="NONE")["FunctionUrl"]
-    assert requests.get(url, timeout=30).json() == {"Message": "Forbidden"}
+    refused = requests.get(url, timeout=30)
+    assert refused.headers["x-amzn-ErrorType"] == "AccessDeniedException"
+    assert refused.json() == {
+        "Message": "Forbidden. For troubleshooting Function URL authorization issues, see: "
+        "https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"
+    }
     lam.add_permission(
         FunctionName=name,
         StatementId="url",

@@ -183,7 +183,22 @@ def bad_gateway() -> HttpAnswer:
 
 
 def forbidden() -> HttpAnswer:
+    """What the listener answers for a path that names no URL (or a caller that is not the learner)."""
     return HttpAnswer(403, [("Content-Type", "application/json")], b'{"Message":"Forbidden"}')
+
+
+#: the body AWS gives when a URL's auth type or resource-based policy refuses the caller
+#: (https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html)
+NOT_AUTHORIZED = (
+    b'{"Message":"Forbidden. For troubleshooting Function URL authorization issues, see: '
+    b'https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"}'
+)
+
+
+def not_authorized() -> HttpAnswer:
+    """403 for a request the URL's auth type or the function's resource-based policy does not allow."""
+    headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", "AccessDeniedException")]
+    return HttpAnswer(403, headers, NOT_AUTHORIZED)
 
 
 def _header_value(value: Any) -> str:

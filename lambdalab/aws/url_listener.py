@@ -45,6 +45,7 @@ from .url_events import (
     event_v2,
     forbidden,
     is_preflight,
+    not_authorized,
     preflight,
     with_cors,
 )
@@ -189,9 +190,9 @@ class UrlListener:
             try:
                 sig = self.keyring.verify(signed)
             except AuthFailure:
-                return forbidden()
+                return not_authorized()
             if sig.service != "lambda":
-                return forbidden()
+                return not_authorized()
             caller = self.keyring.account_of(sig.access_key) or self.place.account_id
             authorizer = {
                 "iam": {
@@ -216,7 +217,7 @@ class UrlListener:
             who = caller or "anonymous"
             reason = f"the resource-based policy does not allow {who} to perform {missing} through the function URL"
             self.trace.add(INVOKE_DENIED, config.function_name, caller=who, reason=reason, source="FunctionUrl")
-            return forbidden()
+            return not_authorized()
         request_id = self.ids.new_id()
         event = event_v2(
             call,

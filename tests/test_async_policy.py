@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from lambdalab.engines import async_policy as p
 from lambdalab.engines.attempts import Outcome
-from lambdalab.engines.destinations import dlq_attributes, invocation_record, iso_millis, s3_key
+from lambdalab.engines.destinations import dlq_attributes, invocation_record, s3_key
+from lambdalab.timestamps import iso_millis, lambda_timestamp
 
 
 def play(outcomes: list[str], *, max_retries: int = 2, max_age: int = 21_600) -> tuple[list[float], str | None, float]:
@@ -146,6 +147,7 @@ def test_invocation_record_shape_on_failure() -> None:
 def test_s3_key_and_timestamp_format() -> None:
     when = datetime(2025, 1, 6, 9, 3, 0, 5_000, tzinfo=UTC)
     assert iso_millis(when) == "2025-01-06T09:03:00.005Z"
+    assert lambda_timestamp(when) == "2025-01-06T09:03:00.005+0000"
     assert s3_key("f", when, "u") == "aws/lambda/async/f/2025/01/06/2025-01-06T09.03.00-u"
 
 

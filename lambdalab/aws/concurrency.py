@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..engines.function_scaling import ACCOUNT_CONCURRENCY, Fleet
 from ..errors import AwsError, invalid_parameter
+from ..timestamps import lambda_timestamp
 from ..trace_kinds import PROVISIONED_CONCURRENCY
 from .gateway import Gateway, Request, Response
 from .pagination import page
@@ -183,5 +184,4 @@ class ConcurrencyService:
 
     def _stamp(self) -> str:
         """``LastModified`` as Lambda writes it: ``2025-01-06T09:00:00.000+0000``."""
-        now = self.clock.now
-        return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}+0000"
+        return lambda_timestamp(self.clock.now)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AwsError, check_range, not_found, validation
+from ..timestamps import iso_millis
 from .gateway import Gateway, Request, Response
 from .pagination import page
 from .targets import _ARN
@@ -183,8 +184,8 @@ class FunctionUrls:
 
     # -- helpers ----------------------------------------------------------------------
     def _now(self) -> str:
-        now = self.clock.now
-        return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+        """``CreationTime`` / ``LastModifiedTime``: ``2025-01-06T09:00:00.000Z``."""
+        return iso_millis(self.clock.now)
 
     def _target(self, req: Request, *, qualified: bool = True) -> tuple[str, str | None]:
         """(function name, alias or None) the request names; the function (and alias) must exist."""

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..deployment_package import UNZIPPED_LIMIT, unzipped_size
 from ..errors import AwsError, invalid_parameter, not_found, validation
+from ..timestamps import lambda_timestamp
 from . import code_location, function_config, moto_s3
 from .gateway import Gateway, Request, Response
 from .layers import GONE, LayerStore, LayerVersion, check_combined_size, check_layer_list, lookup, parse_version_arn
@@ -124,7 +125,7 @@ class LayerService:
             zip_bytes=data,
             code_sha256=base64.b64encode(hashlib.sha256(data).digest()).decode(),
             unzipped_size=size,
-            created=self.clock.now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{self.clock.now.microsecond // 1000:03d}+0000",
+            created=lambda_timestamp(self.clock.now),
             description=str(body.get("Description") or ""),
             compatible_runtimes=tuple(runtimes),
             compatible_architectures=tuple(architectures),

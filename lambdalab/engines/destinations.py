@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..aws import iam_policy, moto_iam
 from ..aws.moto_sqs import MotoSqs, SendFailed
+from ..timestamps import iso_millis
 from .async_policy import DELIVERY_ACTIONS, destination_kind
 
 if TYPE_CHECKING:
@@ -40,11 +41,6 @@ DETAIL_TYPES = {
     True: "Lambda Function Invocation Result - Success",
     False: "Lambda Function Invocation Result - Failure",
 }
-
-
-def iso_millis(when: datetime) -> str:
-    """AWS's record timestamp: ``2019-11-14T18:16:05.568Z``."""
-    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
 def parse_payload(data: bytes | None) -> Any:

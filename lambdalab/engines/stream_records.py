@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from .destinations import iso_millis, parse_payload
+from ..timestamps import iso_millis
+from .destinations import parse_payload
 
 
 @dataclass(frozen=True)

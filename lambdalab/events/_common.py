@@ -10,11 +10,6 @@ REGION = "us-east-1"
 WHEN = datetime(2025, 1, 6, 9, 0, 0, tzinfo=UTC)
 
 
-def iso_millis(when: datetime) -> str:
-    """``2025-01-06T09:00:00.000Z``: the form SNS, S3 and the async records use."""
-    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
-
-
 def iso_seconds(when: datetime) -> str:
     """``2025-01-06T09:00:00Z``: the form EventBridge uses."""
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -10,7 +10,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote_plus
 
-from ._common import REGION, WHEN, iso_millis
+from ..timestamps import iso_millis
+from ._common import REGION, WHEN
 
 PRINCIPAL = "AWS:AIDAINPONIXQXHT3IKHL2"
 

@@ -10,7 +10,8 @@ import base64
 from datetime import datetime
 from typing import Any
 
-from ._common import ACCOUNT, REGION, WHEN, iso_millis
+from ..timestamps import iso_millis
+from ._common import ACCOUNT, REGION, WHEN
 
 CERT_URL = "https://sns.{region}.amazonaws.com/SimpleNotificationService-0000000000000000000000.pem"
 

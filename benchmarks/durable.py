@@ -37,11 +37,15 @@ def handler(event, context: DurableContext):
     context.wait(Duration.from_days(7), name="cool-off")
     return context.step(lambda _: f"shipped {order} ({reserved}, {paid})", name="ship")
 """
+DURABLE_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicDurableExecutionRolePolicy"
 PLAIN = "def handler(event, context):\n    return f\"shipped {event['order']}\"\n"
 
 
 def deploy(lab: lambdalab.Lab, name: str, source: str, **extra: object) -> None:
-    role = lab.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+    iam = lab.client("iam")
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+    # logs and the SDK's checkpoints: what a durable function's execution role needs
+    iam.attach_role_policy(RoleName=name, PolicyArn=DURABLE_POLICY)
     lab.client("lambda").create_function(
         FunctionName=name,
         Runtime="python3.13",

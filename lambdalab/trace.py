@@ -291,6 +291,10 @@ class Trace:
     ) -> Record: ...
     @overload
     def add(
+        self, kind: Literal["durable-denied"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.DurableDenied]
+    ) -> Record: ...
+    @overload
+    def add(
         self, kind: Literal["durable-closed"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.DurableClosed]
     ) -> Record: ...
     def add(self, kind: str, function: str | None = None, ids: Ids = (), /, **detail: Any) -> Record:

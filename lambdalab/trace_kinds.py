@@ -261,7 +261,8 @@ ScheduleRefused = TypedDict("ScheduleRefused", {"rule": str, "expression": str})
 
 # -- durable functions (ids: the execution's ARN, or an invocation's request id) -----------------------
 
-#: a durable execution started (``ids``: its ARN; ``how``: RequestResponse, Event)
+#: a durable execution started (``ids``: its ARN; ``how``: RequestResponse, Event, or the event source
+#: mapping's source that started it: sqs, kinesis, dynamodb)
 DURABLE_STARTED: Final = "durable-started"
 DurableStarted = TypedDict("DurableStarted", {"execution": str, "name": str, "how": str})
 
@@ -308,6 +309,11 @@ DurableResumed = TypedDict("DurableResumed", {"execution": str, "reason": str})
 #: a callback was completed, heartbeated or timed out (``sender``: client, function or clock)
 DURABLE_CALLBACK: Final = "durable-callback"
 DurableCallback = TypedDict("DurableCallback", {"execution": str, "operation": str, "outcome": str, "sender": str})
+
+#: Lambda refused a durable function's own SDK call (``action``: lambda:CheckpointDurableExecution or
+#: lambda:GetDurableExecutionState): its execution ``role`` does not allow it on the execution's ARN
+DURABLE_DENIED: Final = "durable-denied"
+DurableDenied = TypedDict("DurableDenied", {"execution": str, "action": str, "role": str})
 
 #: a durable execution closed (``status``: SUCCEEDED, FAILED, TIMED_OUT, STOPPED)
 DURABLE_CLOSED: Final = "durable-closed"
@@ -397,6 +403,7 @@ DETAILS: Final[dict[str, type]] = {
     DURABLE_SUSPENDED: DurableSuspended,
     DURABLE_RESUMED: DurableResumed,
     DURABLE_CALLBACK: DurableCallback,
+    DURABLE_DENIED: DurableDenied,
     DURABLE_CLOSED: DurableClosed,
     PROVISIONED_CONCURRENCY: ProvisionedConcurrency,
     RECURSION_STOPPED: RecursionStopped,

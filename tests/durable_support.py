@@ -133,6 +133,8 @@ def _what(record: Record) -> str:
         return f"{d['outcome']} by {d['sender']}"
     if record.kind == "durable-closed":
         return str(d["status"])
+    if record.kind == "durable-denied":
+        return str(d["action"])
     return str(d.get("how", ""))
 
 

@@ -14,6 +14,13 @@ from botocore.exceptions import ClientError
 from durable_support import CRASH, DAY, FLAKY, ORDER, PLAIN, callback_id, create_durable, start, timeline
 
 import lambdalab
+from lambdalab.course import execution_role
+
+
+@pytest.fixture(scope="module")
+def role_arn(lab: lambdalab.Lab) -> str:
+    """The durable functions' execution role: AWS's managed policy for durable functions (logs and checkpoints)."""
+    return execution_role(lab, "durable-exec", "AWSLambdaBasicDurableExecutionRolePolicy")
 
 
 @pytest.fixture(scope="module")
@@ -288,3 +295,43 @@ def test_heartbeats_keep_a_callback_open_until_they_stop(lab: lambdalab.Lab, rol
         functions.get_durable_execution(DurableExecutionArn=arn)["Error"]["ErrorMessage"]
         == "Callback timed out on heartbeat"
     )
+
+
+def _denied(lab: lambdalab.Lab, role: str, name: str) -> tuple[str, list[tuple[float, str, str]], dict[str, Any]]:
+    """Start PLAIN as ``name`` under ``role``: the execution's ARN, timeline and description once played out."""
+    create_durable(lab, role, name, PLAIN)
+    since = lab.clock.t
+    arn = start(lab, name, {"items": [1, 2]})
+    lab.run_until_idle()
+    return arn, timeline(lab, arn, since), lab.client("lambda").get_durable_execution(DurableExecutionArn=arn)
+
+
+def test_a_role_without_the_checkpoint_permission_fails_the_execution_with_access_denied(lab: lambdalab.Lab) -> None:
+    role = execution_role(lab, "basic-only", "AWSLambdaBasicExecutionRole")  # logs, but no durable actions
+    arn, seen, execution = _denied(lab, role, "no-checkpoints")
+    assert seen == [
+        (0, "durable-started", "Event"),
+        (0, "durable-denied", "lambda:CheckpointDurableExecution"),
+        (0, "durable-invocation", "#1 FAILED aws_durable_execution_sdk_python.exceptions.CheckpointError"),
+        (0, "durable-closed", "FAILED"),
+    ]
+    assert execution["Status"] == "FAILED"
+    account = role.split(":")[4]
+    assert execution["Error"]["ErrorMessage"] == (
+        "An error occurred (AccessDeniedException) when calling the CheckpointDurableExecution operation: "
+        f"User: arn:aws:sts::{account}:assumed-role/basic-only/no-checkpoints is not authorized to perform: "
+        f"lambda:CheckpointDurableExecution on resource: {arn} because no identity-based policy allows the "
+        "lambda:CheckpointDurableExecution action"
+    )
+
+
+def test_the_checkpoint_permission_is_asked_on_the_execution_arn_not_the_function_arn(lab: lambdalab.Lab) -> None:
+    """AWS authorizes against the durable execution's ARN: ``function:name`` never matches it, ``function:name:*`` does."""
+    arns = {name: f"arn:aws:lambda:us-east-1:{lab.account_id}:function:{name}" for name in ("unqualified", "qualified")}
+    actions = ["lambda:CheckpointDurableExecution", "lambda:GetDurableExecutionState"]
+    for name, resource in (("unqualified", arns["unqualified"]), ("qualified", arns["qualified"] + ":*")):
+        grant = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": resource}]}
+        role = execution_role(lab, f"{name}-role", "AWSLambdaBasicExecutionRole", inline={"checkpoints": grant})
+        _, seen, execution = _denied(lab, role, name)
+        assert execution["Status"] == ("FAILED" if name == "unqualified" else "SUCCEEDED"), name
+        assert any(kind == "durable-denied" for _, kind, _ in seen) == (name == "unqualified"), name

@@ -12,7 +12,7 @@ model here, and :class:`~lambdalab.engines.durable_engine.DurableEngine` keeps t
   (or its error, as a function error). AWS documents the 15-minute bound but not the answer when an
   execution outlives it; the lab answers a ``Sandbox.Timedout`` function error and the execution goes on.
 - ``CheckpointDurableExecution`` and ``GetDurableExecutionState`` are what the SDK calls from inside the
-  function; the others are for people and tools: ``GetDurableExecution``, ``GetDurableExecutionHistory``,
+  function, with its execution role's permissions (:mod:`.durable_permissions`); the others are for people and tools: ``GetDurableExecution``, ``GetDurableExecutionHistory``,
   ``ListDurableExecutionsByFunction``, ``StopDurableExecution``, ``DeleteDurableExecution``,
   ``SendDurableExecutionCallbackSuccess`` / ``Failure`` / ``Heartbeat``. Pause and resume
   (``PauseDurableExecution``, ``ResumeDurableExecution``) are in botocore's model but not in AWS's
@@ -40,7 +40,8 @@ from aws_durable_execution_sdk_python.lambda_service import ErrorObject, Operati
 from aws_durable_execution_sdk_python_testing.executor import Executor
 
 from ..errors import AwsError, check_range, invalid_parameter, validation
-from . import durable_config
+from ..trace_kinds import DURABLE_DENIED
+from . import durable_config, durable_permissions, moto_iam
 from .gateway import Gateway, Request, Response
 from .pagination import page
 
@@ -136,12 +137,14 @@ class DurableApi:
 
     # -- what the SDK calls --------------------------------------------------------------------------
     def checkpoint(self, req: Request, gw: Gateway) -> Response:
+        arn = req.params["DurableExecutionArn"]
+        self._authorize(req, arn, durable_permissions.CHECKPOINT)
         body = req.json()
         token = body.get("CheckpointToken")
         if not token:
             raise invalid_parameter("CheckpointToken is required.")
         updates = [OperationUpdate.from_dict(u) for u in body.get("Updates") or []]
-        out = self.engine.checkpoint(req.params["DurableExecutionArn"], token, updates, body.get("ClientToken"))
+        out = self.engine.checkpoint(arn, token, updates, body.get("ClientToken"))
         state = {"Operations": [_wire(op.to_dict()) for op in out.new_execution_state.operations]}
         answer: dict[str, Any] = {"NewExecutionState": state}
         if out.checkpoint_token:
@@ -149,10 +152,12 @@ class DurableApi:
         return Response.json(200, answer)
 
     def get_state(self, req: Request, gw: Gateway) -> Response:
+        arn = req.params["DurableExecutionArn"]
+        self._authorize(req, arn, durable_permissions.GET_STATE)
         token = req.q("CheckpointToken")
         if not token:
             raise invalid_parameter("CheckpointToken is required.")
-        operations = self.engine.state(req.params["DurableExecutionArn"], token)
+        operations = self.engine.state(arn, token)
         chunk, nxt = page(req, operations, default=100, maximum=1000)
         out: dict[str, Any] = {"Operations": [_wire(op.to_dict()) for op in chunk]}
         if nxt:
@@ -274,6 +279,20 @@ class DurableApi:
             f"{req.operation} is in the SDKs' Lambda model but not in AWS's documentation of durable functions; "
             "the lab does not answer it. StopDurableExecution ends an execution."
         )
+
+    def _authorize(self, req: Request, arn: str, action: str) -> None:
+        """A function's own call needs ``action`` in its execution role (:mod:`.durable_permissions`)."""
+        if self._sender(req) != "function":
+            return
+        run = self.engine.get(arn)
+        role = run.target.role
+        policies = moto_iam.role_policies(role.split(":")[4], role)
+        refused = durable_permissions.refusal(policies, action, role, run.target.spec.function_name, arn)
+        if refused is not None:
+            self.engine.trace.add(
+                DURABLE_DENIED, run.target.spec.function_name, (arn,), execution=arn, action=action, role=role
+            )
+            raise refused
 
     def _sender(self, req: Request) -> str:
         """``function`` when a function's credentials signed the request, else ``client`` (a cell, the CLI)."""

@@ -100,6 +100,15 @@ def is_allowed(policies: Iterable[str | Document], action: str, resource: str) -
     )
 
 
+def explicitly_denied(policies: Iterable[str | Document], action: str, resource: str) -> bool:
+    """Does some statement of these policies deny ``action`` on ``resource`` outright (IAM's explicit deny)?"""
+    return any(
+        st.get("Effect") == "Deny" and _action_matches(st, action) and _resource_matches(st, resource)
+        for doc in policies
+        for st in _statements(parse(doc))
+    )
+
+
 def missing_actions(policies: list[str | Document], actions: Iterable[str], resource: str) -> list[str]:
     """The actions of ``actions`` that the policies do not allow on ``resource``."""
     return [a for a in actions if not is_allowed(policies, a, resource)]

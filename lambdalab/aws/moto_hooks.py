@@ -64,6 +64,7 @@ MANAGED_POLICIES = (
     "AWSLambdaKinesisExecutionRole",
     "AWSLambdaDynamoDBExecutionRole",
     "AWSLambdaVPCAccessExecutionRole",
+    "AWSLambdaBasicDurableExecutionRolePolicy",
     "AWSLambda_FullAccess",
     "AWSLambda_ReadOnlyAccess",
     "AmazonSQSFullAccess",

@@ -14,6 +14,8 @@ from . import _shared
 from .core import Attempt, Problem
 
 DURABLE_ROLE = "durable-exec"
+#: the durable function's SDK checkpoints with its execution role: AWS's managed policy grants that (and logs)
+DURABLE_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicDurableExecutionRolePolicy"
 DAY = 86_400
 SETTINGS = {"ExecutionTimeout": 30 * DAY, "RetentionPeriodInDays": 7}
 
@@ -74,7 +76,7 @@ def _deploy(lab: Any, name: str, source: str) -> None:
     lab.client("lambda").create_function(
         FunctionName=name,
         Runtime="python3.13",
-        Role=_shared.ensure_role(lab, DURABLE_ROLE),
+        Role=_shared.ensure_role(lab, DURABLE_ROLE, (DURABLE_POLICY_ARN,)),
         Handler="app.handler",
         Code={"ZipFile": zip_files({"app.py": source})},
         Timeout=60,

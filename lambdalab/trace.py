@@ -295,6 +295,15 @@ class Trace:
     ) -> Record: ...
     @overload
     def add(
+        self,
+        kind: Literal["durable-chained-invoke"],
+        fn: Fn = ...,
+        ids: Ids = ...,
+        /,
+        **d: Unpack[k.DurableChainedInvoke],
+    ) -> Record: ...
+    @overload
+    def add(
         self, kind: Literal["durable-closed"], fn: Fn = ..., ids: Ids = ..., /, **d: Unpack[k.DurableClosed]
     ) -> Record: ...
     def add(self, kind: str, function: str | None = None, ids: Ids = (), /, **detail: Any) -> Record:

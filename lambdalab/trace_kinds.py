@@ -261,8 +261,8 @@ ScheduleRefused = TypedDict("ScheduleRefused", {"rule": str, "expression": str})
 
 # -- durable functions (ids: the execution's ARN, or an invocation's request id) -----------------------
 
-#: a durable execution started (``ids``: its ARN; ``how``: RequestResponse, Event, or the event source
-#: mapping's source that started it: sqs, kinesis, dynamodb)
+#: a durable execution started (``ids``: its ARN; ``how``: RequestResponse, Event, ChainedInvoke, or the
+#: event source mapping's source that started it: sqs, kinesis, dynamodb)
 DURABLE_STARTED: Final = "durable-started"
 DurableStarted = TypedDict("DurableStarted", {"execution": str, "name": str, "how": str})
 
@@ -295,14 +295,14 @@ DurableReplay = TypedDict(
     "DurableReplay", {"execution": str, "invocation": int, "operations": list[str], "names": list[str]}
 )
 
-#: an invocation ended PENDING: the execution waits (``waiting_for``: wait, retry, callback; ``until``: when the
+#: an invocation ended PENDING: the execution waits (``waiting_for``: wait, retry, callback, invoke; ``until``: when the
 #: clock resumes it, None when only a callback can)
 DURABLE_SUSPENDED: Final = "durable-suspended"
 DurableSuspended = TypedDict(
     "DurableSuspended", {"execution": str, "invocation": int, "waiting_for": list[str], "until": float | None}
 )
 
-#: the execution is invoked again (``reason``: timer, callback, changed, invocation-retry)
+#: the execution is invoked again (``reason``: timer, callback, invoke, changed, invocation-retry)
 DURABLE_RESUMED: Final = "durable-resumed"
 DurableResumed = TypedDict("DurableResumed", {"execution": str, "reason": str})
 
@@ -314,6 +314,25 @@ DurableCallback = TypedDict("DurableCallback", {"execution": str, "operation": s
 #: lambda:GetDurableExecutionState): its execution ``role`` does not allow it on the execution's ARN
 DURABLE_DENIED: Final = "durable-denied"
 DurableDenied = TypedDict("DurableDenied", {"execution": str, "action": str, "role": str})
+
+#: a chained invoke (``context.invoke``): Lambda ran its ``target`` for the execution's CHAINED_INVOKE
+#: ``operation`` (``outcome`` STARTED), then recorded the target's answer (SUCCEEDED, FAILED, TIMED_OUT,
+#: STOPPED); ``target_execution``: the target's own durable execution, None for a plain function (whose one
+#: invocation is ``request_id``)
+DURABLE_CHAINED_INVOKE: Final = "durable-chained-invoke"
+DurableChainedInvoke = TypedDict(
+    "DurableChainedInvoke",
+    {
+        "execution": str,
+        "operation": str,
+        "name": str | None,
+        "target": str,
+        "target_execution": str | None,
+        "request_id": str | None,
+        "outcome": str,
+        "error": str | None,
+    },
+)
 
 #: a durable execution closed (``status``: SUCCEEDED, FAILED, TIMED_OUT, STOPPED)
 DURABLE_CLOSED: Final = "durable-closed"
@@ -404,6 +423,7 @@ DETAILS: Final[dict[str, type]] = {
     DURABLE_RESUMED: DurableResumed,
     DURABLE_CALLBACK: DurableCallback,
     DURABLE_DENIED: DurableDenied,
+    DURABLE_CHAINED_INVOKE: DurableChainedInvoke,
     DURABLE_CLOSED: DurableClosed,
     PROVISIONED_CONCURRENCY: ProvisionedConcurrency,
     RECURSION_STOPPED: RecursionStopped,

@@ -173,7 +173,7 @@ def build(
     kinesis = KinesisEngine(place, ids, clock, trace, invocations, deliverer)
     dynamodb_streams = DynamoDBStreamsEngine(place, ids, clock, trace, invocations, deliverer)
     push_sources = PushSourcesEngine(PushHandOff(place, ids, clock, trace, invocations, policies, async_invoke))
-    durable = DurableEngine(ids, clock, trace, invocations)  # durable executions, played on the clock
+    durable = DurableEngine(ids, clock, trace, invocations, functions.durable_configs.get)  # played on the clock
     durable_api = DurableApi(ids, clock, durable, functions.durable_configs, resolver, function_credentials.access_key)
     durable_api.register(gateway)
     recursion = RecursionConfigs(resolver)  # RecursiveLoop per function; SQS keeps a sender's trace header

@@ -135,6 +135,8 @@ def _what(record: Record) -> str:
         return str(d["status"])
     if record.kind == "durable-denied":
         return str(d["action"])
+    if record.kind == "durable-chained-invoke":
+        return f"{d['outcome']} {d['target']}" + (f" {d['error']}" if d["error"] else "")
     return str(d.get("how", ""))
 
 
@@ -143,3 +145,53 @@ def callback_id(lab: lambdalab.Lab, arn: str, name: str) -> str:
     events = lab.client("lambda").get_durable_execution_history(DurableExecutionArn=arn)["Events"]
     started = [e for e in events if e["EventType"] == "CallbackStarted" and e.get("Name") == name]
     return str(started[-1]["CallbackStartedDetails"]["CallbackId"])
+
+
+#: reserve, pay through another function (``context.invoke``), wait a day, ship; a refused payment releases
+#: the stock and ends the order. ``event["pay_with"]`` names the payment function.
+ORDER_INVOKE = """
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+from aws_durable_execution_sdk_python.exceptions import InvokeError
+
+@durable_execution
+def handler(event, context: DurableContext):
+    order = event["order"]
+    reserved = context.step(lambda _: f"reserved {order}", name="reserve")
+    try:
+        receipt = context.invoke(event["pay_with"], {"order": order, "amount": event["amount"]}, name="pay")
+    except InvokeError as err:
+        released = context.step(lambda _: f"released {order}", name="release")
+        return {"reserved": reserved, "released": released, "refused": str(err)}
+    context.wait(Duration.from_days(1), name="settle")
+    shipped = context.step(lambda _: f"shipped {order}", name="ship")
+    return {"reserved": reserved, "receipt": receipt, "shipped": shipped}
+"""
+
+#: a plain function: charges up to 1000, declines more
+PAYMENT = """
+def handler(event, context):
+    if event["amount"] > 1000:
+        raise ValueError(f"card declined: {event['amount']} is over the limit")
+    return {"receipt": "r-" + event["order"], "charged": event["amount"]}
+"""
+
+#: a durable payment: authorises, waits an hour for the bank to settle, captures; declines over 1000
+DURABLE_PAYMENT = """
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration, StepConfig
+from aws_durable_execution_sdk_python.retries import RetryPresets
+
+ONCE = StepConfig(retry_strategy=RetryPresets.none())
+
+def authorise(event):
+    if event["amount"] > 1000:
+        raise ValueError(f"card declined: {event['amount']} is over the limit")
+    return "auth-" + event["order"]
+
+@durable_execution
+def handler(event, context: DurableContext):
+    auth = context.step(lambda _: authorise(event), name="authorise", config=ONCE)
+    context.wait(Duration.from_hours(1), name="bank-settles")
+    return context.step(lambda _: {"receipt": "r-" + event["order"], "auth": auth}, name="capture")
+"""

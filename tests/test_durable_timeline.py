@@ -69,3 +69,59 @@ def test_an_open_wait_is_drawn_up_to_now_and_the_static_picture_shows_every_mark
     svg = scene_svg(scene, 720)
     assert svg.count('class="invocation"') == 1 and svg.count('class="suspended"') == 1
     assert "payment" in svg
+
+
+def _invoke_trace(outcome: str, ran_for: float) -> Trace:
+    """An order that pays through another function (``context.invoke``), as a real run records it."""
+    now = [0.0]
+    trace = Trace(lambda: now[0])
+    child = ARN.replace("function:order", "function:payment").replace("o-1/e1", "p-1/e2")
+
+    def invoke(what: str, error: str | None = None) -> None:
+        trace.add(k.DURABLE_CHAINED_INVOKE, "order", (ARN,), execution=ARN, operation="b", name="pay", target="payment",
+                  target_execution=child if ran_for else None, request_id=None, outcome=what, error=error)  # fmt: skip
+
+    trace.add(k.DURABLE_STARTED, "order", (ARN,), execution=ARN, name="o-1", how="Event")
+    trace.add(k.DURABLE_OPERATION, "order", (ARN,), execution=ARN, invocation=1, operation="b", type="CHAINED_INVOKE",
+              action="START", name="pay", parent=None)  # fmt: skip
+    trace.add(
+        k.DURABLE_INVOCATION, "order", ("r",), execution=ARN, invocation=1, outcome="PENDING", error=None, replayed=0
+    )
+    trace.add(k.DURABLE_SUSPENDED, "order", (ARN,), execution=ARN, invocation=1, waiting_for=["invoke"], until=None)
+    invoke("STARTED")
+    now[0] = ran_for
+    invoke(outcome, None if outcome == "SUCCEEDED" else "ValueError")
+    trace.add(k.DURABLE_RESUMED, "order", (ARN,), execution=ARN, reason="invoke")
+    trace.add(k.DURABLE_REPLAY, "order", (ARN,), execution=ARN, invocation=2, operations=["b"], names=["pay"])
+    return trace
+
+
+def test_a_chained_invoke_draws_a_band_while_its_target_runs_and_an_arrow_of_its_answer() -> None:
+    items, rows = execution_rows(_invoke_trace("SUCCEEDED", 3600.0), ARN)
+    assert rows == ["invocations", "pay"]
+    scene = durable_scene(items, rows, 0.0, 3600.0, "Durable execution o-1")
+    marks = {m["cls"]: m for m in scene["marks"]}
+    assert (marks["invoke-running"]["row"], marks["invoke-running"]["t0"], marks["invoke-running"]["t1"]) == (
+        1,
+        0,
+        3600,
+    )
+    assert "payment (its own durable execution) ran for" in marks["invoke-running"]["tip"]
+    assert (marks["invoked"]["t"], marks["invoked"]["tone"]) == (3600, "ok")
+    assert (marks["suspended"]["t0"], marks["suspended"]["t1"]) == (0, 3600)  # the caller waited meanwhile
+    labels = [e["label"] for e in scene["legend"]]
+    assert "invoked function running" in labels and "invoked function's result" in labels
+    assert "invoked function's error" not in labels
+
+    failed = durable_scene(*execution_rows(_invoke_trace("FAILED", 0.0), ARN), 0.0, 10.0, "Durable execution o-1")
+    arrow = [m for m in failed["marks"] if m["cls"] == "invoked"][0]
+    assert arrow["tone"] == "error" and "payment answered FAILED" in arrow["tip"] and "(ValueError)" in arrow["tip"]
+    svg = scene_svg(failed, 720)
+    assert svg.count('class="invoke-running"') == 1 and svg.count('class="invoked"') == 1
+
+
+def test_a_target_still_running_is_drawn_up_to_now() -> None:
+    records = [r for r in _invoke_trace("SUCCEEDED", 3600.0) if r.t < 3600]
+    scene = durable_scene(*execution_rows(records, ARN), 0.0, 1200.0, "Durable execution o-1")
+    running = [m for m in scene["marks"] if m["cls"] == "invoke-running"]
+    assert [(m["t0"], m["t1"]) for m in running] == [(0, 1200.0)] and "still running" in running[0]["tip"]

@@ -24,7 +24,9 @@ What happens when (https://docs.aws.amazon.com/lambda/latest/dg/durable-function
 - ``ExecutionTimeout`` closes a running execution as ``TIMED_OUT``; a closed execution is kept
   ``RetentionPeriodInDays`` days, then forgotten;
 - a callback's ``timeout`` and ``heartbeat_timeout`` fire on the clock and fail the callback operation
-  (``Callback.Timeout`` / ``Callback.Heartbeat``); the handler's next invocation raises it.
+  (``Callback.Timeout`` / ``Callback.Heartbeat``); the handler's next invocation raises it;
+- a chained invoke (``context.invoke``) runs its target at once and invokes the caller again when the
+  target's answer is recorded (:mod:`lambdalab.engines.durable_invokes`).
 
 Timers that wait for the outside world (a callback's timeout, the execution timeout, retention) are not
 "busy" on the clock: ``run_until_idle()`` stops when only they remain, so a cell can send the callback;
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -49,7 +52,12 @@ from aws_durable_execution_sdk_python.lambda_service import (
     OperationUpdate,
 )
 from aws_durable_execution_sdk_python_testing.checkpoint.core import CheckpointCore
-from aws_durable_execution_sdk_python_testing.checkpoint.effects import CallbackCreated, Completed, Failed
+from aws_durable_execution_sdk_python_testing.checkpoint.effects import (
+    CallbackCreated,
+    ChainedInvokeStarted,
+    Completed,
+    Failed,
+)
 from aws_durable_execution_sdk_python_testing.checkpoint.transformer import CheckpointRequestDispatcher
 from aws_durable_execution_sdk_python_testing.exceptions import AwsApiException
 from aws_durable_execution_sdk_python_testing.execution import Execution, OperationPaginatorState
@@ -67,6 +75,7 @@ from ..trace_kinds import (
     DURABLE_SUSPENDED,
 )
 from .durable_callbacks import DurableCallbacks
+from .durable_invokes import DurableInvokes
 from .durable_runs import DurableRun, label, next_wake, read_output, replayed, waiting_for
 
 if TYPE_CHECKING:
@@ -96,13 +105,22 @@ class _Call:
     replayed: int
 
 
-class DurableEngine(DurableCallbacks):
+class DurableEngine(DurableCallbacks, DurableInvokes):
     """Every durable execution of the lab, and the loop that plays each one on the clock."""
 
-    def __init__(self, ids: Ids, clock: Clock, trace: Trace, invoker: Invoker) -> None:
+    def __init__(
+        self,
+        ids: Ids,
+        clock: Clock,
+        trace: Trace,
+        invoker: Invoker,
+        settings_of: Callable[[str], DurableSettings | None] = lambda name: None,
+    ) -> None:
         self.ids, self.clock, self.trace, self.invoker = ids, clock, trace, invoker
+        self.settings_of = settings_of  # a chained invoke's target is durable when it has settings
         self.runs: dict[str, DurableRun] = {}
-        self._dispatcher = CheckpointRequestDispatcher()
+        # a chained invoke of a function that does not exist fails in its own checkpoint
+        self._dispatcher = CheckpointRequestDispatcher(chained_invoke_preflight=self._preflight)
         #: executions to invoke at this instant, and the clock entry that will
         self._due: list[DurableRun] = []
         self._play_entry: Timer | None = None
@@ -352,6 +370,7 @@ class DurableEngine(DurableCallbacks):
             invocations=run.invocations,
         )
         run.closed.set()
+        self._child_closed(run)
         self.clock.call_later(run.settings.retention_days * 86_400, lambda: self._forget(run), busy=False)
 
     def _forget(self, run: DurableRun) -> None:
@@ -409,6 +428,8 @@ class DurableEngine(DurableCallbacks):
             elif isinstance(effect, Failed):
                 with self._lock:
                     ex.complete_fail(effect.error, now=self._stamp(run))
+            elif isinstance(effect, ChainedInvokeStarted):
+                self._invoke_started(run, effect)
         return CheckpointOutput(result.checkpoint_token or "", CheckpointUpdatedExecutionState(result.operations, None))
 
     def state(self, arn: str, token: str) -> list[Any]:

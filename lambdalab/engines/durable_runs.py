@@ -77,6 +77,8 @@ class DurableRun:
     deadline: Timer | None = None
     #: each open callback's timeout and heartbeat timers, by callback id
     callback_timers: dict[str, dict[str, Timer]] = field(default_factory=dict)
+    #: the caller's execution ARN and CHAINED_INVOKE operation, when this execution is a chained invoke's target
+    parent: tuple[str, str] | None = None
     #: set when the execution closes (a synchronous Invoke waits for it)
     closed: threading.Event = field(default_factory=threading.Event)
 

@@ -6,7 +6,9 @@ wait, callback, child context), in the order the handler first reached them: a g
 ran it (circle succeeded, cross failed or will retry), a dashed line while a wait, a retry delay or a
 callback keeps the execution suspended, a faint ring at each later invocation that replayed it from its
 checkpoint instead of running it, and an arrow where a callback came in (blue from a cell or the CLI,
-dark from a function; an hourglass when it timed out). Waits of a week next to steps of a second crowd
+dark from a function; an hourglass when it timed out). A chained invoke (``context.invoke``) draws a band
+in its row while its target runs (one instant for a plain function, the target's whole execution for a
+durable one) and an arrow where the target's answer came back (green: its result; red: its error). Waits of a week next to steps of a second crowd
 the picture, so the time axis turns square-root when they do.
 
 Built from ``lab.trace`` only, and redrawn as the clock moves.
@@ -35,6 +37,7 @@ KINDS = (
     k.DURABLE_SUSPENDED,
     k.DURABLE_RESUMED,
     k.DURABLE_CALLBACK,
+    k.DURABLE_CHAINED_INVOKE,
     k.DURABLE_CLOSED,
 )
 _INVOCATION_TONE = {"SUCCEEDED": "ok", "PENDING": "info", "FAILED": "error", "ERROR": "error"}
@@ -50,6 +53,9 @@ LEGEND: list[dict[str, Any]] = [
     {"type": "glyph", "shape": "arrow", "tone": "info", "label": "callback from a cell"},
     {"type": "glyph", "shape": "arrow", "tone": "ink", "label": "callback from a function"},
     {"type": "glyph", "shape": "hourglass", "tone": "warn", "label": "callback timed out"},
+    {"type": "bar", "tone": "info", "style": "hollow", "half": True, "label": "invoked function running"},
+    {"type": "glyph", "shape": "arrow", "tone": "ok", "label": "invoked function's result"},
+    {"type": "glyph", "shape": "arrow", "tone": "error", "label": "invoked function's error"},
 ]
 
 
@@ -72,8 +78,8 @@ def execution_rows(records: Iterable[Record], execution: str) -> tuple[list[dict
             item["row"] = index[op["operation"]]
         elif r.kind == k.DURABLE_REPLAY:
             item["rows"] = [index[o] for o in r.view(k.DurableReplay)["operations"] if o in index]
-        elif r.kind == k.DURABLE_CALLBACK:
-            item["row"] = index.get(r.view(k.DurableCallback)["operation"], 0)
+        elif r.kind in (k.DURABLE_CALLBACK, k.DURABLE_CHAINED_INVOKE):
+            item["row"] = index.get(r.detail["operation"], 0)
         items.append(item)
     return items, rows
 
@@ -82,6 +88,7 @@ def durable_scene(items: list[dict[str, Any]], rows: list[str], start: float, no
     """The timeline's scene (see the module docstring)."""
     marks: list[dict[str, Any]] = []
     opened: dict[int, float] = {}  # row -> when its operation began to keep the execution waiting
+    invoked: dict[int, float] = {}  # row -> when its chained invoke's target began to run
     end = 1.0
     for i in items:
         t, kind = i["t"] - start, i["kind"]
@@ -99,7 +106,7 @@ def durable_scene(items: list[dict[str, Any]], rows: list[str], start: float, no
                 marks.append({"type": "glyph", "row": row, "t": t, "shape": shape, "tone": tone, "cls": "operation",
                               "data": {"kind": "operation", "action": action},
                               "tip": f"{rows[row]}: {action} at {fmt_time(t)}"})  # fmt: skip
-            if action == "RETRY" or (action == "START" and i["type"] in ("WAIT", "CALLBACK")):
+            if action == "RETRY" or (action == "START" and i["type"] in ("WAIT", "CALLBACK", "CHAINED_INVOKE")):
                 opened[row] = t
             elif action in ("SUCCEED", "FAIL"):
                 opened.pop(row, None)
@@ -116,6 +123,11 @@ def durable_scene(items: list[dict[str, Any]], rows: list[str], start: float, no
             marks.append({"type": "glyph", "row": i["row"], "t": t, "dx": -12, "shape": shape, "tone": tone, "cls": "callback",
                           "data": {"kind": "callback", "outcome": outcome, "sender": i["sender"]},
                           "tip": f"callback {outcome} from {who} at {fmt_time(t)}"})  # fmt: skip
+        elif kind == k.DURABLE_CHAINED_INVOKE:
+            if i["outcome"] == "STARTED":
+                invoked[i["row"]] = t
+            else:
+                marks.extend(_invoked(i, invoked.pop(i["row"], t), t))
         elif kind == k.DURABLE_RESUMED:
             for row, since in list(opened.items()):
                 marks.append(_suspended(row, since, t, rows))
@@ -123,6 +135,8 @@ def durable_scene(items: list[dict[str, Any]], rows: list[str], start: float, no
     for row, since in opened.items():  # still waiting: up to now
         marks.append(_suspended(row, since, max(now - start, since), rows))
         end = max(end, now - start)
+    for row, since in invoked.items():  # the invoked function still runs
+        marks.append(_running(row, since, max(now - start, since), "the invoked function is still running"))
     sqrt = _crowded(items, start, end)
     label = "time since the execution started" + (" (square-root scale: the first moments spread out)" if sqrt else "")
     return {
@@ -139,6 +153,23 @@ def durable_scene(items: list[dict[str, Any]], rows: list[str], start: float, no
 def _suspended(row: int, t0: float, t1: float, rows: list[str]) -> dict[str, Any]:
     return {"type": "span", "row": row, "t0": t0, "t1": t1, "tone": "muted", "cls": "suspended",
             "data": {"kind": "suspended"}, "tip": f"{rows[row]}: suspended for {fmt_time(t1 - t0)}"}  # fmt: skip
+
+
+def _invoked(i: dict[str, Any], t0: float, t1: float) -> list[dict[str, Any]]:
+    """A chained invoke that has its answer: the band while its target ran, the arrow of the answer."""
+    who = i["target"] + (" (its own durable execution)" if i.get("target_execution") else "")
+    ok = i["outcome"] == "SUCCEEDED"
+    tip = f"{who} answered {i['outcome']} at {fmt_time(t1)}" + (f" ({i['error']})" if i.get("error") else "")
+    return [
+        _running(i["row"], t0, t1, f"{who} ran for {fmt_time(t1 - t0)}"),
+        {"type": "glyph", "row": i["row"], "t": t1, "dx": -12, "shape": "arrow", "tone": "ok" if ok else "error",
+         "cls": "invoked", "data": {"kind": "invoked", "outcome": i["outcome"]}, "tip": tip},
+    ]  # fmt: skip
+
+
+def _running(row: int, t0: float, t1: float, tip: str) -> dict[str, Any]:
+    return {"type": "bar", "row": row, "t0": t0, "t1": t1, "tone": "info", "style": "hollow", "half": True,
+            "cls": "invoke-running", "data": {"kind": "invoke-running"}, "tip": tip}  # fmt: skip
 
 
 def _crowded(items: list[dict[str, Any]], start: float, end: float) -> bool:

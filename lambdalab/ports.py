@@ -102,7 +102,9 @@ class Invoker(Protocol):
 class EventQueue(Protocol):
     """Lambda's asynchronous invocation queue (``InvocationType=Event``)."""
 
-    def submit(self, target: Target, payload: bytes, request_id: str) -> None: ...
+    def submit(self, target: Target, payload: bytes, request_id: str, *, trace_header: str | None = None) -> None:
+        """Queue an event; ``trace_header`` continues the chain of requests it belongs to (loop detection)."""
+        ...
 
 
 class PolicyCheck(Protocol):

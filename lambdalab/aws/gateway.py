@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode
 
+from ..engines import recursion
 from ..errors import AwsError
 from . import json_documents
 from .auth import AuthFailure, Keyring, error_for
@@ -140,6 +141,11 @@ class Gateway:
 
     # -- WSGI ------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        # the caller's trace header, for the pushes moto makes while it answers (SNS, S3: engines.recursion)
+        with recursion.answering(environ.get("HTTP_X_AMZN_TRACE_ID")):
+            return self._call(environ, start_response)
+
+    def _call(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         try:
             self._read_checked_body(environ, path)

@@ -20,6 +20,7 @@ import base64
 import json
 from typing import TYPE_CHECKING, Any
 
+from ..engines import recursion
 from ..errors import RESERVED_LIMIT, AwsError, invalid_parameter, throttled, validation
 from ..runtime.logs import is_init_start
 from ..trace_kinds import INVOKE, INVOKE_REFUSED, LOGS_DROPPED, RECURSION_STOPPED
@@ -90,14 +91,15 @@ class InvokeService:
         durable = self.durable.invoke(target, payload, kind, req) if self.durable is not None else None
         if durable is not None:
             return durable
+        chain = recursion.from_request(req.headers.get("x-amzn-trace-id"))  # sent by a caller inside a function
         if kind == "Event":
             if self.event_queue is None:
                 raise AwsError("ServiceException", "Asynchronous invocation is not available in this lab.", 500)
             request_id = self.ids.new_id()
-            self.event_queue.submit(target, payload, request_id)
+            self.event_queue.submit(target, payload, request_id, trace_header=chain)
             return Response(202, b"", {"x-amzn-RequestId": request_id})
         client_context = decode_client_context(req.headers.get("x-amz-client-context"))
-        result = self.run(target, payload, client_context=client_context, source="Invoke")
+        result = self.run(target, payload, client_context=client_context, source="Invoke", trace_header=chain)
         headers = {
             "Content-Type": "application/json",
             "X-Amz-Executed-Version": result.executed_version,
@@ -134,8 +136,9 @@ class InvokeService:
         """Execute one invocation in the runtime; log it to CloudWatch Logs and the trace.
 
         ``stream`` receives a streamed answer as the function writes it (only passed on when given).
-        ``trace_header`` is the event's (an SQS message's AWSTraceHeader): the invocation continues
-        its chain, and Lambda stops it when the chain loops (:mod:`lambdalab.engines.recursion`).
+        ``trace_header`` is the event's (an SQS message's AWSTraceHeader, the header of the request
+        that invoked, published or wrote it): the invocation continues its chain, and Lambda stops it
+        when the chain loops (:mod:`lambdalab.engines.recursion`).
         """
         from ..runtime.types import RuntimeFailure
 
@@ -175,8 +178,6 @@ class InvokeService:
 
     def _continue_chain(self, target: Target, request_id: str, incoming: str | None, source: str) -> str:
         """The invocation's trace header; RecursiveInvocationException when Lambda stops the chain here."""
-        from ..engines import recursion
-
         assert self.recursion is not None
         name = target.spec.function_name
         digits = request_id.replace("-", "")
@@ -189,12 +190,7 @@ class InvokeService:
         )
         if hop.stopped:
             self.trace.add(RECURSION_STOPPED, name, (request_id,), count=hop.count, source=source)
-            raise AwsError(
-                "RecursiveInvocationException",
-                "Lambda has detected your function being invoked in a recursive loop with other AWS resources "
-                "and stopped your function's invocation.",
-                400,
-            )
+            raise AwsError(recursion.STOPPED_CODE, recursion.STOPPED_MESSAGE, 400)
         return hop.header
 
     def moto_invoke(self, fn: VersionRef, body: Any, request_headers: Any, response_headers: Any) -> str:

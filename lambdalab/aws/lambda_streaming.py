@@ -22,6 +22,7 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from ..engines import recursion
 from ..errors import AwsError, validation
 from ..runtime.types import InvokeResult
 from . import event_stream, response_streams
@@ -60,6 +61,7 @@ class StreamingInvokeService:
             source="InvokeWithResponseStream",
             request_id=request_id,
             client_context=decode_client_context(req.headers.get("x-amz-client-context")),
+            trace_header=recursion.from_request(req.headers.get("x-amzn-trace-id")),
         )
         first, value = chunks.next()
         if first == "end" and isinstance(value, AwsError):

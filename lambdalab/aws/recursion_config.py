@@ -9,6 +9,8 @@
   The lab adds it to the request before moto stores the message (JSON protocol requests: SDKs still
   on SQS's query protocol send theirs untouched, without the attribute).
 
+SNS and S3 pass the header of the request that published or wrote on to the invocation
+(:mod:`lambdalab.engines.push_handoff`); ``Invoke`` reads it itself (:mod:`.lambda_invoke`).
 The counting and the decision are :mod:`lambdalab.engines.recursion`'s.
 
 https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionRecursionConfig.html
@@ -22,6 +24,7 @@ import json
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from ..engines import recursion
 from ..engines.recursion import ALLOW, TERMINATE
 from ..errors import validation
 from .gateway import Gateway, Request, Response
@@ -62,7 +65,7 @@ class RecursionConfigs:
 
     def send_message(self, req: Request, gw: Gateway) -> Response:
         """Keep the caller's trace header with the message(s), as SQS does (JSON protocol)."""
-        header = req.headers.get(TRACE_HEADER) or req.headers.get("X-Amzn-Trace-Id")
+        header = recursion.from_request(req.headers.get(TRACE_HEADER) or req.headers.get("X-Amzn-Trace-Id"))
         content_type = req.headers.get("content-type") or req.headers.get("Content-Type") or ""
         if not header or not req.body or "json" not in content_type:  # the query protocol keeps its form as sent
             return gw.forward(req)

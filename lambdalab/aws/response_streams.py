@@ -57,14 +57,24 @@ def start(
     source: str,
     request_id: str,
     client_context: str | None = None,
+    trace_header: str | None = None,
 ) -> ChunkQueue:
-    """Run the invocation in a thread of its own; its pieces arrive in the returned queue."""
+    """Run the invocation in a thread of its own; its pieces arrive in the returned queue.
+
+    ``trace_header``: the caller's, when a function invokes (its chain of requests goes on).
+    """
     chunks = ChunkQueue(float(target.spec.timeout))
 
     def run() -> None:
         try:
             result = invocations.run(
-                target, payload, client_context=client_context, source=source, request_id=request_id, stream=chunks
+                target,
+                payload,
+                client_context=client_context,
+                source=source,
+                request_id=request_id,
+                stream=chunks,
+                trace_header=trace_header,
             )
         except AwsError as err:
             chunks.end(err)

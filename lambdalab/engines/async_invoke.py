@@ -12,7 +12,7 @@ concurrency used up on the virtual clock is throttled without running, as Lambda
 answers ``TooManyRequestsException`` (429).  Every step is a trace record:
 
 ``async-queued`` · ``async-attempt`` (outcome: success, function-error, throttle,
-system-error) · ``retry-wait`` (delay, until) · ``async-done`` (condition) ·
+system-error, recursive-loop) · ``retry-wait`` (delay, until) · ``async-done`` (condition) ·
 ``delivery`` / ``delivery-failed`` (via OnSuccess, OnFailure or DLQ).
 
 https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html
@@ -89,17 +89,23 @@ class AsyncInvokeEngine:
         self.in_flight = in_flight if in_flight is not None else InFlight()
 
     # -- the queue ------------------------------------------------------------------
-    def submit(self, target: Target, payload: bytes, request_id: str) -> None:
-        """Queue an event (InvocationType=Event); it runs when the clock next runs."""
+    def submit(self, target: Target, payload: bytes, request_id: str, *, trace_header: str | None = None) -> None:
+        """Queue an event (InvocationType=Event); it runs when the clock next runs.
+
+        ``trace_header`` is the caller's (a function that invoked, published or wrote the event):
+        each attempt continues that chain of requests, and Lambda stops a loop (:mod:`.recursion`).
+        """
         name = target.spec.function_name
         qualifier = target.qualifier
         preview = payload[:40].decode("utf-8", "replace")
         self.trace.add(
             ASYNC_QUEUED, name, (request_id,), qualifier=qualifier or "$LATEST", size=len(payload), preview=preview
         )
-        self.clock.process(self._event(name, qualifier, payload, request_id))
+        self.clock.process(self._event(name, qualifier, payload, request_id, trace_header))
 
-    def _event(self, name: str, qualifier: str | None, payload: bytes, request_id: str) -> Generator[float, None, None]:
+    def _event(
+        self, name: str, qualifier: str | None, payload: bytes, request_id: str, trace_header: str | None
+    ) -> Generator[float, None, None]:
         trace = self.trace
         enqueued = self.clock.t
         attempts = function_errors = streak = 0
@@ -115,7 +121,7 @@ class AsyncInvokeEngine:
                 trace.add(ASYNC_DROPPED, name, (request_id,), reason=f"{err.code}: {err.message}")
                 return
             attempts += 1
-            last = self._attempt(target, payload, request_id)
+            last = self._attempt(target, payload, request_id, trace_header)
             trace.add(
                 ASYNC_ATTEMPT,
                 name,
@@ -165,12 +171,14 @@ class AsyncInvokeEngine:
         assert step.condition is not None and target is not None
         self._finish(target, name, qualifier, payload, request_id, step.condition, attempts, last)
 
-    def _attempt(self, target: Target, payload: bytes, request_id: str) -> Attempt:
+    def _attempt(self, target: Target, payload: bytes, request_id: str, trace_header: str | None) -> Attempt:
         name = target.spec.function_name
         if not self.in_flight.has_room(name, target.spec.reserved_concurrency):
             return refused(throttled(RESERVED_LIMIT), request_id, target.executed_version)  # used up on the clock
         try:
-            result: InvokeResult = self.invoker.run(target, payload, source="async", request_id=request_id)
+            result: InvokeResult = self.invoker.run(
+                target, payload, source="async", request_id=request_id, trace_header=trace_header
+            )
         except AwsError as err:
             return refused(err, request_id, target.executed_version)
         self._hold(name, self.durations.seconds(name, target.spec.timeout, result.error_type == "Sandbox.Timedout"))

@@ -17,12 +17,16 @@ What Lambda does after each attempt of an event from its asynchronous queue:
   retries" (invocation-async-retain-records).  The event ends after its one
   throttled attempt; the lab gives it the condition ``RetriesExhausted`` (AWS's page
   does not show the record);
+- an event Lambda stops in a **recursive loop** (:mod:`.recursion`) goes to the DLQ or
+  on-failure destination at once, without retries (invocation-recursion); the lab gives it
+  the condition ``RetriesExhausted`` (AWS's page does not show the record);
 - an event older than ``MaximumEventAgeInSeconds`` (60-21600, default 21600) is
   discarded with condition ``EventAgeExceeded``. The lab expires it at exactly
   its maximum age (a retry falling due at exactly that age still runs).
 
 https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
 https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
+https://docs.aws.amazon.com/lambda/latest/dg/invocation-recursion.html
 """
 
 from __future__ import annotations
@@ -100,6 +104,8 @@ def next_step(
         return Step("finish", 0.0, "Success")
     if outcome is Outcome.THROTTLE and reserved_concurrency == 0:
         return Step("finish", 0.0, "RetriesExhausted")  # straight to the DLQ / on-failure destination
+    if outcome is Outcome.RECURSIVE_LOOP:
+        return Step("finish", 0.0, "RetriesExhausted")  # stopped: the event is not tried again
     if outcome is Outcome.FUNCTION_ERROR:
         if not retries_left(function_errors, max_retries):
             return Step("finish", 0.0, "RetriesExhausted")

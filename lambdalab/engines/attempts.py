@@ -14,6 +14,7 @@ function-error      the function raised, timed out or its runtime crashed
 invalid-response    the function returned a partial batch response Lambda cannot read
 throttle            Lambda refused to run it: ``TooManyRequestsException``
 system-error        Lambda refused to run it for another reason (e.g. the function is gone)
+recursive-loop      Lambda stopped it: the 17th run in a chain of requests (:mod:`.recursion`)
 ==================  ===================================================================
 
 What an outcome leads to is each source's own rule: :mod:`.async_policy`,
@@ -31,6 +32,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from . import batch_response
+from .recursion import STOPPED_CODE
 
 if TYPE_CHECKING:
     from ..errors import AwsError
@@ -44,11 +46,12 @@ class Outcome(StrEnum):
     INVALID_RESPONSE = "invalid-response"
     THROTTLE = "throttle"
     SYSTEM_ERROR = "system-error"
+    RECURSIVE_LOOP = "recursive-loop"
 
     @property
     def refused(self) -> bool:
-        """Lambda did not run the function (a throttle or a system error)."""
-        return self in (Outcome.THROTTLE, Outcome.SYSTEM_ERROR)
+        """Lambda did not run the function (a throttle, a system error, a loop it stopped)."""
+        return self in (Outcome.THROTTLE, Outcome.SYSTEM_ERROR, Outcome.RECURSIVE_LOOP)
 
 
 #: the error codes that mean "throttled" when Lambda refuses an invocation
@@ -92,7 +95,12 @@ def invoked(result: InvokeResult, request_id: str = "") -> Attempt:
 
 def refused(err: AwsError, request_id: str = "", executed_version: str = "$LATEST") -> Attempt:
     """The attempt of an invocation Lambda refused before running the function."""
-    outcome = Outcome.THROTTLE if err.code in THROTTLE_CODES else Outcome.SYSTEM_ERROR
+    if err.code in THROTTLE_CODES:
+        outcome = Outcome.THROTTLE
+    elif err.code == STOPPED_CODE:
+        outcome = Outcome.RECURSIVE_LOOP
+    else:
+        outcome = Outcome.SYSTEM_ERROR
     return Attempt(outcome, request_id, err.status, executed_version, error=f"{err.code}: {err.message}")
 
 

@@ -5,6 +5,10 @@ SNS, S3 and EventBridge each build their event (:mod:`.sns_source`, :mod:`.s3_so
 resource-based policy must let the source's service principal invoke it *for this
 source*, then the event joins the asynchronous queue like any ``InvocationType=Event``.
 
+SNS and S3 pass the trace header of the request that published the message or wrote the
+object on to the invocation (:mod:`.recursion`: a function's loop through them is followed and
+stopped); EventBridge does not.
+
 Trace records: ``push`` (source, source_arn, the source's message or event id),
 ``invoke-denied`` (source, reason) when the policy refuses, ``push-failed`` when the
 function is gone.
@@ -21,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import AwsError
 from ..ports import Caller
 from ..trace_kinds import INVOKE_DENIED, PUSH, PUSH_FAILED
+from . import recursion
 
 if TYPE_CHECKING:
     from ..clock import Clock
@@ -28,6 +33,8 @@ if TYPE_CHECKING:
     from ..trace import Trace
 
 SERVICE = {"sns": "sns.amazonaws.com", "s3": "s3.amazonaws.com", "events": "events.amazonaws.com"}
+#: the sources that carry the caller's trace header on to the invocation (loop detection)
+CHAINED = ("sns", "s3")
 
 
 class PushHandOff:
@@ -87,5 +94,6 @@ class PushHandOff:
         request_id = self.ids.new_id()
         trace.add(PUSH, name, (request_id,), source=source, source_arn=source_arn, source_id=source_id)
         self.sent[request_id] = json.loads(payload) if payload[:1] in ("{", "[", '"') else payload
-        self.queue.submit(target, payload.encode(), request_id)
+        chain = recursion.caller_header() if source in CHAINED else None
+        self.queue.submit(target, payload.encode(), request_id, trace_header=chain)
         return request_id

@@ -84,7 +84,7 @@ def test_the_walk_sees_every_form_of_import(tmp_path: Path) -> None:
 
 
 def test_every_aws_module_that_imports_moto_is_checked_by_the_self_test() -> None:
-    checked = {adapter.__name__.rsplit(".", 1)[1] for adapter in moto_hooks.ADAPTERS}
+    checked = {module.__name__.rsplit(".", 1)[1] for module in (*moto_hooks.ADAPTERS, *moto_hooks.HOOKS)}
     unchecked = [
         path.stem
         for path in sorted((PACKAGE / "aws").glob("*.py"))
@@ -92,3 +92,4 @@ def test_every_aws_module_that_imports_moto_is_checked_by_the_self_test() -> Non
     ]
     assert unchecked == []
     assert all(adapter.NEEDS for adapter in moto_hooks.ADAPTERS)
+    assert all(hooks.POINTS for hooks in moto_hooks.HOOKS)

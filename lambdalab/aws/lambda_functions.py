@@ -106,7 +106,7 @@ class FunctionService:
         gw.route("lambda", "DeleteFunction", self.delete_function)
         gw.raw("code", self.download_code)
 
-    # -- hooks called by moto_hooks ----------------------------------------------
+    # -- hooks called by moto_hooks_lambda ---------------------------------------
     def configuration(self, fn: VersionRef, config: dict[str, Any], on_create: bool) -> dict[str, Any]:
         """Amend moto's GetFunctionConfiguration document with what Lambda reports."""
         name, version = fn.function_name, fn.version

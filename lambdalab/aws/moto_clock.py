@@ -13,7 +13,7 @@ creation date, its access-log names) and moto's ``ManagedState`` (S3 object rest
 
 Left alone, on purpose: ``awslambda.models.zip2tar`` (moto's Docker execution, never used
 by the lab) and the Kinesis-to-Lambda trigger in ``awslambda.models`` (switched off by
-:mod:`.moto_hooks`).
+:mod:`.moto_hooks_lambda`).
 
 Everything else keeps the real clock: a learner's ``time.time()`` and ``datetime.now()``,
 botocore's request signing, the function processes.  :func:`self_test` proves both

@@ -1,6 +1,6 @@
 """EventBridge rules as the lab sees them: the rules moto stores, as values.
 
-The hooks in :mod:`lambdalab.aws.moto_hooks` hand the push-source engine an
+The hooks in :mod:`lambdalab.aws.moto_hooks_push_sources` hand the push-source engine an
 :class:`EventRule` value when a rule is put or matches an event; a schedule reads
 the rule's current state (:func:`current`) at each tick and sends through moto's
 rule (:func:`send_to_targets`), so the rule's other targets still get the event.

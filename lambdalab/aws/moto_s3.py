@@ -1,7 +1,7 @@
 """S3 as the lab reads it: buckets when a notification configuration is put, and
 deployment packages that CreateFunction or UpdateFunctionCode name by bucket and key.
 
-The hook in :mod:`lambdalab.aws.moto_hooks` hands the push-source engine an
+The hook in :mod:`lambdalab.aws.moto_hooks_push_sources` hands the push-source engine an
 :class:`S3Bucket` value (the bucket and the functions its configuration names) instead
 of moto's object, and the engine refuses a configuration with the error S3 gives.
 Every name read of moto's storage is listed in :data:`NEEDS` for the start-up self-test.

@@ -1,6 +1,6 @@
 """SNS subscriptions as the lab sees them when moto publishes to a ``lambda`` endpoint.
 
-The hook in :mod:`lambdalab.aws.moto_hooks` hands the push-source engine an
+The hook in :mod:`lambdalab.aws.moto_hooks_push_sources` hands the push-source engine an
 :class:`SnsSubscription` value instead of moto's object, after applying the
 subscription's filter policy and message structure as moto would.  Every name read of
 moto's storage is listed in :data:`NEEDS` for the start-up self-test.

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: lab test setup browser classroom notebooks docs
+.PHONY: lab test setup node-runtime browser classroom notebooks docs
 
 lab: setup
 	$(BIN)/lambdalab lab
@@ -11,7 +11,7 @@ lab: setup
 test: setup browser classroom
 	$(BIN)/python -m pytest
 
-setup: $(VENV)/.ready
+setup: $(VENV)/.ready node-runtime
 
 $(VENV)/.ready: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,16 @@ $(VENV)/.ready: pyproject.toml
 	for e in formgrader validate_assignment assignment_list course_list; do \
 	  $(BIN)/jupyter server extension disable --sys-prefix nbgrader.server_extensions.$$e >/dev/null 2>&1; done
 	touch $@
+
+# What the lab's Node.js runtime ships, as AWS's nodejs22.x and nodejs24.x do: the durable execution SDK,
+# pinned by lambdalab/runtime/node/package-lock.json (npm ci, once: 10 to 15 s; skipped without npm)
+NODE_RUNTIME := lambdalab/runtime/node
+node-runtime: $(NODE_RUNTIME)/node_modules/.package-lock.json
+
+$(NODE_RUNTIME)/node_modules/.package-lock.json: $(NODE_RUNTIME)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix $(NODE_RUNTIME) --no-audit --no-fund --ignore-scripts --loglevel=error; \
+	else echo "npm is not installed: Node.js functions will not find the durable execution SDK"; fi
 
 # The browser check drives Debian's chromium (never a downloaded browser build).
 browser:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import lambdalab
@@ -87,15 +88,78 @@ def handler(event, context: DurableContext):
 """
 
 
+#: the order workflow in JavaScript: reserve, wait for the payment callback, wait a week, ship
+ORDER_JS = """
+import { withDurableExecution } from '@aws/durable-execution-sdk-js';
+
+export const handler = withDurableExecution(async (event, context) => {
+  const order = event.order;
+  const reserved = await context.step('reserve', async () => `reserved ${order}`);
+  const paid = await context.waitForCallback('payment', async (callbackId) => {
+    console.log(`payment for ${order}: callback ${callbackId}`);
+  }, { timeout: { days: 2 } });
+  await context.wait('cool-off', { days: 7 });
+  const shipped = await context.step('ship', async () => `shipped ${order}`);
+  return { reserved, paid, shipped };
+});
+"""
+
+#: the process dies after the first step, in the execution's first invocation only (JavaScript)
+CRASH_JS = """
+import { withDurableExecution } from '@aws/durable-execution-sdk-js';
+
+const ranHere = [];
+let first = false;
+
+const workflow = withDurableExecution(async (event, context) => {
+  const reserved = await context.step('reserve', async () => { ranHere.push('reserve'); return 'reserved'; });
+  if (first) process.exit(137); // the environment is killed mid-run
+  const charged = await context.step('charge', async () => { ranHere.push('charge'); return 'charged'; });
+  return { reserved, charged, ran_here: ranHere };
+});
+
+export const handler = async (event, context) => {
+  // only the EXECUTION operation checkpointed yet: this is the execution's first invocation
+  first = event.InitialExecutionState.Operations.length === 1;
+  return workflow(event, context);
+};
+"""
+
+
+#: what CRASH and CRASH_JS do: the first invocation dies after ``reserve``, Lambda invokes again 5 s later
+CRASH_TIMELINE = [
+    (0, "durable-started", "Event"),
+    (0, "durable-operation", "START STEP reserve"),
+    (0, "durable-operation", "SUCCEED STEP reserve"),
+    (0, "durable-invocation", "#1 ERROR Runtime.ExitError"),
+    (5, "durable-resumed", "invocation-retry"),
+    (5, "durable-replay", "reserve"),
+    (5, "durable-operation", "START STEP charge"),
+    (5, "durable-operation", "SUCCEED STEP charge"),
+    (5, "durable-invocation", "#2 SUCCEEDED"),
+    (5, "durable-closed", "SUCCEEDED"),
+]
+#: the new environment ran only the step the dead one had not finished; reserve came from its checkpoint
+CRASH_RESULT = {"reserved": "reserved", "charged": "charged", "ran_here": ["charge"]}
+
+
 def create_durable(
-    lab: lambdalab.Lab, role_arn: str, name: str, source: str, timeout_days: int = 30, **extra: Any
+    lab: lambdalab.Lab,
+    role_arn: str,
+    name: str,
+    source: str,
+    timeout_days: int = 30,
+    runtime: str = "python3.13",
+    **extra: Any,
 ) -> None:
+    """Deploy ``source`` as app.py (Python) or index.mjs (Node.js), handler ``<file>.handler``."""
+    file = "index.mjs" if runtime.startswith("nodejs") else "app.py"
     lab.client("lambda").create_function(
         FunctionName=name,
-        Runtime="python3.13",
+        Runtime=runtime,
         Role=role_arn,
-        Handler="app.handler",
-        Code={"ZipFile": lambdalab.zip_files({"app.py": source})},
+        Handler=file.split(".")[0] + ".handler",
+        Code={"ZipFile": lambdalab.zip_files({file: source})},
         Timeout=60,
         DurableConfig={"ExecutionTimeout": timeout_days * DAY, "RetentionPeriodInDays": 7},
         **extra,
@@ -106,6 +170,39 @@ def start(lab: lambdalab.Lab, name: str, event: dict[str, Any], **extra: Any) ->
     """Invoke ``name`` asynchronously; the execution's ARN."""
     answer = lab.client("lambda").invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps(event), **extra)
     return str(answer["DurableExecutionArn"])
+
+
+def pay_within_the_hour(lab: lambdalab.Lab, name: str, callback: Callable[[str], str]) -> tuple[str, float]:
+    """Start the order workflow ``name``, pay from a cell an hour later (the callback ``callback(arn)``), play
+    out the rest: its ARN and when it started."""
+    functions = lab.client("lambda")
+    since = lab.clock.t
+    arn = start(lab, name, {"order": "o-1"})
+    lab.run_until_idle()  # runs until only the payment callback is awaited
+    assert functions.get_durable_execution(DurableExecutionArn=arn)["Status"] == "RUNNING"
+    lab.advance(3600)
+    functions.send_durable_execution_callback_success(CallbackId=callback(arn), Result=b"paid")
+    lab.run_until_idle(30 * DAY)
+    return arn, since
+
+
+def shipped_after(week: float, replayed: str) -> list[tuple[float, str, str]]:
+    """The order workflow's last invocation on its timeline: the week's wait over, ``replayed`` skipped, ship."""
+    return [
+        (week, "durable-resumed", "timer"),
+        (week, "durable-replay", replayed),
+        (week, "durable-operation", "START STEP ship"),
+        (week, "durable-operation", "SUCCEED STEP ship"),
+        (week, "durable-invocation", "#3 SUCCEEDED"),
+        (week, "durable-closed", "SUCCEEDED"),
+    ]
+
+
+def outcome(lab: lambdalab.Lab, arn: str) -> tuple[str, Any, float]:
+    """A closed execution's status, result and length in virtual seconds."""
+    execution = lab.client("lambda").get_durable_execution(DurableExecutionArn=arn)
+    length = round((execution["EndTimestamp"] - execution["StartTimestamp"]).total_seconds(), 3)
+    return execution["Status"], json.loads(execution.get("Result", "null")), length
 
 
 def timeline(lab: lambdalab.Lab, arn: str, since: float) -> list[tuple[float, str, str]]:

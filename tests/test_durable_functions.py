@@ -11,7 +11,22 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from durable_support import CRASH, DAY, FLAKY, ORDER, PLAIN, callback_id, create_durable, start, timeline
+from durable_support import (
+    CRASH,
+    CRASH_RESULT,
+    CRASH_TIMELINE,
+    DAY,
+    FLAKY,
+    ORDER,
+    PLAIN,
+    callback_id,
+    create_durable,
+    outcome,
+    pay_within_the_hour,
+    shipped_after,
+    start,
+    timeline,
+)
 
 import lambdalab
 from lambdalab.course import execution_role
@@ -31,13 +46,7 @@ def functions(lab: lambdalab.Lab, role_arn: str) -> Any:
 
 
 def test_a_seven_day_order_workflow_runs_to_succeeded_on_the_clock(lab: lambdalab.Lab, functions: Any) -> None:
-    since = lab.clock.t
-    arn = start(lab, "order", {"order": "o-1"})
-    lab.run_until_idle()  # runs until only the payment callback is awaited
-    assert functions.get_durable_execution(DurableExecutionArn=arn)["Status"] == "RUNNING"
-    lab.advance(3600)
-    functions.send_durable_execution_callback_success(CallbackId=callback_id(lab, arn, "payment"), Result=b"paid")
-    lab.run_until_idle(30 * DAY)
+    arn, since = pay_within_the_hour(lab, "order", lambda arn: callback_id(lab, arn, "payment"))
 
     week = 3600 + 7 * DAY
     assert timeline(lab, arn, since) == [
@@ -53,17 +62,10 @@ def test_a_seven_day_order_workflow_runs_to_succeeded_on_the_clock(lab: lambdala
         (3600, "durable-operation", "START WAIT cool-off"),
         (3600, "durable-invocation", "#2 PENDING"),
         (3600, "durable-suspended", "wait"),
-        (week, "durable-resumed", "timer"),
-        (week, "durable-replay", "reserve payment cool-off"),
-        (week, "durable-operation", "START STEP ship"),
-        (week, "durable-operation", "SUCCEED STEP ship"),
-        (week, "durable-invocation", "#3 SUCCEEDED"),
-        (week, "durable-closed", "SUCCEEDED"),
+        *shipped_after(week, replayed="reserve payment cool-off"),
     ]
-    execution = functions.get_durable_execution(DurableExecutionArn=arn)
-    assert execution["Status"] == "SUCCEEDED"
-    assert json.loads(execution["Result"]) == {"reserved": "reserved o-1", "paid": "paid", "shipped": "shipped o-1"}
-    assert round((execution["EndTimestamp"] - execution["StartTimestamp"]).total_seconds(), 3) == week
+    paid = {"reserved": "reserved o-1", "paid": "paid", "shipped": "shipped o-1"}
+    assert outcome(lab, arn) == ("SUCCEEDED", paid, week)
     listed = functions.list_durable_executions_by_function(FunctionName="order", Statuses=["SUCCEEDED"])
     assert arn in [e["DurableExecutionArn"] for e in listed["DurableExecutions"]]
 
@@ -112,21 +114,8 @@ def test_a_killed_environment_resumes_from_checkpoints_without_rerunning_finishe
     since = lab.clock.t
     arn = start(lab, "crash", {})
     lab.run_until_idle()
-    assert timeline(lab, arn, since) == [
-        (0, "durable-started", "Event"),
-        (0, "durable-operation", "START STEP reserve"),
-        (0, "durable-operation", "SUCCEED STEP reserve"),
-        (0, "durable-invocation", "#1 ERROR Runtime.ExitError"),
-        (5, "durable-resumed", "invocation-retry"),
-        (5, "durable-replay", "reserve"),
-        (5, "durable-operation", "START STEP charge"),
-        (5, "durable-operation", "SUCCEED STEP charge"),
-        (5, "durable-invocation", "#2 SUCCEEDED"),
-        (5, "durable-closed", "SUCCEEDED"),
-    ]
-    result = json.loads(functions.get_durable_execution(DurableExecutionArn=arn)["Result"])
-    # the new environment ran only the step the dead one had not finished; reserve came from its checkpoint
-    assert result == {"reserved": "reserved", "charged": "charged", "ran_here": ["charge"]}
+    assert timeline(lab, arn, since) == CRASH_TIMELINE
+    assert json.loads(functions.get_durable_execution(DurableExecutionArn=arn)["Result"]) == CRASH_RESULT
 
 
 def test_the_history_matches_what_aws_testing_runner_records_for_the_same_handler(

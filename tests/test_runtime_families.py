@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,17 @@ from runtime_support import spec, zip_files
 from lambdalab.credentials import Credentials
 from lambdalab.packaging import handler_problem
 from lambdalab.runtime import RuntimeFailure, families
-from lambdalab.runtime.families import CUSTOM, NODEJS, PYTHON, Family, Host, Start, cannot_run, family_of
+from lambdalab.runtime.families import (
+    CUSTOM,
+    NODE_BOOTSTRAP,
+    NODEJS,
+    PYTHON,
+    Family,
+    Host,
+    Start,
+    cannot_run,
+    family_of,
+)
 from lambdalab.runtime.launchers import Launcher
 
 
@@ -91,7 +102,10 @@ def test_how_each_family_starts(tmp_path: Path) -> None:
     assert python.path == "/opt/python/bin"
     node = NODEJS.start("nodejs20.x", "index.handler", task, host)
     assert node.argv[0] == "/opt/node/bin/node" and node.argv[1].endswith("bootstrap.mjs")
-    assert node.env["NODE_PATH"] == str(task / "node_modules")
+    runtime = NODE_BOOTSTRAP.parent  # Lambda's order: the runtime's node_modules, the runtime, the task root
+    assert node.env["NODE_PATH"] == os.pathsep.join(map(str, [runtime / "node_modules", runtime, task]))
+    # ``import`` does not read NODE_PATH: it finds the runtime's packages (make setup) by walking up from the task
+    assert (tmp_path / "node_modules").resolve() == (runtime / "node_modules").resolve()
     custom = CUSTOM.start("provided.al2023", "ignored", task, host)
     assert custom.argv == [str(task / "bootstrap")] and custom.path is None
 

@@ -23,6 +23,7 @@ https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,7 +158,13 @@ class PythonFamily(Family):
 class NodeFamily(Family):
     """``nodejsNN.x``: our small runtime interface client, ``node bootstrap.mjs``.
 
+    As AWS's nodejs22.x and nodejs24.x do, the runtime ships the durable execution SDK
+    (``@aws/durable-execution-sdk-js`` and the ``@aws-sdk/client-lambda`` it calls) in its own
+    ``node_modules``, which ``make setup`` installs from ``runtime/node/package-lock.json``; NODE_PATH
+    lists it in Lambda's order: the layers' folders, the runtime's node_modules, the runtime, the task root.
+
     https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html
+    https://docs.aws.amazon.com/lambda/latest/dg/durable-supported-runtimes.html
     """
 
     name = "nodejs"
@@ -182,12 +189,32 @@ class NodeFamily(Family):
         path, major = node
         wanted = re.match(r"nodejs(\d+)", runtime)
         notice = _not_installed(runtime, f"Node.js {major}") if wanted and int(wanted.group(1)) != major else None
+        runtime_dir = NODE_BOOTSTRAP.parent
+        _runtime_modules_above(task_root, runtime_dir / "node_modules")
+        node_path = os.pathsep.join(map(str, (runtime_dir / "node_modules", runtime_dir, task_root)))
         return Start(
             argv=[path, str(NODE_BOOTSTRAP)],
-            env={"LAMBDA_RUNTIME_DIR": str(NODE_BOOTSTRAP.parent), "NODE_PATH": str(task_root / "node_modules")},
+            env={"LAMBDA_RUNTIME_DIR": str(runtime_dir), "NODE_PATH": node_path},
             path=str(Path(path).parent),
             notice=notice,
         )
+
+
+def _runtime_modules_above(task_root: Path, modules: Path) -> None:
+    """Let ``import`` find the runtime's packages too: a ``node_modules`` link beside the task roots.
+
+    Lambda's Node.js runtimes search NODE_PATH for ES modules as well as for ``require``
+    (https://aws.amazon.com/blogs/compute/node-js-18-x-runtime-now-available-in-aws-lambda/); Node.js
+    itself searches it for ``require`` only. A loader hook would do the same at a cost of 300 ms a cold
+    start on Node.js 20 (its hooks thread); the link costs nothing. Packages of the function's own
+    node_modules still come first; the runtime's come before a layer's of the same name.
+    """
+    link = task_root.parent / "node_modules"
+    if not link.exists() and modules.is_dir():
+        try:
+            link.symlink_to(modules, target_is_directory=True)
+        except FileExistsError:
+            pass  # another environment's start made it
 
 
 class CustomFamily(Family):

@@ -339,7 +339,8 @@ DURABLE_CLOSED: Final = "durable-closed"
 DurableClosed = TypedDict("DurableClosed", {"execution": str, "status": str, "error": str | None, "invocations": int})
 
 #: Lambda stopped an invocation that would run the function a 17th time in one chain of requests
-#: (``count``: the invocation it would have been; ``source``: what invoked it, e.g. sqs)
+#: (``count``: the invocation it would have been; ``source``: what invoked it: sqs, async for an event
+#: from Lambda's queue (SNS, S3, ``Event``; its ``async-attempt`` says ``recursive-loop``), Invoke)
 RECURSION_STOPPED: Final = "recursion-stopped"
 RecursionStopped = TypedDict("RecursionStopped", {"count": int, "source": str})
 

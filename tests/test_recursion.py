@@ -150,3 +150,21 @@ def test_sqs_keeps_the_senders_trace_header_unless_the_message_names_its_own(loo
     got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["AWSTraceHeader"])
     headers = {m["Body"]: m["Attributes"]["AWSTraceHeader"] for m in got["Messages"]}
     assert headers == {"one": "Root=1-abc;Parent=def;Sampled=0", "two": "Root=1-own;Sampled=0"}
+
+
+def test_with_allow_the_clock_shows_an_endless_loop_running_on(loop_lab: lambdalab.Lab) -> None:
+    url, _ = _loop(loop_lab, "endless")
+    lam = loop_lab.client("lambda")
+    lam.put_function_recursion_config(FunctionName="endless", RecursiveLoop="Allow")
+    t0 = loop_lab.clock.t
+    loop_lab.client("sqs").send_message(QueueUrl=url, MessageBody=json.dumps({"hop": 0, "until": 1_000_000}))
+    loop_lab.advance(4)
+    runs = [r.t - t0 for r in loop_lab.trace if r.kind == k.INVOKE and r.function == "endless"]
+    # every second more pollers take the chain on: 5, 10, 15, 20, 25 hops, far past the 17th
+    assert runs == [0.0] * 5 + [1.0] * 10 + [2.0] * 15 + [3.0] * 20 + [4.0] * 25
+    assert not [r for r in loop_lab.trace if r.kind == k.RECURSION_STOPPED and r.function == "endless"]
+    # nothing stops it but its owner: the mapping goes, and the queue is emptied
+    [mapping] = lam.list_event_source_mappings(FunctionName="endless")["EventSourceMappings"]
+    lam.delete_event_source_mapping(UUID=mapping["UUID"])
+    loop_lab.run_until_idle()
+    loop_lab.client("sqs").purge_queue(QueueUrl=url)

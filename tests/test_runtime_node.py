@@ -98,6 +98,44 @@ def test_node_init_errors(rt: SubprocessRuntime) -> None:
     assert json.loads(absent.payload)["errorMessage"] == "index.nope is undefined or not exported"
 
 
+CALLBACK_REMOVED = (
+    "ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node.js 24. "
+    "You need to modify this function to use a supported handler signature to use Node.js 24 or later. "
+    "For more information see https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html."
+)
+NODE24_HANDLERS = {
+    "index.mjs": (
+        "export const callback = (event, context, callback) => callback(null, 'cb');\n"
+        "export const asyncWithCallback = async (event, context, callback) => 'async3';\n"
+        "export const modern = async (event, context) => 'async2';\n"
+        "export const streamed = awslambda.streamifyResponse(async (event, stream, context) => {\n"
+        "  stream.write('streamed'); stream.end();\n"
+        "});\n"
+    )
+}
+
+
+@needs_node
+@pytest.mark.parametrize("handler", ["index.callback", "index.asyncWithCallback"])
+def test_nodejs24_refuses_a_callback_handler_at_init(rt: SubprocessRuntime, handler: str) -> None:
+    result = call(rt, make_spec(handler, zip_files(NODE24_HANDLERS), runtime="nodejs24.x"))
+    doc = json.loads(result.payload)
+    assert result.function_error == "Unhandled" and result.error_type == "Runtime.CallbackHandlerDeprecated"
+    assert (doc["errorType"], doc["errorMessage"]) == ("Runtime.CallbackHandlerDeprecated", CALLBACK_REMOVED)
+    assert "\tundefined\tERROR\tInit Error \t" in result.log and result.init_duration_ms is not None
+
+
+@needs_node
+def test_nodejs24_runs_async_and_streaming_handlers_and_node22_still_takes_callbacks(rt: SubprocessRuntime) -> None:
+    code = zip_files(NODE24_HANDLERS)
+    assert json.loads(call(rt, make_spec("index.modern", code, runtime="nodejs24.x")).payload) == "async2"
+    streamed = call(rt, make_spec("index.streamed", code, runtime="nodejs24.x"))
+    assert streamed.ok and streamed.streamed  # its third parameter is the context, not a callback
+    for runtime in ("nodejs20.x", "nodejs22.x"):
+        assert json.loads(call(rt, make_spec("index.callback", code, runtime=runtime)).payload) == "cb"
+        assert json.loads(call(rt, make_spec("index.asyncWithCallback", code, runtime=runtime)).payload) == "async3"
+
+
 @needs_node
 def test_node_process_exit_is_an_exit_error(rt: SubprocessRuntime) -> None:
     result = call(rt, make_spec("index.exit", zip_dir("node_errors")))

@@ -3,7 +3,9 @@
 // Speaks the Lambda Runtime API (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html)
 // over http with keep-alive, loads the handler named in _HANDLER from LAMBDA_TASK_ROOT
 // (index.js, index.mjs or index.cjs: https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html),
-// and supports callback, async and promise handlers, the context object
+// and supports callback, async and promise handlers (callback handlers up to Node.js 22: from nodejs24.x the
+// init fails with Runtime.CallbackHandlerDeprecated, https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html),
+// the context object
 // (https://docs.aws.amazon.com/lambda/latest/dg/nodejs-context.html) and Lambda's
 // error and log formats (https://docs.aws.amazon.com/lambda/latest/dg/nodejs-exceptions.html).
 import fs from 'node:fs';
@@ -254,12 +256,23 @@ async function runStreaming(fn, event, context, requestId) {
   }
 }
 
+// From Node.js 24 Lambda refuses a handler declaring a third parameter (a callback) at init, async or not;
+// a streaming handler's third parameter is its context and stays allowed.
+const NODE_MAJOR = Number((/^AWS_Lambda_nodejs(\d+)/.exec(process.env.AWS_EXECUTION_ENV || '') || [])[1] || 0);
+const CALLBACKS_REMOVED = NODE_MAJOR >= 24;
+const CALLBACK_REMOVED_MESSAGE = 'ERROR: AWS Lambda has removed support for callback-based function handlers starting '
+  + 'with Node.js 24. You need to modify this function to use a supported handler signature to use Node.js 24 or '
+  + 'later. For more information see https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html.';
+
 let handler;
 try {
   handler = await loadHandler();
+  if (CALLBACKS_REMOVED && handler.length >= 3 && !handler[STREAMING]) {
+    throw new InitError('Runtime.CallbackHandlerDeprecated', CALLBACK_REMOVED_MESSAGE);
+  }
 } catch (err) {
   const doc = errorDoc(err);
-  logError('Uncaught Exception \t', doc);
+  logError(CALLBACKS_REMOVED ? 'Init Error \t' : 'Uncaught Exception \t', doc);
   await call('POST', '/init/error', JSON.stringify(doc), { 'Lambda-Runtime-Function-Error-Type': doc.errorType });
   process.exit(1);
 }

@@ -61,7 +61,7 @@ from .trace_kinds import MOTO_TRIGGER_SUPPRESSED
 if TYPE_CHECKING:
     from .credentials import Credentials
     from .ports import Ids, Place
-    from .runtime.types import EnvironmentInfo, FunctionSpec, InvokeResult, ResponseStream, Runtime
+    from .runtime.types import EnvironmentInfo, FunctionSpec, InitLog, InvokeResult, ResponseStream, Runtime
 
 Closer = Callable[[], None]
 
@@ -180,8 +180,9 @@ def build(
     recursion.register(gateway)
     invocations.recursion = recursion
     fleets = Fleets()  # the virtual execution environments of synchronous bursts, per function
-    concurrency = ConcurrencyService(clock, trace, resolver, store, fleets)
+    concurrency = ConcurrencyService(clock, trace, resolver, store, fleets, code_runner, invocations.write_logs)
     concurrency.register(gateway)
+    functions.concurrency = concurrency
     burst = BurstEngine(clock, trace, invocations, durations, in_flight, fleets.of, concurrency.reservations)
 
     # -- the connections ------------------------------------------------------------------------
@@ -296,6 +297,14 @@ class OnDemandRuntime:
             stream=stream,
             trace_id=trace_id,
         )
+
+    def provision(self, spec: FunctionSpec, invoked_function_arn: str, count: int) -> list[InitLog]:
+        return self.started().provision(spec, invoked_function_arn, count)
+
+    def deprovision(self, invoked_function_arn: str) -> None:
+        runtime = self._runtime
+        if runtime is not None:
+            runtime.deprovision(invoked_function_arn)
 
     def retire(self, function_name: str, version: str | None = None) -> None:
         """Stop the warm environments of a function (nothing to do before the runtime started)."""

@@ -8,6 +8,7 @@ https://docs.aws.amazon.com/lambda/latest/api/API_GetAccountSettings.html
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 
@@ -148,6 +149,9 @@ def test_provisioned_concurrency_goes_ready_on_the_clock_and_serves_without_init
         (r.t, r.view(k.ProvisionedConcurrency)["status"]) for r in fresh.trace if r.kind == k.PROVISIONED_CONCURRENCY
     ]
     assert statuses == [(0.0, "IN_PROGRESS"), (60.0, "READY")]
+    for qualifier in ("live", "$LATEST"):  # a plain Invoke: the alias's environment was initialised at READY
+        tail = base64.b64decode(lam.invoke(FunctionName=name, Qualifier=qualifier, LogType="Tail")["LogResult"])
+        assert (b"\tInit Duration: 100.00 ms\t" in tail) is (qualifier == "$LATEST")
 
     burst = fresh.burst(name, 5, qualifier="live")
     assert [(r.start, r.init) for r in burst.requests] == [("provisioned", False)] * 3 + [("cold", True)] * 2

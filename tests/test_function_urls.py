@@ -102,6 +102,29 @@ def test_create_get_update_list_delete(lab: lambdalab.Lab, role_arn: str) -> Non
     assert requests.get(created["FunctionUrl"], timeout=30).status_code == 403
 
 
+def test_deleting_an_alias_deletes_its_url_and_its_provisioned_concurrency(lab: lambdalab.Lab, role_arn: str) -> None:
+    name = create_python(lab, role_arn)
+    lam = lab.client("lambda")
+    lam.publish_version(FunctionName=name)
+    lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
+    own = lam.create_function_url_config(FunctionName=name, AuthType="AWS_IAM")["FunctionUrl"]
+    live = lam.create_function_url_config(FunctionName=name, Qualifier="live", AuthType="NONE")["FunctionUrl"]
+    lam.put_provisioned_concurrency_config(FunctionName=name, Qualifier="live", ProvisionedConcurrentExecutions=1)
+    lam.delete_alias(FunctionName=name, Name="live")
+    assert [c["FunctionUrl"] for c in lam.list_function_url_configs(FunctionName=name)["FunctionUrlConfigs"]] == [own]
+    assert lam.list_provisioned_concurrency_configs(FunctionName=name)["ProvisionedConcurrencyConfigs"] == []
+    assert requests.get(live, timeout=30).status_code == 403
+    lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1")  # a new alias of that name starts bare
+    with pytest.raises(ClientError) as err:
+        lam.get_function_url_config(FunctionName=name, Qualifier="live")
+    assert code(err) == ("ResourceNotFoundException", "The resource you requested does not exist.")
+    with pytest.raises(lam.exceptions.ProvisionedConcurrencyConfigNotFoundException):
+        lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier="live")
+    statuses = [r.detail["status"] for r in lab.trace.where("provisioned-concurrency", name)]
+    assert statuses == ["IN_PROGRESS", "DELETED"]
+    lam.delete_function(FunctionName=name)
+
+
 def test_the_api_checks_its_values(lab: lambdalab.Lab, role_arn: str) -> None:
     name = create_python(lab, role_arn)
     lam = lab.client("lambda")

@@ -12,7 +12,17 @@
   ``Get``/``List``/``Delete`` as the API reference says; a Get of a qualifier without a
   config is ``ProvisionedConcurrencyConfigNotFoundException``.
 
-The environments themselves are the scaling model's (:mod:`lambdalab.engines.function_scaling`).
+When a config becomes READY the runtime initialises its environments (:meth:`Runtime.provision
+<lambdalab.runtime.types.Runtime.provision>`): their INIT phase runs then, and its logs (``INIT_START``,
+the init code's output) go to each environment's log stream at that moment.  Invocations through the
+config's qualifier (Invoke, asynchronous invocations, event source mappings, function URLs) take those
+environments first: no ``Init Duration`` in REPORT, ``AWS_LAMBDA_INITIALIZATION_TYPE`` is
+``provisioned-concurrency``; beyond them they spill over to on-demand environments.  Another qualifier
+(``$LATEST``, the version behind an alias) never uses them; Delete releases them.  The lab keeps few real
+processes: it initialises up to half its cap of environments ahead, and makes the rest when a request
+first needs one (still without Init Duration; that init's output is logged then, outside the request's
+``LogResult``).  A burst (:mod:`lambdalab.engines.burst`) counts its environments in the scaling model
+(:mod:`lambdalab.engines.function_scaling`).
 
 https://docs.aws.amazon.com/lambda/latest/api/API_GetAccountSettings.html
 https://docs.aws.amazon.com/lambda/latest/api/API_PutProvisionedConcurrencyConfig.html
@@ -32,7 +42,11 @@ from .gateway import Gateway, Request, Response
 from .pagination import page
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     from ..clock import Clock, Timer
+    from ..ports import Target
+    from ..runtime.types import LogEvent, Runtime
     from ..trace import Trace
     from .moto_lambda import MotoLambda
     from .targets import TargetResolver
@@ -79,8 +93,19 @@ class Fleets(dict[str, Fleet]):
 class ConcurrencyService:
     """GetAccountSettings and Put/Get/Delete/ListProvisionedConcurrencyConfig(s)."""
 
-    def __init__(self, clock: Clock, trace: Trace, resolver: TargetResolver, store: MotoLambda, fleets: Fleets) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        trace: Trace,
+        resolver: TargetResolver,
+        store: MotoLambda,
+        fleets: Fleets,
+        runner: Runtime,
+        write_logs: Callable[[Target, str, Sequence[LogEvent]], None],
+    ) -> None:
         self.clock, self.trace, self.resolver, self.store, self.fleets = clock, trace, resolver, store, fleets
+        #: the runtime that initialises the environments, and where their init logs go
+        self.runner, self.write_logs = runner, write_logs
         #: the account's concurrency quota (``lab.account_concurrency``)
         self.account_concurrency = ACCOUNT_CONCURRENCY
         self._configs: dict[str, ProvisionedConfig] = {}  # by qualified ARN
@@ -139,6 +164,9 @@ class ConcurrencyService:
     def _ready(self, name: str, qualifier: str, config: ProvisionedConfig) -> None:
         config.status, config.allocated, config.timer = "READY", config.requested, None
         self._provision(name, config.version)
+        target = self.resolver.resolve(config.function_arn)
+        for init in self.runner.provision(target.spec, config.function_arn, config.allocated):
+            self.write_logs(target, init.log_stream_name, init.events)
         self.trace.add(PROVISIONED_CONCURRENCY, name, qualifier=qualifier, status="READY", allocated=config.allocated)
 
     def _provision(self, name: str, version: str) -> None:
@@ -162,15 +190,27 @@ class ConcurrencyService:
     def delete(self, req: Request, gw: Gateway) -> Response:
         qualifier = req.q("Qualifier") or ""
         target = self.resolver.resolve(req.params["FunctionName"], qualifier)
-        config = self._configs.pop(target.invoked_arn, None)
-        if config is not None:
-            if config.timer is not None:
-                config.timer.cancel()
-            self._provision(target.spec.function_name, config.version)
-            self.trace.add(
-                PROVISIONED_CONCURRENCY, target.spec.function_name, qualifier=qualifier, status="DELETED", allocated=0
-            )
+        self._release(target.invoked_arn)
         return Response(204, b"")
+
+    def forget(self, function_name: str, qualifier: str | None = None) -> None:
+        """A deleted alias, version or function (``qualifier`` None) loses its configs and their environments."""
+        for arn in list(self._configs):
+            name, _, configured = arn.split(":function:", 1)[1].partition(":")
+            if name == function_name and qualifier in (None, configured):
+                self._release(arn)
+
+    def _release(self, arn: str) -> None:
+        """Drop the config of a qualified ARN (if any): its environments are released at once."""
+        config = self._configs.pop(arn, None)
+        if config is None:
+            return
+        if config.timer is not None:
+            config.timer.cancel()
+        name, _, qualifier = arn.split(":function:", 1)[1].partition(":")
+        self._provision(name, config.version)
+        self.runner.deprovision(arn)
+        self.trace.add(PROVISIONED_CONCURRENCY, name, qualifier=qualifier, status="DELETED", allocated=0)
 
     def list(self, req: Request, gw: Gateway) -> Response:
         target = self.resolver.resolve(req.params["FunctionName"])

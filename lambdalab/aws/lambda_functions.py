@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from ..ports import Ids, Place
     from ..runtime.types import Runtime
     from ..trace import Trace
+    from .concurrency import ConcurrencyService
     from .function_urls import FunctionUrls
     from .lambda_layers import LayerService
     from .lambda_policy import PolicyService
@@ -91,8 +92,10 @@ class FunctionService:
         self.table = table
         #: the functions' ``Layers`` (moto never sees them; connected by :mod:`lambdalab.wiring`)
         self.layers: LayerService | None = None
-        #: the function URLs, which a deleted function loses (connected by :mod:`lambdalab.wiring`)
+        #: the function URLs, which a deleted function or alias loses (connected by :mod:`lambdalab.wiring`)
         self.urls: FunctionUrls | None = None
+        #: provisioned concurrency, which a deleted function, version or alias loses (connected by :mod:`lambdalab.wiring`)
+        self.concurrency: ConcurrencyService | None = None
         #: which functions are durable (moto does not know DurableConfig)
         self.durable_configs = durable_config.DurableConfigs()
 
@@ -104,6 +107,7 @@ class FunctionService:
         gw.route("lambda", "GetFunction", self.get_function)
         gw.route("lambda", "ListFunctions", self.list_functions)
         gw.route("lambda", "DeleteFunction", self.delete_function)
+        gw.route("lambda", "DeleteAlias", self.delete_alias)
         gw.raw("code", self.download_code)
 
     # -- hooks called by moto_hooks_lambda ---------------------------------------
@@ -307,10 +311,23 @@ class FunctionService:
             self.table.forget(fn.function_name, qualifier)
             if self.urls is not None:
                 self.urls.forget(fn.function_name, qualifier, every=not qualifier)
+            if self.concurrency is not None:
+                self.concurrency.forget(fn.function_name, qualifier)
             if self.layers is not None:
                 self.layers.store.forget(self.place.arn("lambda", f"function:{fn.function_name}"), qualifier)
             self.runner.retire(fn.function_name, qualifier)
             self.trace.add(FUNCTION_DELETED, fn.function_name, qualifier=qualifier)
+        return resp
+
+    def delete_alias(self, req: Request, gw: Gateway) -> Response:
+        """DeleteAlias: the alias goes with its function URL and its provisioned concurrency (urls-configuration)."""
+        fn = self.store.get(req.params["FunctionName"])
+        resp = gw.forward(req)
+        if resp.status < 300:
+            if self.urls is not None:
+                self.urls.forget(fn.function_name, req.params["Name"])
+            if self.concurrency is not None:
+                self.concurrency.forget(fn.function_name, req.params["Name"])
         return resp
 
     def download_code(self, environ: dict[str, Any]) -> Response:

@@ -30,9 +30,11 @@ from .moto_lambda import VersionRef
 from .moto_logs import MotoLogs
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from ..clock import Clock
     from ..ports import EventQueue, Ids, Place, Target
-    from ..runtime.types import InvokeResult, ResponseStream, Runtime
+    from ..runtime.types import InvokeResult, LogEvent, ResponseStream, Runtime
     from ..trace import Trace
     from .durable_api import DurableApi
     from .lambda_policy import PolicyService
@@ -164,7 +166,7 @@ class InvokeService:
             if err.code == "TooManyRequestsException":
                 raise throttled(err.reason or RESERVED_LIMIT) from err
             raise AwsError(err.code, err.message, err.status) from err
-        self._write_logs(target, result)
+        self.write_logs(target, result.log_stream_name, result.log_events, (result.request_id,))
         self.trace.add(
             INVOKE,
             target.spec.function_name,
@@ -202,19 +204,21 @@ class InvokeService:
             response_headers["x-amz-function-error"] = result.function_error
         return result.payload.decode()
 
-    def _write_logs(self, target: Target, result: InvokeResult) -> None:
+    def write_logs(
+        self, target: Target, stream: str, log_events: Sequence[LogEvent], request_ids: tuple[str, ...] = ()
+    ) -> None:
         """Lambda writes logs with the execution role's permissions; without them they are lost.
 
-        Each execution environment has its own stream (``result.log_stream_name``, the name the
-        function sees as ``context.log_stream_name``), created when the environment starts.
+        Each execution environment has its own stream (``stream``, the name the function sees as
+        ``context.log_stream_name``), created when the environment starts.  ``request_ids``: the
+        invocation the events are of (none for an init run ahead, by provisioned concurrency).
         """
         from . import iam_policy
 
-        if not result.log_stream_name:
+        if not stream:
             return
         logs = MotoLogs(self.place.account_id, self.place.region)
         group = target.spec.logging.group_of(target.spec.function_name)
-        stream = result.log_stream_name
         policies = moto_iam.role_policies(self.place.account_id, target.role)
         group_arn = self.place.arn("logs", f"log-group:{group}")
         needed = [("logs:CreateLogStream", f"{group_arn}:*"), ("logs:PutLogEvents", f"{group_arn}:log-stream:{stream}")]
@@ -222,10 +226,10 @@ class InvokeService:
             needed.insert(0, ("logs:CreateLogGroup", f"{group_arn}:*"))
         denied = [action for action, arn in needed if not iam_policy.is_allowed(policies, action, arn)]
         if denied:
-            self.trace.add(LOGS_DROPPED, target.spec.function_name, (result.request_id,), missing=denied)
+            self.trace.add(LOGS_DROPPED, target.spec.function_name, request_ids, missing=denied)
             return
-        events = [{"timestamp": e.timestamp, "message": e.message} for e in result.log_events]
-        first = result.log_events[0] if result.log_events else None
+        events = [{"timestamp": e.timestamp, "message": e.message} for e in log_events]
+        first = log_events[0] if log_events else None
         started = first.timestamp if first and is_init_start(first.message) else None
         logs.write(group, stream, events, stream_started_ms=started)
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from lambdalab.runtime.api import Invocation, RuntimeApiServer
 from lambdalab.runtime.launchers import Launch
 from lambdalab.runtime.log_stream import LogStream
+from lambdalab.runtime.logs import init_report_line
 from lambdalab.runtime.outcome import Outcome, error_type_of, exited, timed_out
 from lambdalab.runtime.peers import holder_among, peer_inode
 from lambdalab.runtime.pool import EnvironmentKey
@@ -54,6 +55,10 @@ class Environment:
         self.last_used = 0
         self.max_rss_mb = 0
         self.log: LogStream | None = None
+        #: the qualified ARN whose provisioned concurrency this environment serves ("": on demand)
+        self.provisioned_for = ""
+        #: its init ran ahead of any request (provisioned concurrency)
+        self.initialised = False
         self._killed = False
 
     @property
@@ -109,19 +114,51 @@ class Environment:
         self.api.before_delivery = log.deliver
         self.sandbox.start(launch, supervisor, env=env, telemetry=launch.telemetry)
 
+    def initialise(self) -> tuple[list[LogEvent], str | None]:
+        """Wait (never forever) for the init to end, ahead of any request: its log events, and its error type.
+
+        The init ends when the runtime asks for its first event; it fails when the runtime reports an
+        init error, exits, or takes longer than :data:`INIT_LIMIT` (the environment is then stopped).
+        """
+        assert self.started and self.log is not None
+        log = self.log
+        began = time.monotonic()
+        error: str | None = None
+        sel = self._watch(log)
+        try:
+            while self.api.waiting == 0:
+                if self.api.init_error is not None:
+                    error = error_type_of(self.api.init_error[0]) or self.api.init_error[1]
+                elif self.sandbox.poll() is not None:
+                    error = "Runtime.ExitError"
+                elif time.monotonic() - began >= INIT_LIMIT:
+                    error = "Sandbox.Timedout"
+                if error is not None:
+                    break
+                self._pump(sel, log, _MEMORY_POLL)
+        finally:
+            sel.close()
+        log.drain()
+        events = log.next_phase()
+        if error is not None:
+            ended = time.monotonic()
+            events.append(
+                LogEvent(epoch_ms_at(ended), init_report_line((ended - began) * 1000, status="error", error_type=error))
+            )
+            self.kill()
+        self.initialised = error is None
+        return events, error
+
     def run(self, inv: Invocation) -> Outcome:
         """Deliver ``inv`` and wait (never forever) for the answer, a crash, the timeout or OOM."""
         assert self.started and self.log is not None
         log = self.log
-        cold = self.invocations == 0
+        cold = self.invocations == 0 and not self.initialised
         self.invocations += 1
         began = time.monotonic()
         log.before_start = []
         self.api.offer(inv)
-        sel = selectors.DefaultSelector()
-        for fd in log.fds:
-            sel.register(fd, selectors.EVENT_READ)
-        sel.register(self.api.wake_fd, selectors.EVENT_READ)
+        sel = self._watch(log)
         kind = ""
         last_memory_check = began  # the first look at memory comes one poll interval in
         try:
@@ -145,16 +182,13 @@ class Environment:
                     if self._observe_memory() > self.memory_size * 1024:
                         kind = "oom"
                         break
-                for key, _ in sel.select(timeout=max(0.0, min(_MEMORY_POLL, deadline - now))):
-                    if key.fd == self.api.wake_fd:
-                        self.api.clear_wake()
-                    elif not log.pump(key.fd):
-                        sel.unregister(key.fd)
+                self._pump(sel, log, max(0.0, min(_MEMORY_POLL, deadline - now)))
         finally:
             sel.close()
         end = inv.finished_at or time.monotonic()
         start_of_invoke = inv.delivered_at or end
-        init_ms = ((inv.delivered_at or end) - began) * 1000 if cold else None
+        # a provisioned environment's init is not its first request's: no Init Duration, even when made late
+        init_ms = ((inv.delivered_at or end) - began) * 1000 if cold and not self.provisioned_for else None
         if kind in ("timeout", "oom"):
             self.kill()
         if kind not in ("timeout", "oom"):
@@ -198,7 +232,24 @@ class Environment:
             duration_ms=max(0.0, (end - start_of_invoke) * 1000) if inv.delivered_at else (end - began) * 1000,
             init_duration_ms=init_ms,
             max_memory_mb=max(memory, 1),
+            init_ahead=bool(self.provisioned_for),
         )
+
+    def _watch(self, log: LogStream) -> selectors.BaseSelector:
+        """A selector on the runtime's output pipes and the Runtime API's wake-up."""
+        sel = selectors.DefaultSelector()
+        for fd in log.fds:
+            sel.register(fd, selectors.EVENT_READ)
+        sel.register(self.api.wake_fd, selectors.EVENT_READ)
+        return sel
+
+    def _pump(self, sel: selectors.BaseSelector, log: LogStream, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for output (read into ``log``) or a wake-up."""
+        for key, _ in sel.select(timeout=timeout):
+            if key.fd == self.api.wake_fd:
+                self.api.clear_wake()
+            elif not log.pump(key.fd):
+                sel.unregister(key.fd)
 
     def _observe_memory(self) -> int:
         """Refresh Max Memory Used (high-water marks of the environment's processes); return current RSS in kB."""

@@ -46,6 +46,7 @@ from lambdalab.runtime.pool import EnvironmentKey, Pool
 from lambdalab.runtime.types import (
     EnvironmentInfo,
     FunctionSpec,
+    InitLog,
     InvokeResult,
     LogEvent,
     ResponseStream,
@@ -131,6 +132,8 @@ class _Environment:
     invocations: int = 0
     #: the environment's log stream (a fake one: no date, a serial number for an id)
     log_stream_name: str = ""
+    #: the qualified ARN whose provisioned concurrency it serves ("": on demand)
+    provisioned_for: str = ""
 
     def alive(self) -> bool:
         return not self.dead
@@ -192,11 +195,11 @@ class FakeRuntime:
                 f"FakeRuntime has no handler for the function {spec.function_name!r}: "
                 f"call handle({spec.function_name!r}, handler) first"
             )
-        env, to_kill = self._pool.acquire(spec)
+        env, to_kill = self._pool.acquire(spec, invoked_function_arn)
         for old in to_kill:
             old.dead = True
         try:
-            cold = env.invocations == 0
+            cold = env.invocations == 0 and not env.provisioned_for  # a provisioned init is not the request's
             env.invocations += 1
             context = FakeContext(
                 function_name=spec.function_name,
@@ -216,6 +219,19 @@ class FakeRuntime:
             if self._pool.release(env):
                 env.dead = True
         return result_of(spec, request_id, outcome, env.log_stream_name)
+
+    def provision(self, spec: FunctionSpec, invoked_function_arn: str, count: int) -> list[InitLog]:
+        """Provisioned environments: a callable has no init to run, so their logs are empty."""
+        new, to_kill = self._pool.provision(spec, invoked_function_arn, count)
+        for env in to_kill:
+            env.dead = True
+        for env in new:
+            self._pool.release(env)
+        return [InitLog(env.log_stream_name, ()) for env in new]
+
+    def deprovision(self, invoked_function_arn: str) -> None:
+        for env in self._pool.deprovision(invoked_function_arn):
+            env.dead = True
 
     def retire(self, function_name: str, version: str | None = None) -> None:
         for env in self._pool.retire(function_name, version):

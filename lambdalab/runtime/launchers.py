@@ -103,7 +103,8 @@ class Launcher:
         return self._node  # type: ignore[return-value]
 
     # -- building a launch ---------------------------------------------------
-    def build(self, spec: FunctionSpec, *, api_address: str, log_stream_name: str) -> Launch:
+    def build(self, spec: FunctionSpec, *, api_address: str, log_stream_name: str, provisioned: bool = False) -> Launch:
+        """``provisioned``: an environment of provisioned concurrency (``AWS_LAMBDA_INITIALIZATION_TYPE``)."""
         family = self.family(spec.runtime)
         task_root = self.task_root(spec)
         env = {
@@ -112,7 +113,7 @@ class Launcher:
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_size),
             "AWS_LAMBDA_LOG_GROUP_NAME": spec.logging.group_of(spec.function_name),
             "AWS_LAMBDA_LOG_STREAM_NAME": log_stream_name,
-            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "provisioned-concurrency" if provisioned else "on-demand",
             "_HANDLER": spec.handler,
             "LAMBDA_TASK_ROOT": str(task_root),
             "AWS_REGION": self._region,

@@ -52,34 +52,42 @@ class Outcome:
     #: real time (epoch ms) the invocation started (or failed before it could) and ended
     started_ms: int = 0
     ended_ms: int = 0
+    #: the environment's init belongs to its allocation (provisioned concurrency), not to this request:
+    #: its output goes to the log stream but not into the log ``LogType=Tail`` reads
+    init_ahead: bool = False
 
 
 def result_of(spec: FunctionSpec, request_id: str, outcome: Outcome, log_stream_name: str = "") -> InvokeResult:
     """The Invoke API's view of an outcome, with its log for the environment's stream ``log_stream_name``."""
     function_error = None if outcome.kind == "response" else "Unhandled"
-    events, reported_init = invocation_events(
-        request_id=request_id,
-        version=spec.version,
-        memory_size=spec.memory_size,
-        max_memory_used=outcome.max_memory_mb,
-        kind=outcome.kind,
-        error_type=outcome.error_type,
-        delivered=outcome.delivered,
-        before_start=list(outcome.before_start),
-        events=list(outcome.events),
-        started_ms=outcome.started_ms,
-        ended_ms=outcome.ended_ms,
-        duration_ms=outcome.duration_ms,
-        init_duration_ms=outcome.init_duration_ms,
-        settings=spec.logging,
-    )
+
+    def logged(before_start: tuple[LogEvent, ...]) -> tuple[list[LogEvent], float | None]:
+        return invocation_events(
+            request_id=request_id,
+            version=spec.version,
+            memory_size=spec.memory_size,
+            max_memory_used=outcome.max_memory_mb,
+            kind=outcome.kind,
+            error_type=outcome.error_type,
+            delivered=outcome.delivered,
+            before_start=list(before_start),
+            events=list(outcome.events),
+            started_ms=outcome.started_ms,
+            ended_ms=outcome.ended_ms,
+            duration_ms=outcome.duration_ms,
+            init_duration_ms=outcome.init_duration_ms,
+            settings=spec.logging,
+        )
+
+    events, reported_init = logged(outcome.before_start)
+    tail = logged(())[0] if outcome.init_ahead and outcome.before_start else _without_init_start(events)
     return InvokeResult(
         request_id=request_id,
         payload=outcome.body,
         executed_version=spec.version,
         function_error=function_error,
         error_type=outcome.error_type if function_error else None,
-        log=as_text(_without_init_start(events)),
+        log=as_text(tail),
         log_events=tuple(events),
         log_stream_name=log_stream_name,
         duration_ms=outcome.duration_ms,

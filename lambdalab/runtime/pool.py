@@ -11,6 +11,14 @@ of them (``max_environments``, evicting the least recently used idle one first);
 beyond either the invoke is throttled with ``TooManyRequestsException`` (429).
 https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
 
+Provisioned concurrency (:meth:`Pool.provision`) holds a number of environments for one qualified
+ARN (a version or an alias): invocations through that ARN take them first, and beyond them
+spill over to on-demand environments; no other qualifier ever uses them.  The lab keeps few real
+processes, so at most :attr:`Pool.ahead` of them are made when the config becomes READY; the
+rest are made when a request first needs one (still provisioned: their init is not the request's).
+When the lab's cap forces an eviction, idle on-demand environments go before provisioned ones.
+https://docs.aws.amazon.com/lambda/latest/dg/provisioned-concurrency.html
+
 The pool only decides; what an environment *is* (a subprocess, or an in-process
 fake) belongs to the runtime that owns the pool.  Both runtimes share this
 module, so the fake throttles and reuses exactly as the real one does.
@@ -42,6 +50,7 @@ class Slot(Protocol):
     busy: bool
     retired: bool  # discard when the current invocation ends
     last_used: int
+    provisioned_for: str  # the qualified ARN whose provisioned concurrency it serves ("": on demand)
 
     def alive(self) -> bool:
         """Can this environment take another invocation?"""
@@ -61,9 +70,14 @@ class Pool(Generic[E]):
         self._envs: list[E] = []
         self._closed = False
         self._uses = itertools.count(1)  # an order of use, not a time: eviction picks the smallest
+        #: provisioned environments per qualified ARN (its config's allocated count)
+        self._provisioned: dict[str, int] = {}
+        #: how many provisioned environments of one ARN are made ahead, when the config becomes READY
+        self.ahead = max(1, max_environments // 2)
 
-    def acquire(self, spec: FunctionSpec) -> tuple[E, list[E]]:
-        """A busy environment for ``spec`` (new ones are not started yet), and the environments to kill.
+    def acquire(self, spec: FunctionSpec, invoked_arn: str = "") -> tuple[E, list[E]]:
+        """A busy environment for ``spec`` invoked as ``invoked_arn`` (new ones are not started yet), and the
+        environments to kill.
 
         Raises :class:`RuntimeFailure` when the invoke is throttled or the runtime is closed.
         """
@@ -83,22 +97,70 @@ class Pool(Generic[E]):
             busy = sum(1 for e in self._envs if e.busy and e.key[0] == spec.function_name)
             if spec.reserved_concurrency is not None and busy >= spec.reserved_concurrency:
                 raise throttled(RESERVED_LIMIT)
+            tag = invoked_arn if self._provisioned.get(invoked_arn, 0) else ""
+            if tag:
+                mine = [e for e in self._envs if e.provisioned_for == tag and e.key == key]
+                if not any(not e.busy and e.alive() for e in mine) and len(mine) >= self._provisioned[tag]:
+                    tag = ""  # every provisioned environment is busy: spill over to on-demand ones
             for env in sorted(self._envs, key=lambda e: -e.last_used):
-                if env.key == key and not env.busy and env.alive():
+                if env.key == key and env.provisioned_for == tag and not env.busy and env.alive():
                     env.busy = True
                     return env, to_kill
-            if len(self._envs) >= self.max_environments:
-                idle = [e for e in self._envs if not e.busy]
-                if not idle:
-                    raise throttled(ACCOUNT_LIMIT)
-                victim = min(idle, key=lambda e: e.last_used)
-                self._envs.remove(victim)
-                to_kill.append(victim)
-            env = self._make(key, spec)
-            env.busy = True
-            env.last_used = next(self._uses)
-            self._envs.append(env)
-            return env, to_kill
+            return self._add(key, spec, tag, to_kill), to_kill
+
+    def provision(self, spec: FunctionSpec, invoked_arn: str, count: int) -> tuple[list[E], list[E]]:
+        """Hold ``count`` provisioned environments for ``invoked_arn``: (new ones to start now, busy; ones to kill).
+
+        At most :attr:`ahead` exist ahead of requests; extra idle ones go now, extra busy ones when they finish.
+        """
+        key = (spec.function_name, spec.version, spec.revision_id)
+        with self._lock:
+            if self._closed:
+                raise RuntimeFailure("ServiceException", "The runtime is closed.", 500)
+            to_kill = self._unprovision(invoked_arn, keep=count, key=key)
+            self._provisioned[invoked_arn] = count
+            have = sum(e.provisioned_for == invoked_arn for e in self._envs)
+            new: list[E] = []
+            for _ in range(min(count, self.ahead) - have):
+                try:
+                    new.append(self._add(key, spec, invoked_arn, to_kill))
+                except RuntimeFailure:
+                    break  # the lab's cap: the rest are made when requests need them
+            return new, to_kill
+
+    def deprovision(self, invoked_arn: str) -> list[E]:
+        """Release the provisioned environments of ``invoked_arn``; returns the idle ones to kill."""
+        with self._lock:
+            self._provisioned.pop(invoked_arn, None)
+            return self._unprovision(invoked_arn, keep=0)
+
+    def _unprovision(self, invoked_arn: str, *, keep: int, key: EnvironmentKey | None = None) -> list[E]:
+        """Retire ``invoked_arn``'s environments beyond ``keep`` (and any of another version); idle ones to kill."""
+        mine = sorted((e for e in self._envs if e.provisioned_for == invoked_arn), key=lambda e: e.busy)
+        stale = [e for e in mine if key is not None and e.key != key]
+        current = [e for e in mine if e not in stale]
+        doomed = stale + current[: max(0, len(current) - keep)]
+        for env in doomed:
+            env.retired = True
+        idle = [e for e in doomed if not e.busy]
+        self._envs = [e for e in self._envs if e not in idle]
+        return idle
+
+    def _add(self, key: EnvironmentKey, spec: FunctionSpec, tag: str, to_kill: list[E]) -> E:
+        """A new busy environment (tagged ``tag`` when provisioned), evicting an idle one at the lab's cap."""
+        if len(self._envs) >= self.max_environments:
+            idle = [e for e in self._envs if not e.busy]
+            if not idle:
+                raise throttled(ACCOUNT_LIMIT)
+            victim = min(idle, key=lambda e: (e.provisioned_for != "", e.last_used))  # on-demand ones first
+            self._envs.remove(victim)
+            to_kill.append(victim)
+        env = self._make(key, spec)
+        env.provisioned_for = tag
+        env.busy = True
+        env.last_used = next(self._uses)
+        self._envs.append(env)
+        return env
 
     def release(self, env: E) -> bool:
         """The invocation in ``env`` ended; True when the environment must now be killed."""

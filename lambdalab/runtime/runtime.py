@@ -39,6 +39,7 @@ from lambdalab.runtime.sandbox import Supervisors
 from lambdalab.runtime.types import (
     EnvironmentInfo,
     FunctionSpec,
+    InitLog,
     InvokeResult,
     LogEvent,
     ResponseStream,
@@ -109,32 +110,14 @@ class SubprocessRuntime:
         document (JSON text is accepted too); the function sees the decoded JSON.
         """
         self._launcher.check(spec.runtime)
-        env, to_kill = self._pool.acquire(spec)
+        env, to_kill = self._pool.acquire(spec, invoked_function_arn)
         for old in to_kill:
             old.kill()
         try:
             if not env.started:  # a new environment, with a log stream of its own
-                started = now_ms()
-                hex_id = self._ids().replace("-", "")[:32]
-                log = LogStream(stream_name(spec.version, started, hex_id, spec.function_name, spec.logging), started)
-                try:
-                    launch = self._launcher.build(spec, api_address=env.api.address, log_stream_name=log.name)
-                    with self._notices_lock:
-                        why = self._notices.pop(env.key[:2], None)
-                    if why:
-                        launch = replace(launch, notice="\n".join(filter(None, [why, launch.notice])))
-                    opening = init_start_event(
-                        started,
-                        spec.runtime,
-                        self.region,
-                        spec.logging,
-                        function_name=spec.function_name,
-                        version=spec.version,
-                    )
-                    env.start(launch, self._supervisors, log, opening)
-                except (OSError, ValueError) as exc:  # a bootstrap that cannot run; an environment no process takes
-                    env.kill()
-                    return self._entrypoint_error(spec, request_id, exc, log)
+                failed = self._start(env, spec)
+                if failed is not None:
+                    return self._entrypoint_error(spec, request_id, *failed)
             inv = Invocation(
                 request_id=request_id,
                 payload=payload,
@@ -153,6 +136,36 @@ class SubprocessRuntime:
                 env.kill()
         result = result_of(spec, request_id, outcome, env.log.name if env.log else "")
         return replace(result, streamed=True) if inv.streamed else result
+
+    def provision(self, spec: FunctionSpec, invoked_function_arn: str, count: int) -> list[InitLog]:
+        """Hold ``count`` provisioned environments for ``invoked_function_arn``; the inits run now, with their logs.
+
+        The environments made now (at most the pool's ``ahead``) start together and are initialised before
+        this returns; the others are made when a request through the ARN first needs one.
+        """
+        self._launcher.check(spec.runtime)
+        new, to_kill = self._pool.provision(spec, invoked_function_arn, count)
+        for old in to_kill:
+            old.kill()
+        started: list[tuple[Environment, InitLog | None]] = []
+        for env in new:
+            failed = self._start(env, spec)
+            log_name = env.log.name if env.log else ""
+            started.append((env, None if failed is None else InitLog(log_name, (), "Runtime.InvalidEntrypoint")))
+        inits = []
+        for env, init in started:
+            if init is None:
+                events, error = env.initialise()
+                init = InitLog(env.log.name if env.log else "", tuple(events), error)
+            inits.append(init)
+            if self._pool.release(env):
+                env.kill()
+        return inits
+
+    def deprovision(self, invoked_function_arn: str) -> None:
+        """Release the provisioned environments of ``invoked_function_arn`` (busy ones when their request ends)."""
+        for env in self._pool.deprovision(invoked_function_arn):
+            env.kill()
 
     def retire(self, function_name: str, version: str | None = None) -> None:
         """Discard the environments of a function (all versions when ``version`` is None).
@@ -196,6 +209,33 @@ class SubprocessRuntime:
         self.close()
 
     # -- internals ---------------------------------------------------------
+    def _start(self, env: Environment, spec: FunctionSpec) -> tuple[OSError | ValueError, LogStream] | None:
+        """Start a new environment's runtime, with a log stream of its own; the error if it cannot start."""
+        started = now_ms()
+        hex_id = self._ids().replace("-", "")[:32]
+        log = LogStream(stream_name(spec.version, started, hex_id, spec.function_name, spec.logging), started)
+        try:
+            launch = self._launcher.build(
+                spec, api_address=env.api.address, log_stream_name=log.name, provisioned=bool(env.provisioned_for)
+            )
+            with self._notices_lock:
+                why = self._notices.pop(env.key[:2], None)
+            if why:
+                launch = replace(launch, notice="\n".join(filter(None, [why, launch.notice])))
+            opening = init_start_event(
+                started,
+                spec.runtime,
+                self.region,
+                spec.logging,
+                function_name=spec.function_name,
+                version=spec.version,
+            )
+            env.start(launch, self._supervisors, log, opening)
+        except (OSError, ValueError) as exc:  # a bootstrap that cannot run; an environment no process takes
+            env.kill()
+            return exc, log
+        return None
+
     def _new_environment(self, key: EnvironmentKey, spec: FunctionSpec) -> Environment:
         return Environment(key, spec.memory_size, float(spec.timeout), self._root / "envs" / uuid.uuid4().hex)
 

@@ -105,6 +105,15 @@ class InvokeResult:
         return self.function_error is None
 
 
+@dataclass(frozen=True)
+class InitLog:
+    """The init of one environment run ahead of any request (provisioned concurrency)."""
+
+    log_stream_name: str
+    events: tuple[LogEvent, ...]  # INIT_START and the init's output (an INIT_REPORT when it failed)
+    error_type: str | None = None  # the init failed: the environment was discarded
+
+
 class RuntimeFailure(Exception):
     """An invoke the runtime refused before running code (AWS error code + message).
 
@@ -172,6 +181,18 @@ class Runtime(Protocol):
         A function that fails is a result (``function_error``, ``error_type``); an invoke
         refused before code runs, a throttle for example, raises :class:`RuntimeFailure`.
         """
+        ...
+
+    def provision(self, spec: FunctionSpec, invoked_function_arn: str, count: int) -> list[InitLog]:
+        """Keep ``count`` environments initialised for invocations through ``invoked_function_arn``.
+
+        Those invocations take them first (no Init Duration), then spill over to on-demand ones.
+        Returns the inits run now; a runtime may make some of the environments only when needed.
+        """
+        ...
+
+    def deprovision(self, invoked_function_arn: str) -> None:
+        """Release the provisioned environments of ``invoked_function_arn``."""
         ...
 
     def retire(self, function_name: str, version: str | None = None) -> None:

@@ -92,15 +92,9 @@ def _judge(q: Problem, shell: InteractiveShell) -> None:
     assert isinstance(q.check(), Correct), (q.solution_code(), q.check())
 
 
-#: notebooks newer than the bar of three mistakes and two other correct forms: they keep the first bar (two
-#: mistakes, one other correct form) until their catalogues grow
-NEWER = {"ex09", "ex11"}
-
-
 @pytest.mark.parametrize("problem", all_problems(), ids=lambda p: f"{p.__module__.rsplit('.', 1)[-1]}.{p.__name__}")
 def test_every_exercise_carries_three_mistakes_and_two_other_correct_forms(problem: type[Problem]) -> None:
-    least_mistakes, least_forms = (2, 1) if problem.__module__.rsplit(".", 1)[-1] in NEWER else (3, 2)
-    assert len(problem.mistakes) >= least_mistakes and len(problem.correct_forms) >= least_forms, problem.__name__
+    assert len(problem.mistakes) >= 3 and len(problem.correct_forms) >= 2, problem.__name__
     assert all(a.names for a in problem.mistakes) and not any(a.names for a in problem.correct_forms)
     named = [a.names.lower() for a in problem.mistakes]
     assert len(set(named)) == len(named), f"two mistakes of {problem.__name__} are named alike"

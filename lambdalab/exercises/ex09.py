@@ -101,6 +101,29 @@ def _open_to_everyone(lab: Any, name: str) -> None:
     )
 
 
+def _why_no_import(name: str, runtime: str, names: list[str], out: Any) -> str:
+    """Why ``name`` (running ``runtime``) did not greet, from the file names in its layer's zip.
+
+    Lambda puts ``/opt/python`` and ``/opt/python/lib/python3.x/site-packages`` (x the function's own
+    version) on Python's path (https://docs.aws.amazon.com/lambda/latest/dg/packaging-layers.html#packaging-layers-paths).
+    """
+    if "greetings.py" in names:
+        return (
+            f"{name} still cannot import greetings: the layer has greetings.py at the top of its zip, "
+            "so it lands in /opt, which is not on Python's path. Put it at python/greetings.py "
+            "(Lambda adds /opt/python) and publish a new version."
+        )
+    own = f"python/lib/{runtime}/site-packages/"
+    elsewhere = [n for n in names if n.endswith("/site-packages/greetings.py") and not n.startswith(own)]
+    if elsewhere:
+        return (
+            f"{name} still cannot import greetings: the layer has it at {elsewhere[0]}, and a {runtime} "
+            f"function looks only in python/ and in {own.rstrip('/')} (the folder of its own Python version). "
+            "Put it at python/greetings.py, which every Python runtime reads, and publish a new version."
+        )
+    return f"{name} answered {out!r}: does the layer's greetings.py define hello(name)?"
+
+
 class ShareAHelper(Problem):
     """``greeter-a`` and ``greeter-b`` both ``import greetings``; neither package has it."""
 
@@ -136,6 +159,15 @@ class ShareAHelper(Problem):
             names="greeter-b",
             undo=_NO_LAYERS,
         ),
+        Attempt(  # the site-packages path copied from a guide written for another Python version
+            "from lambdalab.exercises import ex09\n"
+            'files = {"python/lib/python3.12/site-packages/greetings.py": ex09.GREETINGS}\n'
+            'arn = lam.publish_layer_version(LayerName="shared-helpers", Content={"ZipFile": lambdalab.zip_files(files)})["LayerVersionArn"]\n'
+            'for name in ("greeter-a", "greeter-b"):\n'
+            "    lam.update_function_configuration(FunctionName=name, Layers=[arn])",
+            names="its own Python version",
+            undo=_NO_LAYERS,
+        ),
     )
     correct_forms = (
         Attempt(  # the site-packages folder of the function's Python version is on the path too
@@ -144,6 +176,18 @@ class ShareAHelper(Problem):
             'arn = lam.publish_layer_version(LayerName="shared-helpers", Content={"ZipFile": lambdalab.zip_files(files)})["LayerVersionArn"]\n'
             'lam.update_function_configuration(FunctionName="greeter-a", Layers=[arn])\n'
             'lam.update_function_configuration(FunctionName="greeter-b", Layers=[arn])',
+            undo=_NO_LAYERS,
+        ),
+        Attempt(  # the zip written by hand with the standard library
+            "import io, zipfile\n"
+            "from lambdalab.exercises import ex09\n"
+            "buffer = io.BytesIO()\n"
+            'with zipfile.ZipFile(buffer, "w") as archive:\n'
+            '    archive.writestr("python/greetings.py", ex09.GREETINGS)\n'
+            'layer = lam.publish_layer_version(LayerName="shared-helpers", Content={"ZipFile": buffer.getvalue()},\n'
+            '                                  CompatibleRuntimes=["python3.13"], CompatibleArchitectures=["x86_64"])\n'
+            'for name in ("greeter-a", "greeter-b"):\n'
+            '    lam.update_function_configuration(FunctionName=name, Layers=[layer["LayerVersionArn"]])',
             undo=_NO_LAYERS,
         ),
     )
@@ -165,6 +209,7 @@ class ShareAHelper(Problem):
         if missing:
             return f"{', '.join(missing)} has no version of the layer {LAYER} yet: add it to both functions."
         lam = self.lab.client("lambda")
+        config_of = {name: _shared.function_config(self.lab, name) or {} for name in GREETERS}
         for name, arn in found.items():
             out = json.loads(lam.invoke(FunctionName=name, Payload=b'{"name": "Ada"}')["Payload"].read())
             if out == "Hello, Ada!":
@@ -172,13 +217,7 @@ class ShareAHelper(Problem):
             location = lam.get_layer_version_by_arn(Arn=arn)["Content"]["Location"]
             with urllib.request.urlopen(location, timeout=60) as resp:
                 names = zipfile.ZipFile(io.BytesIO(resp.read())).namelist()
-            if "greetings.py" in names:
-                return (
-                    f"{name} still cannot import greetings: the layer has greetings.py at the top of its zip, "
-                    "so it lands in /opt, which is not on Python's path. Put it at python/greetings.py "
-                    "(Lambda adds /opt/python) and publish a new version."
-                )
-            return f"{name} answered {out!r}: does the layer's greetings.py define hello(name)?"
+            return _why_no_import(name, str(config_of[name].get("Runtime", "")), names, out)
         return True
 
     def _congrats(self) -> str:
@@ -246,6 +285,11 @@ class OpenToEveryone(Problem):
             'lam.add_permission(FunctionName="hello-web", StatementId="invoke", Action="lambda:InvokeFunction", Principal="*", InvokedViaFunctionUrl=True)\n'
             'lam.add_permission(FunctionName="hello-web", StatementId="url", Action="lambda:InvokeFunctionUrl", Principal="*")\n'
             'lam.create_function_url_config(FunctionName="hello-web", AuthType="NONE")',
+            undo=_UNDO_URL,
+        ),
+        Attempt(  # the notebook's own helper, after the URL
+            'url = lam.create_function_url_config(FunctionName="hello-web", AuthType="NONE")["FunctionUrl"]\n'
+            'open_to_everyone("hello-web")',
             undo=_UNDO_URL,
         ),
     )
@@ -344,6 +388,11 @@ class LetTheShopIn(Problem):
         Attempt(
             'lam.update_function_url_config(FunctionName="price-api", Cors={"AllowOrigins": ["https://shop.example.com"], '
             '"AllowMethods": ["GET", "POST"], "AllowHeaders": ["Content-Type", "x-api-key"], "MaxAge": 600})',
+            undo=_NO_CORS,
+        ),
+        Attempt(  # any method and header, from the shop's page only
+            'lam.update_function_url_config(FunctionName="price-api", Cors={"AllowOrigins": ["https://shop.example.com"], '
+            '"AllowMethods": ["*"], "AllowHeaders": ["*"]})',
             undo=_NO_CORS,
         ),
     )

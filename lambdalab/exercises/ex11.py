@@ -42,6 +42,18 @@ def handler(event, context: DurableContext):
     return context.step(lambda _: "receipt sent", name="receipt")
 """
 
+RECEIPTS_DECORATED = (
+    RECEIPTS.replace(
+        "from aws_durable_execution_sdk_python import DurableContext, durable_execution\n",
+        "from aws_durable_execution_sdk_python import DurableContext, durable_execution, durable_step\n",
+    )
+    .replace(
+        "@durable_execution\n",
+        "@durable_step\ndef new_payment_id(step_context):\n    return str(uuid.uuid4())\n\n@durable_execution\n",
+    )
+    .replace("str(uuid.uuid4())  # a new value on every replay", "context.step(new_payment_id())")
+)
+
 APPROVALS = """from aws_durable_execution_sdk_python import DurableContext, durable_execution
 from aws_durable_execution_sdk_python.config import CallbackConfig, Duration
 
@@ -55,6 +67,19 @@ APPROVED_ANYWAY = APPROVALS.replace("CallbackConfig()", "CallbackConfig(timeout=
     '    return {"expense": event["expense"], "approved": approval.result()}',
     "    try:\n        approved = approval.result()\n    except Exception:\n        approved = True\n"
     '    return {"expense": event["expense"], "approved": approved}',
+)
+
+NOT_APPROVED = (
+    APPROVALS.replace(
+        "from aws_durable_execution_sdk_python import DurableContext, durable_execution\n",
+        "from aws_durable_execution_sdk_python import CallbackTimeoutError, DurableContext, durable_execution\n",
+    )
+    .replace("CallbackConfig()", "CallbackConfig(timeout=Duration.from_days(1))")
+    .replace(
+        '    return {"expense": event["expense"], "approved": approval.result()}',
+        "    try:\n        approved = approval.result()\n    except CallbackTimeoutError:\n        approved = False\n"
+        '    return {"expense": event["expense"], "approved": approved}',
+    )
 )
 
 PAYMENTS = """from aws_durable_execution_sdk_python import DurableContext, durable_execution
@@ -140,10 +165,25 @@ class FixNonDeterminism(Problem):
             names="non-deterministic",
             undo=_code("receipts", RECEIPTS),
         ),
+        Attempt(  # a name-based uuid replays the same way, and is the same for every payment too
+            _code(
+                "receipts",
+                RECEIPTS.replace(
+                    "str(uuid.uuid4())  # a new value on every replay",
+                    "str(uuid.uuid5(uuid.NAMESPACE_URL, 'receipts'))  # the same on every replay",
+                ),
+            ),
+            names="the same payment id",
+            undo=_code("receipts", RECEIPTS),
+        ),
     )
     correct_forms = (
         Attempt(
             _code("receipts", RECEIPTS.replace('name=f"charge-{payment_id}"', 'name="charge"')),
+            undo=_code("receipts", RECEIPTS),
+        ),
+        Attempt(  # the SDK's decorator makes the draw a step of its own
+            _code("receipts", RECEIPTS_DECORATED),
             undo=_code("receipts", RECEIPTS),
         ),
     )
@@ -170,10 +210,26 @@ class FixNonDeterminism(Problem):
                 "The execution succeeded in one invocation because the handler no longer waits: there was no replay "
                 "to get wrong. Keep the wait and make the replay find the same operations."
             )
+        again = _run(self.lab, "receipts", {"amount": 42})
+        shared = sorted(self._charges(arn) & self._charges(again))
+        if shared:
+            return (
+                f"Two executions charged under the same payment id ({shared[0]}): the replays agree now, but an id "
+                "drawn the same way every time is the same payment id for every order. Draw a new one once, inside "
+                "a step: the step's result is checkpointed, so replays read it back."
+            )
         return True
 
+    def _charges(self, arn: str) -> set[str]:
+        """The names of the charge steps ``arn`` ran (``charge-<payment id>`` in the exercise's code)."""
+        operations = self.lab.trace.where(k.DURABLE_OPERATION, "receipts", execution=arn)
+        return {str(r.detail["name"]) for r in operations if str(r.detail["name"] or "").startswith("charge-")}
+
     def _congrats(self) -> str:
-        return "check() ran receipts: it waited an hour, replayed, found the same operations, and succeeded."
+        return (
+            "check() ran receipts twice: each execution waited an hour, replayed, found the same operations and "
+            "succeeded, under a payment id of its own."
+        )
 
     def solve(self) -> None:
         self.lab.client("lambda").update_function_code(
@@ -218,10 +274,19 @@ class TimeOutTheApproval(Problem):
             names="approved anyway",
             undo=_code("approvals", APPROVALS),
         ),
+        Attempt(  # seconds, as boto3 and Step Functions take them
+            _code("approvals", APPROVALS.replace("CallbackConfig()", "CallbackConfig(timeout=86400)")),
+            names="not a number of seconds",
+            undo=_code("approvals", APPROVALS),
+        ),
     )
     correct_forms = (
         Attempt(
             _code("approvals", APPROVALS.replace("CallbackConfig()", "CallbackConfig(timeout=Duration.from_hours(8))")),
+            undo=_code("approvals", APPROVALS),
+        ),
+        Attempt(  # the timeout caught, and the expense recorded as not approved
+            _code("approvals", NOT_APPROVED),
             undo=_code("approvals", APPROVALS),
         ),
     )
@@ -252,7 +317,7 @@ class TimeOutTheApproval(Problem):
                 )
             return True
         if execution["Status"] != "FAILED" or not timed_out:
-            return f"The execution ended {execution['Status']} without its callback timing out. Keep waiting for the approval."
+            return _no_timeout(execution)
         return True
 
     def _congrats(self) -> str:
@@ -266,6 +331,22 @@ class TimeOutTheApproval(Problem):
         source = APPROVALS.replace("CallbackConfig()", "CallbackConfig(timeout=Duration.from_days(3))")
         self.lab.client("lambda").update_function_code(FunctionName="approvals", ZipFile=zip_files({"app.py": source}))
         return True
+
+
+def _no_timeout(execution: dict[str, Any]) -> str:
+    """What to say when ``approvals`` ended without its callback timing out."""
+    error = execution.get("Error") or {}
+    if "to_seconds" in str(error.get("ErrorMessage", "")):
+        return (
+            f"The execution failed before its callback could time out ({error.get('ErrorType', '')}: "
+            f"{error.get('ErrorMessage', '')}): CallbackConfig's timeout is a Duration, not a number of seconds. "
+            "Write timeout=Duration.from_hours(24)."
+        )
+    why = f" ({error.get('ErrorType', '')}: {error.get('ErrorMessage', '')})" if error else ""
+    return (
+        f"The execution ended {execution['Status']}{why} without its callback timing out. "
+        "Keep waiting for the approval, with a timeout on the callback."
+    )
 
 
 class PayFromACell(Problem):
@@ -292,6 +373,13 @@ class PayFromACell(Problem):
         'events = lam.get_durable_execution_history(DurableExecutionArn=arn)["Events"]\n'
         'callback_id = next(e for e in events if e["EventType"] == "CallbackStarted")["CallbackStartedDetails"]["CallbackId"]\n'
     )
+    #: every running execution stopped, and one new execution waiting for its payment
+    _AFRESH = (
+        'for e in lam.list_durable_executions_by_function(FunctionName="payments", Statuses=["RUNNING"])["DurableExecutions"]:\n'
+        '    lam.stop_durable_execution(DurableExecutionArn=e["DurableExecutionArn"])\n'
+        'lam.invoke(FunctionName="payments", InvocationType="Event", Payload=b\'{"order": "o-10"}\')\n'
+        "lab.run_until_idle()"
+    )
     mistakes = (
         Attempt(_find + "lam.send_durable_execution_callback_heartbeat(CallbackId=callback_id)", names="heartbeat"),
         Attempt(
@@ -300,11 +388,24 @@ class PayFromACell(Problem):
             names="failure",
             undo='lam.invoke(FunctionName="payments", InvocationType="Event", Payload=b\'{"order": "o-9"}\')\nlab.run_until_idle()',
         ),
+        Attempt(  # invoking again "with the payment" starts another execution, which waits for its own
+            'start("payments", {"order": "o-7", "payment": "paid"})',
+            names="starts a new execution",
+            undo=_AFRESH,
+        ),
     )
     correct_forms = (
         Attempt(
             _find + "lam.send_durable_execution_callback_success(CallbackId=callback_id, Result=b'{\"amount\": 42}')",
             undo='lam.invoke(FunctionName="payments", InvocationType="Event", Payload=b\'{"order": "o-8"}\')\nlab.run_until_idle()',
+        ),
+        Attempt(  # every execution listed, the running one picked; the result as a JSON string
+            'listed = lam.list_durable_executions_by_function(FunctionName="payments")["DurableExecutions"]\n'
+            'arn = next(e["DurableExecutionArn"] for e in listed if e["Status"] == "RUNNING")\n'
+            'history = lam.get_durable_execution_history(DurableExecutionArn=arn)["Events"]\n'
+            'started = [e["CallbackStartedDetails"] for e in history if "CallbackStartedDetails" in e]\n'
+            'lam.send_durable_execution_callback_success(CallbackId=started[0]["CallbackId"], Result=json.dumps({"paid": 42}))',
+            undo=_AFRESH,
         ),
     )
 
@@ -335,6 +436,13 @@ class PayFromACell(Problem):
                 return (
                     "A heartbeat tells Lambda the payment is still coming (it restarts a heartbeat timeout); it does "
                     "not complete the callback. Send success with the payment's result."
+                )
+            waiting = self._running()
+            if len(waiting) > 1:
+                return (
+                    f"{len(waiting)} executions of payments now wait for a payment: invoking payments starts a new "
+                    "execution, with its own callback; it does not reach the one already waiting. Find the waiting "
+                    "execution's CallbackId and send it success (stop the extra execution with stop_durable_execution)."
                 )
             return None
         self.lab.run_until_idle(2 * DAY)

@@ -14,6 +14,7 @@ port                 what it offers                                     satisfie
 ``Trace``            the record (:class:`lambdalab.trace.Trace`)        the trace itself
 ``Runtime``          runs function code (:mod:`lambdalab.runtime.types`)  SubprocessRuntime, FakeRuntime
 :class:`Invoker`     finds a function version and invokes it            the Invoke API service
+:class:`DurableCall` a durable execution a mapping waits for            the durable functions API
 :class:`EventQueue`  queues an asynchronous invocation                  the async invocation engine
 :class:`PolicyCheck` asks a function's resource-based policy            the policy service
 :class:`Clients`     a boto3 client bound to the lab                    ``Lab``
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from .clock import Signal
     from .runtime.types import FunctionSpec, InvokeResult
 
 
@@ -97,6 +99,23 @@ class Invoker(Protocol):
         request_id: str | None = None,
         trace_header: str | None = None,
     ) -> InvokeResult: ...
+
+    def start_durable(self, target: Target, payload: bytes, *, source: str, request_id: str) -> DurableCall | None:
+        """An event source mapping's batch for a durable function starts an execution (None: not durable)."""
+        ...
+
+
+class DurableCall(Protocol):
+    """A durable execution an event source mapping started with its batch: the mapping waits until ``closed``
+    fires (at most ``limit`` virtual seconds), then reads the execution's outcome as an invocation's."""
+
+    @property
+    def closed(self) -> Signal: ...
+
+    @property
+    def limit(self) -> float: ...
+
+    def result(self) -> InvokeResult: ...
 
 
 class EventQueue(Protocol):

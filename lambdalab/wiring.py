@@ -189,6 +189,7 @@ def build(
     invocations.event_queue = async_invoke  # InvocationType=Event
     deliverer.queue = async_invoke  # a function as a destination is invoked asynchronously
     invocations.durable = durable_api  # Invoke of a durable function starts a durable execution
+    mappings.durable_configs = functions.durable_configs  # a mapping waits 15 minutes at most for an execution
     mappings.add_engine(sqs)
     mappings.add_engine(kinesis)
     mappings.add_engine(dynamodb_streams)

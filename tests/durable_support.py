@@ -150,9 +150,12 @@ def create_durable(
     source: str,
     timeout_days: int = 30,
     runtime: str = "python3.13",
+    *,
+    seconds: int | None = None,
     **extra: Any,
 ) -> None:
-    """Deploy ``source`` as app.py (Python) or index.mjs (Node.js), handler ``<file>.handler``."""
+    """Deploy ``source`` as app.py (Python) or index.mjs (Node.js), handler ``<file>.handler``; its executions
+    last ``timeout_days`` (or ``seconds``) at most."""
     file = "index.mjs" if runtime.startswith("nodejs") else "app.py"
     lab.client("lambda").create_function(
         FunctionName=name,
@@ -161,7 +164,7 @@ def create_durable(
         Handler=file.split(".")[0] + ".handler",
         Code={"ZipFile": lambdalab.zip_files({file: source})},
         Timeout=60,
-        DurableConfig={"ExecutionTimeout": timeout_days * DAY, "RetentionPeriodInDays": 7},
+        DurableConfig={"ExecutionTimeout": seconds or timeout_days * DAY, "RetentionPeriodInDays": 7},
         **extra,
     )
 

@@ -89,6 +89,10 @@ class FakeInvoker:
         )
         return result
 
+    def start_durable(self, target: Target, payload: bytes, *, source: str, request_id: str) -> None:
+        """No function here is durable: every batch is invoked with :meth:`run`."""
+        return None
+
 
 @dataclass
 class Configs:

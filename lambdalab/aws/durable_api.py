@@ -11,19 +11,23 @@ model here, and :class:`~lambdalab.engines.durable_engine.DurableEngine` keeps t
   (less when the execution timeout is shorter), moving the virtual clock meanwhile, and answers its result
   (or its error, as a function error). AWS documents the 15-minute bound but not the answer when an
   execution outlives it; the lab answers a ``Sandbox.Timedout`` function error and the execution goes on.
+- An event source mapping's batch (SQS, Kinesis, DynamoDB Streams) starts an execution with the batch as
+  its input; the mapping waits for it as a synchronous invocation does (:meth:`DurableApi.start_for_mapping`).
+  Its result is the batch's answer (``batchItemFailures`` included), its failure a function error. Such an
+  execution lasts 15 minutes at most; a mapping to a function whose ``ExecutionTimeout`` is longer is
+  refused (:func:`~lambdalab.aws.durable_config.mapping_problem`).
 - ``CheckpointDurableExecution`` and ``GetDurableExecutionState`` are what the SDK calls from inside the
-  function, with its execution role's permissions (:mod:`.durable_permissions`); the others are for people and tools: ``GetDurableExecution``, ``GetDurableExecutionHistory``,
-  ``ListDurableExecutionsByFunction``, ``StopDurableExecution``, ``DeleteDurableExecution``,
-  ``SendDurableExecutionCallbackSuccess`` / ``Failure`` / ``Heartbeat``. Pause and resume
-  (``PauseDurableExecution``, ``ResumeDurableExecution``) are in botocore's model but not in AWS's
-  documentation; the lab refuses them with a message saying so. Event source mappings (SQS, Kinesis, DynamoDB
-Streams) still hand a durable function their batch as they would any function's: the lab does not start
-executions for them.
+  function, with its execution role's permissions (:mod:`.durable_permissions`); the others are for people
+  and tools: ``GetDurableExecution``, ``GetDurableExecutionHistory``, ``ListDurableExecutionsByFunction``,
+  ``StopDurableExecution``, ``DeleteDurableExecution``, ``SendDurableExecutionCallbackSuccess`` /
+  ``Failure`` / ``Heartbeat``. Pause and resume (``PauseDurableExecution``, ``ResumeDurableExecution``) are
+  in botocore's model but not in AWS's documentation; the lab refuses them with a message saying so.
 
 Timestamps go on the wire as epoch seconds (REST-JSON); the invocation's own input carries epoch
 milliseconds, as the SDK reads them.
 
 https://docs.aws.amazon.com/lambda/latest/dg/durable-invoking.html
+https://docs.aws.amazon.com/lambda/latest/dg/durable-invoking-esm.html
 https://docs.aws.amazon.com/lambda/latest/dg/durable-execution-idempotency.html
 https://docs.aws.amazon.com/lambda/latest/api/API_CheckpointDurableExecution.html
 https://docs.aws.amazon.com/lambda/latest/api/API_GetDurableExecutionHistory.html
@@ -31,14 +35,15 @@ https://docs.aws.amazon.com/lambda/latest/api/API_GetDurableExecutionHistory.htm
 
 from __future__ import annotations
 
-import json
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aws_durable_execution_sdk_python.lambda_service import ErrorObject, OperationUpdate
 from aws_durable_execution_sdk_python_testing.executor import Executor
 
+from ..engines import durable_runs
 from ..errors import AwsError, check_range, invalid_parameter, validation
 from ..trace_kinds import DURABLE_DENIED
 from . import durable_config, durable_permissions, moto_iam
@@ -46,7 +51,7 @@ from .gateway import Gateway, Request, Response
 from .pagination import page
 
 if TYPE_CHECKING:
-    from ..clock import Clock
+    from ..clock import Clock, Signal
     from ..engines.durable_engine import DurableEngine
     from ..engines.durable_runs import DurableRun
     from ..ports import Ids, Target
@@ -108,21 +113,23 @@ class DurableApi:
         if kind == "Event":
             return Response(202, b"", {**headers, "x-amzn-RequestId": self.ids.new_id()})
         limit = min(SYNC_LIMIT_SECONDS, settings.execution_timeout)
-        done = self.engine.wait_closed(run, limit)
+        self.engine.wait_closed(run, limit)
         headers.update({"Content-Type": "application/json", "x-amzn-RequestId": self.ids.new_id()})
-        result = run.execution.result
-        if done and run.status == "SUCCEEDED" and result is not None:
-            return Response(200, (result.result or "null").encode(), headers)
-        if not done:
-            error = {
-                "errorType": "Sandbox.Timedout",
-                "errorMessage": f"The durable execution {run.arn} is still running after {limit} seconds, the longest "
-                "a synchronous invocation waits. It goes on: follow it with GetDurableExecution.",
-            }
-        else:
-            failure = result.error if result is not None and result.error else ErrorObject.from_message(run.status)
-            error = {"errorType": failure.type or run.status, "errorMessage": failure.message or ""}
-        return Response(200, json.dumps(error).encode(), {**headers, "X-Amz-Function-Error": "Unhandled"})
+        body, error_type = durable_runs.answer(run, limit)
+        if error_type is not None:
+            headers["X-Amz-Function-Error"] = "Unhandled"
+        return Response(200, body, headers)
+
+    def start_for_mapping(
+        self, target: Target, payload: bytes, source: str, request_id: str
+    ) -> MappingExecution | None:
+        """An event source mapping's batch for a durable function: an execution with the batch as its input, which
+        the mapping waits for (at most 15 minutes, the execution's limit too). None for other functions."""
+        settings = self.configs.get(target.spec.function_name)
+        if settings is None:
+            return None
+        run = self.engine.start(target, settings, payload, None, source, limit=durable_config.MAPPING_LIMIT_SECONDS)
+        return MappingExecution(run, float(run.timeout), request_id)
 
     def start_queued(self, target: Target, payload: bytes, request_id: str) -> InvokeResult | None:
         """An event of Lambda's asynchronous queue (a push from SNS, S3, EventBridge...) for a durable function:
@@ -297,6 +304,33 @@ class DurableApi:
     def _sender(self, req: Request) -> str:
         """``function`` when a function's credentials signed the request, else ``client`` (a cell, the CLI)."""
         return "function" if f"Credential={self.function_key}/" in req.headers.get("authorization", "") else "client"
+
+
+@dataclass(frozen=True)
+class MappingExecution:
+    """A durable execution an event source mapping started and waits for (the :class:`~lambdalab.ports.DurableCall`)."""
+
+    run: DurableRun
+    limit: float
+    request_id: str
+
+    @property
+    def closed(self) -> Signal:
+        assert self.run.done is not None  # every run the engine starts has one
+        return self.run.done
+
+    def result(self) -> InvokeResult:
+        """The execution's outcome as the mapping reads an invocation's: its result, or a function error."""
+        from ..runtime.types import InvokeResult
+
+        body, error_type = durable_runs.answer(self.run, self.limit)
+        return InvokeResult(
+            request_id=self.request_id,
+            payload=body,
+            executed_version=self.run.target.executed_version,
+            function_error="Unhandled" if error_type else None,
+            error_type=error_type,
+        )
 
 
 class _HistoryReader:

@@ -11,6 +11,7 @@ these refusals; the lab's say what is wrong in its own words.
 https://docs.aws.amazon.com/lambda/latest/api/API_DurableConfig.html
 https://docs.aws.amazon.com/lambda/latest/dg/durable-configuration.html
 https://docs.aws.amazon.com/lambda/latest/dg/durable-supported-runtimes.html
+https://docs.aws.amazon.com/lambda/latest/dg/durable-invoking-esm.html
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from typing import Any
 from ..errors import check_range, invalid_parameter
 
 MAX_EXECUTION_TIMEOUT = 31_622_400  # 366 days
+#: an execution an event source mapping starts lasts at most this long (the mapping waits for it, as a
+#: synchronous invocation does): its function's ExecutionTimeout may not be longer
+MAPPING_LIMIT_SECONDS = 900
 DEFAULT_RETENTION_DAYS = 14
 MAX_RETENTION_DAYS = 90
 #: the managed runtimes AWS offers durable functions on (others: a container image)
@@ -51,6 +55,19 @@ def parse(config: Any, current: DurableSettings | None = None) -> DurableSetting
     check_range(int(timeout), "durableConfig.executionTimeout", 1, MAX_EXECUTION_TIMEOUT)
     check_range(int(retention), "durableConfig.retentionPeriodInDays", 1, MAX_RETENTION_DAYS)
     return DurableSettings(int(timeout), int(retention))
+
+
+def mapping_problem(function_name: str, settings: DurableSettings | None) -> str | None:
+    """Why an event source mapping may not invoke this function (None when it may): a durable function whose
+    executions may outlast the 15 minutes a mapping waits. AWS documents the refusal, not its text."""
+    if settings is None or settings.execution_timeout <= MAPPING_LIMIT_SECONDS:
+        return None
+    return (
+        f"The durable function {function_name} has an ExecutionTimeout of {settings.execution_timeout} seconds. "
+        f"An event source mapping waits for each durable execution it starts, at most {MAPPING_LIMIT_SECONDS} "
+        f"seconds: set the function's ExecutionTimeout to {MAPPING_LIMIT_SECONDS} seconds or less, or invoke it "
+        "asynchronously from an intermediary function."
+    )
 
 
 def runtime_problem(runtime: str | None) -> str | None:

@@ -14,6 +14,7 @@ the lab never creates moto mappings, so those triggers never fire.
 
 https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventsourcemapping.html
 https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html
+https://docs.aws.amazon.com/lambda/latest/dg/durable-invoking-esm.html
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import AwsError, invalid_parameter, validation
 from ..trace_kinds import MAPPING_CREATED, MAPPING_DELETED, MAPPING_UPDATED
-from . import iam_policy, moto_iam
+from . import durable_config, iam_policy, moto_iam
 from .gateway import Gateway, Request, Response
 from .pagination import page
 
@@ -146,6 +147,8 @@ class EventSourceMappingService:
         self.place, self.ids, self.clock, self.trace, self.resolver = place, ids, clock, trace, resolver
         self.mappings: dict[str, Mapping] = {}
         self.engines: dict[str, SourceEngine] = {}
+        #: which functions are durable (connected by :mod:`lambdalab.wiring`)
+        self.durable_configs: durable_config.DurableConfigs | None = None
 
     def add_engine(self, engine: SourceEngine) -> None:
         """Register a source engine: its mappings are created, polled and stopped through it."""
@@ -186,6 +189,7 @@ class EventSourceMappingService:
                 raise AwsError("ResourceConflictException", text, 409)
         settings = engine.settings(source_arn, body, None)
         engine.check_function(source_arn, target.spec.timeout)
+        self._check_durable(target.spec.function_name)
         self._check_role(target.role, engine, source_arn)
         engine.check_destination(target.role, settings)  # the role must reach an on-failure destination
         uuid = self.ids.new_id()
@@ -236,6 +240,7 @@ class EventSourceMappingService:
         target = self.resolver.resolve(body.get("FunctionName") or mapping.function_arn)
         settings = engine.settings(mapping.source_arn, body, mapping.settings)
         engine.check_function(mapping.source_arn, target.spec.timeout)  # re-checked on every update
+        self._check_durable(target.spec.function_name)
         if "FunctionName" in body:
             self._check_role(target.role, engine, mapping.source_arn)
         engine.check_destination(target.role, settings)
@@ -298,6 +303,13 @@ class EventSourceMappingService:
 
     def _now(self) -> float:
         return round(self.clock.now.timestamp(), 3)
+
+    def _check_durable(self, function_name: str) -> None:
+        """A durable function's executions must fit in the 15 minutes a mapping waits for each one."""
+        if self.durable_configs is not None:
+            problem = durable_config.mapping_problem(function_name, self.durable_configs.get(function_name))
+            if problem is not None:
+                raise invalid_parameter(problem)
 
     def _check_role(self, role_arn: str, engine: SourceEngine, source_arn: str) -> None:
         """Lambda reads the source with the function's execution role: it must allow the read actions."""

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from ..clock import Clock
-    from ..ports import EventQueue, Ids, Place, Target
+    from ..ports import DurableCall, EventQueue, Ids, Place, Target
     from ..runtime.types import InvokeResult, LogEvent, ResponseStream, Runtime
     from ..trace import Trace
     from .durable_api import DurableApi
@@ -177,6 +177,16 @@ class InvokeService:
             cold=result.init_duration_ms is not None,
         )
         return result
+
+    def start_durable(self, target: Target, payload: bytes, *, source: str, request_id: str) -> DurableCall | None:
+        """An event source mapping's batch for a durable function: Lambda starts a durable execution with the batch
+        as its input and the mapping waits for it (None: the function is not durable, invoke it with :meth:`run`).
+
+        https://docs.aws.amazon.com/lambda/latest/dg/durable-invoking-esm.html
+        """
+        if self.durable is None:
+            return None
+        return self.durable.start_for_mapping(target, payload, source, request_id)
 
     def _continue_chain(self, target: Target, request_id: str, incoming: str | None, source: str) -> str:
         """The invocation's trace header; RecursiveInvocationException when Lambda stops the chain here."""

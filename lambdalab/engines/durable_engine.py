@@ -129,9 +129,19 @@ class DurableEngine(DurableCallbacks, DurableInvokes):
 
     # -- starting ---------------------------------------------------------------------------
     def start(
-        self, target: Target, settings: DurableSettings, payload: bytes, name: str | None, how: str
+        self,
+        target: Target,
+        settings: DurableSettings,
+        payload: bytes,
+        name: str | None,
+        how: str,
+        *,
+        limit: int | None = None,
     ) -> DurableRun:
-        """A new execution (its first invocation due now), or the running one of that name with this input."""
+        """A new execution (its first invocation due now), or the running one of that name with this input.
+
+        ``limit`` caps the execution's timeout below its ExecutionTimeout (an event source mapping's 15 minutes).
+        """
         with self._lock:
             if name is not None:
                 same = self._named(target.spec.function_name, name)
@@ -143,6 +153,7 @@ class DurableEngine(DurableCallbacks, DurableInvokes):
                             409,
                         )
                     return same
+            timeout = min(settings.execution_timeout, limit or settings.execution_timeout)
             exec_name = name or self.ids.new_id()
             exec_id = self.ids.new_id()  # the EXECUTION operation's id: the SDK finds it at the ARN's end
             arn = f"{target.spec.function_arn}:{target.executed_version}/durable-execution/{exec_name}/{exec_id}"
@@ -151,7 +162,7 @@ class DurableEngine(DurableCallbacks, DurableInvokes):
                 function_name=target.spec.function_name,
                 function_qualifier=target.executed_version,
                 execution_name=exec_name,
-                execution_timeout_seconds=settings.execution_timeout,
+                execution_timeout_seconds=timeout,
                 execution_retention_period_days=settings.retention_days,
                 invocation_id=exec_id,
                 input=payload.decode(),
@@ -159,8 +170,9 @@ class DurableEngine(DurableCallbacks, DurableInvokes):
             execution = Execution(arn, start_input, [])
             execution.start(now=self.clock.now)
             run = DurableRun(execution, target, settings, exec_name, payload, self.clock.t, stamp=self.clock.now)
+            run.timeout, run.done = timeout, self.clock.signal()
             self.runs[arn] = run
-            run.deadline = self.clock.call_later(settings.execution_timeout, lambda: self._time_out(run), busy=False)
+            run.deadline = self.clock.call_later(timeout, lambda: self._time_out(run), busy=False)
         self.trace.add(DURABLE_STARTED, target.spec.function_name, (arn,), execution=arn, name=exec_name, how=how)
         self._invoke(run)
         return run
@@ -371,6 +383,8 @@ class DurableEngine(DurableCallbacks, DurableInvokes):
         )
         run.closed.set()
         self._child_closed(run)
+        if run.done is not None and not run.done.triggered:
+            run.done.succeed(run.status)
         self.clock.call_later(run.settings.retention_days * 86_400, lambda: self._forget(run), busy=False)
 
     def _forget(self, run: DurableRun) -> None:
@@ -381,7 +395,7 @@ class DurableEngine(DurableCallbacks, DurableInvokes):
         with self._lock:
             if run.execution.is_complete:
                 return
-            seconds = run.settings.execution_timeout
+            seconds = run.timeout
             run.execution.complete_timeout(
                 ErrorObject.from_message(f"Execution timed out after {seconds} seconds."), now=self._stamp(run)
             )
@@ -467,7 +481,7 @@ class DurableEngine(DurableCallbacks, DurableInvokes):
 
     def expected_timeout(self, run: DurableRun) -> Any:
         start = run.execution.get_operation_execution_started().start_timestamp
-        return start + timedelta(seconds=run.settings.execution_timeout) if start else None
+        return start + timedelta(seconds=run.timeout) if start else None
 
 
 def _crashed(error_type: str | None) -> ErrorObject:

@@ -12,6 +12,8 @@ The decisions here read operations and return values; nothing here moves time or
   step retry that falls due);
 - :func:`waiting_for`: what a suspended execution waits for, in words for the trace;
 - :func:`replayed`: the operations an invocation finds already finished (the SDK skips them: replay);
+- :func:`answer`: what a caller waiting for the execution (a synchronous Invoke, an event source mapping) is
+  answered;
 - :func:`read_output`: what an invocation answered (``SUCCEEDED``, ``FAILED``, ``PENDING``), or why the answer
   is not one.
 
@@ -39,7 +41,7 @@ if TYPE_CHECKING:
     from aws_durable_execution_sdk_python_testing.execution import Execution
 
     from ..aws.durable_config import DurableSettings
-    from ..clock import Timer
+    from ..clock import Signal, Timer
     from ..ports import Target
 
 #: operation statuses after which the SDK replays an operation from its checkpoint instead of running it
@@ -81,6 +83,10 @@ class DurableRun:
     parent: tuple[str, str] | None = None
     #: set when the execution closes (a synchronous Invoke waits for it)
     closed: threading.Event = field(default_factory=threading.Event)
+    #: fired on the clock when the execution closes (an event source mapping's batch waits for it)
+    done: Signal | None = None
+    #: seconds the execution may last: its ExecutionTimeout, or less when an event source mapping started it
+    timeout: int = 0
 
     @property
     def arn(self) -> str:
@@ -130,6 +136,26 @@ def replayed(operations: list[Operation]) -> list[Operation]:
 def label(op: Operation) -> str:
     """How the trace and the views name an operation: its name, else its type and id."""
     return op.name or f"{op.operation_type.value.lower()} {op.operation_id[:8]}"
+
+
+def answer(run: DurableRun, waited: float) -> tuple[bytes, str | None]:
+    """What a caller waiting for the execution is answered: the result, or an error document and its errorType.
+
+    A run still open after the ``waited`` seconds answers ``Sandbox.Timedout``; it goes on.
+    """
+    result = run.execution.result
+    if run.closed.is_set() and run.status == "SUCCEEDED" and result is not None:
+        return (result.result or "null").encode(), None
+    if not run.closed.is_set():
+        error = {
+            "errorType": "Sandbox.Timedout",
+            "errorMessage": f"The durable execution {run.arn} is still running after {waited:g} seconds, the longest "
+            "a synchronous invocation waits. It goes on: follow it with GetDurableExecution.",
+        }
+    else:
+        failure = result.error if result is not None and result.error else ErrorObject.from_message(run.status)
+        error = {"errorType": failure.type or run.status, "errorMessage": failure.message or ""}
+    return json.dumps(error).encode(), error["errorType"]
 
 
 def read_output(payload: bytes) -> DurableExecutionInvocationOutput | ErrorObject:

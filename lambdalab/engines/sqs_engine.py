@@ -19,7 +19,9 @@ runs (through the lab's invoker) when the batch starts, and then occupies one
 concurrency slot for a fixed *virtual duration* (:mod:`.durations`: one virtual
 second unless ``lab.durations[name]`` says otherwise, never more than the
 function's timeout, exactly the timeout when it timed out).  Measured durations
-would make every timeline differ run to run.  When the slot
+would make every timeline differ run to run.  A durable function's batch starts a durable
+execution with the batch as its input instead, and holds its slot until the execution closes
+(15 minutes at most); the execution's result is the batch's answer.  When the slot
 frees, the batch is settled (:mod:`.sqs_errors`): deleted, or left to reappear when
 the visibility timeout ends.
 
@@ -34,6 +36,7 @@ function-error, invalid-response, throttle, system-error), ``sqs-deleted``, ``sq
 (with ``visible_at``), ``sqs-already-deleted`` (a duplicate's second delete), ``sqs-scale`` (the concurrency limit).
 
 https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html
+https://docs.aws.amazon.com/lambda/latest/dg/durable-invoking-esm.html
 """
 
 from __future__ import annotations
@@ -66,7 +69,7 @@ if TYPE_CHECKING:
     from ..aws.event_source_mappings import Mapping
     from ..aws.moto_sqs import MotoSqs
     from ..clock import Clock, Process, Signal
-    from ..ports import Ids, Invoker, Place, Target
+    from ..ports import DurableCall, Ids, Invoker, Place, Target
     from ..trace import Trace
     from .durations import VirtualDurations
 
@@ -329,41 +332,53 @@ class MappingRunner:
         )
         request_id = self.engine.ids.new_id()
         target: Target | None = None
+        durable: DurableCall | None = None
+        attempt: attempts.Attempt | None = None  # None while a durable execution runs
         try:
             target = invoker.resolve(self.mapping.function_arn)
             reserved = target.spec.reserved_concurrency
             if reserved is not None and self.engine.in_flight[self.function] >= reserved:
                 raise AwsError("TooManyRequestsException", "Rate Exceeded.", 429)
-            chain = next((h for r in batch.records if (h := r["attributes"].get("AWSTraceHeader"))), None)
-            result = invoker.run(
-                target, sqs_batching.event(batch.records), source="sqs", request_id=request_id, trace_header=chain
-            )
+            event = sqs_batching.event(batch.records)
+            durable = invoker.start_durable(target, event, source="sqs", request_id=request_id)
+            if durable is None:
+                chain = next((h for r in batch.records if (h := r["attributes"].get("AWSTraceHeader"))), None)
+                result = invoker.run(target, event, source="sqs", request_id=request_id, trace_header=chain)
+                attempt = attempts.invoked(result, request_id)
         except AwsError as err:
             attempt = attempts.refused(err, request_id)
-        else:
-            attempt = attempts.invoked(result, request_id)
-        verdict = sqs_errors.decide(ids, attempt, report_failures=self.report_failures)
-        if attempt.outcome is Outcome.THROTTLE:
+        if attempt is not None and attempt.outcome is Outcome.THROTTLE:
             self.paused_until = started + THROTTLE_BACKOFF_SECONDS
-            self._settle(batch, batch_id, verdict, started, request_id)
+            self._settle(batch, batch_id, self._verdict(ids, attempt), started, request_id)
             return
-        seconds = (
-            self.engine.durations.seconds(self.function, target.spec.timeout, attempt.timed_out) if target else 0.0
-        )
+        if durable is not None:  # the batch holds its slot until the durable execution closes
+            seconds = durable.limit
+        elif attempt is not None and target is not None:
+            seconds = self.engine.durations.seconds(self.function, target.spec.timeout, attempt.timed_out)
+        else:
+            seconds = 0.0
         self.in_flight += 1
         self.engine.in_flight[self.function] += 1
         settles_ms = (self.clock.start.timestamp() + started + seconds) * 1000
         for message, _ in batch.handles:
             self.settling[message.id] = settles_ms
         trace.add(SQS_CONCURRENCY, self.function, (), mapping=self.uuid, in_flight=self.in_flight, batch=batch_id)
-        yield seconds
+        if durable is not None:
+            yield Wait(durable.limit, wake_on=(durable.closed,))
+            attempt = attempts.invoked(durable.result(), request_id)
+        else:
+            yield seconds
+        assert attempt is not None
         for message, _ in batch.handles:
             self.settling.pop(message.id, None)
         self.in_flight -= 1
         self.engine.in_flight[self.function] -= 1
-        self._settle(batch, batch_id, verdict, started, request_id)
+        self._settle(batch, batch_id, self._verdict(ids, attempt), started, request_id)
         trace.add(SQS_CONCURRENCY, self.function, (), mapping=self.uuid, in_flight=self.in_flight, batch=batch_id)
         self._nudge()
+
+    def _verdict(self, ids: list[str], attempt: attempts.Attempt) -> sqs_errors.Verdict:
+        return sqs_errors.decide(ids, attempt, report_failures=self.report_failures)
 
     def _settle(
         self, batch: sqs_batching.OpenBatch, batch_id: str, verdict: sqs_errors.Verdict, started: float, request_id: str

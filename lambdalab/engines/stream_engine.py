@@ -14,7 +14,9 @@ never removed (:mod:`.stream_poller`); the function receives AWS's record shapes
 
 Virtual time: every invocation lasts :data:`INVOKE_SECONDS` of virtual time (the
 real one is a few milliseconds and varies), so batches of one shard follow each
-other one second apart, and parallel lanes overlap.  Retry waits follow
+other one second apart, and parallel lanes overlap.  A durable function's batch
+starts a durable execution with the batch as its input, and lasts until the
+execution closes (15 minutes at most): its result is the batch's answer.  Retry waits follow
 :func:`.stream_errors.backoff_delay`.
 
 Trace records (``ids = (mapping UUID,)``): ``stream-batch`` (one per invocation:
@@ -24,6 +26,7 @@ shard, lane, seqs, attempt, outcome), ``stream-retry-wait``, ``stream-bisect``,
 
 https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html
 https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html
+https://docs.aws.amazon.com/lambda/latest/dg/durable-invoking-esm.html
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ if TYPE_CHECKING:
 
     from ..aws.event_source_mappings import Mapping
     from ..clock import Clock
-    from ..ports import Ids, Invoker, Place
+    from ..ports import DurableCall, Ids, Invoker, Place
     from ..trace import Trace
     from .destinations import Deliverer
 
@@ -267,8 +270,7 @@ class StreamEngine:
                     items = items[old:]
                     continue
                 attempts += 1
-                last = self._invoke(run, lane, items, attempts, split)
-                yield Wait(INVOKE_SECONDS)
+                last = yield from self._invoke(run, lane, items, attempts, split)
                 step = errors.next_step(
                     last.attempt.outcome,
                     size=len(items),
@@ -320,8 +322,7 @@ class StreamEngine:
         rounds = 0
         max_retries = int(run.mapping.settings["MaximumRetryAttempts"])
         while run.running:
-            invocation = self._invoke(run, lane, [], 1, False, final=True)
-            yield Wait(INVOKE_SECONDS)
+            invocation = yield from self._invoke(run, lane, [], 1, False, final=True)
             if invocation.attempt.ok or (max_retries != -1 and rounds >= max_retries):
                 break
             rounds += 1
@@ -340,7 +341,9 @@ class StreamEngine:
     # -- one invocation ---------------------------------------------------------------------
     def _invoke(
         self, run: _Run, lane: _Lane, items: list[shapes.StreamItem], attempt: int, split: bool, final: bool = False
-    ) -> _Invocation:
+    ) -> Generator[Wait, None, _Invocation]:
+        """Invoke the function with a batch, and wait as long as it runs (:data:`INVOKE_SECONDS`). A durable
+        function's batch starts a durable execution instead, and the lane waits until the execution closes."""
         mapping = run.mapping
         settings = mapping.settings
         records = [i.record for i in items]
@@ -359,11 +362,16 @@ class StreamEngine:
         request_id = self.ids.new_id()
         start = self.clock.t
         failed_from: int | None = None
+        durable: DurableCall | None = None
         try:
             target = self.invoker.resolve(mapping.function_arn)
-            result = self.invoker.run(
-                target, json.dumps(event).encode(), source=self.source_kind, request_id=request_id
-            )
+            payload = json.dumps(event).encode()
+            durable = self.invoker.start_durable(target, payload, source=self.source_kind, request_id=request_id)
+            if durable is None:
+                result = self.invoker.run(target, payload, source=self.source_kind, request_id=request_id)
+            else:
+                yield Wait(durable.limit, wake_on=(durable.closed,))
+                result = durable.result()
         except AwsError as err:
             tried = refused(err, request_id)
         else:
@@ -388,7 +396,7 @@ class StreamEngine:
             seqs=[i.seq for i in items],
             keys=sorted({i.key for i in items}),
             start=start,
-            duration=INVOKE_SECONDS,
+            duration=INVOKE_SECONDS if durable is None else round(self.clock.t - start, 3),
             attempt=attempt,
             outcome=tried.outcome.value,
             split=split,
@@ -396,6 +404,8 @@ class StreamEngine:
             request_id=request_id,
             failed_from=failed_from,
         )
+        if durable is None:
+            yield Wait(INVOKE_SECONDS)
         return _Invocation(tried, event, failed_from)
 
     def _checkpoint(self, run: _Run, lane: _Lane, items: list[shapes.StreamItem]) -> None:

@@ -43,6 +43,29 @@ exports.handler = withDurableExecution(async (event, context) => {
 """
 
 
+#: the rest of the SDK: a step retried by its own strategy, parallel branches (one waits an hour), map,
+#: a child context, and a callback nobody completes, which times out after two hours
+EVERYTHING_ELSE = """
+import { withDurableExecution } from '@aws/durable-execution-sdk-js';
+
+export const handler = withDurableExecution(async (event, context) => {
+  const charged = await context.step('charge', async (step) => {
+    if (step.attempt < 3) throw new Error(`card service busy (attempt ${step.attempt})`);
+    return 'charged';
+  }, { retryStrategy: (error, attempt) => ({ shouldRetry: attempt < 5, delay: { seconds: 5 * attempt } }) });
+  const both = await context.parallel('both', [
+    async (branch) => branch.step('a', async () => 'A'),
+    async (branch) => { await branch.wait({ hours: 1 }); return branch.step('b', async () => 'B'); },
+  ]);
+  const doubled = await context.map('double', [1, 2, 3], async (item, x) => item.step(async () => x * 2));
+  const packed = await context.runInChildContext('pack', async (child) => child.step('box', async () => 'box'));
+  const [approval] = await context.createCallback('approve', { timeout: { hours: 2 } });
+  const approved = await approval.then(() => 'approved', (error) => `${error.name}: ${error.message}`);
+  return { charged, both: both.getResults(), doubled: doubled.getResults(), packed, approved };
+});
+"""
+
+
 @pytest.fixture(scope="module")
 def role_arn(lab: lambdalab.Lab) -> str:
     """The durable functions' execution role: AWS's managed policy for durable functions (logs and checkpoints)."""
@@ -125,3 +148,39 @@ def test_a_commonjs_handler_requires_the_sdk_the_runtime_ships(
         (0, "durable-invocation", "#1 PENDING"),
         (3600, "durable-invocation", "#2 SUCCEEDED"),
     ]
+
+
+def test_retries_parallel_map_child_contexts_and_a_callback_timeout_play_on_the_clock(
+    lab: lambdalab.Lab, role_arn: str, functions: Any
+) -> None:
+    create_durable(lab, role_arn, "everything-js", EVERYTHING_ELSE, runtime="nodejs22.x")
+    since = lab.clock.t
+    arn = start(lab, "everything-js", {})
+    lab.run_until_idle()  # until only the approval is awaited
+    lab.advance(3 * 3600)
+    kinds = ("durable-invocation", "durable-resumed", "durable-callback", "durable-closed")
+    hour = 15 + 3600  # the branch's hour starts once the charge succeeded
+    assert [x for x in timeline(lab, arn, since) if x[1] in kinds] == [
+        (0, "durable-invocation", "#1 PENDING"),
+        (5, "durable-resumed", "timer"),  # the strategy's 5 s after attempt 1
+        (5, "durable-invocation", "#2 PENDING"),
+        (15, "durable-resumed", "timer"),  # 10 s after attempt 2
+        (15, "durable-invocation", "#3 PENDING"),
+        (hour, "durable-resumed", "timer"),
+        (hour, "durable-invocation", "#4 PENDING"),
+        (hour + 7200, "durable-callback", "TIMED_OUT by clock"),
+        (hour + 7200, "durable-resumed", "callback"),
+        (hour + 7200, "durable-invocation", "#5 SUCCEEDED"),
+        (hour + 7200, "durable-closed", "SUCCEEDED"),
+    ]
+    status, result, _ = outcome(lab, arn)
+    assert (status, result) == (
+        "SUCCEEDED",
+        {
+            "charged": "charged",
+            "both": ["A", "B"],
+            "doubled": [2, 4, 6],
+            "packed": "box",
+            "approved": "CallbackTimeoutError: Callback timed out",
+        },
+    )

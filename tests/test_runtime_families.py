@@ -105,6 +105,7 @@ def test_how_each_family_starts(tmp_path: Path) -> None:
     runtime = NODE_BOOTSTRAP.parent  # Lambda's order: the runtime's node_modules, the runtime, the task root
     assert node.env["NODE_PATH"] == os.pathsep.join(map(str, [runtime / "node_modules", runtime, task]))
     # ``import`` does not read NODE_PATH: it finds the runtime's packages (make setup) by walking up from the task
+    assert (runtime / "node_modules").is_dir(), "make setup installs the runtime's node_modules (npm ci)"
     assert (tmp_path / "node_modules").resolve() == (runtime / "node_modules").resolve()
     custom = CUSTOM.start("provided.al2023", "ignored", task, host)
     assert custom.argv == [str(task / "bootstrap")] and custom.path is None

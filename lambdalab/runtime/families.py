@@ -162,6 +162,9 @@ class NodeFamily(Family):
     (``@aws/durable-execution-sdk-js`` and the ``@aws-sdk/client-lambda`` it calls) in its own
     ``node_modules``, which ``make setup`` installs from ``runtime/node/package-lock.json``; NODE_PATH
     lists it in Lambda's order: the layers' folders, the runtime's node_modules, the runtime, the task root.
+    Of the AWS SDK for JavaScript v3 that AWS's Node.js runtimes include, only ``@aws-sdk/client-lambda``
+    is there. The durable SDK asks for Node.js 22 (its ``engines``); on Node.js 20 it runs all the lab's
+    tests use: steps and their retries, waits, callbacks and their timeouts, parallel, map, child contexts.
 
     https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html
     https://docs.aws.amazon.com/lambda/latest/dg/durable-supported-runtimes.html

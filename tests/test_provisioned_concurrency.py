@@ -183,3 +183,36 @@ def test_invoke_through_a_ready_alias_has_no_init_duration(lab: lambdalab.Lab) -
     answer, tail = _tail(lab, name, Qualifier="live")
     assert answer == "on-demand" and _report(tail)["init"] is None  # the on-demand environment of :1, warm
     lam.delete_function(FunctionName=name)
+
+
+def test_an_init_that_fails_at_allocation_fails_the_config(lab: lambdalab.Lab, role_arn: str) -> None:
+    lam, logs = lab.client("lambda"), lab.client("logs")
+    name = create_python(
+        lab, role_arn, "raise RuntimeError('no database')\n\ndef handler(event, context):\n    return 1\n"
+    )
+    lam.publish_version(FunctionName=name)
+    since = lab.clock.t
+    lam.put_provisioned_concurrency_config(FunctionName=name, Qualifier="1", ProvisionedConcurrentExecutions=2)
+    lab.advance(60)
+    config = lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier="1")
+    assert (config["Status"], config["StatusReason"], config["AllocatedProvisionedConcurrentExecutions"]) == (
+        "FAILED",
+        "FUNCTION_ERROR_INIT_FAILURE",
+        0,
+    )
+    records = [r for r in lab.trace.where("provisioned-concurrency", name) if r.t >= since]
+    assert [(r.t - since, r.detail["status"]) for r in records] == [(0.0, "IN_PROGRESS"), (60.0, "FAILED")]
+    group = f"/aws/lambda/{name}"
+    [stream, _] = logs.describe_log_streams(logGroupName=group)["logStreams"]
+    messages = [
+        e["message"] for e in logs.get_log_events(logGroupName=group, logStreamName=stream["logStreamName"])["events"]
+    ]
+    assert messages[0].startswith("INIT_START Runtime Version: python:3.12")
+    assert any(m.startswith("[ERROR] RuntimeError: no database\nTraceback") for m in messages)
+    report = re.fullmatch(
+        r"INIT_REPORT Init Duration: ([\d.]+) ms\tPhase: init\tStatus: error\tError Type: RuntimeError", messages[-1]
+    )
+    assert report, messages[-1]
+    failed = lam.invoke(FunctionName=name, Qualifier="1")  # on demand, failing its init in turn
+    assert failed["FunctionError"] == "Unhandled"
+    lam.delete_function(FunctionName=name)

@@ -6,7 +6,8 @@
   total code size).
 - ``PutProvisionedConcurrencyConfig`` on a published version or an alias (never
   ``$LATEST``): the config is ``IN_PROGRESS`` while Lambda initialises the environments,
-  then ``READY`` with all of them allocated.  AWS gives no figure for how long that takes
+  then ``READY`` with all of them allocated, or ``FAILED`` with ``StatusReason``
+  ``FUNCTION_ERROR_INIT_FAILURE`` when the function's init fails (none allocated).  AWS gives no figure for how long that takes
   (it depends on the function's init); the lab takes :data:`ALLOCATION_SECONDS` of virtual
   time.  Put again replaces the config, Delete releases the environments at once.
   ``Get``/``List``/``Delete`` as the API reference says; a Get of a qualifier without a
@@ -53,6 +54,8 @@ if TYPE_CHECKING:
 
 #: virtual seconds from Put to READY (the lab's figure)
 ALLOCATION_SECONDS = 60.0
+#: a FAILED config's StatusReason when the function's init fails
+INIT_FAILURE = "FUNCTION_ERROR_INIT_FAILURE"
 #: the code size quotas GetAccountSettings reports (bytes): 75 GB in all, 250 MB unzipped, 50 MB zipped
 TOTAL_CODE_SIZE = 80_530_636_800
 CODE_SIZE_UNZIPPED = 262_144_000
@@ -67,9 +70,10 @@ class ProvisionedConfig:
     version: str  # the version it provisions (an alias's target)
     requested: int
     allocated: int
-    status: str  # IN_PROGRESS, READY
+    status: str  # IN_PROGRESS, READY, FAILED
     last_modified: str
     timer: Timer | None = None
+    status_reason: str | None = None  # why a FAILED allocation failed
 
     def as_api(self, with_arn: bool = False) -> dict[str, Any]:
         doc: dict[str, Any] = {"FunctionArn": self.function_arn} if with_arn else {}
@@ -78,6 +82,7 @@ class ProvisionedConfig:
             AvailableProvisionedConcurrentExecutions=self.allocated,
             AllocatedProvisionedConcurrentExecutions=self.allocated,
             Status=self.status,
+            **({"StatusReason": self.status_reason} if self.status_reason else {}),
             LastModified=self.last_modified,
         )
         return doc
@@ -162,12 +167,26 @@ class ConcurrencyService:
         return Response.json(202, config.as_api())
 
     def _ready(self, name: str, qualifier: str, config: ProvisionedConfig) -> None:
-        config.status, config.allocated, config.timer = "READY", config.requested, None
-        self._provision(name, config.version)
+        """The environments are initialised: READY, or FAILED (``FUNCTION_ERROR_INIT_FAILURE``) when an init fails."""
+        from ..runtime.types import InitLog, RuntimeFailure
+
         target = self.resolver.resolve(config.function_arn)
-        for init in self.runner.provision(target.spec, config.function_arn, config.allocated):
+        try:
+            inits = self.runner.provision(target.spec, config.function_arn, config.requested)
+        except RuntimeFailure as err:  # a runtime the lab cannot run: no environment initialises
+            inits = [InitLog("", (), err.code)]
+        for init in inits:
             self.write_logs(target, init.log_stream_name, init.events)
-        self.trace.add(PROVISIONED_CONCURRENCY, name, qualifier=qualifier, status="READY", allocated=config.allocated)
+        config.timer = None
+        if any(init.error_type for init in inits):
+            self.runner.deprovision(config.function_arn)  # requests through the qualifier go on demand
+            config.status, config.status_reason = "FAILED", INIT_FAILURE
+        else:
+            config.status, config.allocated = "READY", config.requested
+        self._provision(name, config.version)
+        self.trace.add(
+            PROVISIONED_CONCURRENCY, name, qualifier=qualifier, status=config.status, allocated=config.allocated
+        )
 
     def _provision(self, name: str, version: str) -> None:
         """The version's provisioned environments: the sum of its READY configs (version and aliases)."""

@@ -60,6 +60,7 @@ class Environment:
         #: its init ran ahead of any request (provisioned concurrency)
         self.initialised = False
         self._killed = False
+        self._started_at = 0.0  # time.monotonic() when the runtime process started
 
     @property
     def function_name(self) -> str:
@@ -100,6 +101,7 @@ class Environment:
         """Start the runtime under a supervisor (one of ``supervisors``, started ahead), writing to ``log``."""
         self.log = log
         self.started = True
+        self._started_at = time.monotonic()
         if init_start is not None:  # None: filtered out by SystemLogLevel
             log.add(LogEvent(log.started_ms, init_start))
         if launch.notice:
@@ -122,7 +124,7 @@ class Environment:
         """
         assert self.started and self.log is not None
         log = self.log
-        began = time.monotonic()
+        began = self._started_at
         error: str | None = None
         sel = self._watch(log)
         try:

@@ -324,3 +324,25 @@ def test_the_checkpoint_permission_is_asked_on_the_execution_arn_not_the_functio
         _, seen, execution = _denied(lab, role, name)
         assert execution["Status"] == ("FAILED" if name == "unqualified" else "SUCCEEDED"), name
         assert any(kind == "durable-denied" for _, kind, _ in seen) == (name == "unqualified"), name
+
+
+def test_the_state_read_is_asked_of_the_functions_role_and_a_cells_call_is_the_accounts_own(
+    lab: lambdalab.Lab, role_arn: str
+) -> None:
+    """Signed with the functions' key, GetDurableExecutionState needs the execution's role to allow it (checked
+    before the token); signed with the lab's own key it is the account's call and only the token is checked."""
+    denied_arn, _, _ = _denied(lab, execution_role(lab, "logs-role", "AWSLambdaBasicExecutionRole"), "logs-only")
+    allowed_arn, _, _ = _denied(lab, role_arn, "allowed")
+    as_function = lab.client("lambda", **lab.function_credentials.client_options())
+    answers = {}
+    for who, client in (("function", as_function), ("cell", lab.client("lambda"))):
+        for arn in (denied_arn, allowed_arn):
+            with pytest.raises(ClientError) as refused:
+                client.get_durable_execution_state(DurableExecutionArn=arn, CheckpointToken="stale")
+            answers[who, arn == allowed_arn] = refused.value.response["Error"]["Code"]
+    assert answers == {
+        ("function", False): "AccessDeniedException",
+        ("function", True): "InvalidParameterValueException",  # Invalid checkpoint token
+        ("cell", False): "InvalidParameterValueException",
+        ("cell", True): "InvalidParameterValueException",
+    }

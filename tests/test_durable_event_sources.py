@@ -52,6 +52,7 @@ def role(lab: lambdalab.Lab) -> str:
         "durable-mapped",
         "AWSLambdaSQSQueueExecutionRole",
         "AWSLambdaKinesisExecutionRole",
+        "AWSLambdaDynamoDBExecutionRole",
         "AWSLambdaBasicDurableExecutionRolePolicy",
     )
 
@@ -220,3 +221,41 @@ def test_a_kinesis_shard_waits_for_each_batchs_execution_before_the_next(lab: la
     results = [json.loads(lam.get_durable_execution(DurableExecutionArn=a)["Result"]) for a in (first, second)]
     assert results == [["a"], ["b"]]
     assert timeline(lab, second, t0)[0] == (30, "durable-started", "kinesis")
+
+
+#: the new items' ids, after ten seconds
+TABLE = """
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+
+@durable_execution
+def handler(event, context: DurableContext):
+    ids = context.step(lambda _: [r["dynamodb"]["NewImage"]["id"]["S"] for r in event["Records"]], name="read")
+    context.wait(Duration.from_seconds(10), name="settle")
+    return ids
+"""
+
+
+def test_a_dynamodb_stream_batch_starts_an_execution_too(lab: lambdalab.Lab, role: str) -> None:
+    lam, ddb = lab.client("lambda"), lab.client("dynamodb")
+    create_durable(lab, role, "table-reader", TABLE, seconds=MINUTES_15)
+    ddb.create_table(
+        TableName="orders",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )
+    stream = ddb.describe_table(TableName="orders")["Table"]["LatestStreamArn"]
+    uuid = lam.create_event_source_mapping(
+        FunctionName="table-reader", EventSourceArn=stream, StartingPosition="TRIM_HORIZON"
+    )["UUID"]
+    lab.advance(1)
+    ddb.put_item(TableName="orders", Item={"id": {"S": "o-1"}})
+    lab.run_until_idle()
+
+    (batch,) = [r.detail for r in lab.trace if r.kind == "stream-batch" and r.ids == (uuid,)]
+    assert (batch["duration"], batch["outcome"]) == (10, "success")
+    (execution_arn,) = _executions(lab, "table-reader")
+    assert timeline(lab, execution_arn, batch["start"])[0] == (0, "durable-started", "dynamodb")
+    assert json.loads(lam.get_durable_execution(DurableExecutionArn=execution_arn)["Result"]) == ["o-1"]

@@ -23,7 +23,7 @@ from typing import Any
 
 import nbformat
 
-from .exercises import Problem, all_problems
+from .exercises import Problem, all_problems, module_of
 
 #: what nbgrader calls the assignment for notebook NN
 ASSIGNMENT = "lambdalab-{number}"
@@ -40,7 +40,7 @@ _CD_FOR_DATA = (
 
 def problems_of(number: str) -> list[type[Problem]]:
     """The exercises of notebook ``NN``, in notebook order."""
-    return [p for p in all_problems() if p.__module__.rsplit(".", 1)[-1] == f"ex{number}"]
+    return [p for p in all_problems() if module_of(p) == f"ex{number}"]
 
 
 def _meta(grade_id: str, *, solution: bool = False, grade: bool = False, points: int = 0) -> dict[str, Any]:
@@ -93,7 +93,7 @@ def build_source(course_notebook: Path, number: str) -> tuple[Any, bool]:
     ]
     for i, problem in enumerate(problems, start=1):
         q = f"q{i}"
-        module = problem.__module__.rsplit(".", 1)[-1]
+        module = module_of(problem)
         cells += [
             v4.new_markdown_cell(
                 f"## Exercise {i}: {problem.title}\n\n{_markdown_of(problem.__doc__ or '')}",

@@ -22,13 +22,13 @@ END = "<!-- end of the generated mistakes -->"
 
 def mistakes_section() -> str:
     sys.path.insert(0, str(ROOT))
-    from lambdalab.exercises import all_problems
+    from lambdalab.exercises import all_problems, module_of
 
     notebooks = {p.name[:2]: p.stem for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))}
     lines: list[str] = []
     current = ""
     for problem in all_problems():
-        module = problem.__module__.rsplit(".", 1)[-1]
+        module = module_of(problem)
         if module != current:
             current = module
             lines += [f"### {notebooks.get(module[2:], module)}", ""]

@@ -17,12 +17,12 @@ from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
 
 from lambdalab.cli_magic import register_if_ipython
-from lambdalab.exercises import Correct, Incorrect, Problem, all_problems
+from lambdalab.exercises import Correct, Incorrect, Problem, all_problems, module_of
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 BY_MODULE: dict[str, list[type[Problem]]] = {}
 for _problem in all_problems():
-    BY_MODULE.setdefault(_problem.__module__.rsplit(".", 1)[-1], []).append(_problem)
+    BY_MODULE.setdefault(module_of(_problem), []).append(_problem)
 
 
 def _opening_cells(module: str) -> list[str]:
@@ -92,7 +92,7 @@ def _judge(q: Problem, shell: InteractiveShell) -> None:
     assert isinstance(q.check(), Correct), (q.solution_code(), q.check())
 
 
-@pytest.mark.parametrize("problem", all_problems(), ids=lambda p: f"{p.__module__.rsplit('.', 1)[-1]}.{p.__name__}")
+@pytest.mark.parametrize("problem", all_problems(), ids=lambda p: f"{module_of(p)}.{p.__name__}")
 def test_every_exercise_carries_three_mistakes_and_two_other_correct_forms(problem: type[Problem]) -> None:
     assert len(problem.mistakes) >= 3 and len(problem.correct_forms) >= 2, problem.__name__
     assert all(a.names for a in problem.mistakes) and not any(a.names for a in problem.correct_forms)

@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lambdalab.exercises import all_problems
+from lambdalab.exercises import all_problems, module_of
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 #: notebooks written before the layout was settled and brought to it; newer ones follow it as they grow
@@ -35,7 +35,7 @@ def test_every_exercise_is_task_setup_answer_check_hint_solution(path: Path) -> 
         for hidden in cells[i + 3 : i + 5]:
             assert "skip-execution" in hidden.metadata.get("tags", []) and not hidden.get("outputs"), (name, "shown")
     module = f"ex{path.name[:2]}"
-    expected = [p.__name__ for p in all_problems() if p.__module__.endswith(module)]
+    expected = [p.__name__ for p in all_problems() if module_of(p) == module]
     assert found == expected, f"{path.name} sets up {found}, its module has {expected}"
 
 

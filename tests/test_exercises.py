@@ -6,17 +6,17 @@ from __future__ import annotations
 import pytest
 
 import lambdalab
-from lambdalab.exercises import Correct, Incorrect, NotAttempted, Problem, RunIt, all_problems
+from lambdalab.exercises import Correct, Incorrect, NotAttempted, Problem, RunIt, all_problems, module_of
 
 PROBLEMS = all_problems()
 
 
 def test_every_exercise_module_is_registered() -> None:
-    modules = {p.__module__.rsplit(".", 1)[-1] for p in PROBLEMS}
+    modules = {module_of(p) for p in PROBLEMS}
     assert {"ex00", "ex01", "ex02", "ex03"} <= modules
 
 
-@pytest.mark.parametrize("problem", PROBLEMS, ids=lambda p: f"{p.__module__.rsplit('.', 1)[-1]}.{p.__name__}")
+@pytest.mark.parametrize("problem", PROBLEMS, ids=lambda p: f"{module_of(p)}.{p.__name__}")
 def test_not_attempted_then_wrong_then_solved(problem: type[Problem]) -> None:
     # GIVEN a fresh lab with what the exercise starts from
     with lambdalab.Lab() as lab:

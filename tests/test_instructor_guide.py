@@ -7,7 +7,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from lambdalab.exercises import all_problems
+from lambdalab.exercises import all_problems, module_of
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "docs" / "instructors.md"
@@ -33,7 +33,7 @@ def test_the_guide_lists_the_mistakes_of_the_catalogues_as_generated() -> None:
 def test_the_generated_list_names_every_exercise_and_every_mistake() -> None:
     text = GUIDE.read_text()
     for problem in all_problems():
-        assert f"`{problem.__module__.rsplit('.', 1)[-1]}.{problem.__name__}`" in text
+        assert f"`{module_of(problem)}.{problem.__name__}`" in text
         for attempt in problem.mistakes:
             assert f"naming `{attempt.names}`" in text, (
                 f"{problem.__name__}: {attempt.names!r} (run scripts/instructor_guide.py)"

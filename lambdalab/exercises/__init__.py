@@ -8,8 +8,9 @@
     q1.hint()
     q1.solution()
 
-Each notebook ``NN-topic`` has a module ``exNN``; :func:`all_problems` finds
-every exercise of every such module, so the tests pick up new ones by themselves.
+Each notebook ``NN-topic`` has a module ``exNN`` (or a package ``exNN`` with a
+module per concept, as ``ex03``); :func:`all_problems` finds every exercise of
+every such module, so the tests pick up new ones by themselves.
 """
 
 from __future__ import annotations
@@ -17,7 +18,19 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from .core import Attempt, Correct, Incorrect, NextStep, NotAttempted, Outcome, Problem, RunIt, Text, registered
+from .core import (
+    Attempt,
+    Correct,
+    Incorrect,
+    NextStep,
+    NotAttempted,
+    Outcome,
+    Problem,
+    RunIt,
+    Text,
+    module_of,
+    registered,
+)
 
 __all__ = [
     "Attempt",
@@ -30,6 +43,7 @@ __all__ = [
     "RunIt",
     "Text",
     "all_problems",
+    "module_of",
     "modules",
 ]
 
@@ -44,5 +58,5 @@ def all_problems() -> list[type[Problem]]:
     for name in modules():
         importlib.import_module(f"{__name__}.{name}")
     order = {name: i for i, name in enumerate(modules())}
-    found = [p for p in registered() if p.__module__.rsplit(".", 1)[-1] in order]
-    return sorted(found, key=lambda p: order[p.__module__.rsplit(".", 1)[-1]])
+    found = [p for p in registered() if module_of(p) in order]
+    return sorted(found, key=lambda p: order[module_of(p)])

@@ -212,3 +212,9 @@ class Problem:
 
 def registered() -> list[type[Problem]]:
     return list(_REGISTRY)
+
+
+def module_of(problem: type[Problem]) -> str:
+    """The exercise module ``exNN`` of a problem: its own module, or the package its module is part of
+    (``ex03.timeouts`` is ``ex03``); "" for a problem outside them."""
+    return next((part for part in problem.__module__.split(".") if part[:2] == "ex" and part[2:].isdigit()), "")

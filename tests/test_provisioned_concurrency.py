@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+import requests
 from runtime_support import ACCOUNT, REGION, spec, zip_files
 from support import create_python
 
@@ -170,6 +171,11 @@ def test_invoke_through_a_ready_alias_has_no_init_duration(lab: lambdalab.Lab) -
     lam.create_event_source_mapping(FunctionName=f"{name}:live", EventSourceArn=queue_arn, BatchSize=1)
     lab.client("sqs").send_message(QueueUrl=url, MessageBody="{}")
     lab.advance(5)
+    url = lam.create_function_url_config(FunctionName=name, Qualifier="live", AuthType="NONE")["FunctionUrl"]
+    for sid, extra in (("url", {"FunctionUrlAuthType": "NONE"}), ("invoke", {"InvokedViaFunctionUrl": True})):
+        action = "lambda:InvokeFunctionUrl" if sid == "url" else "lambda:InvokeFunction"
+        lam.add_permission(FunctionName=name, Qualifier="live", StatementId=sid, Action=action, Principal="*", **extra)
+    assert requests.get(url, timeout=30).json() == "provisioned-concurrency"
     invokes = [r.view(k.Invoke) for r in lab.trace if r.kind == k.INVOKE and r.function == name]
     assert [(i["source"], i["cold"]) for i in invokes] == [
         ("Invoke", False),
@@ -177,6 +183,7 @@ def test_invoke_through_a_ready_alias_has_no_init_duration(lab: lambdalab.Lab) -
         ("Invoke", True),
         ("async", False),
         ("sqs", False),
+        ("FunctionUrl", False),
     ]
 
     lam.delete_provisioned_concurrency_config(FunctionName=name, Qualifier="live")

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from durable_support import create_durable, timeline
+from durable_support import callback_id, create_durable, timeline
 
 import lambdalab
 from lambdalab.course import execution_role
@@ -259,3 +259,37 @@ def test_a_dynamodb_stream_batch_starts_an_execution_too(lab: lambdalab.Lab, rol
     (execution_arn,) = _executions(lab, "table-reader")
     assert timeline(lab, execution_arn, batch["start"])[0] == (0, "durable-started", "dynamodb")
     assert json.loads(lam.get_durable_execution(DurableExecutionArn=execution_arn)["Result"]) == ["o-1"]
+
+
+#: waits for a person's approval of the batch
+APPROVAL = """
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+
+@durable_execution
+def handler(event, context: DurableContext):
+    approval = context.create_callback(name="approval")
+    return {"approved": approval.result(), "orders": len(event["Records"])}
+"""
+
+
+def test_a_batch_waiting_for_a_callback_lets_the_cell_send_it(lab: lambdalab.Lab, role: str) -> None:
+    """The batch's wait for its execution is not work of its own: run_until_idle stops while only the outside
+    world can move the execution on, as it does for any durable execution."""
+    lam, sqs = lab.client("lambda"), lab.client("sqs")
+    create_durable(lab, role, "approver", APPROVAL, seconds=MINUTES_15)
+    url, arn = _queue(lab, "approvals-in", VisibilityTimeout="900")
+    uuid = lam.create_event_source_mapping(FunctionName="approver", EventSourceArn=arn)["UUID"]
+    lab.advance(1)
+    since = lab.clock.t
+    sqs.send_message(QueueUrl=url, MessageBody="o-30")
+    lab.run_until_idle()
+    assert _story(lab, uuid, since) == [(0, "sqs-batch", "received")]
+    (execution_arn,) = _executions(lab, "approver")
+    lab.advance(60)
+    lam.send_durable_execution_callback_success(CallbackId=callback_id(lab, execution_arn, "approval"), Result=b"yes")
+    lab.run_until_idle()
+    assert _story(lab, uuid, since) == [(0, "sqs-batch", "received"), (60, "sqs-batch-result", "success")]
+    assert json.loads(lam.get_durable_execution(DurableExecutionArn=execution_arn)["Result"]) == {
+        "approved": "yes",
+        "orders": 1,
+    }

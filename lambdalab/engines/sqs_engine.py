@@ -364,7 +364,7 @@ class MappingRunner:
             self.settling[message.id] = settles_ms
         trace.add(SQS_CONCURRENCY, self.function, (), mapping=self.uuid, in_flight=self.in_flight, batch=batch_id)
         if durable is not None:
-            yield Wait(durable.limit, wake_on=(durable.closed,))
+            yield Wait(durable.limit, busy=False, wake_on=(durable.closed,))  # its own timers are the work
             attempt = attempts.invoked(durable.result(), request_id)
         else:
             yield seconds

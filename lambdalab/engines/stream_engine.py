@@ -370,7 +370,7 @@ class StreamEngine:
             if durable is None:
                 result = self.invoker.run(target, payload, source=self.source_kind, request_id=request_id)
             else:
-                yield Wait(durable.limit, wake_on=(durable.closed,))
+                yield Wait(durable.limit, busy=False, wake_on=(durable.closed,))  # its own timers are the work
                 result = durable.result()
         except AwsError as err:
             tried = refused(err, request_id)

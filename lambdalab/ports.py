@@ -30,7 +30,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
     from .clock import Signal
+    from .errors import AwsError
     from .runtime.types import FunctionSpec, InvokeResult
 
 
@@ -116,6 +119,14 @@ class DurableCall(Protocol):
     def limit(self) -> float: ...
 
     def result(self) -> InvokeResult: ...
+
+
+class BatchInvoker(Invoker, Protocol):
+    """Lambda's invoke path for requests that arrive together: run in turn, each result as it comes."""
+
+    def run_many(
+        self, target: Target, payloads: Sequence[bytes], *, source: str
+    ) -> Iterator[InvokeResult | AwsError]: ...
 
 
 class EventQueue(Protocol):

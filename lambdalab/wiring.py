@@ -59,9 +59,20 @@ from .trace import Trace
 from .trace_kinds import MOTO_TRIGGER_SUPPRESSED
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
     from .credentials import Credentials
     from .ports import Ids, Place
-    from .runtime.types import EnvironmentInfo, FunctionSpec, InitLog, InvokeResult, ResponseStream, Runtime
+    from .runtime.types import (
+        Call,
+        EnvironmentInfo,
+        FunctionSpec,
+        InitLog,
+        InvokeResult,
+        ResponseStream,
+        Runtime,
+        RuntimeFailure,
+    )
 
 Closer = Callable[[], None]
 
@@ -306,6 +317,9 @@ class OnDemandRuntime:
         runtime = self._runtime
         if runtime is not None:
             runtime.deprovision(invoked_function_arn)
+
+    def invoke_many(self, spec: FunctionSpec, calls: Sequence[Call]) -> Iterator[InvokeResult | RuntimeFailure]:
+        return self.started().invoke_many(spec, calls)
 
     def retire(self, function_name: str, version: str | None = None) -> None:
         """Stop the warm environments of a function (nothing to do before the runtime started)."""

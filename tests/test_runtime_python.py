@@ -20,9 +20,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from runtime_support import ACCOUNT, ENDPOINT, REGION, call, spec, zip_dir
+from runtime_support import ACCOUNT, ENDPOINT, REGION, call, spec, zip_dir, zip_files
 
 from lambdalab.runtime import FunctionSpec, InvokeResult, RuntimeFailure, SubprocessRuntime
+from lambdalab.runtime.types import Call
 
 
 def make_spec(handler: str = "app.handler", code: str = "python_basic", **kw: object) -> FunctionSpec:
@@ -362,3 +363,57 @@ def _listening_ports() -> set[int]:
             if fields[3] == "0A":  # LISTEN
                 ports.add(int(fields[1].rsplit(":", 1)[1], 16))
     return ports
+
+
+# -- invocations queued together (a burst's requests at one virtual instant) ----------------------------
+
+
+CRASHES_ON_REQUEST = """\
+import os
+N = 0
+def handler(event, context):
+    global N
+    N += 1
+    if event.get("crash"):
+        print("crashing")
+        os._exit(1)
+    return {"n": N}
+"""
+
+
+def _calls(fn: FunctionSpec, events: list[dict[str, object]]) -> list[Call]:
+    return [Call(json.dumps(e).encode(), f"req-{i:04d}", fn.function_arn) for i, e in enumerate(events)]
+
+
+def _run_all(rt: SubprocessRuntime, fn: FunctionSpec, calls: list[Call]) -> list[InvokeResult]:
+    results = list(rt.invoke_many(fn, calls))
+    assert all(isinstance(r, InvokeResult) for r in results)  # none refused
+    return [r for r in results if isinstance(r, InvokeResult)]
+
+
+def test_queued_invocations_run_in_turn_in_one_environment_each_with_its_own_log(rt: SubprocessRuntime) -> None:
+    spec = make_spec()
+    calls = _calls(spec, [{"n": i} for i in range(30)])
+    results = _run_all(rt, spec, calls)
+    bodies = [json.loads(r.payload) for r in results]
+    assert [b["count"] for b in bodies] == list(range(1, 31))  # one after another, globals kept
+    assert len({b["environment"] for b in bodies}) == 1
+    assert [b["event"] for b in bodies] == [{"n": i} for i in range(30)]
+    for i, result in enumerate(results):
+        assert result.request_id == calls[i].request_id == json.loads(result.payload)["aws_request_id"]
+        assert [line for line in result.log.splitlines() if line.startswith("handling")] == [f"handling {{'n': {i}}}"]
+        assert (result.init_duration_ms is not None) == (i == 0)
+        assert ("init: module loaded" in result.log) == (i == 0)
+        assert result.log.splitlines()[-2] == f"END RequestId: {calls[i].request_id}"
+
+
+def test_what_a_crashed_environment_had_not_started_goes_to_a_new_one(rt: SubprocessRuntime) -> None:
+    fn = spec("app.handler", zip_files({"app.py": CRASHES_ON_REQUEST}), "python3.11")
+    calls = _calls(fn, [{}, {}, {"crash": True}, {}, {}])
+    results = _run_all(rt, fn, calls)
+    assert [r.request_id for r in results] == [c.request_id for c in calls]
+    assert [r.error_type for r in results] == [None, None, "Runtime.ExitError", None, None]
+    counts = [json.loads(r.payload).get("n") for r in results]
+    assert counts == [1, 2, None, 1, 2]  # the last two in a new environment, its init on the first
+    assert [r.init_duration_ms is not None for r in results] == [True, False, False, True, False]
+    assert "crashing" in results[2].log

@@ -30,11 +30,11 @@ from .moto_lambda import VersionRef
 from .moto_logs import MotoLogs
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
     from ..clock import Clock
     from ..ports import DurableCall, EventQueue, Ids, Place, Target
-    from ..runtime.types import InvokeResult, LogEvent, ResponseStream, Runtime
+    from ..runtime.types import InvokeResult, LogEvent, ResponseStream, Runtime, RuntimeFailure
     from ..trace import Trace
     from .durable_api import DurableApi
     from .lambda_policy import PolicyService
@@ -153,7 +153,7 @@ class InvokeService:
         if self.recursion is not None:
             extra["trace_id"] = self._continue_chain(target, request_id, trace_header, source)
         try:
-            result: InvokeResult = self.runner.invoke(
+            result: InvokeResult | RuntimeFailure = self.runner.invoke(
                 target.spec,
                 payload,
                 request_id=request_id,
@@ -162,10 +162,49 @@ class InvokeService:
                 **extra,
             )
         except RuntimeFailure as err:
-            self.trace.add(INVOKE_REFUSED, target.spec.function_name, (request_id,), code=err.code, source=source)
-            if err.code == "TooManyRequestsException":
-                raise throttled(err.reason or RESERVED_LIMIT) from err
-            raise AwsError(err.code, err.message, err.status) from err
+            result = err
+        return self._ran(target, request_id, result, source)
+
+    def run_many(self, target: Target, payloads: Sequence[bytes], *, source: str) -> Iterator[InvokeResult | AwsError]:
+        """:meth:`run` for each payload in turn, handed to the runtime together (``Runtime.invoke_many``).
+
+        The requests of a burst that arrive at one virtual instant: each runs for real, in order, and
+        is logged and traced as its own invoke is (as it ends); a refused one is its error.
+        """
+        from ..runtime.types import Call
+
+        calls: list[Call] = []
+        stopped: dict[int, AwsError] = {}
+        for i, payload in enumerate(payloads):
+            request_id = self.ids.new_id()
+            try:
+                chain = self._continue_chain(target, request_id, None, source) if self.recursion is not None else None
+            except AwsError as err:
+                stopped[i] = err
+                continue
+            calls.append(Call(payload, request_id, target.invoked_arn, trace_id=chain))
+        ran = zip(calls, self.runner.invoke_many(target.spec, calls), strict=True)
+        for i in range(len(payloads)):
+            if i in stopped:
+                yield stopped[i]
+                continue
+            call, result = next(ran)
+            try:
+                outcome: InvokeResult | AwsError = self._ran(target, call.request_id, result, source)
+            except AwsError as err:
+                outcome = err
+            yield outcome
+        next(ran, None)  # the runtime's last step: it gives its environment back
+
+    def _ran(self, target: Target, request_id: str, result: InvokeResult | RuntimeFailure, source: str) -> InvokeResult:
+        """Log and trace what the runtime did; a refusal becomes the error Invoke answers."""
+        from ..runtime.types import RuntimeFailure
+
+        if isinstance(result, RuntimeFailure):
+            self.trace.add(INVOKE_REFUSED, target.spec.function_name, (request_id,), code=result.code, source=source)
+            if result.code == "TooManyRequestsException":
+                raise throttled(result.reason or RESERVED_LIMIT) from result
+            raise AwsError(result.code, result.message, result.status) from result
         self.write_logs(target, result.log_stream_name, result.log_events, (result.request_id,))
         self.trace.add(
             INVOKE,

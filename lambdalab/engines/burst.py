@@ -10,7 +10,10 @@ a cold start, :data:`INIT_SECONDS` of init, so the chart repeats exactly run to 
 
 The environments counted are *virtual*: the lab's real execution environments (a few
 processes, :mod:`lambdalab.runtime.pool`) run the requests one after another, so a
-burst of 1,500 never starts 1,500 processes.  What is drawn (``function-concurrency``
+burst of 1,500 never starts 1,500 processes.  The requests that arrive at one instant are
+placed first, then handed to the runtime together (``BatchInvoker.run_many``): queued on a real
+environment's Runtime API, each runs as soon as the one before it answered, with no round
+trip through the lab in between.  What is drawn (``function-concurrency``
 records, :class:`lambdalab.widgets.FunctionConcurrencyChart`) is what Lambda would run.
 
 The burst sees reserved concurrency, the account's unreserved concurrency (as it stands
@@ -26,6 +29,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 
 from ..errors import AwsError
@@ -33,8 +37,9 @@ from ..trace_kinds import FUNCTION_CONCURRENCY
 from .function_scaling import Admission, Fleet
 
 if TYPE_CHECKING:
-    from ..clock import Clock, Process
-    from ..ports import Invoker, Target
+    from ..clock import Clock
+    from ..ports import BatchInvoker, Target
+    from ..runtime.types import InvokeResult
     from ..trace import Trace
     from .durations import InFlight, VirtualDurations
 
@@ -78,7 +83,7 @@ class BurstEngine:
         self,
         clock: Clock,
         trace: Trace,
-        invoker: Invoker,
+        invoker: BatchInvoker,
         durations: VirtualDurations,
         in_flight: InFlight,
         fleet_of: Callable[[str], Fleet],
@@ -102,42 +107,84 @@ class BurstEngine:
         """Schedule ``count`` requests, one each ``every`` virtual seconds from now; the clock plays them."""
         target = self.invoker.resolve(function_name, qualifier)
         burst = Burst(target.spec.function_name, self.clock.t)
-        unreserved, reserved = self.reservations()
-        for i in range(count):
-            self.clock.process(self._request(burst, target, payload, unreserved, reserved), delay=i * every)
+        room = self.reservations()
+        if every:
+            for i in range(count):
+                self.clock.call_later(i * every, partial(self._arrive, burst, target, payload, 1, room))
+        elif count:  # all at one instant: placed one by one, then run together
+            self.clock.call_later(0.0, partial(self._arrive, burst, target, payload, count, room))
         return burst
 
-    def _request(
-        self, burst: Burst, target: Target, payload: bytes, unreserved: int, reserved: dict[str, int]
-    ) -> Process:
+    def _arrive(
+        self, burst: Burst, target: Target, payload: bytes, count: int, room: tuple[int, dict[str, int]]
+    ) -> None:
+        """``count`` requests arrive now: each gets an environment or a throttle, then the admitted ones run.
+
+        The first admitted runs at once; after it (the function's code could run) the others are
+        handed to the runtime together (``BatchInvoker.run_many``), which runs them one after another in
+        the order they came, each for real.  Their results decide only when each gives back its
+        environment, a virtual duration later.
+        """
         name, spec = target.spec.function_name, target.spec
+        unreserved, reserved = room
         fleet = self.fleet_of(name)
-        busy_unreserved = sum(n for fn, n in self.in_flight.items() if fn not in reserved)
-        admission = fleet.admit(
-            self.clock.t,
-            target.executed_version,
-            reserved=spec.reserved_concurrency,
-            unreserved_room=unreserved - busy_unreserved,
-        )
         t = self.clock.t - burst.began
-        self._record(name, fleet, admission, ended=False)
-        if admission.environment is None:
-            burst.requests.append(BurstRequest(t, "throttled", admission.reason, 429))
-            return
-        self.in_flight[name] += 1
+        queued: list[tuple[int, Admission]] = []
+        refused = True  # until one ran: a refused request gives its environment back before the next comes
+        for _ in range(count):
+            busy_unreserved = sum(n for fn, n in self.in_flight.items() if fn not in reserved)
+            admission = fleet.admit(
+                self.clock.t,
+                target.executed_version,
+                reserved=spec.reserved_concurrency,
+                unreserved_room=unreserved - busy_unreserved,
+            )
+            self._record(name, fleet, admission, ended=False)
+            if admission.environment is None:
+                burst.requests.append(BurstRequest(t, "throttled", admission.reason, 429))
+                continue
+            self.in_flight[name] += 1
+            burst.requests.append(BurstRequest(t, admission.start, init=admission.start == "cold"))
+            if not refused:
+                queued.append((len(burst.requests) - 1, admission))
+                continue
+            [result] = self.invoker.run_many(target, [payload], source="burst")
+            refused = isinstance(result, AwsError)
+            self._ran(burst, len(burst.requests) - 1, target, fleet, admission, result)
+        if queued:
+            results = self.invoker.run_many(target, [payload] * len(queued), source="burst")
+            for (slot, admission), result in zip(queued, results, strict=True):
+                self._ran(burst, slot, target, fleet, admission, result)
+
+    def _ran(
+        self,
+        burst: Burst,
+        slot: int,
+        target: Target,
+        fleet: Fleet,
+        admission: Admission,
+        result: InvokeResult | AwsError,
+    ) -> None:
+        """A request ran (or the runtime refused it, which gives its environment back now)."""
+        name, spec, env = target.spec.function_name, target.spec, admission.environment
+        assert env is not None
         cold = admission.start == "cold"
-        try:
-            try:
-                result = self.invoker.run(target, payload, source="burst")
-            except AwsError as err:  # the lab's runtime refused it (a runtime it cannot run, ...)
-                burst.requests.append(BurstRequest(t, admission.start, status=err.status, error=err.code, init=cold))
-                return
-            timed_out = result.error_type == "Sandbox.Timedout"
-            burst.requests.append(BurstRequest(t, admission.start, error=result.error_type, init=cold))
-            yield self.durations.seconds(name, spec.timeout, timed_out) + (self.init_seconds if cold else 0.0)
-        finally:
+        t = burst.requests[slot].t
+        if isinstance(result, AwsError):  # the lab's runtime refused it (a runtime it cannot run, ...)
+            burst.requests[slot] = BurstRequest(t, admission.start, status=result.status, error=result.code, init=cold)
             self.in_flight[name] -= 1
-            fleet.release(admission.environment)
+            fleet.release(env)
+            return
+        burst.requests[slot] = BurstRequest(t, admission.start, error=result.error_type, init=cold)
+        timed_out = result.error_type == "Sandbox.Timedout"
+        hold = self.durations.seconds(name, spec.timeout, timed_out) + (self.init_seconds if cold else 0.0)
+        self.clock.call_later(hold, partial(self._end, name, fleet, admission))
+
+    def _end(self, name: str, fleet: Fleet, admission: Admission) -> None:
+        """A request's virtual duration is over: its environment is free again."""
+        assert admission.environment is not None
+        self.in_flight[name] -= 1
+        fleet.release(admission.environment)
         self._record(name, fleet, admission, ended=True)
 
     def _record(self, name: str, fleet: Fleet, admission: Admission, *, ended: bool) -> None:
@@ -150,6 +197,6 @@ class BurstEngine:
             environment=env.number if env else None,
             in_flight=fleet.in_flight,
             environments=len(fleet.environments),
-            provisioned=sum(e.provisioned for e in fleet.environments),
+            provisioned=fleet.provisioned_total,
             ended=ended,
         )

@@ -27,6 +27,7 @@ https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 
 from ..errors import ACCOUNT_LIMIT, RESERVED_LIMIT
@@ -78,15 +79,28 @@ class ScalingBudget:
 
 @dataclass
 class Fleet:
-    """The virtual environments of one function, every version."""
+    """The virtual environments of one function, every version.
+
+    Counts are kept as requests come and go, and each version's idle environments wait in a heap
+    ordered as :meth:`admit` picks them, so a burst of thousands costs no more per request than one.
+    """
 
     environments: list[VirtualEnvironment] = field(default_factory=list)
     budget: ScalingBudget = field(default_factory=ScalingBudget)
     _numbers: int = 0
+    _busy: int = 0
+    _provisioned: int = 0
+    #: per version, its idle environments as ``(not provisioned, number, environment)``: provisioned first, then oldest
+    _idle: dict[str, list[tuple[bool, int, VirtualEnvironment]]] = field(default_factory=dict)
 
     @property
     def in_flight(self) -> int:
-        return sum(e.busy for e in self.environments)
+        return self._busy
+
+    @property
+    def provisioned_total(self) -> int:
+        """Provisioned environments of every version."""
+        return self._provisioned
 
     def provisioned(self, version: str) -> int:
         return sum(e.provisioned and e.version == version for e in self.environments)
@@ -95,9 +109,15 @@ class Fleet:
         """Hold ``count`` initialised environments for ``version`` (fewer: idle extra ones go first)."""
         have = [e for e in self.environments if e.provisioned and e.version == version]
         for _ in range(count - len(have)):
-            self.environments.append(self._new(version, provisioned=True))
+            env = self._new(version, provisioned=True)
+            self.environments.append(env)
+            self._provisioned += 1
         for env in have[count:] if count < len(have) else []:
             env.provisioned = False  # busy ones finish their request, then stay as on-demand environments
+            self._provisioned -= 1
+        idle = [(not e.provisioned, e.number, e) for e in self.environments if e.version == version and not e.busy]
+        heapq.heapify(idle)
+        self._idle[version] = idle
 
     def admit(self, t: float, version: str, *, reserved: int | None, unreserved_room: int) -> Admission:
         """Place a request for ``version`` arriving at ``t``.
@@ -105,23 +125,29 @@ class Fleet:
         ``reserved`` is the function's reserved concurrency (None: unreserved); ``unreserved_room``
         how many more requests the account's unreserved concurrency takes now (used when unreserved).
         """
-        if reserved is not None and self.in_flight >= reserved:
+        if reserved is not None and self._busy >= reserved:
             return Admission("throttled", reason=RESERVED_LIMIT)
         if reserved is None and unreserved_room <= 0:
             return Admission("throttled", reason=ACCOUNT_LIMIT)
-        idle = [e for e in self.environments if e.version == version and not e.busy]
-        for env in sorted(idle, key=lambda e: (not e.provisioned, e.number)):
+        idle = self._idle.get(version)
+        if idle:
+            env = heapq.heappop(idle)[2]
             env.busy = True
+            self._busy += 1
             return Admission("provisioned" if env.provisioned else "warm", env)
         if not self.budget.take(t):
             return Admission("throttled", reason=SCALING_LIMIT)
         env = self._new(version, provisioned=False)
         env.busy = True
+        self._busy += 1
         self.environments.append(env)
         return Admission("cold", env)
 
     def release(self, env: VirtualEnvironment) -> None:
-        env.busy = False
+        if env.busy:
+            env.busy = False
+            self._busy -= 1
+            heapq.heappush(self._idle.setdefault(env.version, []), (not env.provisioned, env.number, env))
 
     def _new(self, version: str, *, provisioned: bool) -> VirtualEnvironment:
         self._numbers += 1

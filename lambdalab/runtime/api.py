@@ -48,10 +48,13 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lambdalab.runtime.outcome import response_too_large
 from lambdalab.runtime.realtime import epoch_ms_at
+
+if TYPE_CHECKING:
+    from lambdalab.runtime.types import LogEvent
 
 PREFIX = "/2018-06-01/runtime"
 MAX_PAYLOAD = 6 * 1024 * 1024 + 100  # 6291556 bytes
@@ -73,6 +76,7 @@ class Invocation:
     timeout: float
     client_context: str | None = None
     trace_id: str = ""
+    offered_at: float | None = None  # time.monotonic() when it was queued for the runtime
     delivered_at: float | None = None  # time.monotonic() when /next returned it
     finished_at: float | None = None
     kind: str | None = None  # "response" or "error"
@@ -84,6 +88,9 @@ class Invocation:
     stream: Any = None
     #: the runtime streamed its answer (the chunks went to ``stream``; ``body`` stays empty)
     streamed: bool = False
+    #: the log events written before it was handed out (a cold start's init), and during it
+    before_start: list[LogEvent] | None = None
+    events: list[LogEvent] | None = None
     done: threading.Event = field(default_factory=threading.Event)
 
 
@@ -109,7 +116,7 @@ class RuntimeApiServer:
         self._threads: list[threading.Thread] = []
         self.init_error: tuple[bytes, str] | None = None
         #: called as an invocation is handed out, before its clock starts (the log reads the init output)
-        self.before_delivery: Callable[[], None] | None = None
+        self.before_delivery: Callable[[Invocation], None] | None = None
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
@@ -134,6 +141,8 @@ class RuntimeApiServer:
             pass
 
     def offer(self, invocation: Invocation) -> None:
+        """Queue an invocation: the runtime gets it at its next ``/next``, after those queued before it."""
+        invocation.offered_at = time.monotonic()
         with self._offered:
             self._offers.append(invocation)
             self._offered.notify()
@@ -267,7 +276,7 @@ class RuntimeApiServer:
         if inv is None:
             return False
         if self.before_delivery is not None:
-            self.before_delivery()  # what the runtime wrote until now comes before START
+            self.before_delivery(inv)  # what the runtime wrote until now comes before START
         now = time.monotonic()
         inv.delivered_at = now
         headers = {

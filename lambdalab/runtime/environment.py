@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import selectors
 import socket
+import threading
 import time
 from pathlib import Path
 
@@ -61,6 +62,9 @@ class Environment:
         self.initialised = False
         self._killed = False
         self._started_at = 0.0  # time.monotonic() when the runtime process started
+        self._first: Invocation | None = None  # the invocation that meets the init (a cold start)
+        self._delivered: Invocation | None = None  # the last one handed out
+        self._phases = threading.Lock()  # one of the Runtime API and the waiting thread ends a phase
 
     @property
     def function_name(self) -> str:
@@ -113,7 +117,7 @@ class Environment:
         else:
             os.close(supervisor.frames_r)
         log.attach(supervisor.output_r, supervisor.frames_r if launch.telemetry else None)
-        self.api.before_delivery = log.deliver
+        self.api.before_delivery = self._delivering
         self.sandbox.start(launch, supervisor, env=env, telemetry=launch.telemetry)
 
     def initialise(self) -> tuple[list[LogEvent], str | None]:
@@ -153,13 +157,43 @@ class Environment:
 
     def run(self, inv: Invocation) -> Outcome:
         """Deliver ``inv`` and wait (never forever) for the answer, a crash, the timeout or OOM."""
+        self.offer(inv)
+        return self.wait(inv)
+
+    def offer(self, inv: Invocation) -> None:
+        """Queue ``inv``: the runtime gets it when it next asks, after those offered before it.
+
+        Offering the next before the previous one ended lets the runtime go on to it at once;
+        :meth:`wait` for each in turn.
+        """
         assert self.started and self.log is not None
-        log = self.log
-        cold = self.invocations == 0 and not self.initialised
+        if self.invocations == 0 and not self.initialised:
+            self._first = inv
         self.invocations += 1
-        began = time.monotonic()
-        log.before_start = []
         self.api.offer(inv)
+
+    def _delivering(self, inv: Invocation) -> None:
+        """The Runtime API hands ``inv`` out: what was written since the last hand-out ends a phase.
+
+        It is the previous invocation's, if that one ended and its waiter has not read its log yet
+        (the runtime went on to this one at once); otherwise it comes before this one's START.
+        """
+        assert self.log is not None
+        with self._phases:
+            events = self.log.next_phase()
+            last, self._delivered = self._delivered, inv
+            if last is not None and last.done.is_set() and last.events is None:
+                last.events, inv.before_start = events, []
+            else:
+                inv.before_start = events
+
+    def wait(self, inv: Invocation) -> Outcome:
+        """Wait (never forever) for an offered invocation's answer, a crash, the timeout or OOM."""
+        assert self.log is not None
+        log = self.log
+        cold = inv is self._first
+        # an invocation waiting behind others starts its init allowance when its turn comes
+        began = (inv.offered_at or time.monotonic()) if cold else time.monotonic()
         sel = self._watch(log)
         kind = ""
         last_memory_check = began  # the first look at memory comes one poll interval in
@@ -218,10 +252,13 @@ class Environment:
         if kind not in ("response", "error") or inv.refused_size is not None:
             self.kill()  # a runtime whose answer was refused exits (awslambdaric raises): start afresh
         memory = min(self.max_rss_mb, self.memory_size) if kind != "oom" else self.memory_size
-        if inv.delivered_at is None:  # never got to run: everything belongs before START
-            before, events = log.next_phase(), []
-        else:
-            before, events = log.before_start, log.next_phase()
+        with self._phases:
+            if inv.delivered_at is None:  # never got to run: everything belongs before START
+                before, events = log.next_phase(), []
+            else:
+                if inv.events is None:
+                    inv.events = log.next_phase()
+                before, events = inv.before_start or [], inv.events
         return Outcome(
             kind=kind,
             body=body,

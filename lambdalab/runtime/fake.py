@@ -33,7 +33,7 @@ from __future__ import annotations
 import json
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,12 +44,14 @@ from lambdalab.runtime.outcome import Outcome, exited, response_too_large, resul
 from lambdalab.runtime.output import CappedLog
 from lambdalab.runtime.pool import EnvironmentKey, Pool
 from lambdalab.runtime.types import (
+    Call,
     EnvironmentInfo,
     FunctionSpec,
     InitLog,
     InvokeResult,
     LogEvent,
     ResponseStream,
+    RuntimeFailure,
     client_context_json,
 )
 
@@ -232,6 +234,21 @@ class FakeRuntime:
     def deprovision(self, invoked_function_arn: str) -> None:
         for env in self._pool.deprovision(invoked_function_arn):
             env.dead = True
+
+    def invoke_many(self, spec: FunctionSpec, calls: Sequence[Call]) -> Iterator[InvokeResult | RuntimeFailure]:
+        """Each call in turn, as ``invoke`` runs it."""
+        for call in calls:
+            try:
+                yield self.invoke(
+                    spec,
+                    call.payload,
+                    request_id=call.request_id,
+                    invoked_function_arn=call.invoked_function_arn,
+                    client_context=call.client_context,
+                    trace_id=call.trace_id,
+                )
+            except RuntimeFailure as failure:
+                yield failure
 
     def retire(self, function_name: str, version: str | None = None) -> None:
         for env in self._pool.retire(function_name, version):

@@ -63,8 +63,6 @@ class LogStream:
         self._output_fd: int | None = None
         self._frames_fd: int | None = None
         self._frames = FrameReader()
-        #: the events handed over when the current invocation was delivered (init output on a cold start)
-        self.before_start: list[LogEvent] = []
 
     def attach(self, output_fd: int, frames_fd: int | None) -> None:
         """Read the runtime's stdout/stderr pipe and (managed runtimes) its telemetry pipe."""
@@ -101,10 +99,6 @@ class LogStream:
             events = self._phase.events()
             self._phase = CappedLog()
             return events
-
-    def deliver(self) -> None:
-        """The Runtime API is handing out an invocation: what came before belongs before START."""
-        self.before_start = self.next_phase()
 
     def close(self) -> None:
         with self._lock:

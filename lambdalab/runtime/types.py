@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -156,6 +156,17 @@ class ResponseStream(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Call:
+    """One invocation of a batch (:meth:`Runtime.invoke_many`): what ``invoke`` takes, but a stream."""
+
+    payload: bytes
+    request_id: str
+    invoked_function_arn: str
+    client_context: str | None = None
+    trace_id: str | None = None
+
+
 class Runtime(Protocol):
     """What runs function code for the lab: Lambda's data plane, behind the Invoke API."""
 
@@ -193,6 +204,15 @@ class Runtime(Protocol):
 
     def deprovision(self, invoked_function_arn: str) -> None:
         """Release the provisioned environments of ``invoked_function_arn``."""
+        ...
+
+    def invoke_many(self, spec: FunctionSpec, calls: Sequence[Call]) -> Iterator[InvokeResult | RuntimeFailure]:
+        """Run ``calls`` one after another, in order, as ``invoke`` would; a refused one is its failure.
+
+        What a caller gets by invoking each in turn, without waiting between them (a burst's
+        requests at one virtual instant).  Each result comes as its invocation ends (read them
+        all: the environment is held till then).
+        """
         ...
 
     def retire(self, function_name: str, version: str | None = None) -> None:

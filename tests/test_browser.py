@@ -92,7 +92,7 @@ def test_notebook_06_draws_a_lane_per_shard(jupyter: Session) -> None:
     ("name", "view", "count", "shot"),
     [
         ("10-operating-functions.ipynb", ".lambdalab-function-concurrency", 3, "10-function-concurrency"),
-        ("11-durable-functions.ipynb", ".lambdalab-durable", 1, "11-durable-timeline"),
+        ("11-durable-functions.ipynb", ".lambdalab-durable", 2, "11-durable-timeline"),
     ],
 )
 def test_notebooks_10_and_11_draw_their_views(jupyter: Session, name: str, view: str, count: int, shot: str) -> None:
@@ -114,7 +114,7 @@ COMMITTED_VIEWS = {
     "05-sqs-event-source-mapping.ipynb": 4,
     "06-streams.ipynb": 2,
     "10-operating-functions.ipynb": 3,
-    "11-durable-functions.ipynb": 1,
+    "11-durable-functions.ipynb": 2,
 }
 
 

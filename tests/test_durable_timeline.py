@@ -96,32 +96,27 @@ def _invoke_trace(outcome: str, ran_for: float) -> Trace:
     return trace
 
 
-def test_a_chained_invoke_draws_a_band_while_its_target_runs_and_an_arrow_of_its_answer() -> None:
+def test_a_chained_invoke_draws_a_band_from_the_targets_invocation_to_its_answer() -> None:
     items, rows = execution_rows(_invoke_trace("SUCCEEDED", 3600.0), ARN)
     assert rows == ["invocations", "pay"]
     scene = durable_scene(items, rows, 0.0, 3600.0, "Durable execution o-1")
-    marks = {m["cls"]: m for m in scene["marks"]}
-    assert (marks["invoke-running"]["row"], marks["invoke-running"]["t0"], marks["invoke-running"]["t1"]) == (
-        1,
-        0,
-        3600,
-    )
-    assert "payment (its own durable execution) ran for" in marks["invoke-running"]["tip"]
-    assert (marks["invoked"]["t"], marks["invoked"]["tone"]) == (3600, "ok")
-    assert (marks["suspended"]["t0"], marks["suspended"]["t1"]) == (0, 3600)  # the caller waited meanwhile
+    [band] = [m for m in scene["marks"] if m["cls"] == "invoked"]
+    assert (band["row"], band["t0"], band["t1"], band["tone"]) == (1, 0, 3600, "ok")
+    assert band["tip"] == "payment (its own durable execution): invoked at 0 s, answered SUCCEEDED at 60 min"
+    [waited] = [m for m in scene["marks"] if m["cls"] == "suspended"]
+    assert (waited["row"], waited["t0"], waited["t1"]) == (1, 0, 3600)  # the caller waited meanwhile
     labels = [e["label"] for e in scene["legend"]]
-    assert "invoked function running" in labels and "invoked function's result" in labels
-    assert "invoked function's error" not in labels
+    assert "invoked function answered" in labels and "invoked function failed" not in labels
 
     failed = durable_scene(*execution_rows(_invoke_trace("FAILED", 0.0), ARN), 0.0, 10.0, "Durable execution o-1")
-    arrow = [m for m in failed["marks"] if m["cls"] == "invoked"][0]
-    assert arrow["tone"] == "error" and "payment answered FAILED" in arrow["tip"] and "(ValueError)" in arrow["tip"]
-    svg = scene_svg(failed, 720)
-    assert svg.count('class="invoke-running"') == 1 and svg.count('class="invoked"') == 1
+    [band] = [m for m in failed["marks"] if m["cls"] == "invoked"]
+    assert band["tone"] == "error" and band["tip"].endswith("answered FAILED at 0 s (ValueError)")
+    assert scene_svg(failed, 720).count('class="invoked"') == 1
 
 
 def test_a_target_still_running_is_drawn_up_to_now() -> None:
     records = [r for r in _invoke_trace("SUCCEEDED", 3600.0) if r.t < 3600]
     scene = durable_scene(*execution_rows(records, ARN), 0.0, 1200.0, "Durable execution o-1")
-    running = [m for m in scene["marks"] if m["cls"] == "invoke-running"]
-    assert [(m["t0"], m["t1"]) for m in running] == [(0, 1200.0)] and "still running" in running[0]["tip"]
+    running = [m for m in scene["marks"] if m["cls"] == "invoked"]
+    assert [(m["t0"], m["t1"], m["tone"]) for m in running] == [(0, 1200.0, "info")]
+    assert "still running" in running[0]["tip"]

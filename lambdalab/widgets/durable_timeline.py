@@ -7,8 +7,9 @@ ran it (circle succeeded, cross failed or will retry), a dashed line while a wai
 callback keeps the execution suspended, a faint ring at each later invocation that replayed it from its
 checkpoint instead of running it, and an arrow where a callback came in (blue from a cell or the CLI,
 dark from a function; an hourglass when it timed out). A chained invoke (``context.invoke``) draws a band
-in its row while its target runs (one instant for a plain function, the target's whole execution for a
-durable one) and an arrow where the target's answer came back (green: its result; red: its error). Waits of a week next to steps of a second crowd
+in its row from when Lambda invoked its target to when the target's answer came back (one instant for a
+plain function, the target's whole execution for a durable one): blue while the target runs, green when it
+answered a result, red an error. Waits of a week next to steps of a second crowd
 the picture, so the time axis turns square-root when they do.
 
 Built from ``lab.trace`` only, and redrawn as the clock moves.
@@ -54,8 +55,8 @@ LEGEND: list[dict[str, Any]] = [
     {"type": "glyph", "shape": "arrow", "tone": "ink", "label": "callback from a function"},
     {"type": "glyph", "shape": "hourglass", "tone": "warn", "label": "callback timed out"},
     {"type": "bar", "tone": "info", "style": "hollow", "half": True, "label": "invoked function running"},
-    {"type": "glyph", "shape": "arrow", "tone": "ok", "label": "invoked function's result"},
-    {"type": "glyph", "shape": "arrow", "tone": "error", "label": "invoked function's error"},
+    {"type": "bar", "tone": "ok", "style": "hollow", "half": True, "label": "invoked function answered"},
+    {"type": "bar", "tone": "error", "style": "hollow", "half": True, "label": "invoked function failed"},
 ]
 
 
@@ -127,7 +128,7 @@ def durable_scene(items: list[dict[str, Any]], rows: list[str], start: float, no
             if i["outcome"] == "STARTED":
                 invoked[i["row"]] = t
             else:
-                marks.extend(_invoked(i, invoked.pop(i["row"], t), t))
+                marks.append(_invoked(i, invoked.pop(i["row"], t), t))
         elif kind == k.DURABLE_RESUMED:
             for row, since in list(opened.items()):
                 marks.append(_suspended(row, since, t, rows))
@@ -136,7 +137,9 @@ def durable_scene(items: list[dict[str, Any]], rows: list[str], start: float, no
         marks.append(_suspended(row, since, max(now - start, since), rows))
         end = max(end, now - start)
     for row, since in invoked.items():  # the invoked function still runs
-        marks.append(_running(row, since, max(now - start, since), "the invoked function is still running"))
+        marks.append(
+            _band(row, since, max(now - start, since), "info", "the invoked function is still running", "RUNNING")
+        )
     sqrt = _crowded(items, start, end)
     label = "time since the execution started" + (" (square-root scale: the first moments spread out)" if sqrt else "")
     return {
@@ -155,21 +158,17 @@ def _suspended(row: int, t0: float, t1: float, rows: list[str]) -> dict[str, Any
             "data": {"kind": "suspended"}, "tip": f"{rows[row]}: suspended for {fmt_time(t1 - t0)}"}  # fmt: skip
 
 
-def _invoked(i: dict[str, Any], t0: float, t1: float) -> list[dict[str, Any]]:
-    """A chained invoke that has its answer: the band while its target ran, the arrow of the answer."""
+def _invoked(i: dict[str, Any], t0: float, t1: float) -> dict[str, Any]:
+    """A chained invoke that has its answer: a band from when its target was invoked to when it answered."""
     who = i["target"] + (" (its own durable execution)" if i.get("target_execution") else "")
-    ok = i["outcome"] == "SUCCEEDED"
-    tip = f"{who} answered {i['outcome']} at {fmt_time(t1)}" + (f" ({i['error']})" if i.get("error") else "")
-    return [
-        _running(i["row"], t0, t1, f"{who} ran for {fmt_time(t1 - t0)}"),
-        {"type": "glyph", "row": i["row"], "t": t1, "dx": -12, "shape": "arrow", "tone": "ok" if ok else "error",
-         "cls": "invoked", "data": {"kind": "invoked", "outcome": i["outcome"]}, "tip": tip},
-    ]  # fmt: skip
+    tip = f"{who}: invoked at {fmt_time(t0)}, answered {i['outcome']} at {fmt_time(t1)}"
+    tip += f" ({i['error']})" if i.get("error") else ""
+    return _band(i["row"], t0, t1, "ok" if i["outcome"] == "SUCCEEDED" else "error", tip, i["outcome"])
 
 
-def _running(row: int, t0: float, t1: float, tip: str) -> dict[str, Any]:
-    return {"type": "bar", "row": row, "t0": t0, "t1": t1, "tone": "info", "style": "hollow", "half": True,
-            "cls": "invoke-running", "data": {"kind": "invoke-running"}, "tip": tip}  # fmt: skip
+def _band(row: int, t0: float, t1: float, tone: str, tip: str, outcome: str) -> dict[str, Any]:
+    return {"type": "bar", "row": row, "t0": t0, "t1": t1, "tone": tone, "style": "hollow", "half": True,
+            "cls": "invoked", "data": {"kind": "invoked", "outcome": outcome}, "tip": tip}  # fmt: skip
 
 
 def _crowded(items: list[dict[str, Any]], start: float, end: float) -> bool:

@@ -23,6 +23,7 @@ import pytest
 from runtime_support import ACCOUNT, ENDPOINT, REGION, call, spec, zip_dir, zip_files
 
 from lambdalab.runtime import FunctionSpec, InvokeResult, RuntimeFailure, SubprocessRuntime
+from lambdalab.runtime.runtime import CALLS_PER_LANE
 from lambdalab.runtime.types import Call
 
 
@@ -417,3 +418,22 @@ def test_what_a_crashed_environment_had_not_started_goes_to_a_new_one(rt: Subpro
     assert counts == [1, 2, None, 1, 2]  # the last two in a new environment, its init on the first
     assert [r.init_duration_ms is not None for r in results] == [True, False, False, True, False]
     assert "crashing" in results[2].log
+
+
+def test_a_long_batch_is_dealt_out_in_turn_to_a_few_environments_that_run_at_once() -> None:
+    runtime = SubprocessRuntime(endpoint_url=ENDPOINT, region=REGION, account_id=ACCOUNT, max_environments=3)
+    try:
+        fn = make_spec()
+        calls = _calls(fn, [{"n": i} for i in range(4 * CALLS_PER_LANE)])  # four lanes wanted, room for three
+        results = _run_all(runtime, fn, calls)
+        bodies = [json.loads(r.payload) for r in results]
+        assert [b["event"] for b in bodies] == [{"n": i} for i in range(len(calls))]
+        assert [r.request_id for r in results] == [c.request_id for c in calls]
+        lanes = [b["environment"] for b in bodies[:3]]
+        assert len(set(lanes)) == 3 and len(runtime.environments()) == 3
+        assert [b["environment"] for b in bodies] == [lanes[i % 3] for i in range(len(calls))]  # call i: lane i % 3
+        assert [b["count"] for b in bodies] == [i // 3 + 1 for i in range(len(calls))]  # each lane in turn
+        assert [i for i, r in enumerate(results) if r.init_duration_ms is not None] == [0, 1, 2]
+        assert all(f"handling {{'n': {i}}}" in r.log for i, r in enumerate(results))
+    finally:
+        runtime.close()

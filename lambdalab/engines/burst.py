@@ -13,7 +13,9 @@ processes, :mod:`lambdalab.runtime.pool`) run the requests one after another, so
 burst of 1,500 never starts 1,500 processes.  The requests that arrive at one instant are
 placed first, then handed to the runtime together (``BatchInvoker.run_many``): queued on a real
 environment's Runtime API, each runs as soon as the one before it answered, with no round
-trip through the lab in between.  What is drawn (``function-concurrency``
+trip through the lab in between; a long batch is dealt out in turn to a few real
+environments that run at once (``Runtime.invoke_many``), so requests of one instant may
+interleave their side effects, as concurrent requests do on Lambda.  What is drawn (``function-concurrency``
 records, :class:`lambdalab.widgets.FunctionConcurrencyChart`) is what Lambda would run.
 
 The burst sees reserved concurrency, the account's unreserved concurrency (as it stands

@@ -102,11 +102,29 @@ class Pool(Generic[E]):
                 mine = [e for e in self._envs if e.provisioned_for == tag and e.key == key]
                 if not any(not e.busy and e.alive() for e in mine) and len(mine) >= self._provisioned[tag]:
                     tag = ""  # every provisioned environment is busy: spill over to on-demand ones
-            for env in sorted(self._envs, key=lambda e: -e.last_used):
-                if env.key == key and env.provisioned_for == tag and not env.busy and env.alive():
-                    env.busy = True
-                    return env, to_kill
-            return self._add(key, spec, tag, to_kill), to_kill
+            warm = self._take_idle(key, tag)
+            return (warm or self._add(key, spec, tag, to_kill)), to_kill
+
+    def acquire_spare(self, spec: FunctionSpec) -> E | None:
+        """One more on-demand environment for ``spec``, if it takes no other's place (a batch of requests
+        runs in several at once): None when the lab's cap or the function's reserved concurrency is reached."""
+        key = (spec.function_name, spec.version, spec.revision_id)
+        with self._lock:
+            busy = sum(1 for e in self._envs if e.busy and e.key[0] == spec.function_name)
+            if self._closed or (spec.reserved_concurrency is not None and busy >= spec.reserved_concurrency):
+                return None
+            warm = self._take_idle(key, "")
+            if warm is None and len(self._envs) < self.max_environments:
+                warm = self._add(key, spec, "", [])
+            return warm
+
+    def _take_idle(self, key: EnvironmentKey, tag: str) -> E | None:
+        """The most recently used idle environment of ``key`` (tagged ``tag``), now busy; None if there is none."""
+        for env in sorted(self._envs, key=lambda e: -e.last_used):
+            if env.key == key and env.provisioned_for == tag and not env.busy and env.alive():
+                env.busy = True
+                return env
+        return None
 
     def provision(self, spec: FunctionSpec, invoked_arn: str, count: int) -> tuple[list[E], list[E]]:
         """Hold ``count`` provisioned environments for ``invoked_arn``: (new ones to start now, busy; ones to kill).

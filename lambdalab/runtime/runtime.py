@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from queue import SimpleQueue
 
 from lambdalab.credentials import Credentials
 from lambdalab.runtime.api import Invocation
@@ -50,6 +51,9 @@ from lambdalab.runtime.types import (
 from lambdalab.runtime.workdir import make_root
 
 _IDLE_MEMORY_POLL = 0.25  # seconds between looks at idle environments' memory
+#: a batch of invocations gets one more environment (a lane) for each this many calls, up to MAX_LANES
+CALLS_PER_LANE = 200
+MAX_LANES = 4
 
 
 class SubprocessRuntime:
@@ -120,27 +124,94 @@ class SubprocessRuntime:
         return result
 
     def invoke_many(self, spec: FunctionSpec, calls: Sequence[Call]) -> Iterator[InvokeResult | RuntimeFailure]:
-        """Run ``calls`` one after another in one environment, queued on its Runtime API together.
+        """Run ``calls`` queued together on environments' Runtime APIs; each result comes, in order, as it ends.
 
-        The runtime takes the next as soon as it answered one, with no round trip through the
-        lab in between; each result comes as its invocation ends.  An environment that ends (a
-        crash, a timeout) leaves what it had not started to the next one, as separate invokes
-        would go to a new one.
+        In one environment the runtime takes the next call as soon as it answered one, with no round
+        trip through the lab in between.  A long batch (:data:`CALLS_PER_LANE` calls or more) is dealt
+        out in turn to a few environments that run at once (at most :data:`MAX_LANES`, only where the
+        lab has room for them): call ``i`` goes to environment ``i`` modulo their number.  An
+        environment that ends (a crash, a timeout) leaves what it had not started to a new one, as
+        separate invokes would.
         """
+        envs = self._lane_environments(spec, calls)
+        if not envs:
+            yield from self._in_turn(spec, calls)
+            return
+        lanes: list[SimpleQueue[InvokeResult | RuntimeFailure | BaseException]] = [SimpleQueue() for _ in envs]
+        for n, (env, lane) in enumerate(zip(envs, lanes, strict=True)):
+            share = calls[n :: len(envs)]
+            threading.Thread(target=self._run_lane, args=(spec, share, env, lane), daemon=True).start()
+        for i in range(len(calls)):
+            result = lanes[i % len(envs)].get()
+            if isinstance(result, BaseException):
+                raise result
+            yield result
+
+    def _lane_environments(self, spec: FunctionSpec, calls: Sequence[Call]) -> list[Environment]:
+        """The started environments a long batch is dealt out to (none: it runs in one, in turn).
+
+        They are taken and started here, one after another, so that their log streams are named in
+        the same order every run.
+        """
+        wanted = min(MAX_LANES, len(calls) // CALLS_PER_LANE)
+        if wanted < 2:
+            return []
+        try:
+            self._launcher.check(spec.runtime)
+            first, to_kill = self._pool.acquire(spec, calls[0].invoked_function_arn)
+        except RuntimeFailure:
+            return []
+        for old in to_kill:
+            old.kill()
+        envs = [first]
+        while len(envs) < wanted and (spare := self._pool.acquire_spare(spec)) is not None:
+            envs.append(spare)
+        started = []
+        for env in envs:
+            if env.started or self._start(env, spec) is None:
+                started.append(env)
+            elif self._pool.release(env):
+                env.kill()
+        if len(started) < 2:
+            for env in started:
+                if self._pool.release(env):
+                    env.kill()
+            return []
+        return started
+
+    def _run_lane(
+        self,
+        spec: FunctionSpec,
+        calls: Sequence[Call],
+        env: Environment,
+        lane: SimpleQueue[InvokeResult | RuntimeFailure | BaseException],
+    ) -> None:
+        try:
+            for result in self._in_turn(spec, calls, env):
+                lane.put(result)
+        except BaseException as exc:  # the consumer raises it in its own thread
+            lane.put(exc)
+
+    def _in_turn(
+        self, spec: FunctionSpec, calls: Sequence[Call], env: Environment | None = None
+    ) -> Iterator[InvokeResult | RuntimeFailure]:
+        """``calls`` one after another, in ``env`` (taken from the pool when None) and, if it ends, in the next."""
         sent = 0
         while sent < len(calls):
-            try:
-                self._launcher.check(spec.runtime)
-                env, to_kill = self._pool.acquire(spec, calls[sent].invoked_function_arn)
-            except RuntimeFailure as failure:  # this one is refused; the next asks again, as its invoke would
-                sent += 1
-                yield failure
-                continue
-            for old in to_kill:
-                old.kill()
+            if env is None:
+                try:
+                    self._launcher.check(spec.runtime)
+                    env, to_kill = self._pool.acquire(spec, calls[sent].invoked_function_arn)
+                except RuntimeFailure as failure:  # this one is refused; the next asks again, as its invoke would
+                    sent += 1
+                    yield failure
+                    continue
+                for old in to_kill:
+                    old.kill()
             for result in self._run_queued(env, spec, calls[sent:]):
                 sent += 1
                 yield result
+            env = None
 
     def _run_queued(
         self, env: Environment, spec: FunctionSpec, calls: Sequence[Call], stream: ResponseStream | None = None

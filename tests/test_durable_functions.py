@@ -346,3 +346,18 @@ def test_the_state_read_is_asked_of_the_functions_role_and_a_cells_call_is_the_a
         ("cell", False): "InvalidParameterValueException",
         ("cell", True): "InvalidParameterValueException",
     }
+
+
+def test_a_callback_failure_fails_the_callback_with_the_error_sent(lab: lambdalab.Lab, functions: Any) -> None:
+    arn = start(lab, "order", {"order": "o-6"})
+    lab.run_until_idle()
+    functions.send_durable_execution_callback_failure(
+        CallbackId=callback_id(lab, arn, "payment"), Error={"ErrorType": "CardDeclined", "ErrorMessage": "no funds"}
+    )
+    lab.run_until_idle()
+    events = functions.get_durable_execution_history(DurableExecutionArn=arn, IncludeExecutionData=True)["Events"]
+    [failed] = [e for e in events if e["EventType"] == "CallbackFailed"]
+    assert failed["CallbackFailedDetails"]["Error"]["Payload"] == {
+        "ErrorType": "CardDeclined",
+        "ErrorMessage": "no funds",
+    }

@@ -30,15 +30,20 @@ def functions(lab: lambdalab.Lab, role_arn: str) -> Any:
     create_durable(lab, role_arn, "order", ORDER_INVOKE)
     create_durable(lab, role_arn, "payment-durable", DURABLE_PAYMENT)
     client = lab.client("lambda")
+    _function(client, role_arn, "payment", PAYMENT, Timeout=30)
+    return client
+
+
+def _function(client: Any, role_arn: str, name: str, source: str, **settings: Any) -> None:
+    """Create the Python function ``name`` running ``source`` (as app.py)."""
     client.create_function(
-        FunctionName="payment",
+        FunctionName=name,
         Runtime="python3.13",
         Role=role_arn,
         Handler="app.handler",
-        Code={"ZipFile": lambdalab.zip_files({"app.py": PAYMENT})},
-        Timeout=30,
+        Code={"ZipFile": lambdalab.zip_files({"app.py": source})},
+        **settings,
     )
-    return client
 
 
 def _order(lab: lambdalab.Lab, order: str, amount: int, pay_with: str, **extra: Any) -> tuple[str, float]:
@@ -236,3 +241,62 @@ def test_the_history_matches_what_aws_testing_runner_records_for_the_same_handle
                 (t, None if t.startswith("Execution") else n, v) for t, n, v in _essence(theirs_child["Events"])
             ]
             assert [t for t, _, _ in unnamed].count("WaitSucceeded") == 1
+
+
+def test_a_durable_payment_that_outlives_its_execution_timeout_times_the_invoke_out(
+    lab: lambdalab.Lab, functions: Any, role_arn: str
+) -> None:
+    slow = {"ExecutionTimeout": 600}  # ten minutes, and the bank takes an hour
+    _function(functions, role_arn, "payment-slow", DURABLE_PAYMENT, Timeout=60, DurableConfig=slow)
+    arn, since = _order(lab, "o-10", 50, "payment-slow")
+    assert [x for x in timeline(lab, arn, since) if x[1] == "durable-chained-invoke"] == [
+        (0, "durable-chained-invoke", "STARTED payment-slow"),
+        (600, "durable-chained-invoke", "TIMED_OUT payment-slow ChainedInvoke.Timeout"),
+    ]
+    assert _result(functions, arn)["refused"] == "CHAINED_INVOKE timed out after 600 seconds."
+    events = functions.get_durable_execution_history(DurableExecutionArn=arn)["Events"]
+    assert "ChainedInvokeTimedOut" in [e["EventType"] for e in events]
+
+
+def test_a_stopped_target_stops_the_invoke_and_a_stopped_caller_leaves_its_target_running(
+    lab: lambdalab.Lab, functions: Any
+) -> None:
+    since = lab.clock.t
+    arn = start(lab, "order", {"order": "o-11", "amount": 60, "pay_with": "payment-durable"})
+    lab.run_until_idle(60)  # the payment waits for its bank
+    [invoked] = [r for r in lab.trace.where(k.DURABLE_CHAINED_INVOKE) if r.detail["execution"] == arn]
+    functions.stop_durable_execution(
+        DurableExecutionArn=invoked.detail["target_execution"], Error={"ErrorMessage": "fraud suspected"}
+    )
+    lab.run_until_idle(30 * DAY)
+    assert timeline(lab, arn, since)[-7:-3] == [
+        (60, "durable-chained-invoke", "STOPPED payment-durable fraud suspected"),
+        (60, "durable-resumed", "invoke"),
+        (60, "durable-replay", "reserve pay"),
+        (60, "durable-operation", "START STEP release"),
+    ]
+    assert _result(functions, arn)["refused"] == "fraud suspected"
+
+    arn = start(lab, "order", {"order": "o-12", "amount": 60, "pay_with": "payment-durable"})
+    lab.run_until_idle(60)
+    [invoked] = [r for r in lab.trace.where(k.DURABLE_CHAINED_INVOKE) if r.detail["execution"] == arn]
+    functions.stop_durable_execution(DurableExecutionArn=arn)
+    lab.run_until_idle(30 * DAY)
+    target = functions.get_durable_execution(DurableExecutionArn=invoked.detail["target_execution"])
+    assert target["Status"] == "SUCCEEDED"  # it ran on; its answer came too late for a stopped caller
+    assert [r.detail["outcome"] for r in lab.trace.where(k.DURABLE_CHAINED_INVOKE) if r.detail["execution"] == arn] == [
+        "STARTED"
+    ]
+
+
+def test_a_plain_payment_that_runs_past_its_timeout_fails_the_invoke_with_sandbox_timedout(
+    lab: lambdalab.Lab, functions: Any, role_arn: str
+) -> None:
+    hangs = "import time\ndef handler(event, context):\n    time.sleep(5)\n"
+    _function(functions, role_arn, "payment-hangs", hangs, Timeout=1)
+    arn, since = _order(lab, "o-13", 50, "payment-hangs")
+    assert [x for x in timeline(lab, arn, since) if x[1] == "durable-chained-invoke"] == [
+        (0, "durable-chained-invoke", "STARTED payment-hangs"),
+        (0, "durable-chained-invoke", "FAILED payment-hangs Sandbox.Timedout"),
+    ]
+    assert "Task timed out after 1.00 seconds" in _result(functions, arn)["refused"]

@@ -251,8 +251,8 @@ class DurableApi:
         return Response.json(200, _wire(out))
 
     def stop(self, req: Request, gw: Gateway) -> Response:
-        body = req.json()
-        error = ErrorObject.from_dict(body["Error"]) if body.get("Error") else None
+        body = req.json()  # the request's body is its Error (the operation's payload member)
+        error = ErrorObject.from_dict(body) if body else None
         run = self.engine.stop(req.params["DurableExecutionArn"], error)
         stopped = run.execution.get_operation_execution_started().end_timestamp or self.clock.now
         return Response.json(200, _wire({"StopTimestamp": stopped}))
@@ -272,8 +272,7 @@ class DurableApi:
         return Response.json(200, {})
 
     def callback_failure(self, req: Request, gw: Gateway) -> Response:
-        body = req.json()
-        error = ErrorObject.from_dict(body.get("Error") or {})
+        error = ErrorObject.from_dict(req.json() or {})  # the request's body is its Error (the payload member)
         self.engine.callback(req.params["CallbackId"], "FAILED", self._sender(req), error=error)
         return Response.json(200, {})
 

@@ -201,13 +201,15 @@ def narrow_with_file_browser(page: Any) -> None:
 def check_views_fit_and_read(page: Any, views: str, name: str) -> None:
     """At 1024 px with the file browser open, and in the dark theme, every view fits and its text reads.
 
-    Screenshots of the first view go to test-artifacts/ (``<name>-light-1024.png``, ``<name>-dark-1024.png``).
+    Screenshots of the first view go to test-artifacts/ (``<name>-light-1024.png``, ``<name>-dark-1024.png``),
+    and of the last one too when there are several (``<name>-last-light-1024.png``, ...).
     """
     narrow_with_file_browser(page)
     first = page.locator(views).first
     first.scroll_into_view_if_needed()
     try:
         first.screenshot(path=str(ARTIFACTS / f"{name}-light-1024.png"))  # kept whether the checks pass or not
+        _shoot_last(page, views, f"{name}-last-light-1024.png")
         try:  # each view redraws on its own resize event: give a busy machine time before measuring
             page.wait_for_function(f"(sel) => ({VIEW_FIT})(sel).every(f => f.overflow <= 1)", arg=views, timeout=30_000)
         except Exception:  # noqa: BLE001 - the assertion below reports what does not fit
@@ -218,12 +220,22 @@ def check_views_fit_and_read(page: Any, views: str, name: str) -> None:
         set_theme(page, "JupyterLab Dark")
         first.scroll_into_view_if_needed()
         first.screenshot(path=str(ARTIFACTS / f"{name}-dark-1024.png"))
+        _shoot_last(page, views, f"{name}-last-dark-1024.png")
+        first.scroll_into_view_if_needed()
         fits = page.evaluate(VIEW_FIT, views)
         assert all(f["overflow"] <= 1 for f in fits), fits
         assert all(f["text"] > 0.5 for f in fits), f"dark theme: light text expected {fits}"
     finally:
         if page.evaluate("() => document.body.dataset.jpThemeLight") == "false":
             set_theme(page, "JupyterLab Light")
+
+
+def _shoot_last(page: Any, views: str, file: str) -> None:
+    """A screenshot of the last of several views (a notebook's later view of the same kind)."""
+    if page.locator(views).count() > 1:
+        last = page.locator(views).last
+        last.scroll_into_view_if_needed()
+        last.screenshot(path=str(ARTIFACTS / file))
 
 
 #: the committed pictures of the views (the static SVGs) drawn in the page: how many, and their background's lightness

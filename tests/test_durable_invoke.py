@@ -300,3 +300,13 @@ def test_a_plain_payment_that_runs_past_its_timeout_fails_the_invoke_with_sandbo
         (0, "durable-chained-invoke", "FAILED payment-hangs Sandbox.Timedout"),
     ]
     assert "Task timed out after 1.00 seconds" in _result(functions, arn)["refused"]
+
+
+def test_a_synchronous_invoke_of_the_caller_waits_through_its_chained_invoke(
+    lab: lambdalab.Lab, functions: Any
+) -> None:
+    answer = functions.invoke(
+        FunctionName="order", Payload=json.dumps({"order": "o-14", "amount": 9000, "pay_with": "payment-durable"})
+    )
+    assert answer["StatusCode"] == 200 and "FunctionError" not in answer
+    assert "card declined: 9000" in json.loads(answer["Payload"].read())["refused"]

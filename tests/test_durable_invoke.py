@@ -120,7 +120,7 @@ def test_a_payment_the_function_refuses_raises_in_the_order_which_releases_the_s
 
 
 def test_a_durable_payment_runs_as_its_own_execution_on_the_same_clock(lab: lambdalab.Lab, functions: Any) -> None:
-    arn, since = _order(lab, "o-3", 80, "payment-durable")
+    arn, since = _order(lab, "o-3", 80, "payment-durable:$LATEST")
     invoked = [r for r in lab.trace.where(k.DURABLE_CHAINED_INVOKE) if r.detail["execution"] == arn]
     child = invoked[0].detail["target_execution"]
     assert child is not None and child.split(":function:")[1].startswith("payment-durable:$LATEST/durable-execution/")
@@ -142,8 +142,8 @@ def test_a_durable_payment_runs_as_its_own_execution_on_the_same_clock(lab: lamb
         (0, "durable-started", "Event"),
         (0, "durable-invocation", "#1 PENDING"),
         (0, "durable-suspended", "invoke"),
-        (0, "durable-chained-invoke", "STARTED payment-durable"),
-        (3600, "durable-chained-invoke", "SUCCEEDED payment-durable"),
+        (0, "durable-chained-invoke", "STARTED payment-durable:$LATEST"),
+        (3600, "durable-chained-invoke", "SUCCEEDED payment-durable:$LATEST"),
         (3600, "durable-resumed", "invoke"),
         (3600, "durable-replay", "reserve pay"),
         (3600, "durable-invocation", "#2 PENDING"),
@@ -162,11 +162,15 @@ def test_a_durable_payment_runs_as_its_own_execution_on_the_same_clock(lab: lamb
 def test_a_durable_payment_that_fails_fails_the_chained_invoke_with_its_error(
     lab: lambdalab.Lab, functions: Any
 ) -> None:
-    arn, since = _order(lab, "o-4", 9000, "payment-durable")
+    arn, since = _order(lab, "o-4", 9000, "payment-durable:$LATEST")
     steps = [x for x in timeline(lab, arn, since) if x[1] in ("durable-chained-invoke", "durable-closed")]
     assert steps == [
-        (0, "durable-chained-invoke", "STARTED payment-durable"),
-        (0, "durable-chained-invoke", "FAILED payment-durable aws_durable_execution_sdk_python.exceptions.StepError"),
+        (0, "durable-chained-invoke", "STARTED payment-durable:$LATEST"),
+        (
+            0,
+            "durable-chained-invoke",
+            "FAILED payment-durable:$LATEST aws_durable_execution_sdk_python.exceptions.StepError",
+        ),
         (0, "durable-closed", "SUCCEEDED"),
     ]
     assert "card declined: 9000" in _result(functions, arn)["refused"]
@@ -202,14 +206,14 @@ def _essence(events: list[dict[str, Any]]) -> list[tuple[str, str | None, str | 
     return out
 
 
-@pytest.mark.parametrize(("pay_with", "amount"), [("payment", 70), ("payment", 7000), ("payment-durable", 70)])
+@pytest.mark.parametrize(("pay_with", "amount"), [("payment", 70), ("payment", 7000), ("payment-durable:$LATEST", 70)])
 def test_the_history_matches_what_aws_testing_runner_records_for_the_same_handlers(
     lab: lambdalab.Lab, functions: Any, pay_with: str, amount: int
 ) -> None:
     from aws_durable_execution_sdk_python_testing.runner import DurableFunctionTestRunner
 
     event = json.dumps({"order": "o-9", "amount": amount, "pay_with": pay_with})
-    name = f"compare-{pay_with}-{amount}"
+    name = f"compare-{pay_with.split(':')[0]}-{amount}"
     arn, _ = _order(lab, "o-9", amount, pay_with, DurableExecutionName=name)
     ours = functions.get_durable_execution_history(DurableExecutionArn=arn, IncludeExecutionData=True)["Events"]
 
@@ -227,7 +231,7 @@ def test_the_history_matches_what_aws_testing_runner_records_for_the_same_handle
         assert _essence(ours) == _essence(theirs)
         answered = "ChainedInvokeSucceeded" if amount < 1000 else "ChainedInvokeFailed"
         assert answered in [e["EventType"] for e in ours]
-        if pay_with == "payment-durable":  # the target's own execution, too
+        if pay_with.startswith("payment-durable"):  # the target's own execution, too
             child = [e for e in ours if e["EventType"] == "ChainedInvokeStarted"][0]
             their_child = [e for e in theirs if e["EventType"] == "ChainedInvokeStarted"][0]
             child_arn = child["ChainedInvokeStartedDetails"]["DurableExecutionArn"]
@@ -248,10 +252,10 @@ def test_a_durable_payment_that_outlives_its_execution_timeout_times_the_invoke_
 ) -> None:
     slow = {"ExecutionTimeout": 600}  # ten minutes, and the bank takes an hour
     _function(functions, role_arn, "payment-slow", DURABLE_PAYMENT, Timeout=60, DurableConfig=slow)
-    arn, since = _order(lab, "o-10", 50, "payment-slow")
+    arn, since = _order(lab, "o-10", 50, "payment-slow:$LATEST")
     assert [x for x in timeline(lab, arn, since) if x[1] == "durable-chained-invoke"] == [
-        (0, "durable-chained-invoke", "STARTED payment-slow"),
-        (600, "durable-chained-invoke", "TIMED_OUT payment-slow ChainedInvoke.Timeout"),
+        (0, "durable-chained-invoke", "STARTED payment-slow:$LATEST"),
+        (600, "durable-chained-invoke", "TIMED_OUT payment-slow:$LATEST ChainedInvoke.Timeout"),
     ]
     assert _result(functions, arn)["refused"] == "CHAINED_INVOKE timed out after 600 seconds."
     events = functions.get_durable_execution_history(DurableExecutionArn=arn)["Events"]
@@ -262,7 +266,7 @@ def test_a_stopped_target_stops_the_invoke_and_a_stopped_caller_leaves_its_targe
     lab: lambdalab.Lab, functions: Any
 ) -> None:
     since = lab.clock.t
-    arn = start(lab, "order", {"order": "o-11", "amount": 60, "pay_with": "payment-durable"})
+    arn = start(lab, "order", {"order": "o-11", "amount": 60, "pay_with": "payment-durable:$LATEST"})
     lab.run_until_idle(60)  # the payment waits for its bank
     [invoked] = [r for r in lab.trace.where(k.DURABLE_CHAINED_INVOKE) if r.detail["execution"] == arn]
     functions.stop_durable_execution(
@@ -270,14 +274,14 @@ def test_a_stopped_target_stops_the_invoke_and_a_stopped_caller_leaves_its_targe
     )
     lab.run_until_idle(30 * DAY)
     assert timeline(lab, arn, since)[-7:-3] == [
-        (60, "durable-chained-invoke", "STOPPED payment-durable fraud suspected"),
+        (60, "durable-chained-invoke", "STOPPED payment-durable:$LATEST fraud suspected"),
         (60, "durable-resumed", "invoke"),
         (60, "durable-replay", "reserve pay"),
         (60, "durable-operation", "START STEP release"),
     ]
     assert _result(functions, arn)["refused"] == "fraud suspected"
 
-    arn = start(lab, "order", {"order": "o-12", "amount": 60, "pay_with": "payment-durable"})
+    arn = start(lab, "order", {"order": "o-12", "amount": 60, "pay_with": "payment-durable:$LATEST"})
     lab.run_until_idle(60)
     [invoked] = [r for r in lab.trace.where(k.DURABLE_CHAINED_INVOKE) if r.detail["execution"] == arn]
     functions.stop_durable_execution(DurableExecutionArn=arn)
@@ -306,7 +310,26 @@ def test_a_synchronous_invoke_of_the_caller_waits_through_its_chained_invoke(
     lab: lambdalab.Lab, functions: Any
 ) -> None:
     answer = functions.invoke(
-        FunctionName="order", Payload=json.dumps({"order": "o-14", "amount": 9000, "pay_with": "payment-durable"})
+        FunctionName="order",
+        Payload=json.dumps({"order": "o-14", "amount": 9000, "pay_with": "payment-durable:$LATEST"}),
     )
     assert answer["StatusCode"] == 200 and "FunctionError" not in answer
     assert "card declined: 9000" in json.loads(answer["Payload"].read())["refused"]
+
+
+def test_a_durable_target_must_be_named_with_its_version_or_alias(lab: lambdalab.Lab, functions: Any) -> None:
+    arn, since = _order(lab, "o-15", 40, "payment-durable")  # no qualifier
+    assert [x[2] for x in timeline(lab, arn, since)][-5:] == [
+        "START CHAINED_INVOKE pay",  # failed in its own checkpoint: no suspension, no target started
+        "START STEP release",
+        "SUCCEED STEP release",
+        "#1 SUCCEEDED",
+        "SUCCEEDED",
+    ]
+    assert _result(functions, arn)["refused"] == "You cannot invoke a durable function using an unqualified ARN."
+
+    version = functions.publish_version(FunctionName="payment-durable")["Version"]
+    arn, _ = _order(lab, "o-16", 40, f"payment-durable:{version}")
+    [started, _] = [r for r in lab.trace.where(k.DURABLE_CHAINED_INVOKE) if r.detail["execution"] == arn]
+    assert f":function:payment-durable:{version}/durable-execution/" in started.detail["target_execution"]
+    assert _result(functions, arn)["receipt"] == {"receipt": "r-o-16", "auth": "auth-o-16"}

@@ -8,7 +8,10 @@ compute meanwhile. Here, on the clock:
 
 - the target is resolved when the START is checkpointed: a name that is not a function's (or not a function
   name at all) fails the operation in the checkpoint's own answer, ``ResourceNotFoundException``, and the
-  handler raises at once without suspending;
+  handler raises at once without suspending. So does a **durable** target named without a version or alias
+  (``payment`` rather than ``payment:$LATEST`` or ``payment:live``): AWS's SDKs document the qualifier as
+  required for a durable target, and Lambda refuses to invoke a durable function by an unqualified ARN
+  (``InvalidParameterValueException``, the message its Invoke answers);
 - a **plain** target runs once, a synchronous invocation through the lab's Invoke path at this instant: its
   answer is the operation's result; a function error (including ``Sandbox.Timedout`` at the function's
   timeout) fails the operation with that error;
@@ -22,10 +25,10 @@ compute meanwhile. Here, on the clock:
 The figures, error types and messages are those of AWS's testing runner
 (``aws-durable-execution-sdk-python-testing``, its ``child_dispatcher``), whose checkpoint processing the lab
 already uses; the SDK of this version has no caller-side timeout for an invoke. A function name without a
-qualifier runs ``$LATEST``, as in that runner (AWS asks for a qualified ARN when a *client* invokes a durable
-function; the lab does not enforce that either way).
+qualifier runs a plain target's ``$LATEST``.
 
 https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html
+https://docs.aws.amazon.com/lambda/latest/dg/durable-invoking.html (qualified ARNs)
 https://docs.aws.amazon.com/lambda/latest/api/API_ChainedInvokeOptions.html
 https://docs.aws.amazon.com/lambda/latest/api/API_ChainedInvokeStartedDetails.html
 """
@@ -57,6 +60,9 @@ if TYPE_CHECKING:
     from ..runtime.types import InvokeResult
     from ..trace import Trace
     from .durable_runs import DurableRun
+
+#: Lambda's answer to an Invoke of a durable function by an unqualified ARN
+UNQUALIFIED = "You cannot invoke a durable function using an unqualified ARN."
 
 #: a chained invoke's outcome: the operation's status, its result, its error
 Outcome = tuple[OperationStatus, str | None, ErrorObject | None]
@@ -92,9 +98,11 @@ class DurableInvokes:
         except (ValueError, TypeError):
             return ErrorObject(INVALID_FUNCTION_ARN_MESSAGE_FORMAT.format(function_name), None, None, None)
         try:
-            self.invoker.resolve(parsed.name, parsed.qualifier)
+            target = self.invoker.resolve(parsed.name, parsed.qualifier)
         except AwsError as err:
             return ErrorObject(err.message, err.code, None, None)
+        if parsed.qualifier is None and self.settings_of(target.spec.function_name) is not None:
+            return ErrorObject(UNQUALIFIED, "InvalidParameterValueException", None, None)
         return None
 
     def _invoke_started(self, run: DurableRun, effect: ChainedInvokeStarted) -> None:
@@ -115,7 +123,7 @@ class DurableInvokes:
         if settings is not None:
             child = self.start(target, settings, payload, None, "ChainedInvoke")
             with self._lock:
-                child.parent = (run.arn, effect.operation_id)
+                child.parent = (run.arn, effect.operation_id, effect.function_name)
                 child.execution.parent_execution_arn = run.arn
                 run.execution.record_chained_invoke_child(effect.operation_id, child.arn)
             self._trace(run, effect, "STARTED", target_execution=child.arn)
@@ -137,7 +145,7 @@ class DurableInvokes:
         parent = self.runs.get(child.parent[0])
         if parent is None:
             return
-        effect = ChainedInvokeStarted(parent.arn, child.parent[1], child.target.spec.function_name, None, None)
+        effect = ChainedInvokeStarted(parent.arn, child.parent[1], child.parent[2], None, None)
         self._answered(parent, effect, child_outcome(child), target_execution=child.arn)
 
     def _answered(self, run: DurableRun, effect: ChainedInvokeStarted, outcome: Outcome, **ids: Any) -> None:

@@ -61,6 +61,15 @@ def invalid_parameter(message: str) -> AwsError:
     return AwsError("InvalidParameterValueException", message, 400)
 
 
+#: AWS's refusal of a durable function invoked without a version, an alias or ``$LATEST`` in its name or ARN
+#: (the text users report; https://docs.aws.amazon.com/lambda/latest/dg/durable-invoking.html#durable-invoking-qualified-arns)
+UNQUALIFIED_DURABLE = "You cannot invoke a durable function using an unqualified ARN."
+
+
+def unqualified_durable() -> AwsError:
+    return invalid_parameter(UNQUALIFIED_DURABLE)
+
+
 def not_found(message: str) -> AwsError:
     return AwsError("ResourceNotFoundException", message, 404)
 

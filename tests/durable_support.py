@@ -169,9 +169,22 @@ def create_durable(
     )
 
 
+def live(lab: lambdalab.Lab, name: str) -> str:
+    """Publish ``name``'s code as a version and point the alias ``live`` at it: ``name:live``, the qualified name
+    a durable function is invoked through (an execution replays against the version it started on)."""
+    functions = lab.client("lambda")
+    version = functions.publish_version(FunctionName=name)["Version"]
+    functions.create_alias(FunctionName=name, Name="live", FunctionVersion=version)
+    return f"{name}:live"
+
+
 def start(lab: lambdalab.Lab, name: str, event: dict[str, Any], **extra: Any) -> str:
-    """Invoke ``name`` asynchronously; the execution's ARN."""
-    answer = lab.client("lambda").invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps(event), **extra)
+    """Invoke ``name`` asynchronously; the execution's ARN. A durable function is invoked qualified: a bare
+    name is invoked as ``name:$LATEST`` (a version or an alias can be named: ``name:1``, ``name:live``)."""
+    qualified = name if ":" in name else f"{name}:$LATEST"
+    answer = lab.client("lambda").invoke(
+        FunctionName=qualified, InvocationType="Event", Payload=json.dumps(event), **extra
+    )
     return str(answer["DurableExecutionArn"])
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from durable_support import callback_id, create_durable, timeline
+from durable_support import callback_id, create_durable, live, timeline
 
 import lambdalab
 from lambdalab.course import execution_role
@@ -86,7 +86,10 @@ def test_an_sqs_batch_starts_a_durable_execution_and_settles_when_it_closes(lab:
     redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2})
     url, arn = _queue(lab, "batch-in", VisibilityTimeout="300", RedrivePolicy=redrive)
     uuid = lam.create_event_source_mapping(
-        FunctionName="batch", EventSourceArn=arn, BatchSize=10, FunctionResponseTypes=["ReportBatchItemFailures"]
+        FunctionName=live(lab, "batch"),
+        EventSourceArn=arn,
+        BatchSize=10,
+        FunctionResponseTypes=["ReportBatchItemFailures"],
     )["UUID"]
     lab.advance(1)
     since = lab.clock.t
@@ -134,13 +137,45 @@ def test_an_sqs_batch_starts_a_durable_execution_and_settles_when_it_closes(lab:
     assert sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages") is None
 
 
+def test_a_mapping_to_a_durable_functions_bare_name_fails_each_batch_and_the_messages_reach_the_dlq(
+    lab: lambdalab.Lab, role: str
+) -> None:
+    """AWS invokes a durable function only qualified; the mapping's invoke is refused as Invoke refuses it, and the
+    batch is handled as any batch whose invoke Lambda refused: nothing runs, nothing is lost."""
+    lam, sqs = lab.client("lambda"), lab.client("sqs")
+    create_durable(lab, role, "bare", BATCH, seconds=600)
+    dlq_url, dlq_arn = _queue(lab, "bare-dlq")
+    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2})
+    url, arn = _queue(lab, "bare-in", VisibilityTimeout="300", RedrivePolicy=redrive)
+    uuid = lam.create_event_source_mapping(FunctionName="bare", EventSourceArn=arn, BatchSize=10)["UUID"]
+    lab.advance(1)
+    since = lab.clock.t
+    sqs.send_message(QueueUrl=url, MessageBody="good")
+    lab.run_until_idle()
+    assert _story(lab, uuid, since) == [
+        (0, "sqs-batch", "received"),
+        (1, "sqs-batch-result", "system-error"),  # refused: the function never ran
+        (300, "sqs-batch", "received"),  # back after the visibility timeout, as any failed batch
+        (301, "sqs-batch-result", "system-error"),
+        (600, "sqs-redrive", dlq_arn),
+    ]
+    results = [r for r in lab.trace if r.kind == "sqs-batch-result" and r.detail["mapping"] == uuid]
+    assert {r.detail["reason"] for r in results} == {
+        "InvalidParameterValueException: You cannot invoke a durable function using an unqualified ARN."
+    }
+    assert _executions(lab, "bare") == []  # no execution started
+    got = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10)["Messages"]
+    assert [m["Body"] for m in got] == ["good"]
+    lam.delete_event_source_mapping(UUID=uuid)
+
+
 def test_an_execution_that_outlasts_the_mappings_15_minutes_times_out_and_the_batch_fails(
     lab: lambdalab.Lab, role: str
 ) -> None:
     lam, sqs = lab.client("lambda"), lab.client("sqs")
     create_durable(lab, role, "too-long", TOO_LONG, seconds=MINUTES_15)
     url, arn = _queue(lab, "too-long-in", VisibilityTimeout="3600")
-    uuid = lam.create_event_source_mapping(FunctionName="too-long", EventSourceArn=arn, BatchSize=1)["UUID"]
+    uuid = lam.create_event_source_mapping(FunctionName=live(lab, "too-long"), EventSourceArn=arn, BatchSize=1)["UUID"]
     # raised after the mapping exists: an execution the mapping starts still lasts 15 minutes at most
     lam.update_function_configuration(FunctionName="too-long", DurableConfig={"ExecutionTimeout": 3600})
     lab.advance(1)
@@ -203,7 +238,7 @@ def test_a_kinesis_shard_waits_for_each_batchs_execution_before_the_next(lab: la
     kinesis.create_stream(StreamName="orders", ShardCount=1)
     arn = kinesis.describe_stream(StreamName="orders")["StreamDescription"]["StreamARN"]
     uuid = lam.create_event_source_mapping(
-        FunctionName="shard-reader", EventSourceArn=arn, BatchSize=1, StartingPosition="TRIM_HORIZON"
+        FunctionName=live(lab, "shard-reader"), EventSourceArn=arn, BatchSize=1, StartingPosition="TRIM_HORIZON"
     )["UUID"]
     lab.advance(1)
     for data in ("a", "b"):
@@ -248,7 +283,7 @@ def test_a_dynamodb_stream_batch_starts_an_execution_too(lab: lambdalab.Lab, rol
     )
     stream = ddb.describe_table(TableName="orders")["Table"]["LatestStreamArn"]
     uuid = lam.create_event_source_mapping(
-        FunctionName="table-reader", EventSourceArn=stream, StartingPosition="TRIM_HORIZON"
+        FunctionName=live(lab, "table-reader"), EventSourceArn=stream, StartingPosition="TRIM_HORIZON"
     )["UUID"]
     lab.advance(1)
     ddb.put_item(TableName="orders", Item={"id": {"S": "o-1"}})
@@ -278,7 +313,7 @@ def test_a_batch_waiting_for_a_callback_lets_the_cell_send_it(lab: lambdalab.Lab
     lam, sqs = lab.client("lambda"), lab.client("sqs")
     create_durable(lab, role, "approver", APPROVAL, seconds=MINUTES_15)
     url, arn = _queue(lab, "approvals-in", VisibilityTimeout="900")
-    uuid = lam.create_event_source_mapping(FunctionName="approver", EventSourceArn=arn)["UUID"]
+    uuid = lam.create_event_source_mapping(FunctionName=live(lab, "approver"), EventSourceArn=arn)["UUID"]
     lab.advance(1)
     since = lab.clock.t
     sqs.send_message(QueueUrl=url, MessageBody="o-30")

@@ -21,6 +21,7 @@ from durable_support import (
     PLAIN,
     callback_id,
     create_durable,
+    live,
     outcome,
     pay_within_the_hour,
     shipped_after,
@@ -154,11 +155,11 @@ def test_a_synchronous_invoke_waits_for_the_execution_and_answers_its_result(
     lab: lambdalab.Lab, functions: Any
 ) -> None:
     since = lab.clock.t
-    answer = functions.invoke(FunctionName="flaky", Payload=b"{}")
+    answer = functions.invoke(FunctionName="flaky:$LATEST", Payload=b"{}")
     assert answer["StatusCode"] == 200 and "FunctionError" not in answer
     assert json.loads(answer["Payload"].read()) == "charged"
     assert lab.clock.t - since == 15  # the invoke moved the clock through the two retry delays
-    answer = functions.invoke(FunctionName="order", Payload=json.dumps({"order": "o-3"}))
+    answer = functions.invoke(FunctionName="order:$LATEST", Payload=json.dumps({"order": "o-3"}))
     assert answer["FunctionError"] == "Unhandled"  # the payment never comes within 15 minutes
     assert json.loads(answer["Payload"].read())["errorType"] == "Sandbox.Timedout"
     still = functions.get_durable_execution(DurableExecutionArn=answer["DurableExecutionArn"])
@@ -237,10 +238,12 @@ def test_a_closed_execution_is_kept_for_its_retention_period_then_forgotten(lab:
 def test_an_sns_push_through_the_asynchronous_queue_starts_an_execution(lab: lambdalab.Lab, functions: Any) -> None:
     sns = lab.client("sns")
     topic = sns.create_topic(Name="orders-paid")["TopicArn"]
-    function_arn = functions.get_function(FunctionName="flaky")["Configuration"]["FunctionArn"]
-    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=function_arn)
+    alias_arn = f"{functions.get_function(FunctionName='flaky')['Configuration']['FunctionArn']}:live"
+    live(lab, "flaky")
+    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=alias_arn)  # a durable function: qualified
     functions.add_permission(
         FunctionName="flaky",
+        Qualifier="live",
         StatementId="sns",
         Action="lambda:InvokeFunction",
         Principal="sns.amazonaws.com",

@@ -188,20 +188,3 @@ def test_a_burst_runs_real_code_in_a_few_real_environments() -> None:
         invokes = [r for r in lab.trace if r.kind == k.INVOKE and r.function == name]
         assert len(invokes) == 50 and {r.view(k.Invoke)["source"] for r in invokes} == {"burst"}
         assert len(lab.runtime.environments()) == 1  # 50 virtual environments, one real one
-
-
-def test_a_long_burst_at_one_instant_runs_each_request_once_for_real_in_a_few_real_environments() -> None:
-    with lambdalab.Lab() as lab:  # the subprocess runtime: the requests are dealt out to a few environments
-        source = "def handler(event, context):\n    print('ran', context.aws_request_id)\n    return event['n'] * 2\n"
-        role = _role(lab)
-        basic = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"  # its logs reach CloudWatch
-        lab.client("iam").attach_role_policy(RoleName=role.rsplit("/", 1)[1], PolicyArn=basic)
-        name = create_python(lab, role, source)
-        burst = lab.burst(name, 800, payload={"n": 21})
-        assert burst.counts() == {"cold": 800} and not [r for r in burst.requests if r.error]
-        invoked = [r.ids[0] for r in lab.trace if r.kind == k.INVOKE and r.function == name]
-        assert len(invoked) == len(set(invoked)) == 800
-        logs = lab.client("logs")
-        events = logs.filter_log_events(logGroupName=f"/aws/lambda/{name}", filterPattern='"ran"')["events"]
-        assert sorted(e["message"].split()[1] for e in events) == sorted(invoked)  # each ran once, its own line
-        assert 1 < len(lab.runtime.environments()) <= 4

@@ -437,14 +437,3 @@ def test_a_long_batch_is_dealt_out_in_turn_to_a_few_environments_that_run_at_onc
         assert all(f"handling {{'n': {i}}}" in r.log for i, r in enumerate(results))
     finally:
         runtime.close()
-
-
-def test_what_follows_a_timeout_in_a_queue_runs_once_in_a_new_environment(rt: SubprocessRuntime) -> None:
-    fn = make_spec(handler="app.sleepy", timeout=1)
-    calls = _calls(fn, [{"seconds": 0, "id": 0}, {"seconds": 3, "id": 1}, {"seconds": 0, "id": 2}])
-    results = _run_all(rt, fn, calls)
-    assert [r.error_type for r in results] == [None, "Sandbox.Timedout", None]
-    first, last = json.loads(results[0].payload), json.loads(results[2].payload)
-    assert first["environment"] != last["environment"] and last["id"] == 2
-    assert [r.init_duration_ms is not None for r in results] == [True, False, True]
-    assert all(r.log.count("sleeping") == 1 for r in results)  # each ran once

@@ -3,6 +3,14 @@
 moto knows nothing of durable functions; the gateway routes every durable operation of botocore's Lambda
 model here, and :class:`~lambdalab.engines.durable_engine.DurableEngine` keeps the executions.
 
+- A durable function is invoked **qualified**: through a version (``name:1``), an alias (``name:live``) or an
+  explicit ``$LATEST``, in the name, the ARN or the ``Qualifier`` parameter; an execution is pinned to the version
+  it started on. An unqualified ``Invoke`` (any invocation type) or ``InvokeWithResponseStream`` is refused at
+  request time, ``InvalidParameterValueException`` (400) "You cannot invoke a durable function using an unqualified
+  ARN." (the text users report from AWS). AWS documents the rule, not where a mapping or a push source meets it:
+  in the lab their invoke fails the same way, and the batch or the event is handled as any whose invoke Lambda
+  refused (an SQS batch comes back and reaches the queue's DLQ, a stream's is retried, a push is retried by
+  Lambda's asynchronous queue and ends in the function's DLQ); a function URL answers 502.
 - ``Invoke`` of a function created with a ``DurableConfig`` starts an execution (or finds the running one
   of the same ``DurableExecutionName`` and input: an idempotent start; another input is
   ``DurableExecutionAlreadyStartedException``). ``Event`` answers 202 at once with the execution's ARN in
@@ -26,7 +34,7 @@ model here, and :class:`~lambdalab.engines.durable_engine.DurableEngine` keeps t
 Timestamps go on the wire as epoch seconds (REST-JSON); the invocation's own input carries epoch
 milliseconds, as the SDK reads them.
 
-https://docs.aws.amazon.com/lambda/latest/dg/durable-invoking.html
+https://docs.aws.amazon.com/lambda/latest/dg/durable-invoking.html#durable-invoking-qualified-arns
 https://docs.aws.amazon.com/lambda/latest/dg/durable-invoking-esm.html
 https://docs.aws.amazon.com/lambda/latest/dg/durable-execution-idempotency.html
 https://docs.aws.amazon.com/lambda/latest/api/API_CheckpointDurableExecution.html
@@ -44,7 +52,7 @@ from aws_durable_execution_sdk_python.lambda_service import ErrorObject, Operati
 from aws_durable_execution_sdk_python_testing.executor import Executor
 
 from ..engines import durable_runs
-from ..errors import AwsError, check_range, invalid_parameter, validation
+from ..errors import AwsError, check_range, invalid_parameter, unqualified_durable, validation
 from ..trace_kinds import DURABLE_DENIED
 from . import durable_config, durable_permissions, moto_iam
 from .gateway import Gateway, Request, Response
@@ -98,6 +106,12 @@ class DurableApi:
             gw.route("lambda", operation, handler)
 
     # -- Invoke ------------------------------------------------------------------------------------
+    def check_qualified(self, target: Target) -> None:
+        """A durable function is invoked through a version, an alias or an explicit ``$LATEST``, never through its
+        bare name or ARN: AWS's ``InvalidParameterValueException`` (400) otherwise, before anything runs."""
+        if target.qualifier is None and self.configs.get(target.spec.function_name) is not None:
+            raise unqualified_durable()
+
     def invoke(self, target: Target, payload: bytes, kind: str, req: Request) -> Response | None:
         """Start (or find) the execution a durable function's Invoke asks for; None for other functions."""
         settings = self.configs.get(target.spec.function_name)
@@ -128,6 +142,7 @@ class DurableApi:
         settings = self.configs.get(target.spec.function_name)
         if settings is None:
             return None
+        self.check_qualified(target)  # the mapping's invoke fails, and the batch is handled as a failed one
         run = self.engine.start(target, settings, payload, None, source, limit=durable_config.MAPPING_LIMIT_SECONDS)
         return MappingExecution(run, float(run.timeout), request_id)
 

@@ -117,6 +117,8 @@ class InvokeService:
         """What every invoke request is checked for: the caller's account, the function, the payload."""
         self.policies.check_cross_account(req)  # another account needs a resource-policy statement
         target = self.resolve(req.params["FunctionName"], req.q("Qualifier"))
+        if self.durable is not None:
+            self.durable.check_qualified(target)  # a durable function only through a version, an alias or $LATEST
         too_large = payload_too_large(kind, len(req.body))
         if too_large is not None:
             raise too_large
@@ -145,6 +147,8 @@ class InvokeService:
         from ..runtime.types import RuntimeFailure
 
         request_id = request_id or self.ids.new_id()
+        if self.durable is not None:  # a push, a function URL: the invocation fails, handled as its source does
+            self.durable.check_qualified(target)
         if source == "async" and self.durable is not None:  # from the async queue (SNS, S3, EventBridge, ...)
             started = self.durable.start_queued(target, payload, request_id)
             if started is not None:

@@ -2,17 +2,13 @@
 
 ``context.invoke(function_name, payload)`` checkpoints a CHAINED_INVOKE operation (action START, with
 ``ChainedInvokeOptions``: the target's name or ARN, optionally qualified, and a tenant id) and suspends the
-invocation (the JavaScript SDK's ``context.invoke(name, funcId, input)`` checkpoints the same operation).
-Lambda then invokes the target on the execution's behalf, records its answer in the execution's
+invocation. Lambda then invokes the target on the execution's behalf, records its answer in the execution's
 state and invokes the caller again, which reads the result (or raises ``InvokeError``). The caller uses no
 compute meanwhile. Here, on the clock:
 
 - the target is resolved when the START is checkpointed: a name that is not a function's (or not a function
   name at all) fails the operation in the checkpoint's own answer, ``ResourceNotFoundException``, and the
-  handler raises at once without suspending. So does a **durable** target named without a version or alias
-  (``payment`` rather than ``payment:$LATEST`` or ``payment:live``): AWS's SDKs document the qualifier as
-  required for a durable target, and Lambda refuses to invoke a durable function by an unqualified ARN
-  (``InvalidParameterValueException``, the message its Invoke answers);
+  handler raises at once without suspending;
 - a **plain** target runs once, a synchronous invocation through the lab's Invoke path at this instant: its
   answer is the operation's result; a function error (including ``Sandbox.Timedout`` at the function's
   timeout) fails the operation with that error;
@@ -25,11 +21,13 @@ compute meanwhile. Here, on the clock:
 
 The figures, error types and messages are those of AWS's testing runner
 (``aws-durable-execution-sdk-python-testing``, its ``child_dispatcher``), whose checkpoint processing the lab
-already uses; the SDK of this version has no caller-side timeout for an invoke. A function name without a
-qualifier runs a plain target's ``$LATEST``.
+already uses; the SDK of this version has no caller-side timeout for an invoke. A plain target named without a
+qualifier runs ``$LATEST``; a durable one must be named with a version, an alias or ``$LATEST``, as for any invoke
+of a durable function: unqualified, the operation fails in its own checkpoint with
+``InvalidParameterValueException`` "You cannot invoke a durable function using an unqualified ARN."
+(https://docs.aws.amazon.com/lambda/latest/dg/durable-invoking.html#durable-invoking-qualified-arns).
 
 https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html
-https://docs.aws.amazon.com/lambda/latest/dg/durable-invoking.html (qualified ARNs)
 https://docs.aws.amazon.com/lambda/latest/api/API_ChainedInvokeOptions.html
 https://docs.aws.amazon.com/lambda/latest/api/API_ChainedInvokeStartedDetails.html
 """
@@ -51,7 +49,7 @@ from aws_durable_execution_sdk_python_testing.child_dispatcher import (
     result_outcome,
 )
 
-from ..errors import AwsError
+from ..errors import AwsError, unqualified_durable
 from ..trace_kinds import DURABLE_CHAINED_INVOKE
 
 if TYPE_CHECKING:
@@ -61,9 +59,6 @@ if TYPE_CHECKING:
     from ..runtime.types import InvokeResult
     from ..trace import Trace
     from .durable_runs import DurableRun
-
-#: Lambda's answer to an Invoke of a durable function by an unqualified ARN
-UNQUALIFIED = "You cannot invoke a durable function using an unqualified ARN."
 
 #: a chained invoke's outcome: the operation's status, its result, its error
 Outcome = tuple[OperationStatus, str | None, ErrorObject | None]
@@ -102,8 +97,9 @@ class DurableInvokes:
             target = self.invoker.resolve(parsed.name, parsed.qualifier)
         except AwsError as err:
             return ErrorObject(err.message, err.code, None, None)
-        if parsed.qualifier is None and self.settings_of(target.spec.function_name) is not None:
-            return ErrorObject(UNQUALIFIED, "InvalidParameterValueException", None, None)
+        if target.qualifier is None and self.settings_of(target.spec.function_name) is not None:
+            refused = unqualified_durable()
+            return ErrorObject(refused.message, refused.code, None, None)
         return None
 
     def _invoke_started(self, run: DurableRun, effect: ChainedInvokeStarted) -> None:
@@ -124,7 +120,7 @@ class DurableInvokes:
         if settings is not None:
             child = self.start(target, settings, payload, None, "ChainedInvoke")
             with self._lock:
-                child.parent = (run.arn, effect.operation_id, effect.function_name)
+                child.parent = (run.arn, effect.operation_id)
                 child.execution.parent_execution_arn = run.arn
                 run.execution.record_chained_invoke_child(effect.operation_id, child.arn)
             self._trace(run, effect, "STARTED", target_execution=child.arn)
@@ -146,7 +142,10 @@ class DurableInvokes:
         parent = self.runs.get(child.parent[0])
         if parent is None:
             return
-        effect = ChainedInvokeStarted(parent.arn, child.parent[1], child.parent[2], None, None)
+        named = child.target.spec.function_name + (f":{child.target.qualifier}" if child.target.qualifier else "")
+        effect = ChainedInvokeStarted(
+            parent.arn, child.parent[1], named, None, None
+        )  # the target as the caller named it
         self._answered(parent, effect, child_outcome(child), target_execution=child.arn)
 
     def _answered(self, run: DurableRun, effect: ChainedInvokeStarted, outcome: Outcome, **ids: Any) -> None:

@@ -79,9 +79,8 @@ class DurableRun:
     deadline: Timer | None = None
     #: each open callback's timeout and heartbeat timers, by callback id
     callback_timers: dict[str, dict[str, Timer]] = field(default_factory=dict)
-    #: when this execution is a chained invoke's target: the caller's execution ARN, its CHAINED_INVOKE
-    #: operation, and the target as the caller named it
-    parent: tuple[str, str, str] | None = None
+    #: the caller's execution ARN and CHAINED_INVOKE operation, when this execution is a chained invoke's target
+    parent: tuple[str, str] | None = None
     #: set when the execution closes (a synchronous Invoke waits for it)
     closed: threading.Event = field(default_factory=threading.Event)
     #: fired on the clock when the execution closes (an event source mapping's batch waits for it)

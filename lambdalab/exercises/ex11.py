@@ -1,5 +1,10 @@
 """Exercises for ``11-durable-functions``: a non-determinism bug, a callback that may never come, a callback
-sent from a cell."""
+sent from a cell.
+
+Each function is invoked as a durable function must be, qualified: ``check()`` starts executions of
+``<name>:live``, the alias the notebook's ``update_code`` moves to each version it publishes
+(https://docs.aws.amazon.com/lambda/latest/dg/durable-invoking.html#durable-invoking-qualified-arns).
+"""
 
 from __future__ import annotations
 
@@ -95,17 +100,54 @@ def handler(event, context: DurableContext):
 """
 
 
+#: the alias every exercise's function is invoked through (a durable function is never invoked unqualified)
+ALIAS = "live"
+
+
 def _deploy(lab: Any, name: str, source: str) -> None:
-    if _shared.function_exists(lab, name):
+    if _shared.function_exists(lab, name, ALIAS):
         return
-    lab.client("lambda").create_function(
-        FunctionName=name,
-        Runtime="python3.13",
-        Role=_shared.ensure_role(lab, DURABLE_ROLE, (DURABLE_POLICY_ARN,)),
-        Handler="app.handler",
-        Code={"ZipFile": zip_files({"app.py": source})},
-        Timeout=60,
-        DurableConfig=SETTINGS,
+    if not _shared.function_exists(lab, name):
+        lab.client("lambda").create_function(
+            FunctionName=name,
+            Runtime="python3.13",
+            Role=_shared.ensure_role(lab, DURABLE_ROLE, (DURABLE_POLICY_ARN,)),
+            Handler="app.handler",
+            Code={"ZipFile": zip_files({"app.py": source})},
+            Timeout=60,
+            DurableConfig=SETTINGS,
+        )
+    _publish(lab, name)
+
+
+def _publish(lab: Any, name: str) -> None:
+    """Publish ``name``'s code as a version and point ``live`` at it (what the notebook's update_code does)."""
+    lam = lab.client("lambda")
+    version = lam.publish_version(FunctionName=name)["Version"]
+    if _shared.function_exists(lab, name, ALIAS):
+        lam.update_alias(FunctionName=name, Name=ALIAS, FunctionVersion=version)
+    else:
+        lam.create_alias(FunctionName=name, Name=ALIAS, FunctionVersion=version)
+
+
+def _update(lab: Any, name: str, source: str) -> None:
+    """Deploy ``source`` as ``name``'s code and publish it behind ``live``."""
+    lab.client("lambda").update_function_code(FunctionName=name, ZipFile=zip_files({"app.py": source}))
+    _publish(lab, name)
+
+
+def _unpublished(lab: Any, name: str) -> str | None:
+    """Why the code deployed to ``$LATEST`` is not what ``check()`` runs (None: ``live`` runs it)."""
+    lam = lab.client("lambda")
+    latest = lam.get_function_configuration(FunctionName=name)["CodeSha256"]
+    live = lam.get_function_configuration(FunctionName=name, Qualifier=ALIAS)
+    if live["CodeSha256"] == latest:
+        return None
+    return (
+        f"{name}'s new code is in $LATEST, but the alias {ALIAS} still points at version {live['Version']}, which "
+        f"runs the old code: check() invokes {name}:{ALIAS}, as a durable function is invoked through a version or "
+        "an alias, never its bare name. Publish the new code (publish_version) and move the alias to it "
+        "(update_alias), or deploy with update_code(), which does both."
     )
 
 
@@ -114,9 +156,16 @@ def _code(name: str, source: str) -> str:
     return f"update_code({name!r}, '''{source}''')"
 
 
+def _latest_only(name: str, source: str) -> str:
+    """An attempt's code that deploys ``source`` to ``$LATEST`` and publishes nothing."""
+    return f"lam.update_function_code(FunctionName={name!r}, ZipFile=lambdalab.zip_files({{'app.py': '''{source}'''}}))"
+
+
 def _run(lab: Any, name: str, event: dict[str, Any]) -> str:
-    """Start an execution of ``name``, play it on the clock; its ARN."""
-    answer = lab.client("lambda").invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps(event))
+    """Start an execution of ``name:live``, play it on the clock; its ARN."""
+    answer = lab.client("lambda").invoke(
+        FunctionName=f"{name}:{ALIAS}", InvocationType="Event", Payload=json.dumps(event)
+    )
     lab.run_until_idle()
     return str(answer["DurableExecutionArn"])
 
@@ -165,6 +214,11 @@ class FixNonDeterminism(Problem):
             names="non-deterministic",
             undo=_code("receipts", RECEIPTS),
         ),
+        Attempt(  # the fix deployed to $LATEST only: receipts:live still runs the version with the bug
+            _latest_only("receipts", RECEIPTS_FIXED),
+            names="publish",
+            undo=_code("receipts", RECEIPTS),
+        ),
         Attempt(  # a name-based uuid replays the same way, and is the same for every payment too
             _code(
                 "receipts",
@@ -194,6 +248,9 @@ class FixNonDeterminism(Problem):
     def _check(self) -> bool | str | None:
         if _unchanged(self.lab, "receipts", RECEIPTS):
             return None
+        unpublished = _unpublished(self.lab, "receipts")
+        if unpublished is not None:
+            return unpublished
         arn = _run(self.lab, "receipts", {"amount": 42})
         execution = self.lab.client("lambda").get_durable_execution(DurableExecutionArn=arn)
         invocations = self.lab.trace.where(k.DURABLE_INVOCATION, "receipts", execution=arn)
@@ -232,13 +289,10 @@ class FixNonDeterminism(Problem):
         )
 
     def solve(self) -> None:
-        self.lab.client("lambda").update_function_code(
-            FunctionName="receipts", ZipFile=zip_files({"app.py": RECEIPTS_FIXED})
-        )
+        _update(self.lab, "receipts", RECEIPTS_FIXED)
 
     def attempt_wrong(self) -> bool:
-        source = RECEIPTS.replace("str(uuid.uuid4())", "__import__('time').time_ns()")
-        self.lab.client("lambda").update_function_code(FunctionName="receipts", ZipFile=zip_files({"app.py": source}))
+        _update(self.lab, "receipts", RECEIPTS.replace("str(uuid.uuid4())", "__import__('time').time_ns()"))
         return True
 
 
@@ -297,6 +351,9 @@ class TimeOutTheApproval(Problem):
     def _check(self) -> bool | str | None:
         if _unchanged(self.lab, "approvals", APPROVALS):
             return None
+        unpublished = _unpublished(self.lab, "approvals")
+        if unpublished is not None:
+            return unpublished
         arn = _run(self.lab, "approvals", {"expense": "train ticket"})
         self.lab.advance(DAY + 1)
         lam = self.lab.client("lambda")
@@ -324,12 +381,18 @@ class TimeOutTheApproval(Problem):
         return "Nobody approved within a day: the callback timed out and the execution failed, as it should."
 
     def solve(self) -> None:
-        source = APPROVALS.replace("CallbackConfig()", "CallbackConfig(timeout=Duration.from_hours(24))")
-        self.lab.client("lambda").update_function_code(FunctionName="approvals", ZipFile=zip_files({"app.py": source}))
+        _update(
+            self.lab,
+            "approvals",
+            APPROVALS.replace("CallbackConfig()", "CallbackConfig(timeout=Duration.from_hours(24))"),
+        )
 
     def attempt_wrong(self) -> bool:
-        source = APPROVALS.replace("CallbackConfig()", "CallbackConfig(timeout=Duration.from_days(3))")
-        self.lab.client("lambda").update_function_code(FunctionName="approvals", ZipFile=zip_files({"app.py": source}))
+        _update(
+            self.lab,
+            "approvals",
+            APPROVALS.replace("CallbackConfig()", "CallbackConfig(timeout=Duration.from_days(3))"),
+        )
         return True
 
 
@@ -377,7 +440,7 @@ class PayFromACell(Problem):
     _AFRESH = (
         'for e in lam.list_durable_executions_by_function(FunctionName="payments", Statuses=["RUNNING"])["DurableExecutions"]:\n'
         '    lam.stop_durable_execution(DurableExecutionArn=e["DurableExecutionArn"])\n'
-        'lam.invoke(FunctionName="payments", InvocationType="Event", Payload=b\'{"order": "o-10"}\')\n'
+        'lam.invoke(FunctionName="payments:live", InvocationType="Event", Payload=b\'{"order": "o-10"}\')\n'
         "lab.run_until_idle()"
     )
     mistakes = (
@@ -386,10 +449,10 @@ class PayFromACell(Problem):
             _find
             + 'lam.send_durable_execution_callback_failure(CallbackId=callback_id, Error={"ErrorMessage": "paid"})',
             names="failure",
-            undo='lam.invoke(FunctionName="payments", InvocationType="Event", Payload=b\'{"order": "o-9"}\')\nlab.run_until_idle()',
+            undo='lam.invoke(FunctionName="payments:live", InvocationType="Event", Payload=b\'{"order": "o-9"}\')\nlab.run_until_idle()',
         ),
         Attempt(  # invoking again "with the payment" starts another execution, which waits for its own
-            'start("payments", {"order": "o-7", "payment": "paid"})',
+            'start("payments:live", {"order": "o-7", "payment": "paid"})',
             names="starts a new execution",
             undo=_AFRESH,
         ),
@@ -397,7 +460,7 @@ class PayFromACell(Problem):
     correct_forms = (
         Attempt(
             _find + "lam.send_durable_execution_callback_success(CallbackId=callback_id, Result=b'{\"amount\": 42}')",
-            undo='lam.invoke(FunctionName="payments", InvocationType="Event", Payload=b\'{"order": "o-8"}\')\nlab.run_until_idle()',
+            undo='lam.invoke(FunctionName="payments:live", InvocationType="Event", Payload=b\'{"order": "o-8"}\')\nlab.run_until_idle()',
         ),
         Attempt(  # every execution listed, the running one picked; the result as a JSON string
             'listed = lam.list_durable_executions_by_function(FunctionName="payments")["DurableExecutions"]\n'

@@ -227,13 +227,13 @@ class SubprocessRuntime:
             for inv in queued:
                 env.offer(inv)
             for n, inv in enumerate(queued):
-                if n and env.dead:  # stopped after the one before (its timeout, a crash): this one never ran
-                    return
                 outcome = env.wait(inv)
                 if n and not outcome.delivered:  # the environment ended before it got there
                     return
                 result = result_of(spec, inv.request_id, outcome, env.log.name if env.log else "")
                 yield replace(result, streamed=True) if inv.streamed else result
+                if not env.alive():
+                    return
         except BaseException:
             env.kill()
             raise

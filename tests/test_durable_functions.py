@@ -251,11 +251,13 @@ def test_an_sns_push_through_the_asynchronous_queue_starts_an_execution(lab: lam
     )
     before = {
         e["DurableExecutionArn"]
-        for e in functions.list_durable_executions_by_function(FunctionName="flaky")["DurableExecutions"]
+        for e in functions.list_durable_executions_by_function(FunctionName="flaky", Qualifier="live")[
+            "DurableExecutions"
+        ]
     }
     sns.publish(TopicArn=topic, Message="paid")
     lab.run_until_idle()
-    listed = functions.list_durable_executions_by_function(FunctionName="flaky")["DurableExecutions"]
+    listed = functions.list_durable_executions_by_function(FunctionName="flaky", Qualifier="live")["DurableExecutions"]
     started = [e for e in listed if e["DurableExecutionArn"] not in before]
     assert [e["Status"] for e in started] == ["SUCCEEDED"]
     assert lab.trace.where("async-attempt", "flaky")[-1].detail["outcome"] == "success"

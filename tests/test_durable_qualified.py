@@ -96,6 +96,23 @@ def test_a_qualified_invoke_runs_the_execution_on_the_version_it_names(
     assert functions.get_durable_execution(DurableExecutionArn=started["DurableExecutionArn"])["Status"] == "SUCCEEDED"
 
 
+def test_executions_are_listed_by_the_version_they_run(lab: lambdalab.Lab, functions: Any) -> None:
+    versioned = functions.invoke(FunctionName="charge:live", InvocationType="Event", Payload=b"{}")
+    latest = functions.invoke(FunctionName="charge:$LATEST", InvocationType="Event", Payload=b"{}")
+    lab.run_until_idle()
+
+    def listed(**qualifier: str) -> set[str]:
+        found = functions.list_durable_executions_by_function(FunctionName="charge", **qualifier)
+        return {e["DurableExecutionArn"] for e in found["DurableExecutions"]}
+
+    assert listed(Qualifier="live") == listed(Qualifier="1")  # an alias lists its version's executions
+    assert versioned["DurableExecutionArn"] in listed(Qualifier="live")
+    assert latest["DurableExecutionArn"] not in listed(Qualifier="live")
+    assert latest["DurableExecutionArn"] in listed()  # without a qualifier: $LATEST's executions
+    assert versioned["DurableExecutionArn"] not in listed()
+    assert listed() == listed(Qualifier="$LATEST")
+
+
 def test_a_plain_function_is_still_invoked_by_its_bare_name(lab: lambdalab.Lab, role_arn: str) -> None:
     functions = lab.client("lambda")
     functions.create_function(

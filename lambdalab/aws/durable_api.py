@@ -11,6 +11,8 @@ model here, and :class:`~lambdalab.engines.durable_engine.DurableEngine` keeps t
   in the lab their invoke fails the same way, and the batch or the event is handled as any whose invoke Lambda
   refused (an SQS batch comes back and reaches the queue's DLQ, a stream's is retried, a push is retried by
   Lambda's asynchronous queue and ends in the function's DLQ); a function URL answers 502.
+  ``ListDurableExecutionsByFunction`` lists one version's executions: its ``Qualifier``'s (a version, or an
+  alias's version), ``$LATEST``'s without one (https://docs.aws.amazon.com/lambda/latest/api/API_ListDurableExecutionsByFunction.html).
 - ``Invoke`` of a function created with a ``DurableConfig`` starts an execution (or finds the running one
   of the same ``DurableExecutionName`` and input: an idempotent start; another input is
   ``DurableExecutionAlreadyStartedException``). ``Event`` answers 202 at once with the execution's ARN in
@@ -234,9 +236,12 @@ class DurableApi:
 
     def list_by_function(self, req: Request, gw: Gateway) -> Response:
         target = self.resolver.resolve(req.params["FunctionName"], req.q("Qualifier"))
-        runs = self.engine.of_function(target.spec.function_name)
-        if req.q("Qualifier"):
-            runs = [r for r in runs if r.target.executed_version == target.executed_version]
+        # a version's executions (an alias's version; without a qualifier, $LATEST's), as the API reference says
+        runs = [
+            r
+            for r in self.engine.of_function(target.spec.function_name)
+            if r.target.executed_version == target.executed_version
+        ]
         name, statuses = req.q("DurableExecutionName"), req.query.get("Statuses") or []
         after, before = _time(req.q("StartedAfter")), _time(req.q("StartedBefore"))
         chosen = []

@@ -417,14 +417,15 @@ class PayFromACell(Problem):
 
     title = "Complete the payment callback from a cell"
     _hint = (
-        "Find the running execution (`list_durable_executions_by_function`), read its history "
+        'Find the running execution (`list_durable_executions_by_function`, with `Qualifier="live"`: executions '
+        "are listed by the version they run, `$LATEST`'s without a qualifier), read its history "
         "(`get_durable_execution_history`): the `CallbackStarted` event carries the `CallbackId`. "
         "`send_durable_execution_callback_success(CallbackId=..., Result=...)` completes it; the clock then "
         "resumes the execution (check() runs the clock for you)."
     )
     _solution = (
         "```python\n"
-        'arn = lam.list_durable_executions_by_function(FunctionName="payments", Statuses=["RUNNING"])["DurableExecutions"][0]["DurableExecutionArn"]\n'
+        'arn = lam.list_durable_executions_by_function(FunctionName="payments", Qualifier="live", Statuses=["RUNNING"])["DurableExecutions"][0]["DurableExecutionArn"]\n'
         'events = lam.get_durable_execution_history(DurableExecutionArn=arn)["Events"]\n'
         'callback_id = next(e for e in events if e["EventType"] == "CallbackStarted")["CallbackStartedDetails"]["CallbackId"]\n'
         'lam.send_durable_execution_callback_success(CallbackId=callback_id, Result=b"paid")\n'
@@ -432,13 +433,13 @@ class PayFromACell(Problem):
     )
 
     _find = (
-        'arn = lam.list_durable_executions_by_function(FunctionName="payments", Statuses=["RUNNING"])["DurableExecutions"][0]["DurableExecutionArn"]\n'
+        'arn = lam.list_durable_executions_by_function(FunctionName="payments", Qualifier="live", Statuses=["RUNNING"])["DurableExecutions"][0]["DurableExecutionArn"]\n'
         'events = lam.get_durable_execution_history(DurableExecutionArn=arn)["Events"]\n'
         'callback_id = next(e for e in events if e["EventType"] == "CallbackStarted")["CallbackStartedDetails"]["CallbackId"]\n'
     )
     #: every running execution stopped, and one new execution waiting for its payment
     _AFRESH = (
-        'for e in lam.list_durable_executions_by_function(FunctionName="payments", Statuses=["RUNNING"])["DurableExecutions"]:\n'
+        'for e in lam.list_durable_executions_by_function(FunctionName="payments", Qualifier="live", Statuses=["RUNNING"])["DurableExecutions"]:\n'
         '    lam.stop_durable_execution(DurableExecutionArn=e["DurableExecutionArn"])\n'
         'lam.invoke(FunctionName="payments:live", InvocationType="Event", Payload=b\'{"order": "o-10"}\')\n'
         "lab.run_until_idle()"
@@ -463,7 +464,7 @@ class PayFromACell(Problem):
             undo='lam.invoke(FunctionName="payments:live", InvocationType="Event", Payload=b\'{"order": "o-8"}\')\nlab.run_until_idle()',
         ),
         Attempt(  # every execution listed, the running one picked; the result as a JSON string
-            'listed = lam.list_durable_executions_by_function(FunctionName="payments")["DurableExecutions"]\n'
+            'listed = lam.list_durable_executions_by_function(FunctionName="payments", Qualifier="live")["DurableExecutions"]\n'
             'arn = next(e["DurableExecutionArn"] for e in listed if e["Status"] == "RUNNING")\n'
             'history = lam.get_durable_execution_history(DurableExecutionArn=arn)["Events"]\n'
             'started = [e["CallbackStartedDetails"] for e in history if "CallbackStartedDetails" in e]\n'
@@ -479,7 +480,7 @@ class PayFromACell(Problem):
 
     def _running(self) -> list[dict[str, Any]]:
         lam = self.lab.client("lambda")
-        found = lam.list_durable_executions_by_function(FunctionName="payments", Statuses=["RUNNING"])
+        found = lam.list_durable_executions_by_function(FunctionName="payments", Qualifier="live", Statuses=["RUNNING"])
         return list(found["DurableExecutions"])
 
     def _check(self) -> bool | str | None:

@@ -9,6 +9,7 @@ with what AWS's testing runner records for the same handlers.
 from __future__ import annotations
 
 import json
+import shutil
 from typing import Any
 
 import pytest
@@ -34,16 +35,11 @@ def functions(lab: lambdalab.Lab, role_arn: str) -> Any:
     return client
 
 
-def _function(client: Any, role_arn: str, name: str, source: str, **settings: Any) -> None:
-    """Create the Python function ``name`` running ``source`` (as app.py)."""
-    client.create_function(
-        FunctionName=name,
-        Runtime="python3.13",
-        Role=role_arn,
-        Handler="app.handler",
-        Code={"ZipFile": lambdalab.zip_files({"app.py": source})},
-        **settings,
-    )
+def _function(client: Any, role_arn: str, name: str, source: str | dict[str, str], **settings: Any) -> None:
+    """Create the function ``name`` running ``source`` (app.py, or the files given; Python unless told)."""
+    files = {"app.py": source} if isinstance(source, str) else source
+    config = {"Runtime": "python3.13", "Handler": "app.handler", **settings}
+    client.create_function(FunctionName=name, Role=role_arn, Code={"ZipFile": lambdalab.zip_files(files)}, **config)
 
 
 def _order(lab: lambdalab.Lab, order: str, amount: int, pay_with: str, **extra: Any) -> tuple[str, float]:
@@ -329,3 +325,47 @@ def test_a_synchronous_invoke_of_the_caller_waits_through_its_chained_invoke(
     )
     assert answer["StatusCode"] == 200 and "FunctionError" not in answer
     assert "card declined: 9000" in json.loads(answer["Payload"].read())["refused"]
+
+
+def test_a_durable_target_named_by_a_published_version_runs_that_version(lab: lambdalab.Lab, functions: Any) -> None:
+    version = functions.publish_version(FunctionName="payment-durable")["Version"]
+    arn, _ = _order(lab, "o-16", 40, f"payment-durable:{version}")
+    [started, answered] = [r for r in lab.trace.where(k.DURABLE_CHAINED_INVOKE) if r.detail["execution"] == arn]
+    assert f":function:payment-durable:{version}/durable-execution/" in started.detail["target_execution"]
+    assert answered.detail["target"] == f"payment-durable:{version}"
+    assert _result(functions, arn)["receipt"] == {"receipt": "r-o-16", "auth": "auth-o-16"}
+
+
+ORDER_JS = """
+import { withDurableExecution } from '@aws/durable-execution-sdk-js';
+
+export const handler = withDurableExecution(async (event, context) => {
+  const reserved = await context.step('reserve', async () => `reserved ${event.order}`);
+  try {
+    const receipt = await context.invoke('pay', 'payment', { order: event.order, amount: event.amount });
+    return { reserved, receipt };
+  } catch (err) {
+    return { reserved, refused: err.message, error: err.name };
+  }
+});
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+def test_the_javascript_sdks_invoke_runs_the_same_way(lab: lambdalab.Lab, functions: Any, role_arn: str) -> None:
+    durable = {"ExecutionTimeout": DAY, "RetentionPeriodInDays": 7}
+    node = {"Runtime": "nodejs22.x", "Handler": "index.handler", "Timeout": 60}
+    _function(functions, role_arn, "order-js", {"index.mjs": ORDER_JS}, DurableConfig=durable, **node)
+    results = []
+    for order, amount in (("o-17", 10), ("o-18", 5000)):
+        since = lab.clock.t
+        arn = start(lab, "order-js", {"order": order, "amount": amount})
+        lab.run_until_idle()
+        assert [x[2] for x in timeline(lab, arn, since) if x[1] == "durable-chained-invoke"][-1].split()[0] == (
+            "SUCCEEDED" if amount < 1000 else "FAILED"
+        )
+        results.append(_result(functions, arn))
+    assert results == [
+        {"reserved": "reserved o-17", "receipt": {"receipt": "r-o-17", "charged": 10}},
+        {"reserved": "reserved o-18", "refused": "card declined: 5000 is over the limit", "error": "InvokeError"},
+    ]

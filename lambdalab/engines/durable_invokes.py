@@ -2,7 +2,8 @@
 
 ``context.invoke(function_name, payload)`` checkpoints a CHAINED_INVOKE operation (action START, with
 ``ChainedInvokeOptions``: the target's name or ARN, optionally qualified, and a tenant id) and suspends the
-invocation. Lambda then invokes the target on the execution's behalf, records its answer in the execution's
+invocation (the JavaScript SDK's ``context.invoke(name, funcId, input)`` checkpoints the same operation).
+Lambda then invokes the target on the execution's behalf, records its answer in the execution's
 state and invokes the caller again, which reads the result (or raises ``InvokeError``). The caller uses no
 compute meanwhile. Here, on the clock:
 

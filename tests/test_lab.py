@@ -101,6 +101,35 @@ def test_generated_ids_repeat_run_to_run() -> None:
     assert _ids_of_a_run() == _ids_of_a_run()
 
 
+LOGS_ONLY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "logs:CreateLogGroup", "Resource": "*"}],
+}
+
+
+def _role_and_policy_ids() -> tuple[str, str]:
+    with lambdalab.Lab() as lab:
+        iam = lab.client("iam")
+        role = iam.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]
+        policy = iam.create_policy(PolicyName="p", PolicyDocument=json.dumps(LOGS_ONLY))
+        return role["RoleId"], policy["Policy"]["PolicyId"]
+
+
+def test_a_learners_iam_ids_do_not_move_when_the_managed_policies_change(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The AWS managed policies the lab loads draw their ids apart from the learner's (a policy added
+    to the list once shifted every role and policy id the notebooks print)."""
+    from lambdalab.aws import moto_hooks_iam
+
+    with_all = _role_and_policy_ids()
+    monkeypatch.setattr(moto_hooks_iam, "MANAGED_POLICIES", moto_hooks_iam.MANAGED_POLICIES[:3])
+    moto_hooks_iam._managed_policy_data.cache_clear()
+    try:
+        with_three = _role_and_policy_ids()
+    finally:
+        moto_hooks_iam._managed_policy_data.cache_clear()
+    assert with_all == with_three
+
+
 def test_clients_use_fake_credentials_and_fixed_region() -> None:
     with lambdalab.Lab() as lab:
         client = lab.client("lambda")

@@ -45,8 +45,17 @@ def install(patch: Callable[[Any, str, Callable[..., Any]], None]) -> None:
     from moto.iam import models as im
 
     def _init_aws_policies(self: Any) -> list[Any]:
+        # The policies' ids come from a generator of their own: the learner's ids (roles, policies,
+        # subscriptions) then do not move when this list grows.
+        from moto.moto_api._internal import mock_random
+
         data = _managed_policy_data()
-        return [im.AWSManagedPolicy.from_data(n, self.account_id, self.region_name, d) for n, d in data.items()]
+        state = mock_random.getstate()
+        mock_random.seed("aws-managed-policies")
+        try:
+            return [im.AWSManagedPolicy.from_data(n, self.account_id, self.region_name, d) for n, d in data.items()]
+        finally:
+            mock_random.setstate(state)
 
     patch(im.IAMBackend, "_init_aws_policies", _init_aws_policies)
 

@@ -14,8 +14,10 @@ import json
 from typing import Any
 
 import pytest
+import requests
 from botocore.exceptions import ClientError
 from durable_support import FLAKY, create_durable, live
+from support import open_url_to_everyone
 
 import lambdalab
 from lambdalab.course import execution_role
@@ -154,3 +156,16 @@ def test_an_sns_push_to_the_bare_arn_fails_each_attempt_and_the_event_reaches_th
     (dead,) = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])["Messages"]
     assert json.loads(dead["Body"])["Records"][0]["Sns"]["Message"] == "charge o-1"  # nothing lost
     assert dead["MessageAttributes"]["ErrorMessage"]["StringValue"] == f"{REFUSAL[0]}: {REFUSAL[2]}"
+
+
+def test_a_function_url_on_the_bare_function_answers_bad_gateway_and_starts_nothing(
+    lab: lambdalab.Lab, role_arn: str
+) -> None:
+    """AWS does not document a URL's answer here; the lab's URL answers as for any invoke Lambda refused."""
+    functions = lab.client("lambda")
+    create_durable(lab, role_arn, "charge-url", FLAKY)
+    url = functions.create_function_url_config(FunctionName="charge-url", AuthType="NONE")["FunctionUrl"]
+    open_url_to_everyone(lab, "charge-url")
+    assert requests.get(url, timeout=30).status_code == 502
+    assert lab.trace.where("durable-started", "charge-url") == []
+    assert lab.trace.where("invoke", "charge-url") == []  # refused before the handler ran (not its own error)

@@ -10,7 +10,7 @@ https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html :
 - ``POST /2018-06-01/runtime/invocation/{id}/error`` (``Lambda-Runtime-Function-Error-Type``)
 - ``POST /2018-06-01/runtime/init/error``
 
-A small HTTP/1.1 server with keep-alive and TCP_NODELAY (without it a warm
+A small HTTP/1.1 server (:mod:`.api_http`) with keep-alive and TCP_NODELAY (without it a warm
 invoke waits for delayed ACKs: 40 ms instead of a fraction of one).
 
 It serves only its own environment's processes: ``admit`` decides for each new
@@ -20,11 +20,8 @@ poller whose connection is still open: a ``/next`` that was abandoned (its clien
 closed or was killed while it waited) leaves the event for the next poller, and so
 does one whose answer could not be written.
 
-A runtime may stream its answer instead (``Lambda-Runtime-Function-Response-Mode: streaming``, a
-chunked body): each chunk goes on to the invocation's ``stream`` as it arrives, up to
-:data:`MAX_STREAMED` bytes, and an error after the first chunk comes in the trailers
-``Lambda-Runtime-Function-Error-Type`` and ``Lambda-Runtime-Function-Error-Body`` (base64)
-(https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html#runtimes-custom-response-streaming).
+A runtime may stream its answer instead, a chunked body handed on chunk by chunk to the
+invocation's ``stream`` (:mod:`.response_streaming`).
 
 A buffered answer may be at most :data:`MAX_PAYLOAD` bytes (6 MB and 100 bytes,
 the limit of AWS's own Runtime API: ``interop.MaxPayloadSize`` in
@@ -38,60 +35,22 @@ exits, so the environment is discarded.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import os
 import socket
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
+from lambdalab.runtime.api_http import Reply, Request, gone, json_reply, read_request, write_response
+from lambdalab.runtime.invocation import Invocation
 from lambdalab.runtime.outcome import response_too_large
 from lambdalab.runtime.realtime import epoch_ms_at
-
-if TYPE_CHECKING:
-    from lambdalab.runtime.types import LogEvent
+from lambdalab.runtime.response_streaming import handing_on, is_streaming, streamed_answer
 
 PREFIX = "/2018-06-01/runtime"
 MAX_PAYLOAD = 6 * 1024 * 1024 + 100  # 6291556 bytes
-#: a streamed response's limit: 200 MB (raised from 20 MB in 2025; urls-invocation, configuration-response-streaming)
-MAX_STREAMED = 200 * 1024 * 1024
-STREAMING = "lambda-runtime-function-response-mode"
 _POLL = 0.25  # seconds between checks of "closed" while a thread waits
-_MAX_HEADER_LINES = 100
-_LINE = 65536
-
-
-@dataclass
-class Invocation:
-    """One event offered to an environment, and what the runtime answered."""
-
-    request_id: str
-    payload: bytes
-    invoked_function_arn: str
-    timeout: float
-    client_context: str | None = None
-    trace_id: str = ""
-    offered_at: float | None = None  # time.monotonic() when it was queued for the runtime
-    delivered_at: float | None = None  # time.monotonic() when /next returned it
-    finished_at: float | None = None
-    kind: str | None = None  # "response" or "error"
-    body: bytes = b""
-    error_type: str | None = None
-    #: the size of an answer refused for being larger than MAX_PAYLOAD
-    refused_size: int | None = None
-    #: where a streamed answer goes chunk by chunk (a :class:`~lambdalab.runtime.types.ResponseStream`)
-    stream: Any = None
-    #: the runtime streamed its answer (the chunks went to ``stream``; ``body`` stays empty)
-    streamed: bool = False
-    #: the log events written before it was handed out (a cold start's init), and during it
-    before_start: list[LogEvent] | None = None
-    events: list[LogEvent] | None = None
-    done: threading.Event = field(default_factory=threading.Event)
 
 
 class RuntimeApiServer:
@@ -204,19 +163,19 @@ class RuntimeApiServer:
         try:
             if self._admit is not None and not self._admit(conn):
                 self.refused += 1
-                _write_response(conn, *_not_yours(), close=True)
+                write_response(conn, *_not_yours(), close=True)
                 return
             while not self._closed.is_set():
-                request = _read_request(reader, conn, self._stream_for)
+                request = read_request(reader, conn, MAX_PAYLOAD, self._stream_for)
                 if request is None:
                     return
                 if request.streamed is not None:
                     status, out_headers, out_body = self._finish_stream(request)
-                    _write_response(conn, status, out_headers, out_body)
+                    write_response(conn, status, out_headers, out_body)
                     continue
                 if request.size > MAX_PAYLOAD:
                     self._refuse(request)
-                    _write_response(conn, *_too_large(), close=True)
+                    write_response(conn, *_too_large(), close=True)
                     return  # the rest of the body stays unread: the connection goes
                 if request.method == "GET" and request.path.split("?", 1)[0] == PREFIX + "/invocation/next":
                     if not self._deliver(conn):
@@ -225,7 +184,7 @@ class RuntimeApiServer:
                 status, out_headers, out_body = self._route(request.method, request.path, request.headers, request.body)
                 if status == 0:  # closed while waiting
                     return
-                _write_response(conn, status, out_headers, out_body)
+                write_response(conn, status, out_headers, out_body)
         except (OSError, ValueError):
             return
         finally:
@@ -237,22 +196,22 @@ class RuntimeApiServer:
             except OSError:
                 pass
 
-    def _route(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def _route(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
         path = path.split("?", 1)[0]
         if not path.startswith(PREFIX):
-            return _json(404, {"errorMessage": "Not found", "errorType": "NotFound"})
+            return json_reply(404, {"errorMessage": "Not found", "errorType": "NotFound"})
         route = path[len(PREFIX) :]
         if method == "POST" and route == "/init/error":
             self.init_error = (body, headers.get("lambda-runtime-function-error-type", "Runtime.Unknown"))
             self._wake()
-            return _json(202, {"status": "OK"})
+            return json_reply(202, {"status": "OK"})
         if method == "POST" and route.startswith("/invocation/"):
             parts = route.split("/")
             if len(parts) == 4 and parts[3] in ("response", "error"):
                 return self._finish(parts[2], parts[3], headers, body)
-        return _json(404, {"errorMessage": f"Unknown route {method} {path}", "errorType": "NotFound"})
+        return json_reply(404, {"errorMessage": f"Unknown route {method} {path}", "errorType": "NotFound"})
 
-    def _refuse(self, request: _Request) -> None:
+    def _refuse(self, request: Request) -> None:
         """An answer too large to accept: the invocation fails as AWS's does."""
         route = request.path.split("?", 1)[0][len(PREFIX) :]
         if route == "/init/error":
@@ -289,7 +248,7 @@ class RuntimeApiServer:
         if inv.client_context is not None:
             headers["Lambda-Runtime-Client-Context"] = inv.client_context
         try:
-            _write_response(conn, 200, headers, inv.payload)
+            write_response(conn, 200, headers, inv.payload)
         except OSError:
             with self._offered:  # not delivered after all: the next poller gets it
                 if self._current is inv:
@@ -305,7 +264,7 @@ class RuntimeApiServer:
             self.waiting += 1
             try:
                 while not self._closed.is_set():
-                    if _gone(conn):
+                    if gone(conn):
                         return None  # an abandoned /next: whatever comes is for the next poller
                     if self._offers:
                         inv = self._offers.popleft()
@@ -316,21 +275,21 @@ class RuntimeApiServer:
                 self.waiting -= 1
         return None
 
-    def _finish(
-        self, request_id: str, kind: str, headers: dict[str, str], body: bytes
-    ) -> tuple[int, dict[str, str], bytes]:
+    def _finish(self, request_id: str, kind: str, headers: dict[str, str], body: bytes) -> Reply:
         with self._lock:
             inv = self._current
             if inv is None or inv.request_id != request_id or inv.done.is_set():
-                return _json(400, {"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"})
+                return json_reply(400, {"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"})
             self._current = None
         error_type = headers.get("lambda-runtime-function-error-type") if kind == "error" else None
         self._complete(inv, kind, body, error_type)
-        return _json(202, {"status": "OK"})
+        return json_reply(202, {"status": "OK"})
 
-    def _stream_for(self, method: str, path: str, headers: dict[str, str]) -> Invocation | None:
-        """The invocation a streamed response is for (its chunks go to the invocation's stream)."""
-        if method != "POST" or headers.get(STREAMING, "").lower() != "streaming":
+    def _stream_for(
+        self, method: str, path: str, headers: dict[str, str]
+    ) -> tuple[Invocation, Callable[[bytes], None]] | None:
+        """The invocation a streamed response is for, and the sink that hands its chunks to the invocation's stream."""
+        if not is_streaming(method, headers):
             return None
         parts = path.split("?", 1)[0][len(PREFIX) :].split("/")
         with self._lock:
@@ -340,29 +299,17 @@ class RuntimeApiServer:
         inv.streamed = True
         if inv.stream is not None:
             inv.stream.start(headers.get("content-type") or "application/octet-stream")
-        return inv
+        return inv, handing_on(inv)
 
-    def _finish_stream(self, request: _Request) -> tuple[int, dict[str, str], bytes]:
+    def _finish_stream(self, request: Request) -> Reply:
         """A streamed response ended: done, or failed (an error in the trailers, or past MAX_STREAMED)."""
         inv = request.streamed
         assert inv is not None
         with self._lock:
             if self._current is inv:
                 self._current = None
-        error_type = request.trailers.get("lambda-runtime-function-error-type")
-        if request.size > MAX_STREAMED:
-            self._complete(
-                inv, "error", response_too_large(request.size, MAX_STREAMED), "Function.ResponseSizeTooLarge"
-            )
-        elif error_type:
-            try:
-                body = base64.b64decode(request.trailers.get("lambda-runtime-function-error-body", ""))
-            except (binascii.Error, ValueError):
-                body = b""
-            self._complete(inv, "error", body, error_type)
-        else:
-            self._complete(inv, "response", b"", None)
-        return _json(202, {"status": "OK"})
+        self._complete(inv, *streamed_answer(request.size, request.trailers))
+        return json_reply(202, {"status": "OK"})
 
     def _complete(self, inv: Invocation, kind: str, body: bytes, error_type: str | None) -> None:
         inv.finished_at = time.monotonic()
@@ -373,145 +320,16 @@ class RuntimeApiServer:
         self._wake()
 
 
-def _json(status: int, doc: object) -> tuple[int, dict[str, str], bytes]:
-    return status, {"Content-Type": "application/json"}, json.dumps(doc).encode()
-
-
-def _gone(conn: socket.socket) -> bool:
-    """The client closed its end (or reset it): nothing it asked for can reach it."""
-    try:
-        return conn.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
-    except BlockingIOError:
-        return False
-    except OSError:
-        return True
-
-
-def _not_yours() -> tuple[int, dict[str, str], bytes]:
+def _not_yours() -> Reply:
     message = "This Runtime API serves only the processes of its own execution environment."
-    return _json(403, {"errorMessage": message, "errorType": "Forbidden"})
+    return json_reply(403, {"errorMessage": message, "errorType": "Forbidden"})
 
 
-def _too_large() -> tuple[int, dict[str, str], bytes]:
-    return _json(
+def _too_large() -> Reply:
+    return json_reply(
         413,
         {
             "errorMessage": f"Exceeded maximum allowed payload size ({MAX_PAYLOAD} bytes).",
             "errorType": "RequestEntityTooLarge",
         },
     )
-
-
-_REASONS = {
-    200: "OK",
-    202: "Accepted",
-    400: "Bad Request",
-    403: "Forbidden",
-    404: "Not Found",
-    413: "Request Entity Too Large",
-}
-
-
-def _write_response(
-    conn: socket.socket, status: int, headers: dict[str, str], body: bytes, *, close: bool = False
-) -> None:
-    head = [f"HTTP/1.1 {status} {_REASONS.get(status, 'OK')}"]
-    head += [f"{k}: {v}" for k, v in headers.items()]
-    head.append(f"Content-Length: {len(body)}")
-    if close:
-        head.append("Connection: close")
-    conn.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
-
-
-@dataclass
-class _Request:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-    size: int  # the body's size: as announced, or as counted for a chunked body
-    #: the invocation a streamed response went to (its body was handed on, not kept)
-    streamed: Invocation | None = None
-    trailers: dict[str, str] = field(default_factory=dict)
-
-
-def _read_request(  # type: ignore[no-untyped-def]
-    reader, conn: socket.socket, stream_for: Callable[[str, str, dict[str, str]], Invocation | None] | None = None
-) -> _Request | None:
-    """One request; a body larger than MAX_PAYLOAD is counted, never kept; a streamed response is handed on."""
-    line = reader.readline(_LINE)
-    while line in (b"\r\n", b"\n"):
-        line = reader.readline(_LINE)
-    if not line:
-        return None
-    parts = line.decode("latin-1").split()
-    if len(parts) < 2:
-        raise ValueError("bad request line")
-    headers: dict[str, str] = {}
-    for _ in range(_MAX_HEADER_LINES):
-        hline = reader.readline(_LINE)
-        if not hline:
-            return None
-        if hline in (b"\r\n", b"\n"):
-            break
-        name, _, value = hline.decode("latin-1").partition(":")
-        headers[name.strip().lower()] = value.strip()
-    else:
-        raise ValueError("too many header lines")
-    if headers.get("expect", "").lower() == "100-continue":
-        conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
-    chunked = "chunked" in headers.get("transfer-encoding", "").lower()
-    streamed = stream_for(parts[0], parts[1], headers) if stream_for is not None and chunked else None
-    if streamed is not None:
-        trailers: dict[str, str] = {}
-        _, size = _read_chunked(reader, _handing_on(streamed), trailers)
-        return _Request(parts[0], parts[1], headers, b"", size, streamed, trailers)
-    if chunked:
-        body, size = _read_chunked(reader)
-    else:
-        size = int(headers.get("content-length", "0") or 0)
-        if size < 0:
-            raise ValueError("negative Content-Length")
-        body = reader.read(size) if size <= MAX_PAYLOAD else b""
-    return _Request(parts[0], parts[1], headers, body, size)
-
-
-def _handing_on(inv: Invocation) -> Callable[[bytes], None]:
-    """Each chunk of a streamed response to the invocation's stream, while within MAX_STREAMED."""
-    sent = [0]
-
-    def hand_on(chunk: bytes) -> None:
-        sent[0] += len(chunk)
-        if inv.stream is not None and sent[0] <= MAX_STREAMED:
-            inv.stream.write(chunk)
-
-    return hand_on
-
-
-def _read_chunked(  # type: ignore[no-untyped-def]
-    reader, sink: Callable[[bytes], None] | None = None, trailers: dict[str, str] | None = None
-) -> tuple[bytes, int]:
-    """A chunked body: kept while it fits in MAX_PAYLOAD, only counted beyond (or each chunk to ``sink``)."""
-    kept = bytearray()
-    size = 0
-    while True:
-        length = int(reader.readline(_LINE).split(b";")[0].strip() or b"0", 16)
-        if length == 0:
-            while (line := reader.readline(_LINE)) not in (b"\r\n", b"\n", b""):
-                name, _, value = line.decode("latin-1").partition(":")
-                if trailers is not None:
-                    trailers[name.strip().lower()] = value.strip()
-            return bytes(kept), size
-        while length:
-            chunk = reader.read(min(length, _LINE))
-            if not chunk:
-                raise ValueError("connection closed inside a chunk")
-            length -= len(chunk)
-            size += len(chunk)
-            if sink is not None:
-                sink(chunk)
-            elif size <= MAX_PAYLOAD:
-                kept += chunk
-            elif kept:
-                kept = bytearray()  # too large: count the rest, keep nothing
-        reader.readline(_LINE)

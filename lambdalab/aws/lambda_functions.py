@@ -16,7 +16,6 @@ https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
 
 from __future__ import annotations
 
-import base64
 import json
 import warnings
 from typing import TYPE_CHECKING, Any
@@ -24,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 from ..deployment_package import unzipped_size
 from ..errors import AwsError, invalid_parameter
 from ..packaging import handler_problem
-from ..runtime.types import LogSettings
 from ..trace_kinds import FUNCTION_CREATED, FUNCTION_DELETED, FUNCTION_UPDATED, WARNING
-from . import code_location, durable_config, function_config, moto_iam, moto_s3
+from . import code_location, durable_config, function_code, function_config, moto_iam
+from .function_logging import log_settings, logging_document
 from .function_names import FunctionNameGuard
 from .function_table import FunctionTable
 from .gateway import Gateway, Request, Response
@@ -167,7 +166,7 @@ class FunctionService:
             raise invalid_parameter(
                 "Runtime and Handler are mandatory parameters for functions created with deployment packages."
             )
-        names = self._package_names(code, "CreateFunction")
+        names = function_code.package_names(self.place.account_id, code, "CreateFunction")
         durable = self._durable_settings(body, None, body.get("Runtime"))
         moto_iam.check_role_assumable(self.place.account_id, body["Role"])
         self._warn_handler(body.get("Runtime"), body.get("Handler"), names)
@@ -209,7 +208,7 @@ class FunctionService:
             self.durable_configs.set(fn.function_name, durable)
         if "Handler" in body or "Runtime" in body:
             self._warn_handler(
-                body.get("Runtime", fn.runtime), body.get("Handler", fn.handler), self._names_of(fn.code_zip)
+                body.get("Runtime", fn.runtime), body.get("Handler", fn.handler), function_code.names_of(fn.code_zip)
             )
         req, layers = self._take_layers(req, None, fn.code_zip)
         resp = gw.forward(req)
@@ -229,7 +228,7 @@ class FunctionService:
         body = req.json()
         fn = self.store.get(req.params["FunctionName"])
         self._check_revision(fn, body.get("RevisionId"))
-        names = self._package_names(body, "UpdateFunctionCode")
+        names = function_code.package_names(self.place.account_id, body, "UpdateFunctionCode")
         if names is not None:
             self._warn_handler(fn.runtime, fn.handler, names)
         attached = (
@@ -237,7 +236,7 @@ class FunctionService:
             if self.layers
             else ()
         )
-        new_code = self._package_bytes(body) if attached else None
+        new_code = function_code.package_bytes(self.place.account_id, body) if attached else None
         if new_code:
             check_combined_size(unzipped_size(new_code), list(attached))
         resp = gw.forward(req)
@@ -356,7 +355,7 @@ class FunctionService:
         if self.layers is None:
             return req, None
         if code_zip is None and code is not None:
-            code_zip = self._package_bytes(code)
+            code_zip = function_code.package_bytes(self.place.account_id, code)
         size = unzipped_size(code_zip) if code_zip else None
         return self.layers.take_layers(req, size)
 
@@ -369,43 +368,6 @@ class FunctionService:
         self.layers.store.attach(arn, fn.version, layers)
         config.pop("Layers", None)
         self.layers.configuration(arn, fn.version, config)
-
-    def _package_bytes(self, code: dict[str, Any]) -> bytes | None:
-        """The package a request carries (already checked by :meth:`_package_names`)."""
-        if "ZipFile" in code:
-            return base64.b64decode(code["ZipFile"])
-        if "S3Bucket" in code or "S3Key" in code:
-            return moto_s3.package(
-                self.place.account_id, code.get("S3Bucket", ""), code.get("S3Key", ""), code.get("S3ObjectVersion")
-            )
-        return None
-
-    def _package_names(self, code: dict[str, Any], operation: str) -> list[str] | None:
-        """The package's file names, after the checks Lambda makes of a package (uploaded or in S3)."""
-        if "ZipFile" in code:
-            try:
-                data = base64.b64decode(code["ZipFile"])
-            except ValueError as err:
-                raise invalid_parameter(
-                    "Could not unzip uploaded file. Please check your file, then try to upload again."
-                ) from err
-            return function_config.check_zip(data, operation)
-        if "S3Bucket" in code or "S3Key" in code:
-            data = moto_s3.package(
-                self.place.account_id, code.get("S3Bucket", ""), code.get("S3Key", ""), code.get("S3ObjectVersion")
-            )
-            return function_config.check_zip(data, operation, uploaded=False)
-        return None
-
-    @staticmethod
-    def _names_of(data: bytes) -> list[str]:
-        import io
-        import zipfile
-
-        try:
-            return zipfile.ZipFile(io.BytesIO(data)).namelist()
-        except zipfile.BadZipFile:
-            return []
 
     def _warn_handler(self, runtime: str | None, handler: str | None, names: list[str] | None) -> None:
         if names is None:
@@ -434,31 +396,6 @@ class FunctionService:
             LastUpdateStatusReasonCode="Creating",
         )
         return Response.json(resp.status, config)
-
-
-def log_settings(config: dict[str, Any], function_name: str) -> LogSettings:
-    """A LoggingConfig of a request as the function keeps it: a given one replaces every setting.
-
-    JSON without levels logs at INFO; a LogGroup that is the default one is no custom group.
-    """
-    json_format = config.get("LogFormat") == "JSON"
-    group = config.get("LogGroup")
-    return LogSettings(
-        log_format="JSON" if json_format else "Text",
-        application_level=(config.get("ApplicationLogLevel") or "INFO") if json_format else None,
-        system_level=(config.get("SystemLogLevel") or "INFO") if json_format else None,
-        log_group=None if group in (None, f"/aws/lambda/{function_name}") else group,
-    )
-
-
-def logging_document(settings: LogSettings, function_name: str) -> dict[str, str]:
-    """``LoggingConfig`` as GetFunctionConfiguration reports it (levels only with JSON)."""
-    doc = {"LogFormat": settings.log_format}
-    if settings.json:
-        doc["ApplicationLogLevel"] = settings.application_level or "INFO"
-        doc["SystemLogLevel"] = settings.system_level or "INFO"
-    doc["LogGroup"] = settings.group_of(function_name)
-    return doc
 
 
 def _version_key(version: str) -> int:

@@ -70,6 +70,18 @@ def unqualified_durable() -> AwsError:
     return invalid_parameter(UNQUALIFIED_DURABLE)
 
 
+#: the lab's refusal of a streamed invocation of a durable function (AWS documents none: see
+#: :mod:`lambdalab.aws.durable_api`; the text is the lab's own)
+STREAMED_DURABLE = (
+    "Response streaming is not supported for durable functions: invoke {name} with Invoke, "
+    "or through a function URL in BUFFERED mode."
+)
+
+
+def streamed_durable(function_name: str) -> AwsError:
+    return invalid_parameter(STREAMED_DURABLE.format(name=function_name))
+
+
 def not_found(message: str) -> AwsError:
     return AwsError("ResourceNotFoundException", message, 404)
 

@@ -200,6 +200,8 @@ def build(
     invocations.event_queue = async_invoke  # InvocationType=Event
     deliverer.queue = async_invoke  # a function as a destination is invoked asynchronously
     invocations.durable = durable_api  # Invoke of a durable function starts a durable execution
+    durable_api.deliverer = deliverer  # a failed asynchronous execution's event goes to the function's DLQ
+    async_invoke.durable = lambda name: functions.durable_configs.get(name) is not None  # no destinations
     mappings.durable_configs = functions.durable_configs  # a mapping waits 15 minutes at most for an execution
     mappings.add_engine(sqs)
     mappings.add_engine(kinesis)

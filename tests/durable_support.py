@@ -143,6 +143,21 @@ CRASH_TIMELINE = [
 CRASH_RESULT = {"reserved": "reserved", "charged": "charged", "ran_here": ["charge"]}
 
 
+def sending_role(lab: lambdalab.Lab, name: str) -> str:
+    """An execution role that checkpoints and logs (AWS's managed policy for durable functions) and sends to SQS
+    queues (a dead-letter queue, a destination)."""
+    from lambdalab.course import execution_role
+
+    arn = execution_role(lab, name, "AWSLambdaBasicDurableExecutionRolePolicy")
+    send = {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}
+    lab.client("iam").put_role_policy(
+        RoleName=name,
+        PolicyName="queues",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [send]}),
+    )
+    return arn
+
+
 def create_durable(
     lab: lambdalab.Lab,
     role_arn: str,

@@ -16,11 +16,10 @@ from typing import Any
 import pytest
 import requests
 from botocore.exceptions import ClientError
-from durable_support import FLAKY, create_durable, live
+from durable_support import FLAKY, create_durable, live, sending_role
 from support import open_url_to_everyone
 
 import lambdalab
-from lambdalab.course import execution_role
 
 REFUSAL = ("InvalidParameterValueException", 400, "You cannot invoke a durable function using an unqualified ARN.")
 
@@ -28,14 +27,7 @@ REFUSAL = ("InvalidParameterValueException", 400, "You cannot invoke a durable f
 @pytest.fixture(scope="module")
 def role_arn(lab: lambdalab.Lab) -> str:
     """Checkpoints and logs (AWS's managed policy for durable functions), and sends to the dead-letter queue."""
-    arn = execution_role(lab, "durable-qualified", "AWSLambdaBasicDurableExecutionRolePolicy")
-    send = {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}
-    lab.client("iam").put_role_policy(
-        RoleName="durable-qualified",
-        PolicyName="dead-letters",
-        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [send]}),
-    )
-    return arn
+    return sending_role(lab, "durable-qualified")
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,16 @@ model here, and :class:`~lambdalab.engines.durable_engine.DurableEngine` keeps t
   (less when the execution timeout is shorter), moving the virtual clock meanwhile, and answers its result
   (or its error, as a function error). AWS documents the 15-minute bound but not the answer when an
   execution outlives it; the lab answers a ``Sandbox.Timedout`` function error and the execution goes on.
+- A function URL on a durable function's alias, version or ``$LATEST`` (BUFFERED: "Lambda invokes your function
+  using the Invoke API operation", config-rs-invoke-furls) is a synchronous Invoke: the request starts an execution,
+  waits for it as ``RequestResponse`` does, and the URL maps its result as any answer (an error: 502).
+- A durable function's answer is never streamed. AWS's model gives ``InvokeWithResponseStream`` neither a
+  ``DurableExecutionName`` nor a ``DurableExecutionArn``, and documents no durable execution started by it: the lab
+  refuses it (and a ``RESPONSE_STREAM`` URL's request, which answers 502) before anything runs, with
+  ``InvalidParameterValueException`` (400) and a text of its own (:data:`~lambdalab.errors.STREAMED_DURABLE`).
+- Destinations do not apply ("Durable functions support dead-letter queues (DLQ) for error handling, but do not
+  support Lambda destinations", durable-invoking): an asynchronously started execution that ends ``FAILED``,
+  ``STOPPED`` or ``TIMED_OUT`` sends its event to the function's DLQ (:mod:`lambdalab.engines.durable_dead_letters`).
 - An event source mapping's batch (SQS, Kinesis, DynamoDB Streams) starts an execution with the batch as
   its input; the mapping waits for it as a synchronous invocation does (:meth:`DurableApi.start_for_mapping`).
   Its result is the batch's answer (``batchItemFailures`` included), its failure a function error. Such an
@@ -38,6 +48,7 @@ milliseconds, as the SDK reads them.
 
 https://docs.aws.amazon.com/lambda/latest/dg/durable-invoking.html#durable-invoking-qualified-arns
 https://docs.aws.amazon.com/lambda/latest/dg/durable-invoking-esm.html
+https://docs.aws.amazon.com/lambda/latest/dg/config-rs-invoke-furls.html
 https://docs.aws.amazon.com/lambda/latest/dg/durable-execution-idempotency.html
 https://docs.aws.amazon.com/lambda/latest/api/API_CheckpointDurableExecution.html
 https://docs.aws.amazon.com/lambda/latest/api/API_GetDurableExecutionHistory.html
@@ -53,8 +64,8 @@ from typing import TYPE_CHECKING, Any
 from aws_durable_execution_sdk_python.lambda_service import ErrorObject, OperationUpdate
 from aws_durable_execution_sdk_python_testing.executor import Executor
 
-from ..engines import durable_runs
-from ..errors import AwsError, check_range, invalid_parameter, unqualified_durable, validation
+from ..engines import durable_dead_letters, durable_runs
+from ..errors import AwsError, check_range, invalid_parameter, streamed_durable, unqualified_durable, validation
 from ..trace_kinds import DURABLE_DENIED
 from . import durable_config, durable_permissions, moto_iam
 from .gateway import Gateway, Request, Response
@@ -62,6 +73,7 @@ from .pagination import page
 
 if TYPE_CHECKING:
     from ..clock import Clock, Signal
+    from ..engines.async_invoke import Delivery
     from ..engines.durable_engine import DurableEngine
     from ..engines.durable_runs import DurableRun
     from ..ports import Ids, Target
@@ -89,6 +101,9 @@ class DurableApi:
         #: the access key functions sign with: a callback sent with it came from a function
         self.function_key = function_key
         self._history = _HistoryReader(engine)
+        #: where a failed asynchronous execution's event goes (connected by :mod:`lambdalab.wiring`)
+        self.deliverer: Delivery | None = None
+        self._watched: set[str] = set()  # executions whose close is watched for the DLQ
 
     def register(self, gw: Gateway) -> None:
         for operation, handler in {
@@ -127,14 +142,45 @@ class DurableApi:
         run = self.engine.start(target, settings, payload, name, kind)
         headers = {"X-Amz-Durable-Execution-Arn": run.arn, "X-Amz-Executed-Version": target.executed_version}
         if kind == "Event":
-            return Response(202, b"", {**headers, "x-amzn-RequestId": self.ids.new_id()})
-        limit = min(SYNC_LIMIT_SECONDS, settings.execution_timeout)
-        self.engine.wait_closed(run, limit)
+            request_id = self.ids.new_id()
+            self._dead_letters(run, request_id)
+            return Response(202, b"", {**headers, "x-amzn-RequestId": request_id})
+        body, error_type = self._waited(run, settings)
         headers.update({"Content-Type": "application/json", "x-amzn-RequestId": self.ids.new_id()})
-        body, error_type = durable_runs.answer(run, limit)
         if error_type is not None:
             headers["X-Amz-Function-Error"] = "Unhandled"
         return Response(200, body, headers)
+
+    def run_sync(self, target: Target, payload: bytes, request_id: str, source: str) -> InvokeResult | None:
+        """A function URL's request (BUFFERED: Lambda calls Invoke, config-rs-invoke-furls): a synchronous Invoke
+        of the durable function, so an execution starts and the request waits for it as Invoke does; its result
+        (or its error, as a function error) is the answer. None for other functions."""
+        from ..runtime.types import InvokeResult
+
+        settings = self.configs.get(target.spec.function_name)
+        if settings is None:
+            return None
+        body, error_type = self._waited(self.engine.start(target, settings, payload, None, source), settings)
+        error = "Unhandled" if error_type is not None else None
+        return InvokeResult(request_id, body, target.executed_version, function_error=error, error_type=error_type)
+
+    def _waited(self, run: DurableRun, settings: durable_config.DurableSettings) -> tuple[bytes, str | None]:
+        """Wait for the execution to close, 15 minutes at most (less when its timeout is shorter); its answer."""
+        limit = min(SYNC_LIMIT_SECONDS, settings.execution_timeout)
+        self.engine.wait_closed(run, limit)
+        return durable_runs.answer(run, limit)
+
+    def check_streamable(self, target: Target) -> None:
+        """A durable function's answer is never streamed (InvokeWithResponseStream, a RESPONSE_STREAM function URL):
+        ``InvalidParameterValueException`` (400) before anything runs; the text is the lab's (see the module)."""
+        if self.configs.get(target.spec.function_name) is not None:
+            raise streamed_durable(target.spec.function_name)
+
+    def _dead_letters(self, run: DurableRun, request_id: str) -> None:
+        """An asynchronously started execution that fails sends its event to the function's DLQ (once per run)."""
+        if self.deliverer is not None and run.arn not in self._watched:
+            self._watched.add(run.arn)
+            durable_dead_letters.watch(self.clock, self.engine.trace, self.deliverer, run, request_id)
 
     def start_for_mapping(
         self, target: Target, payload: bytes, source: str, request_id: str
@@ -156,7 +202,7 @@ class DurableApi:
         settings = self.configs.get(target.spec.function_name)
         if settings is None:
             return None
-        self.engine.start(target, settings, payload, None, "Event")
+        self._dead_letters(self.engine.start(target, settings, payload, None, "Event"), request_id)
         return InvokeResult(request_id=request_id, payload=b"", executed_version=target.executed_version)
 
     # -- what the SDK calls --------------------------------------------------------------------------

@@ -149,6 +149,12 @@ class InvokeService:
         request_id = request_id or self.ids.new_id()
         if self.durable is not None:  # a push, a function URL: the invocation fails, handled as its source does
             self.durable.check_qualified(target)
+            if stream is not None:  # InvokeWithResponseStream, a RESPONSE_STREAM URL: refused
+                self.durable.check_streamable(target)
+            elif source == "FunctionUrl":  # a BUFFERED URL is a synchronous Invoke: the execution, waited for
+                answered = self.durable.run_sync(target, payload, request_id, source)
+                if answered is not None:
+                    return answered
         if source == "async" and self.durable is not None:  # from the async queue (SNS, S3, EventBridge, ...)
             started = self.durable.start_queued(target, payload, request_id)
             if started is not None:

@@ -42,7 +42,7 @@ from .destinations import DeliveryFailed, dlq_attributes, invocation_record
 from .durations import InFlight, VirtualDurations
 
 if TYPE_CHECKING:
-    from collections.abc import Generator
+    from collections.abc import Callable, Generator
 
     from ..aws.event_invoke_config import EventInvokeConfig
     from ..clock import Clock
@@ -87,6 +87,9 @@ class AsyncInvokeEngine:
         #: virtual seconds an invocation holds its slot, and the slots held (shared with the other engines)
         self.durations = durations if durations is not None else VirtualDurations()
         self.in_flight = in_flight if in_flight is not None else InFlight()
+        #: is the function durable? Its events take no destinations, only the DLQ (connected by :mod:`lambdalab.wiring`;
+        #: https://docs.aws.amazon.com/lambda/latest/dg/durable-invoking.html)
+        self.durable: Callable[[str], bool] = lambda function_name: False
 
     # -- the queue ------------------------------------------------------------------
     def submit(self, target: Target, payload: bytes, request_id: str, *, trace_header: str | None = None) -> None:
@@ -213,7 +216,7 @@ class AsyncInvokeEngine:
         success = condition == "Success"
         cfg = self.configs.lookup(name, qualifier)
         role = target.role
-        destination = (cfg.on_success if success else cfg.on_failure) if cfg else None
+        destination = (cfg.on_success if success else cfg.on_failure) if cfg and not self.durable(name) else None
         if destination:
             record = invocation_record(
                 timestamp=self.clock.now,

@@ -7,12 +7,12 @@ destination (:mod:`.stream_on_failure`).
 For each enabled mapping the engine runs, on the virtual clock, one *poller* per
 shard (it reads new records every :data:`POLL_SECONDS`, like Lambda's one GetRecords
 per shard per second) and ``ParallelizationFactor`` *lanes* per shard that turn
-records into batches (:mod:`.stream_batching`), invoke the function and apply
-the error rules (:mod:`.stream_errors`).  Records are read from the stream and
+records into batches (:mod:`.stream_batching`), invoke the function
+(:mod:`.stream_invocation`) and apply the error rules (:mod:`.stream_errors`).  Records are read from the stream and
 never removed (:mod:`.stream_poller`); the function receives AWS's record shapes
 (:mod:`.stream_records`).
 
-Virtual time: every invocation lasts :data:`INVOKE_SECONDS` of virtual time (the
+Virtual time: every invocation lasts :data:`.stream_invocation.INVOKE_SECONDS` of virtual time (the
 real one is a few milliseconds and varies), so batches of one shard follow each
 other one second apart, and parallel lanes overlap.  A durable function's batch
 starts a durable execution with the batch as its input, and lasts until the
@@ -31,18 +31,13 @@ https://docs.aws.amazon.com/lambda/latest/dg/durable-invoking-esm.html
 
 from __future__ import annotations
 
-import dataclasses
-import json
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..aws import iam_policy, moto_iam
 from ..clock import Wait
-from ..errors import AwsError, invalid_parameter
-from ..events import batch
+from ..errors import invalid_parameter
 from ..trace_kinds import (
-    STREAM_BATCH,
     STREAM_BISECT,
     STREAM_CHECKPOINT,
     STREAM_DISCARD,
@@ -54,7 +49,7 @@ from . import filters, stream_settings
 from . import stream_batching as batching
 from . import stream_errors as errors
 from . import stream_records as shapes
-from .attempts import Attempt, Outcome, invoked, refused
+from .stream_invocation import BatchInvocation, BatchInvoker, Lane
 from .stream_on_failure import OnFailure
 from .stream_poller import DynamoDBSource, KinesisSource, start_index
 
@@ -63,24 +58,12 @@ if TYPE_CHECKING:
 
     from ..aws.event_source_mappings import Mapping
     from ..clock import Clock
-    from ..ports import DurableCall, Ids, Invoker, Place
+    from ..ports import Ids, Invoker, Place
     from ..trace import Trace
     from .destinations import Deliverer
 
-INVOKE_SECONDS = 1.0
 POLL_SECONDS = 1.0
 READ_LIMIT = 10_000  # records one GetRecords call returns at most
-
-
-@dataclass
-class _Lane:
-    shard: str
-    number: int
-    buffer: deque[tuple[shapes.StreamItem, float]] = field(default_factory=deque)  # (record, read at)
-    inflight: list[shapes.StreamItem] = field(default_factory=list)
-    active: bool = False
-    window: tuple[float, float] | None = None
-    state: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -88,18 +71,9 @@ class _Run:
     mapping: Mapping
     source: KinesisSource | DynamoDBSource
     cursors: dict[str, int]
-    lanes: dict[str, list[_Lane]]
+    lanes: dict[str, list[Lane]]
     patterns: list[dict[str, Any]]
     running: bool = True
-
-
-@dataclass(frozen=True)
-class _Invocation:
-    """One invocation of a lane: its attempt, the event it sent, the lowest failed record of a partial answer."""
-
-    attempt: Attempt
-    event: dict[str, Any]
-    failed_from: int | None = None
 
 
 class StreamEngine:
@@ -117,6 +91,7 @@ class StreamEngine:
     ) -> None:
         self.place, self.ids, self.clock, self.trace, self.invoker = place, ids, clock, trace, invoker
         self.on_failure = OnFailure(ids, clock, trace, invoker, deliverer)
+        self.batches = BatchInvoker(ids, clock, trace, invoker, self.source_kind)
         self.runs: dict[str, _Run] = {}
         self.resume: dict[str, dict[str, int]] = {}  # mapping UUID -> shard -> index to read next
 
@@ -162,7 +137,7 @@ class StreamEngine:
         saved = self.resume.get(mapping.uuid, {})
         cursors = {s: saved[s] if s in saved else start_index(source, s, mapping.settings) for s in shards}
         factor = int(mapping.settings.get("ParallelizationFactor", 1))
-        lanes = {s: [_Lane(s, n) for n in range(factor)] for s in shards}
+        lanes = {s: [Lane(s, n) for n in range(factor)] for s in shards}
         run = _Run(mapping, source, cursors, lanes, filters.patterns(mapping.settings))
         self.runs[mapping.uuid] = run
         for shard in shards:
@@ -214,7 +189,7 @@ class StreamEngine:
                 self.clock.process(self._lane(run, lane))
 
     # -- a lane: batches, one after the other -------------------------------------------------
-    def _lane(self, run: _Run, lane: _Lane) -> Generator[Wait, None, None]:
+    def _lane(self, run: _Run, lane: Lane) -> Generator[Wait, None, None]:
         settings = run.mapping.settings
         size, window_s = int(settings["BatchSize"]), int(settings.get("TumblingWindowInSeconds") or 0)
         try:
@@ -250,7 +225,7 @@ class StreamEngine:
         finally:
             lane.active = False
 
-    def _process(self, run: _Run, lane: _Lane, batch: list[shapes.StreamItem]) -> Generator[Wait, None, None]:
+    def _process(self, run: _Run, lane: Lane, batch: list[shapes.StreamItem]) -> Generator[Wait, None, None]:
         """Invoke until the batch succeeds or is discarded (retries, bisect, partial answers)."""
         settings = run.mapping.settings
         max_retries, bisect = int(settings["MaximumRetryAttempts"]), bool(settings["BisectBatchOnFunctionError"])
@@ -259,7 +234,7 @@ class StreamEngine:
         while pending:
             items, split = pending.pop(0)
             attempts = retries = rounds = 0
-            last: _Invocation | None = None
+            last: BatchInvocation | None = None
             while items:
                 lane.inflight = items + [i for sub, _ in pending for i in sub]
                 if not run.running:
@@ -270,7 +245,7 @@ class StreamEngine:
                     items = items[old:]
                     continue
                 attempts += 1
-                last = yield from self._invoke(run, lane, items, attempts, split)
+                last = yield from self.batches.invoke(run.mapping, lane, items, attempts, split)
                 step = errors.next_step(
                     last.attempt.outcome,
                     size=len(items),
@@ -317,12 +292,12 @@ class StreamEngine:
                 yield Wait(step.delay)
         lane.inflight = []
 
-    def _final(self, run: _Run, lane: _Lane) -> Generator[Wait, None, None]:
+    def _final(self, run: _Run, lane: Lane) -> Generator[Wait, None, None]:
         """The last invocation of a tumbling window: no records, the final state."""
         rounds = 0
         max_retries = int(run.mapping.settings["MaximumRetryAttempts"])
         while run.running:
-            invocation = yield from self._invoke(run, lane, [], 1, False, final=True)
+            invocation = yield from self.batches.invoke(run.mapping, lane, [], 1, False, final=True)
             if invocation.attempt.ok or (max_retries != -1 and rounds >= max_retries):
                 break
             rounds += 1
@@ -338,77 +313,7 @@ class StreamEngine:
         )
         lane.window, lane.state = None, {}
 
-    # -- one invocation ---------------------------------------------------------------------
-    def _invoke(
-        self, run: _Run, lane: _Lane, items: list[shapes.StreamItem], attempt: int, split: bool, final: bool = False
-    ) -> Generator[Wait, None, _Invocation]:
-        """Invoke the function with a batch, and wait as long as it runs (:data:`INVOKE_SECONDS`). A durable
-        function's batch starts a durable execution instead, and the lane waits until the execution closes."""
-        mapping = run.mapping
-        settings = mapping.settings
-        records = [i.record for i in items]
-        if lane.window is not None:
-            event = shapes.window_event(
-                records,
-                start=lane.window[0],
-                end=lane.window[1],
-                state=lane.state,
-                shard=lane.shard,
-                source_arn=mapping.source_arn,
-                final=final,
-            )
-        else:
-            event = batch.event(records)
-        request_id = self.ids.new_id()
-        start = self.clock.t
-        failed_from: int | None = None
-        durable: DurableCall | None = None
-        try:
-            target = self.invoker.resolve(mapping.function_arn)
-            payload = json.dumps(event).encode()
-            durable = self.invoker.start_durable(target, payload, source=self.source_kind, request_id=request_id)
-            if durable is None:
-                result = self.invoker.run(target, payload, source=self.source_kind, request_id=request_id)
-            else:
-                yield Wait(durable.limit, busy=False, wake_on=(durable.closed,))  # its own timers are the work
-                result = durable.result()
-        except AwsError as err:
-            tried = refused(err, request_id)
-        else:
-            tried = invoked(result, request_id)
-            response = shapes.function_response(result.payload)
-            windowed = lane.window is not None
-            if tried.ok and windowed and not (isinstance(response, dict) and isinstance(response.get("state"), dict)):
-                # a window answer must carry its state
-                tried = dataclasses.replace(tried, outcome=Outcome.FUNCTION_ERROR, error="the answer carries no state")
-            elif tried.ok:
-                if windowed:
-                    lane.state = response["state"]
-                if "ReportBatchItemFailures" in settings.get("FunctionResponseTypes", []) and items:
-                    tried, failed_from = errors.read_answer(tried, [i.lambda_seq for i in items])
-        mapping.last_result = "OK" if tried.ok else "PROBLEM: Function call failed"
-        self.trace.add(
-            STREAM_BATCH,
-            mapping.function_name,
-            (mapping.uuid,),
-            shard=lane.shard,
-            lane=lane.number,
-            seqs=[i.seq for i in items],
-            keys=sorted({i.key for i in items}),
-            start=start,
-            duration=INVOKE_SECONDS if durable is None else round(self.clock.t - start, 3),
-            attempt=attempt,
-            outcome=tried.outcome.value,
-            split=split,
-            final=final,
-            request_id=request_id,
-            failed_from=failed_from,
-        )
-        if durable is None:
-            yield Wait(INVOKE_SECONDS)
-        return _Invocation(tried, event, failed_from)
-
-    def _checkpoint(self, run: _Run, lane: _Lane, items: list[shapes.StreamItem]) -> None:
+    def _checkpoint(self, run: _Run, lane: Lane, items: list[shapes.StreamItem]) -> None:
         self.trace.add(
             STREAM_CHECKPOINT,
             run.mapping.function_name,
@@ -422,11 +327,11 @@ class StreamEngine:
     def _discard(
         self,
         run: _Run,
-        lane: _Lane,
+        lane: Lane,
         items: list[shapes.StreamItem],
         condition: str,
         attempts: int,
-        last: _Invocation | None,
+        last: BatchInvocation | None,
     ) -> None:
         mapping = run.mapping
         self.trace.add(

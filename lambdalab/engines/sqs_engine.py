@@ -22,8 +22,8 @@ function's timeout, exactly the timeout when it timed out).  Measured durations
 would make every timeline differ run to run.  A durable function's batch starts a durable
 execution with the batch as its input instead, and holds its slot until the execution closes
 (15 minutes at most); the execution's result is the batch's answer.  When the slot
-frees, the batch is settled (:mod:`.sqs_errors`): deleted, or left to reappear when
-the visibility timeout ends.
+frees, the batch is settled (:mod:`.sqs_errors` decides, :mod:`.sqs_settling` does it): deleted, or
+left to reappear when the visibility timeout ends.
 
 Reserved concurrency is applied on virtual time: a batch that would exceed it is
 throttled, its messages return after the visibility timeout, and the mapping
@@ -50,20 +50,16 @@ from ..aws.moto_sqs import SqsMessage
 from ..clock import Wait
 from ..errors import AwsError
 from ..trace_kinds import (
-    SQS_ALREADY_DELETED,
     SQS_BATCH,
-    SQS_BATCH_RESULT,
     SQS_CONCURRENCY,
-    SQS_DELETED,
     SQS_FILTERED,
     SQS_RECEIVE,
-    SQS_REDRIVE,
-    SQS_RETURNED,
     SQS_SCALE,
 )
 from . import attempts, filters, sqs_batching, sqs_errors, sqs_scaling, sqs_settings
 from .attempts import Outcome
 from .sqs_poller import Poller, describe_body, find_queue
+from .sqs_settling import Settler
 
 if TYPE_CHECKING:
     from ..aws.event_source_mappings import Mapping
@@ -182,6 +178,7 @@ class MappingRunner:
         self.patterns = filters.patterns(settings)
         self.max_concurrency = sqs_settings.max_concurrency(settings)
         self.poller = Poller(engine.sqs, mapping.source_arn, engine.place.region)
+        self.settler = Settler(self.clock, self.trace, self.poller, self.function, self.uuid)
         self.in_flight = 0
         self.open: sqs_batching.OpenBatch | None = None
         self.ready: deque[tuple[sqs_batching.OpenBatch, str]] = deque()
@@ -215,7 +212,7 @@ class MappingRunner:
         self.ready.clear()
         self.open = None
         for batch in left:
-            self._returned([m for m, _ in batch.handles], None)
+            self.settler.returned([m for m, _ in batch.handles], None)
 
     def limit(self) -> int:
         now = self.clock.t
@@ -250,7 +247,7 @@ class MappingRunner:
             want = self.batch_size - (len(self.open) if self.open else 0)
             got, moved = self.poller.receive(want)
             for message in moved:
-                self._redriven(message)
+                self.settler.redriven(message)
             if not got:
                 self.busy_since = None  # the backlog is gone: concurrency falls back to the start
                 break
@@ -349,7 +346,7 @@ class MappingRunner:
             attempt = attempts.refused(err, request_id)
         if attempt is not None and attempt.outcome is Outcome.THROTTLE:
             self.paused_until = started + THROTTLE_BACKOFF_SECONDS
-            self._settle(batch, batch_id, self._verdict(ids, attempt), started, request_id)
+            self.settler.settle(batch, batch_id, self._verdict(ids, attempt), started, request_id)
             return
         if durable is not None:  # the batch holds its slot until the durable execution closes
             seconds = durable.limit
@@ -373,62 +370,9 @@ class MappingRunner:
             self.settling.pop(message.id, None)
         self.in_flight -= 1
         self.engine.in_flight[self.function] -= 1
-        self._settle(batch, batch_id, self._verdict(ids, attempt), started, request_id)
+        self.settler.settle(batch, batch_id, self._verdict(ids, attempt), started, request_id)
         trace.add(SQS_CONCURRENCY, self.function, (), mapping=self.uuid, in_flight=self.in_flight, batch=batch_id)
         self._nudge()
 
     def _verdict(self, ids: list[str], attempt: attempts.Attempt) -> sqs_errors.Verdict:
         return sqs_errors.decide(ids, attempt, report_failures=self.report_failures)
-
-    def _settle(
-        self, batch: sqs_batching.OpenBatch, batch_id: str, verdict: sqs_errors.Verdict, started: float, request_id: str
-    ) -> None:
-        trace = self.trace
-        ids = [r["messageId"] for r in batch.records]
-        trace.add(
-            SQS_BATCH_RESULT,
-            self.function,
-            ids,
-            mapping=self.uuid,
-            batch=batch_id,
-            outcome=verdict.outcome.value,
-            failed=list(verdict.retry),
-            reason=verdict.reason or None,
-            started=started,
-            request_id=request_id,
-        )
-        by_id = {m.id: (m, handle) for m, handle in batch.handles}
-        if verdict.delete:
-            done, gone = self.poller.delete([by_id[i] for i in verdict.delete])
-            if done:
-                trace.add(SQS_DELETED, self.function, [m.id for m in done], mapping=self.uuid, batch=batch_id)
-            if gone:
-                trace.add(SQS_ALREADY_DELETED, self.function, [m.id for m in gone], mapping=self.uuid, batch=batch_id)
-        if verdict.retry:
-            self._returned([by_id[i][0] for i in verdict.retry], batch_id)
-
-    def _returned(self, messages: list[SqsMessage], batch_id: str | None) -> None:
-        if not messages:
-            return
-        start = self.clock.start.timestamp()
-        at = self.poller.visible_at(messages) / 1000.0 - start
-        self.trace.add(
-            SQS_RETURNED,
-            self.function,
-            [m.id for m in messages],
-            mapping=self.uuid,
-            batch=batch_id,
-            visible_at=round(max(at, self.clock.t), 3),
-        )
-
-    def _redriven(self, message: SqsMessage) -> None:
-        dlq = self.poller.dead_letter_arn
-        self.trace.add(
-            SQS_REDRIVE,
-            self.function,
-            (message.id,),
-            mapping=self.uuid,
-            queue=self.poller.arn,
-            dlq=dlq,
-            receive_count=message.approximate_receive_count,
-        )

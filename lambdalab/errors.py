@@ -71,7 +71,7 @@ def unqualified_durable() -> AwsError:
 
 
 #: the lab's refusal of a streamed invocation of a durable function (AWS documents none: see
-#: :mod:`lambdalab.aws.durable_api`; the text is the lab's own)
+#: :mod:`lambdalab.aws.durable_invoke`; the text is the lab's own)
 STREAMED_DURABLE = (
     "Response streaming is not supported for durable functions: invoke {name} with Invoke, "
     "or through a function URL in BUFFERED mode."

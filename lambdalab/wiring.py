@@ -25,6 +25,7 @@ from .aws.auth import Keyring
 from .aws.clients import LabClients
 from .aws.concurrency import ConcurrencyService, Fleets
 from .aws.durable_api import DurableApi
+from .aws.durable_invoke import DurableInvoke
 from .aws.event_invoke_config import EventInvokeConfigs
 from .aws.event_source_mappings import EventSourceMappingService
 from .aws.function_table import FunctionTable
@@ -199,8 +200,9 @@ def build(
     # -- the connections ------------------------------------------------------------------------
     invocations.event_queue = async_invoke  # InvocationType=Event
     deliverer.queue = async_invoke  # a function as a destination is invoked asynchronously
-    invocations.durable = durable_api  # Invoke of a durable function starts a durable execution
-    durable_api.deliverer = deliverer  # a failed asynchronous execution's event goes to the function's DLQ
+    durable_invoke = DurableInvoke(ids, clock, durable, functions.durable_configs)
+    durable_invoke.deliverer = deliverer  # a failed asynchronous execution's event goes to the function's DLQ
+    invocations.durable = durable_invoke  # Invoke of a durable function starts a durable execution
     async_invoke.durable = lambda name: functions.durable_configs.get(name) is not None  # no destinations
     mappings.durable_configs = functions.durable_configs  # a mapping waits 15 minutes at most for an execution
     mappings.add_engine(sqs)

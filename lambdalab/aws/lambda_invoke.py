@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from ..ports import DurableCall, EventQueue, Ids, Place, Target
     from ..runtime.types import InvokeResult, LogEvent, ResponseStream, Runtime, RuntimeFailure
     from ..trace import Trace
-    from .durable_api import DurableApi
+    from .durable_invoke import DurableInvoke
     from .lambda_policy import PolicyService
     from .recursion_config import RecursionConfigs
     from .targets import TargetResolver
@@ -67,7 +67,7 @@ class InvokeService:
         #: Lambda's asynchronous queue for InvocationType=Event (connected by :mod:`lambdalab.wiring`)
         self.event_queue: EventQueue | None = None
         #: durable functions: an Invoke starts a durable execution (connected by :mod:`lambdalab.wiring`)
-        self.durable: DurableApi | None = None
+        self.durable: DurableInvoke | None = None
 
     def register(self, gw: Gateway) -> None:
         gw.route("lambda", "Invoke", self.invoke)

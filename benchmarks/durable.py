@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 
 import lambdalab
-from lambdalab.engines.durable_engine import PARALLEL
+from lambdalab.engines.durable_invocations import PARALLEL
 
 N = 100
 WEEK = 7 * 86_400

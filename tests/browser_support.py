@@ -8,6 +8,7 @@ is kept in test-artifacts/ whether the check passes or fails.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -38,6 +39,11 @@ PROGRESS = """() => {
           pending: prompts.filter(t => t.includes('*')).length,
           kernel: indicator ? indicator.getAttribute('data-status') : null};
 }"""
+#: JupyterLab settings of the checks' session (not the user's ~/.jupyter, which parallel runs would share)
+LAB_SETTINGS = {
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"},
+}
 #: how long the notebook may go without a single cell finishing before the check gives up
 STALL_S = 600.0
 #: how long a view may take to draw once its cell has run (it is drawn as soon as it can be)
@@ -93,8 +99,7 @@ class Session:
             page.get_by_role("menuitem", name="Edit", exact=True).click()
             page.get_by_text("Clear Outputs of All Cells", exact=True).click()
             _wait_for(page, lambda p: p["ran"] == 0, "the outputs to clear")
-            page.get_by_role("menuitem", name="Run", exact=True).click()
-            page.get_by_text("Run All Cells", exact=True).click()
+            _run_all_cells(page)
             _wait_for(page, lambda p: p["cells"] > 0 and p["ran"] == p["cells"] and p["kernel"] == "idle", "every cell")
             tracebacks = [
                 t for t in page.locator(ERRORS).all_inner_texts() if "Traceback" in t or "Error" in t.split("\n")[0]
@@ -109,6 +114,21 @@ class Session:
                 page.screenshot(path=str(shot), full_page=False)
             finally:
                 page.close()
+
+
+def _run_all_cells(page: Any, tries: int = 3) -> None:
+    """Run > Run All Cells, again if the notebook has not started within 30 s (a menu click that
+    did not take once left a check waiting ten minutes for cells that never ran)."""
+    for _ in range(tries):
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_text("Run All Cells", exact=True).click()
+        try:
+            page.wait_for_function(
+                f"() => {{ const p = ({PROGRESS})(); return p.ran + p.pending > 0; }}", timeout=30_000
+            )
+            return
+        except Exception:  # noqa: BLE001 - nothing started: open the menu again
+            page.keyboard.press("Escape")
 
 
 def _wait_for(page: Any, done: Callable[[dict[str, Any]], bool], what: str) -> None:
@@ -140,8 +160,13 @@ def session(tmp: Path) -> Iterator[Session]:
     (work / "data").symlink_to(ROOT / "data")
     trust_course(work / "notebooks", tmp / "data")  # as `lambdalab lab` does: the committed pictures show
     port, token = _free_port(), uuid.uuid4().hex
+    settings = tmp / "settings"  # this session's own: no autosave, so a check never rewrites a notebook it ran
+    for plugin, values in LAB_SETTINGS.items():
+        (settings / plugin).parent.mkdir(parents=True, exist_ok=True)
+        (settings / plugin).write_text(json.dumps(values))
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp / "cfg"), "JUPYTER_RUNTIME_DIR": str(tmp / "rt"),
-           "JUPYTER_DATA_DIR": str(tmp / "data")}  # fmt: skip
+           "JUPYTER_DATA_DIR": str(tmp / "data"), "JUPYTERLAB_SETTINGS_DIR": str(settings),
+           "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces")}  # fmt: skip
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
          f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work / 'notebooks'}",

@@ -4,12 +4,14 @@
   :func:`execution_role`, which creates such a role with its permissions;
 - :class:`Deployer`, ``deploy("name", source)``: create a function and wait until it is Active;
 - :func:`show_error`, which makes a call that should fail and prints AWS's answer;
-- :func:`make_queue`, an SQS queue and its ARN.
+- :func:`make_queue`, an SQS queue and its ARN;
+- :func:`open_url_to_everyone`, the two statements a function URL with AuthType NONE needs.
 
 Notebook 01 still writes the trust policy out: there it is the lesson.
 
 https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html
 https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
+https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from botocore.exceptions import ClientError
 
@@ -129,3 +131,32 @@ def make_queue(lab: Lab, name: str, **attributes: Any) -> tuple[str, str]:
     url = str(sqs.create_queue(QueueName=name, Attributes={k: str(v) for k, v in attributes.items()})["QueueUrl"])
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     return url, str(arn)
+
+
+class _Clients(Protocol):
+    """A local lab or a connected one: anything that makes AWS clients."""
+
+    def client(self, service: str, /) -> Any: ...
+
+
+def open_url_to_everyone(lab: _Clients, name: str, qualifier: str | None = None) -> None:
+    """The two statements a function URL with AuthType NONE needs since October 2025 (on ``qualifier``'s URL):
+    ``lambda:InvokeFunctionUrl`` for that auth type, and ``lambda:InvokeFunction`` through the URL."""
+    lam = lab.client("lambda")
+    on = {"Qualifier": qualifier} if qualifier else {}
+    lam.add_permission(
+        FunctionName=name,
+        StatementId="url",
+        Action="lambda:InvokeFunctionUrl",
+        Principal="*",
+        FunctionUrlAuthType="NONE",
+        **on,
+    )
+    lam.add_permission(
+        FunctionName=name,
+        StatementId="invoke",
+        Action="lambda:InvokeFunction",
+        Principal="*",
+        InvokedViaFunctionUrl=True,
+        **on,
+    )

@@ -90,25 +90,3 @@ def wait_for(condition: Callable[[], object], what: str, limit: float = 20.0) ->
     while not condition():
         assert time.monotonic() < deadline, what
         time.sleep(0.02)
-
-
-def open_url_to_everyone(lab: lambdalab.Lab, name: str, qualifier: str | None = None) -> None:
-    """The two statements a function URL with AuthType NONE needs since October 2025 (on ``qualifier``'s URL)."""
-    lam = lab.client("lambda")
-    on = {"Qualifier": qualifier} if qualifier else {}
-    lam.add_permission(
-        FunctionName=name,
-        StatementId="url",
-        Action="lambda:InvokeFunctionUrl",
-        Principal="*",
-        FunctionUrlAuthType="NONE",
-        **on,
-    )
-    lam.add_permission(
-        FunctionName=name,
-        StatementId="invoke",
-        Action="lambda:InvokeFunction",
-        Principal="*",
-        InvokedViaFunctionUrl=True,
-        **on,
-    )

@@ -22,9 +22,9 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 from durable_support import FLAKY, create_durable, live, sending_role
-from support import open_url_to_everyone
 
 import lambdalab
+from lambdalab.course import open_url_to_everyone
 
 #: a step that fails once and for all (no retries): the execution FAILS
 DECLINED = """

@@ -17,9 +17,9 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 from durable_support import FLAKY, create_durable, live, sending_role
-from support import open_url_to_everyone
 
 import lambdalab
+from lambdalab.course import open_url_to_everyone
 
 REFUSAL = ("InvalidParameterValueException", 400, "You cannot invoke a durable function using an unqualified ARN.")
 

@@ -14,12 +14,13 @@ import botocore.awsrequest
 import pytest
 import requests
 from botocore.exceptions import ClientError
-from support import create_python, open_url_to_everyone
+from support import create_python
 
 import lambdalab
 from lambdalab.aws import url_listener
 from lambdalab.aws.url_auth import missing_permission
 from lambdalab.aws.url_events import HttpCall, answer_of, event_v2, preflight, with_cors
+from lambdalab.course import open_url_to_everyone
 
 ACCOUNT = "123456789012"
 OTHER = "111122223333"

@@ -11,13 +11,14 @@ import pytest
 import requests
 from botocore.eventstream import EventStreamBuffer
 from stream_gate import Gate, gated_function, running_gate
-from support import create_python, open_url_to_everyone
+from support import create_python
 
 import lambdalab
 from lambdalab.aws import event_stream
 from lambdalab.aws.response_streams import ChunkQueue
 from lambdalab.aws.url_events import HttpCall
 from lambdalab.aws.url_streams import HTTP_INTEGRATION, prelude_answer, stream_response
+from lambdalab.course import open_url_to_everyone
 from lambdalab.runtime.types import InvokeResult
 
 needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")

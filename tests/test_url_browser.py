@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from stream_gate import Gate, gated_function, running_gate
-from support import create_python, open_url_to_everyone
+from support import create_python
 
 import lambdalab
+from lambdalab.course import open_url_to_everyone
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed (apt-get install chromium)"

@@ -1,5 +1,6 @@
 """What the exercises of ``09-http-endpoints-and-layers`` share: a function made once, its URL and its policy,
-the two statements that open a URL to everyone, a plain HTTP request.
+a plain HTTP request (the two statements that open a URL to everyone are
+:func:`lambdalab.course.open_url_to_everyone`).
 
 Function URLs: https://docs.aws.amazon.com/lambda/latest/dg/urls-configuration.html ;
 their access control: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html
@@ -50,22 +51,3 @@ def http(url: str, method: str = "GET", headers: dict[str, str] | None = None) -
             return resp.status, dict(resp.headers), resp.read()
     except urllib.error.HTTPError as err:
         return err.code, dict(err.headers), err.read()
-
-
-def open_to_everyone(lab: Any, name: str) -> None:
-    """The two statements a function URL with AuthType NONE needs since October 2025."""
-    lam = lab.client("lambda")
-    lam.add_permission(
-        FunctionName=name,
-        StatementId="url",
-        Action="lambda:InvokeFunctionUrl",
-        Principal="*",
-        FunctionUrlAuthType="NONE",
-    )
-    lam.add_permission(
-        FunctionName=name,
-        StatementId="invoke",
-        Action="lambda:InvokeFunction",
-        Principal="*",
-        InvokedViaFunctionUrl=True,
-    )

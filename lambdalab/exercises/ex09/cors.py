@@ -5,8 +5,9 @@ https://docs.aws.amazon.com/lambda/latest/dg/urls-configuration.html
 
 from __future__ import annotations
 
+from ...course import open_url_to_everyone
 from ..core import Attempt, Problem
-from ._common import http, make_function, open_to_everyone, url_config
+from ._common import http, make_function, url_config
 
 SHOP_API = "price-api"
 SHOP = "https://shop.example.com"
@@ -66,7 +67,7 @@ class LetTheShopIn(Problem):
         if url_config(self.lab, SHOP_API) is None:
             lam = self.lab.client("lambda")
             lam.create_function_url_config(FunctionName=SHOP_API, AuthType="NONE")
-            open_to_everyone(self.lab, SHOP_API)
+            open_url_to_everyone(self.lab, SHOP_API)
 
     def _check(self) -> bool | str | None:
         config = url_config(self.lab, SHOP_API)

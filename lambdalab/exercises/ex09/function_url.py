@@ -10,8 +10,9 @@ import json
 from typing import Any
 
 from ...aws.url_auth import missing_permission
+from ...course import open_url_to_everyone
 from ..core import Attempt, Problem
-from ._common import http, make_function, open_to_everyone, policy_statements, url_config
+from ._common import http, make_function, policy_statements, url_config
 
 WEB = "hello-web"
 PAGE = (
@@ -129,7 +130,7 @@ class OpenToEveryone(Problem):
         take_back_url(self.lab)
         lam = self.lab.client("lambda")
         lam.create_function_url_config(FunctionName=WEB, AuthType="NONE")
-        open_to_everyone(self.lab, WEB)
+        open_url_to_everyone(self.lab, WEB)
 
     def attempt_wrong(self) -> bool:
         lam = self.lab.client("lambda")
